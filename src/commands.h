@@ -1,0 +1,26 @@
+/*
+ * commands.h - the subcommands. Each cmd_<name>.c owns its options and
+ * usage text; main.c dispatches through the table in main.c.
+ *
+ * A command returns golive's exit status: 0 ok, 1 failure (or go's own
+ * status for build), 2 usage or configuration error; see docs/cli.md.
+ */
+#ifndef GOLIVE_COMMANDS_H
+#define GOLIVE_COMMANDS_H
+
+#define EXIT_USAGE 2
+#define EXIT_NO_GO 127
+
+int cmd_build(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+/* Prints the top-level usage to f. */
+#include <stdio.h>
+void usage_main(FILE *f);
+
+/* True when arg is -h, -help or --help. */
+int is_help_flag(const char *arg);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * config.h - golive.yaml: finding it, parsing it (libyaml) into a typed
+ * struct, and printing the effective configuration back as YAML (libyaml
+ * emitter) or JSON (jansson).
+ *
+ * The file is looked for by walking up from the current directory to the
+ * module root (the first directory holding go.mod). Unknown keys, wrong
+ * types, duplicate keys, aliases and multiple documents are errors; every
+ * error is one line "FILE:LINE:COL: message" (1-based) handed back through
+ * a `char **cause` out-parameter (malloc'd, the caller frees it). Nothing
+ * here prints.
+ *
+ * Adding a section: add its fields to struct golive_config, set defaults in
+ * config_init(), free them in config_release(), and add a key table plus a
+ * line in the section table in config.c; parsing, YAML and JSON output follow.
+ */
+#ifndef GOLIVE_CONFIG_H
+#define GOLIVE_CONFIG_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define CONFIG_FILE_NAME "golive.yaml"
+#define CONFIG_MAX_SIZE  (1024 * 1024) /* bytes; larger files are refused */
+
+struct json_t;
+
+struct golive_config {
+	char *path; /* absolute path of the file the config came from, NULL when none was found */
+	/* module root (the dir holding go.mod), or the dir the search started from when there
+	   is no go.mod; never NULL after a successful config_load() */
+	char *root;
+	struct {
+		struct argv_array packages; /* build.packages: a string or a list of strings */
+		struct argv_array flags;    /* build.flags: one string (never split) or a list */
+		char *output;               /* build.output: string, or NULL when unset */
+		int keep;                   /* build.keep: boolean, default 0 */
+		int top; /* build.top: 0..1000, slowest compiles listed, default 10 */
+	} build;
+};
+
+/* Fills c with the defaults; c owns no memory afterwards. */
+void config_init(struct golive_config *c);
+/* Frees everything c owns and leaves it as config_init() does. */
+void config_release(struct golive_config *c);
+
+/*
+ * Looks for golive.yaml: walks up from dir (an absolute path), checking each
+ * directory for golive.yaml, and stops after the first directory that holds
+ * go.mod (the module root) or at "/". The nearest golive.yaml wins, so one
+ * above the module root is never found.
+ *
+ * Sets *path_out (malloc'd) to the absolute path of the file, or NULL when
+ * none was found, and *root_out (malloc'd) to the directory holding go.mod,
+ * or to dir itself when no go.mod was found. Returns 0, or -1 with *cause
+ * set (and both outputs NULL) when dir is not absolute or on an I/O error
+ * other than ENOENT/ENOTDIR (EACCES, for example).
+ */
+int config_find(const char *dir, char **path_out, char **root_out, char **cause);
+
+/*
+ * Parses YAML text buf of len bytes (need not be NUL-terminated), naming it
+ * display_path in messages, into c (which was config_init'ed or loaded
+ * before: keys present in buf replace the values in c, others keep them; a
+ * null value such as `output:` or `output: ~` keeps the value too).
+ *
+ * An empty document (empty file, only comments, a lone `---`) is fine.
+ * Returns 0, or -1 with *cause = "DISPLAY_PATH:LINE:COL: message" (1-based
+ * line and column of the offending node: the key for unknown and duplicate
+ * keys, the value for wrong types). On error c may hold part of the file;
+ * config_release() it either way.
+ */
+int config_parse(struct golive_config *c, const char *display_path, const char *buf, size_t len,
+                 char **cause);
+
+/*
+ * Finds and loads the configuration: explicit_path when non-NULL (from
+ * --config or GOLIVE_CONFIG, resolved by the caller; relative to the cwd),
+ * else the file config_find() finds from the cwd. Sets c->root (always) and
+ * c->path, reads the file (at most CONFIG_MAX_SIZE bytes) and config_parse()s
+ * it, naming it in messages relative to the cwd when it is below the cwd,
+ * else by its absolute path.
+ *
+ * No file found by the search is fine (c keeps the defaults, c->path NULL);
+ * a missing or unreadable explicit file is an error. Returns 0, or -1 with
+ * *cause set.
+ */
+int config_load(struct golive_config *c, const char *explicit_path, char **cause);
+
+/*
+ * Appends the effective configuration to out as YAML written by the libyaml
+ * emitter, after a header comment line "# from PATH" or "# defaults (no
+ * golive.yaml found)". Unset strings are written as null; strings that would
+ * read back as another type (true, 10, null, "") are quoted, so that
+ * config_parse() of the output gives c back. Returns 0, or -1 with *cause set
+ * (a string that is not valid UTF-8, for example).
+ */
+int config_to_yaml(const struct golive_config *c, struct strbuf *out, char **cause);
+
+/*
+ * Returns a new jansson object of the effective configuration: "path" and
+ * "root" (string or null) followed by one object per section, keyed like the
+ * YAML. Invalid UTF-8 in strings is replaced by U+FFFD. The caller
+ * json_decref()s it.
+ */
+struct json_t *config_to_json(const struct golive_config *c);
+
+#endif

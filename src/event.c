@@ -1,0 +1,143 @@
+/* event.c - see event.h. */
+#include "event.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void event_release(struct event *ev)
+{
+	free(ev->tool);
+	free(ev->importpath);
+	free(ev->pkg);
+	memset(ev, 0, sizeof(*ev));
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static void set_int(json_t *o, const char *key, long long v)
+{
+	json_object_set_new(o, key, json_integer(v));
+}
+
+char *event_encode(const struct event *ev, size_t *len)
+{
+	json_t *o = json_object();
+	set_str(o, "tool", ev->tool ? ev->tool : "");
+	set_str(o, "importpath", ev->importpath);
+	set_str(o, "pkg", ev->pkg);
+	set_int(o, "files", ev->files);
+	set_int(o, "bytes", ev->bytes);
+	set_int(o, "start_ns", ev->start_ns);
+	set_int(o, "wall_ns", ev->wall_ns);
+	set_int(o, "tool_user_ns", ev->tool_user_ns);
+	set_int(o, "tool_sys_ns", ev->tool_sys_ns);
+	set_int(o, "tool_maxrss_kb", ev->tool_maxrss_kb);
+	set_int(o, "self_user_ns", ev->self_user_ns);
+	set_int(o, "self_sys_ns", ev->self_sys_ns);
+	set_int(o, "self_maxrss_kb", ev->self_maxrss_kb);
+	set_int(o, "exit", ev->exit);
+	set_int(o, "signal", ev->signal);
+	json_object_set_new(o, "probe", json_boolean(ev->probe));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *out = xmalloc(n + 2);
+	memcpy(out, s, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(s);
+	*len = n + 1;
+	return out;
+}
+
+static int get_str(json_t *o, const char *key, char **out, char **cause)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		*cause = xasprintf("field \"%s\": expected a string", key);
+		return -1;
+	}
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int get_int(json_t *o, const char *key, long long *out, char **cause)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v)) {
+		*cause = xasprintf("field \"%s\": expected an integer", key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int event_decode(struct event *ev, const char *line, size_t len, char **cause)
+{
+	json_error_t jerr;
+	memset(ev, 0, sizeof(*ev));
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o) {
+		*cause = xasprintf("column %d: %s", jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		*cause = xstrdup("expected a JSON object");
+		return -1;
+	}
+	long long files = 0, bytes = 0, start = 0, wall = 0, tu = 0, ts = 0, trss = 0, su = 0,
+		  ss = 0, srss = 0, ex = 0, sig = 0;
+	int rc = 0;
+	if (get_str(o, "tool", &ev->tool, cause) || get_str(o, "importpath", &ev->importpath, cause) ||
+	    get_str(o, "pkg", &ev->pkg, cause) || get_int(o, "files", &files, cause) ||
+	    get_int(o, "bytes", &bytes, cause) || get_int(o, "start_ns", &start, cause) ||
+	    get_int(o, "wall_ns", &wall, cause) || get_int(o, "tool_user_ns", &tu, cause) ||
+	    get_int(o, "tool_sys_ns", &ts, cause) || get_int(o, "tool_maxrss_kb", &trss, cause) ||
+	    get_int(o, "self_user_ns", &su, cause) || get_int(o, "self_sys_ns", &ss, cause) ||
+	    get_int(o, "self_maxrss_kb", &srss, cause) || get_int(o, "exit", &ex, cause) ||
+	    get_int(o, "signal", &sig, cause)) {
+		rc = -1;
+		goto out;
+	}
+	json_t *probe = json_object_get(o, "probe");
+	if (probe && !json_is_boolean(probe)) {
+		*cause = xstrdup("field \"probe\": expected a boolean");
+		rc = -1;
+		goto out;
+	}
+	ev->probe = probe && json_is_true(probe);
+	ev->files = (long)files;
+	ev->bytes = bytes;
+	ev->start_ns = start;
+	ev->wall_ns = wall;
+	ev->tool_user_ns = tu;
+	ev->tool_sys_ns = ts;
+	ev->tool_maxrss_kb = (long)trss;
+	ev->self_user_ns = su;
+	ev->self_sys_ns = ss;
+	ev->self_maxrss_kb = (long)srss;
+	ev->exit = (int)ex;
+	ev->signal = (int)sig;
+	if (!ev->tool) {
+		*cause = xstrdup("field \"tool\" is missing");
+		rc = -1;
+	}
+out:
+	json_decref(o);
+	if (rc)
+		event_release(ev);
+	return rc;
+}

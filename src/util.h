@@ -1,0 +1,140 @@
+/*
+ * util.h - the small things every module uses: allocation that dies on
+ * out-of-memory, a growable string buffer, a typed growable array, and the
+ * error/die family.
+ *
+ * Messages are lowercase, without a full stop, and prefixed "golive: ".
+ * error() and warning() print and return -1 / nothing; die() exits 2 and is
+ * only for main.c and cmd_*.c; BUG() aborts on a broken invariant.
+ */
+#ifndef GOLIVE_UTIL_H
+#define GOLIVE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN          __attribute__((noreturn))
+#else
+#define PRINTF_LIKE(f, a)
+#define NORETURN
+#endif
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* Prints "golive: error: <msg>" to stderr and returns -1. */
+int error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Prints "golive: warning: <msg>" to stderr. */
+void warning(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Prints "golive: <msg>" to stderr and exits with status 2. */
+NORETURN void die(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Like die(), with ": strerror(errno)" appended. */
+NORETURN void die_errno(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Reports a broken invariant and aborts. */
+#define BUG(...) bug_fl(__FILE__, __LINE__, __VA_ARGS__)
+NORETURN void bug_fl(const char *file, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/*
+ * struct strbuf: a NUL-terminated growable buffer. STRBUF_INIT is a valid
+ * empty buffer that owns no memory; buf is never NULL.
+ */
+struct strbuf {
+	size_t alloc;
+	size_t len;
+	char *buf;
+};
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT {0, 0, strbuf_slopbuf}
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+/* Hands the buffer to the caller (who frees it) and resets sb. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+void strbuf_reset(struct strbuf *sb);
+/*
+ * Appends at most max bytes read from fd until EOF. Returns the number of
+ * bytes read, or -1 on a read error (errno set). Bytes past max are read
+ * and dropped so that a writer never blocks; *truncated is set when that
+ * happened (truncated may be NULL).
+ */
+long strbuf_read_fd(struct strbuf *sb, int fd, size_t max, int *truncated);
+/* Reads a whole file of at most max bytes; -1 with errno on failure (EFBIG when larger). */
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+
+/*
+ * ARRAY(T): a typed growable array. Declare with ARRAY(T) name = ARRAY_INIT;
+ * ARRAY_PUSH(a, v) appends, a.n is the length, a.v the items; ARRAY_FREE
+ * frees the storage (not the items).
+ */
+#define ARRAY(T)                                                                                   \
+	struct {                                                                                   \
+		T *v;                                                                              \
+		size_t n, alloc;                                                                   \
+	}
+#define ARRAY_INIT {NULL, 0, 0}
+#define ARRAY_GROW(a, want)                                                                        \
+	do {                                                                                       \
+		if ((want) > (a).alloc) {                                                          \
+			size_t na_ = (a).alloc ? (a).alloc * 2 : 8;                                \
+			while (na_ < (want))                                                       \
+				na_ *= 2;                                                          \
+			(a).v = xrealloc((a).v, na_ * sizeof(*(a).v));                             \
+			(a).alloc = na_;                                                           \
+		}                                                                                  \
+	} while (0)
+#define ARRAY_PUSH(a, val)                                                                         \
+	do {                                                                                       \
+		ARRAY_GROW(a, (a).n + 1);                                                          \
+		(a).v[(a).n++] = (val);                                                            \
+	} while (0)
+#define ARRAY_FREE(a)                                                                              \
+	do {                                                                                       \
+		free((a).v);                                                                       \
+		(a).v = NULL;                                                                      \
+		(a).n = (a).alloc = 0;                                                             \
+	} while (0)
+
+/* A NULL-terminated argv under construction. */
+struct argv_array {
+	char **argv; /* always NULL-terminated once anything was pushed */
+	size_t argc;
+	size_t alloc;
+};
+#define ARGV_ARRAY_INIT {NULL, 0, 0}
+void argv_push(struct argv_array *a, const char *arg);
+void argv_pushf(struct argv_array *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void argv_clear(struct argv_array *a);
+
+/* True when s starts with prefix. */
+int starts_with(const char *s, const char *prefix);
+/* True when s ends with suffix. */
+int ends_with(const char *s, const char *suffix);
+/* The part of path after the last '/'. */
+const char *base_name(const char *path);
+
+/* Monotonic and wall clocks in nanoseconds. */
+int64_t now_mono_ns(void);
+int64_t now_unix_ns(void);
+
+/* Writes all of buf, retrying on EINTR and short writes; 0 or -1 (errno). */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif
