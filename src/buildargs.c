@@ -6,15 +6,34 @@
 
 /* go build flags that take a value (cmd/go/internal/work/build.go, Go 1.19-1.24). */
 static const char *const value_flags[] = {
-	"C",	      "o",	     "p",	    "asmflags",	 "buildmode", "compiler",
-	"gccgoflags", "gcflags",     "installsuffix", "ldflags",	 "mod",	      "modfile",
-	"overlay",    "pgo",	     "pkgdir",	    "tags",	 "toolexec",  "coverpkg",
-	"covermode",  "debug-actiongraph", "debug-deprioritize", "debug-trace", "exec",
+    "C",
+    "o",
+    "p",
+    "asmflags",
+    "buildmode",
+    "compiler",
+    "gccgoflags",
+    "gcflags",
+    "installsuffix",
+    "ldflags",
+    "mod",
+    "modfile",
+    "overlay",
+    "pgo",
+    "pkgdir",
+    "tags",
+    "toolexec",
+    "coverpkg",
+    "covermode",
+    "debug-actiongraph",
+    "debug-deprioritize",
+    "debug-trace",
+    "exec",
 };
 
 /* Flags go list does not take, or that only change how go build reports. */
-static const char *const not_for_list[] = {"o", "v", "x", "n", "work", "json", "toolexec",
-					   "debug-actiongraph", "debug-trace", "i"};
+static const char *const not_for_list[] = {
+    "o", "v", "x", "n", "work", "json", "toolexec", "debug-actiongraph", "debug-trace", "i"};
 
 /* The flag name of word w ("-tags=x" -> "tags"), written into name. */
 static void flag_name(const char *w, char *name, size_t size)
@@ -74,8 +93,8 @@ void buildargs_list_flags(const struct build_args *ba, struct argv_array *out)
 		char name[64];
 		flag_name(w, name, sizeof(name));
 		int takes_value = !strchr(w, '=') &&
-				  in_list(name, value_flags, ARRAY_SIZE(value_flags)) &&
-				  i + 1 < ba->flags.argc;
+		                  in_list(name, value_flags, ARRAY_SIZE(value_flags)) &&
+		                  i + 1 < ba->flags.argc;
 		if (!in_list(name, not_for_list, ARRAY_SIZE(not_for_list))) {
 			argv_push(out, w);
 			if (takes_value)

@@ -14,7 +14,10 @@ struct build_args {
 	int has_output;             /* -o was given */
 	int has_toolexec;           /* -toolexec was given */
 };
-#define BUILD_ARGS_INIT {ARGV_ARRAY_INIT, ARGV_ARRAY_INIT, 0, 0}
+#define BUILD_ARGS_INIT                                                                            \
+	{                                                                                          \
+		ARGV_ARRAY_INIT, ARGV_ARRAY_INIT, 0, 0                                             \
+	}
 
 /*
  * Appends argv[0..argc-1] (go build words) to ba: words starting with '-'

@@ -35,23 +35,23 @@
 #define GRACE_NS (5LL * 1000000000LL)
 
 static const char build_usage[] =
-	"usage: golive build [golive options] [go build flags] [packages]\n"
-	"\n"
-	"Runs go build with golive as its -toolexec wrapper, passes go's output\n"
-	"through, then prints a summary: wall time, tool runs, the slowest\n"
-	"compiles, link time and how many packages came from go's cache.\n"
-	"Flags and packages default to build.flags / build.packages in golive.yaml.\n"
-	"\n"
-	"golive options:\n"
-	"  --json             print the summary as JSON on stdout\n"
-	"  --quiet            no progress line and no text summary\n"
-	"  --keep             keep the session directory (events.jsonl) and print its path\n"
-	"  --top N            list the N slowest compiles (default 10, build.top)\n"
-	"  --config FILE      read FILE instead of searching for golive.yaml\n"
-	"  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
-	"  -h, --help         show this help\n"
-	"\n"
-	"Exit status: go build's; 2 for a usage or configuration error; 127 when go is not found.\n";
+    "usage: golive build [golive options] [go build flags] [packages]\n"
+    "\n"
+    "Runs go build with golive as its -toolexec wrapper, passes go's output\n"
+    "through, then prints a summary: wall time, tool runs, the slowest\n"
+    "compiles, link time and how many packages came from go's cache.\n"
+    "Flags and packages default to build.flags / build.packages in golive.yaml.\n"
+    "\n"
+    "golive options:\n"
+    "  --json             print the summary as JSON on stdout\n"
+    "  --quiet            no progress line and no text summary\n"
+    "  --keep             keep the session directory (events.jsonl) and print its path\n"
+    "  --top N            list the N slowest compiles (default 10, build.top)\n"
+    "  --config FILE      read FILE instead of searching for golive.yaml\n"
+    "  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: go build's; 2 for a usage or configuration error; 127 when go is not found.\n";
 
 struct build_opts {
 	int json, quiet, keep, top;
@@ -75,7 +75,7 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = 1;
 		} else if (starts_with(a, "--top") || starts_with(a, "--config") ||
-			   starts_with(a, "--session-dir")) {
+		           starts_with(a, "--session-dir")) {
 			size_t n = strcspn(a, "=");
 			if (a[n] == '=')
 				val = a + n + 1;
@@ -88,8 +88,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 				long v = strtol(val, &end, 10);
 				if (!*val || *end || v < 0 || v > 1000)
 					return error("golive build: --top: want a number 0..1000, "
-						     "got \"%s\"",
-						     val);
+					             "got \"%s\"",
+					             val);
 				o->top = (int)v;
 			} else if (strncmp(a, "--config", n) == 0 && n == 8) {
 				o->config = val;
@@ -101,7 +101,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 					argv_push(go_words, val);
 			}
 		} else if (starts_with(a, "--") && strcmp(a, "--") != 0) {
-			return error("golive build: unknown option %s (see golive build --help)", a);
+			return error("golive build: unknown option %s (see golive build --help)",
+			             a);
 		} else {
 			argv_push(go_words, a);
 		}
@@ -192,7 +193,7 @@ static void relay(struct run *r, struct progress *pr, int *fdp, int to)
 
 /* Runs the event loop until go build has exited and its output is drained. */
 static void wait_for_go(struct run *r, struct progress *pr, const struct session *s,
-			const char *deps_path, struct argv_array *deps)
+                        const char *deps_path, struct argv_array *deps)
 {
 	long long ev_off = 0;
 	long done = 0;
@@ -200,8 +201,8 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
 
 	while (!r->go_done || r->out_fd >= 0 || r->err_fd >= 0) {
 		struct pollfd pfd[3] = {{r->out_fd, POLLIN, 0},
-					{r->err_fd, POLLIN, 0},
-					{r->go_done ? -1 : r->pidfd, POLLIN, 0}};
+		                        {r->err_fd, POLLIN, 0},
+		                        {r->go_done ? -1 : r->pidfd, POLLIN, 0}};
 		int timeout = -1;
 		if (pr->enabled)
 			timeout = 100;
@@ -240,7 +241,8 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
 			char cur[256];
 			if (session_read_events(s, &ev_off, &evs, NULL) > 0) {
 				for (size_t i = 0; i < evs.n; i++)
-					if (!evs.v[i].probe && strcmp(evs.v[i].tool, "compile") == 0)
+					if (!evs.v[i].probe &&
+					    strcmp(evs.v[i].tool, "compile") == 0)
 						done++;
 				event_array_release(&evs);
 			}
@@ -255,7 +257,7 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_opts o = {0, 0, 0, -1, NULL, NULL};
 	struct argv_array go_words = ARGV_ARRAY_INIT, go_argv = ARGV_ARRAY_INIT,
-			  list_argv = ARGV_ARRAY_INIT, deps = ARGV_ARRAY_INIT;
+	                  list_argv = ARGV_ARRAY_INIT, deps = ARGV_ARRAY_INIT;
 	struct build_args ba = BUILD_ARGS_INIT;
 	struct golive_config cfg;
 	struct session s = {NULL};
@@ -269,8 +271,8 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	if (!o.config)
 		o.config = getenv("GOLIVE_CONFIG") && *getenv("GOLIVE_CONFIG")
-				   ? getenv("GOLIVE_CONFIG")
-				   : NULL;
+		               ? getenv("GOLIVE_CONFIG")
+		               : NULL;
 	if (config_load(&cfg, o.config, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
 		goto out;
@@ -295,8 +297,9 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (ba.has_toolexec) {
-		error("golive build: -toolexec is golive's own; run go build -toolexec=... directly "
-		      "to use another wrapper");
+		error(
+		    "golive build: -toolexec is golive's own; run go build -toolexec=... directly "
+		    "to use another wrapper");
 		goto out;
 	}
 	if (!ba.packages.argc)
@@ -323,7 +326,7 @@ int cmd_build(int argc, char **argv)
 		cause = NULL;
 	}
 	int tty = isatty(2) && !o.quiet && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
-		  !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+	          !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	progress_init(&pr, tty && s.dir, 2);
 
 	unsetenv("TOOLEXEC_IMPORTPATH");

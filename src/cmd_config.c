@@ -9,11 +9,11 @@
 #include <string.h>
 
 static const char config_usage[] =
-	"usage: golive config [--json] [--config FILE]\n"
-	"\n"
-	"Prints the effective configuration: golive.yaml (found by walking up from\n"
-	"the current directory to the module root) over the defaults, as YAML or,\n"
-	"with --json, as JSON. Exit status 2 when the file has an error.\n";
+    "usage: golive config [--json] [--config FILE]\n"
+    "\n"
+    "Prints the effective configuration: golive.yaml (found by walking up from\n"
+    "the current directory to the module root) over the defaults, as YAML or,\n"
+    "with --json, as JSON. Exit status 2 when the file has an error.\n";
 
 int cmd_config(int argc, char **argv)
 {

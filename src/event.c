@@ -99,9 +99,10 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 		return -1;
 	}
 	long long files = 0, bytes = 0, start = 0, wall = 0, tu = 0, ts = 0, trss = 0, su = 0,
-		  ss = 0, srss = 0, ex = 0, sig = 0;
+	          ss = 0, srss = 0, ex = 0, sig = 0;
 	int rc = 0;
-	if (get_str(o, "tool", &ev->tool, cause) || get_str(o, "importpath", &ev->importpath, cause) ||
+	if (get_str(o, "tool", &ev->tool, cause) ||
+	    get_str(o, "importpath", &ev->importpath, cause) ||
 	    get_str(o, "pkg", &ev->pkg, cause) || get_int(o, "files", &files, cause) ||
 	    get_int(o, "bytes", &bytes, cause) || get_int(o, "start_ns", &start, cause) ||
 	    get_int(o, "wall_ns", &wall, cause) || get_int(o, "tool_user_ns", &tu, cause) ||

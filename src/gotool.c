@@ -36,7 +36,7 @@ char *gotool_find(void)
 }
 
 int gotool_run_capture(char *const argv[], struct strbuf *out, struct strbuf *err, size_t max,
-		       char **cause)
+                       char **cause)
 {
 	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1}, devnull = -1, status = 0, rc = -1;
 	pid_t pid = -1;
@@ -91,7 +91,7 @@ int gotool_run_capture(char *const argv[], struct strbuf *out, struct strbuf *er
 			struct strbuf *sb = i == 0 ? out : err;
 			if (sb->len < max)
 				strbuf_add(sb, buf,
-					   (size_t)n < max - sb->len ? (size_t)n : max - sb->len);
+				           (size_t)n < max - sb->len ? (size_t)n : max - sb->len);
 		}
 	}
 	if (proc_wait(pid, &status, NULL) < 0) {

@@ -22,7 +22,7 @@ char *gotool_find(void);
  * signal), or -1 with *cause when it could not be run.
  */
 int gotool_run_capture(char *const argv[], struct strbuf *out, struct strbuf *err, size_t max,
-		       char **cause);
+                       char **cause);
 
 /* `go version` without the trailing newline, e.g. "go version go1.19.8 linux/amd64". */
 int gotool_version(const char *go, struct strbuf *out, char **cause);

@@ -20,10 +20,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"build", cmd_build, "go build through golive, then a timing summary"},
-	{"config", cmd_config, "print the effective configuration (golive.yaml)"},
-	{"version", cmd_version, "print golive's version and the go it finds"},
-	{"help", cmd_help, "show help for golive or one command"},
+    {"build", cmd_build, "go build through golive, then a timing summary"},
+    {"config", cmd_config, "print the effective configuration (golive.yaml)"},
+    {"version", cmd_version, "print golive's version and the go it finds"},
+    {"help", cmd_help, "show help for golive or one command"},
 };
 
 static const struct command *find_command(const char *name)

@@ -24,7 +24,10 @@ struct proc_opts {
 	int stdout_fd;  /* -1: inherit; otherwise dup2'ed to 1 */
 	int stderr_fd;  /* -1: inherit; otherwise dup2'ed to 2 */
 };
-#define PROC_OPTS_INIT {0, 0, -1, -1, -1}
+#define PROC_OPTS_INIT                                                                             \
+	{                                                                                          \
+		0, 0, -1, -1, -1                                                                   \
+	}
 
 /*
  * Spawns argv (argv[0] is the program) with the current environment and

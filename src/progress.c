@@ -35,10 +35,10 @@ static void draw(struct progress *p)
 	int n;
 	if (p->total >= 0)
 		n = snprintf(line, sizeof(line), "\r\033[K[%ld/%ld] %s%s", p->done, p->total,
-			     p->current[0] ? "compiling " : "building", p->current);
+		             p->current[0] ? "compiling " : "building", p->current);
 	else
 		n = snprintf(line, sizeof(line), "\r\033[K[%ld] %s%s", p->done,
-			     p->current[0] ? "compiling " : "building", p->current);
+		             p->current[0] ? "compiling " : "building", p->current);
 	if (n < 0)
 		return;
 	/* 4 bytes of "\r\033[K" are not columns; keep one column free. */

@@ -11,11 +11,11 @@
 
 struct progress {
 	int enabled;
-	int fd;         /* where the line is drawn (stderr) */
-	int shown;      /* the line is on screen now */
-	int at_bol;     /* the last output written ended with a newline */
-	long done;      /* packages compiled so far */
-	long total;     /* packages in the graph, or -1 while unknown */
+	int fd;     /* where the line is drawn (stderr) */
+	int shown;  /* the line is on screen now */
+	int at_bol; /* the last output written ended with a newline */
+	long done;  /* packages compiled so far */
+	long total; /* packages in the graph, or -1 while unknown */
 	char current[256];
 };
 

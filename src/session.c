@@ -21,8 +21,8 @@ int session_create(struct session *s, const char *parent, char **cause)
 		tmp = "/tmp";
 	char *templ = xasprintf("%s/golive-session-XXXXXX", tmp);
 	if (!mkdtemp(templ)) {
-		*cause = xasprintf("cannot create a session directory in %s: %s", tmp,
-				   strerror(errno));
+		*cause =
+		    xasprintf("cannot create a session directory in %s: %s", tmp, strerror(errno));
 		free(templ);
 		return -1;
 	}
@@ -35,8 +35,8 @@ int session_create(struct session *s, const char *parent, char **cause)
 	int fd = open(probe, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	free(probe);
 	if (fd < 0) {
-		*cause = xasprintf("session directory %s is not writable: %s", s->dir,
-				   strerror(errno));
+		*cause =
+		    xasprintf("session directory %s is not writable: %s", s->dir, strerror(errno));
 		session_remove(s);
 		return -1;
 	}

@@ -43,7 +43,7 @@ static struct tool_count *tool_slot(struct build_summary *sum, const char *name)
 }
 
 void summary_compute(struct build_summary *sum, const event_array *evs,
-		     const struct argv_array *deps, size_t top)
+                     const struct argv_array *deps, size_t top)
 {
 	ARRAY(const struct event *) compiles = ARRAY_INIT;
 	ARRAY(char *) compiled = ARRAY_INIT;
@@ -141,7 +141,7 @@ static void fmt_kb(char *buf, size_t size, long kb)
 void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 {
 	const char *b = color ? "\033[1m" : "", *d = color ? "\033[2m" : "",
-		   *r = color ? "\033[0m" : "";
+	           *r = color ? "\033[0m" : "";
 	char t1[32], t2[32], t3[32], pkg[1024];
 
 	fmt_dur(t1, sizeof(t1), sum->wall_ns);
@@ -151,24 +151,24 @@ void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 		fputs(" (", f);
 		for (size_t i = 0; i < sum->ntools; i++)
 			fprintf(f, "%s%s %ld", i ? ", " : "", sum->tools[i].name,
-				sum->tools[i].runs);
+			        sum->tools[i].runs);
 		fputs(")", f);
 	}
 	fputc('\n', f);
 	if (sum->graph >= 0)
 		fprintf(f, "packages: %ld in the build graph, %ld compiled, %ld from go's cache\n",
-			sum->graph, sum->compiled, sum->cached);
+		        sum->graph, sum->compiled, sum->cached);
 	else
 		fprintf(f, "packages: %ld compiled (package graph unknown: go list failed)\n",
-			sum->compiled);
+		        sum->compiled);
 	if (sum->nslowest) {
 		fprintf(f, "%sslowest compiles%*s%8s %8s %9s%s\n", d, 42 - 16, "", "wall", "cpu",
-			"rss", r);
+		        "rss", r);
 		for (size_t i = 0; i < sum->nslowest; i++) {
 			const struct event *ev = sum->slowest[i];
 			const char *name = ev->importpath && *ev->importpath
-						   ? ev->importpath
-						   : summary_event_package(ev, pkg, sizeof(pkg));
+			                       ? ev->importpath
+			                       : summary_event_package(ev, pkg, sizeof(pkg));
 			fmt_dur(t1, sizeof(t1), ev->wall_ns);
 			fmt_dur(t2, sizeof(t2), ev->tool_user_ns + ev->tool_sys_ns);
 			fmt_kb(t3, sizeof(t3), ev->tool_maxrss_kb);
@@ -180,18 +180,19 @@ void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 		fmt_dur(t2, sizeof(t2), sum->link->tool_user_ns + sum->link->tool_sys_ns);
 		fmt_kb(t3, sizeof(t3), sum->link->tool_maxrss_kb);
 		fprintf(f, "link %s: %s wall, %s cpu, %s rss\n",
-			sum->link->importpath ? sum->link->importpath : "", t1, t2, t3);
+		        sum->link->importpath ? sum->link->importpath : "", t1, t2, t3);
 	}
 	if (sum->runs) {
 		fmt_kb(t3, sizeof(t3), sum->self_maxrss_kb);
 		fprintf(f, "%sgolive wrapper: %.2f%% of the tools' CPU, peak RSS %s%s\n", d,
-			sum->tool_cpu_ns ? 100.0 * (double)sum->self_cpu_ns / (double)sum->tool_cpu_ns
-					 : 0.0,
-			t3, r);
+		        sum->tool_cpu_ns
+		            ? 100.0 * (double)sum->self_cpu_ns / (double)sum->tool_cpu_ns
+		            : 0.0,
+		        t3, r);
 	}
 	if (sum->bad_events)
 		fprintf(f, "golive: warning: %ld unreadable event lines were skipped\n",
-			sum->bad_events);
+		        sum->bad_events);
 }
 
 static json_t *event_json(const struct event *ev)
@@ -227,7 +228,8 @@ json_t *summary_to_json(const struct build_summary *sum)
 	json_t *pk = json_object();
 	json_object_set_new(pk, "graph", sum->graph >= 0 ? json_integer(sum->graph) : json_null());
 	json_object_set_new(pk, "compiled", json_integer(sum->compiled));
-	json_object_set_new(pk, "cached", sum->cached >= 0 ? json_integer(sum->cached) : json_null());
+	json_object_set_new(pk, "cached",
+	                    sum->cached >= 0 ? json_integer(sum->cached) : json_null());
 	json_object_set_new(o, "packages", pk);
 	for (size_t i = 0; i < sum->nslowest; i++)
 		json_array_append_new(slow, event_json(sum->slowest[i]));
@@ -237,9 +239,9 @@ json_t *summary_to_json(const struct build_summary *sum)
 	json_object_set_new(w, "cpu_ns", json_integer(sum->self_cpu_ns));
 	json_object_set_new(w, "tool_cpu_ns", json_integer(sum->tool_cpu_ns));
 	json_object_set_new(w, "cpu_share",
-			    json_real(sum->tool_cpu_ns ? (double)sum->self_cpu_ns /
-							      (double)sum->tool_cpu_ns
-						       : 0.0));
+	                    json_real(sum->tool_cpu_ns
+	                                  ? (double)sum->self_cpu_ns / (double)sum->tool_cpu_ns
+	                                  : 0.0));
 	json_object_set_new(w, "max_rss_kb", json_integer(sum->self_maxrss_kb));
 	json_object_set_new(o, "wrapper", w);
 	json_object_set_new(o, "bad_events", json_integer(sum->bad_events));

@@ -21,16 +21,16 @@ struct tool_count {
 };
 
 struct build_summary {
-	int64_t wall_ns;          /* the whole go build, as golive saw it */
-	int exit_status;          /* go's exit status */
-	long runs;                /* tool invocations, probes excluded */
-	long probes;              /* -V=full and -### probes */
-	long failed;              /* tool invocations that did not exit 0 */
+	int64_t wall_ns; /* the whole go build, as golive saw it */
+	int exit_status; /* go's exit status */
+	long runs;       /* tool invocations, probes excluded */
+	long probes;     /* -V=full and -### probes */
+	long failed;     /* tool invocations that did not exit 0 */
 	struct tool_count tools[16];
 	size_t ntools;
-	long graph;               /* packages in the build graph, or -1 when unknown */
-	long compiled;            /* distinct packages compiled in this build */
-	long cached;              /* packages of the graph go served from its cache, or -1 */
+	long graph;                   /* packages in the build graph, or -1 when unknown */
+	long compiled;                /* distinct packages compiled in this build */
+	long cached;                  /* packages of the graph go served from its cache, or -1 */
 	const struct event **slowest; /* the top compiles by wall time (pointers into evs) */
 	size_t nslowest;
 	const struct event *link; /* the slowest link, or NULL */
@@ -46,7 +46,7 @@ struct build_summary {
  * slowest compiles to keep.
  */
 void summary_compute(struct build_summary *sum, const event_array *evs,
-		     const struct argv_array *deps, size_t top);
+                     const struct argv_array *deps, size_t top);
 void summary_release(struct build_summary *sum);
 
 /* Writes the human summary (several lines) to f; color adds ANSI bold/dim. */

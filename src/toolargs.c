@@ -11,9 +11,13 @@ static const struct {
 	const char *name;
 	enum go_tool kind;
 } tools[] = {
-	{"compile", TOOL_COMPILE}, {"asm", TOOL_ASM},     {"link", TOOL_LINK},
-	{"cgo", TOOL_CGO},         {"cover", TOOL_COVER}, {"vet", TOOL_VET},
-	{"preprofile", TOOL_PREPROFILE},
+    {"compile", TOOL_COMPILE},
+    {"asm", TOOL_ASM},
+    {"link", TOOL_LINK},
+    {"cgo", TOOL_CGO},
+    {"cover", TOOL_COVER},
+    {"vet", TOOL_VET},
+    {"preprofile", TOOL_PREPROFILE},
 };
 
 enum go_tool toolargs_kind(const char *tool_path, char *name_out, size_t name_size)

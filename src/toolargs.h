@@ -27,15 +27,15 @@ enum go_tool {
 
 struct tool_invocation {
 	enum go_tool kind;
-	char name[64];       /* tool basename with ".exe" stripped, e.g. "compile" */
-	int probe;           /* 1 for `-V=full` and the `$CC -###` probe */
-	const char *pkg;     /* value of -p (compile, asm), or NULL; points into args */
-	const char *output;  /* value of -o, or NULL; points into args */
-	size_t first_file;   /* index in args of the first source file */
-	size_t nfiles;       /* number of trailing source files (.go for compile/cgo, .s for asm) */
-	char **args;         /* the tool's arguments after @file expansion (not argv[0..1]) */
+	char name[64];      /* tool basename with ".exe" stripped, e.g. "compile" */
+	int probe;          /* 1 for `-V=full` and the `$CC -###` probe */
+	const char *pkg;    /* value of -p (compile, asm), or NULL; points into args */
+	const char *output; /* value of -o, or NULL; points into args */
+	size_t first_file;  /* index in args of the first source file */
+	size_t nfiles;      /* number of trailing source files (.go for compile/cgo, .s for asm) */
+	char **args;        /* the tool's arguments after @file expansion (not argv[0..1]) */
 	size_t nargs;
-	char **owned;        /* non-NULL when args were expanded and must be freed */
+	char **owned; /* non-NULL when args were expanded and must be freed */
 };
 
 /* Returns the tool kind of a tool path or name (basename, ".exe" stripped). */

@@ -66,7 +66,8 @@ char *xasprintf(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
-static PRINTF_LIKE(2, 0) void vreport(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+static PRINTF_LIKE(2, 0) void vreport(const char *prefix, const char *fmt, va_list ap,
+                                      const char *suffix)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "golive: ");

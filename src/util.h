@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)
@@ -56,7 +54,10 @@ struct strbuf {
 	char *buf;
 };
 extern char strbuf_slopbuf[];
-#define STRBUF_INIT {0, 0, strbuf_slopbuf}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		0, 0, strbuf_slopbuf                                                               \
+	}
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
@@ -89,7 +90,10 @@ int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
 		T *v;                                                                              \
 		size_t n, alloc;                                                                   \
 	}
-#define ARRAY_INIT {NULL, 0, 0}
+#define ARRAY_INIT                                                                                 \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 #define ARRAY_GROW(a, want)                                                                        \
 	do {                                                                                       \
 		if ((want) > (a).alloc) {                                                          \
@@ -118,7 +122,10 @@ struct argv_array {
 	size_t argc;
 	size_t alloc;
 };
-#define ARGV_ARRAY_INIT {NULL, 0, 0}
+#define ARGV_ARRAY_INIT                                                                            \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void argv_push(struct argv_array *a, const char *arg);
 void argv_pushf(struct argv_array *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void argv_clear(struct argv_array *a);
