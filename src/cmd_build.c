@@ -253,6 +253,41 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
 	event_array_release(&evs);
 }
 
+/*
+ * Prints the summary: JSON on stdout with --json (also without a session,
+ * then with no per-tool figures), else text on stderr unless --quiet or
+ * there is no session to summarise.
+ */
+static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
+                   const struct argv_array *deps, int color)
+{
+	event_array evs = ARRAY_INIT;
+	long long off = 0;
+	struct build_summary sum;
+	memset(&sum, 0, sizeof(sum));
+	if (s->dir)
+		session_read_events(s, &off, &evs, &sum.bad_events);
+	sum.wall_ns = wall;
+	sum.exit_status = status;
+	summary_compute(&sum, &evs, deps, (size_t)o->top);
+	if (o->json) {
+		json_t *j = summary_to_json(&sum);
+		json_object_set_new(j, "session",
+		                    o->keep && s->dir ? json_string(s->dir) : json_null());
+		char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (txt)
+			printf("%s\n", txt);
+		free(txt);
+		json_decref(j);
+	} else if (!o->quiet && s->dir) {
+		summary_print_text(&sum, stderr, color);
+	}
+	summary_release(&sum);
+	event_array_release(&evs);
+	if (o->keep && s->dir)
+		fprintf(stderr, "golive: session kept in %s\n", s->dir);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts o = {0, 0, 0, -1, NULL, NULL};
@@ -434,32 +469,7 @@ int cmd_build(int argc, char **argv)
 	}
 
 	ret = WIFEXITED(r.go_status) ? WEXITSTATUS(r.go_status) : 128 + WTERMSIG(r.go_status);
-	if (s.dir) {
-		event_array evs = ARRAY_INIT;
-		long long off = 0;
-		struct build_summary sum;
-		memset(&sum, 0, sizeof(sum));
-		session_read_events(&s, &off, &evs, &sum.bad_events);
-		sum.wall_ns = wall;
-		sum.exit_status = ret;
-		summary_compute(&sum, &evs, deps.argc ? &deps : NULL, (size_t)o.top);
-		if (o.json) {
-			json_t *j = summary_to_json(&sum);
-			if (o.keep)
-				json_object_set_new(j, "session", json_string(s.dir));
-			char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			if (txt)
-				printf("%s\n", txt);
-			free(txt);
-			json_decref(j);
-		} else if (!o.quiet) {
-			summary_print_text(&sum, stderr, tty);
-		}
-		summary_release(&sum);
-		event_array_release(&evs);
-		if (o.keep)
-			fprintf(stderr, "golive: session kept in %s\n", s.dir);
-	}
+	report(&o, &s, wall, ret, deps.argc ? &deps : NULL, tty);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
 		if (s.dir && !o.keep)

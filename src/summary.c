@@ -86,7 +86,8 @@ void summary_compute(struct build_summary *sum, const event_array *evs,
 	}
 
 	/* Distinct compiled packages. */
-	qsort(compiled.v, compiled.n, sizeof(char *), cmp_str);
+	if (compiled.n)
+		qsort(compiled.v, compiled.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < compiled.n; i++)
 		if (i == 0 || strcmp(compiled.v[i], compiled.v[i - 1]) != 0)
 			sum->compiled++;
@@ -98,12 +99,14 @@ void summary_compute(struct build_summary *sum, const event_array *evs,
 			if (strcmp(p, "unsafe") == 0 || strcmp(p, "C") == 0)
 				continue; /* never compiled */
 			sum->graph++;
-			if (!bsearch(&p, compiled.v, compiled.n, sizeof(char *), cmp_str))
+			if (!compiled.n ||
+			    !bsearch(&p, compiled.v, compiled.n, sizeof(char *), cmp_str))
 				sum->cached++;
 		}
 	}
 
-	qsort(compiles.v, compiles.n, sizeof(*compiles.v), cmp_slowest);
+	if (compiles.n)
+		qsort(compiles.v, compiles.n, sizeof(*compiles.v), cmp_slowest);
 	sum->nslowest = compiles.n < top ? compiles.n : top;
 	sum->slowest = xcalloc(sum->nslowest ? sum->nslowest : 1, sizeof(*sum->slowest));
 	for (size_t i = 0; i < sum->nslowest; i++)

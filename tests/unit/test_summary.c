@@ -108,6 +108,23 @@ static void test_unknown_graph_and_failure(void **state)
 	event_array_release(&evs);
 }
 
+static void test_no_events(void **state)
+{
+	(void)state;
+	event_array evs = ARRAY_INIT;
+	struct argv_array deps = ARGV_ARRAY_INIT;
+	argv_push(&deps, "fmt");
+	struct build_summary sum;
+	memset(&sum, 0, sizeof(sum));
+	summary_compute(&sum, &evs, &deps, 10);
+	assert_int_equal(sum.runs, 0);
+	assert_int_equal(sum.graph, 1);
+	assert_int_equal(sum.cached, 1); /* a no-op build: everything came from the cache */
+	assert_int_equal(sum.nslowest, 0);
+	summary_release(&sum);
+	argv_clear(&deps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
