@@ -130,6 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_compute),
 	    cmocka_unit_test(test_unknown_graph_and_failure),
+	    cmocka_unit_test(test_no_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
