@@ -56,7 +56,7 @@ void usage_main(FILE *f)
 
 int cmd_help(int argc, char **argv)
 {
-	if (argc < 2) {
+	if (argc < 2 || is_help_flag(argv[1])) {
 		usage_main(stdout);
 		return 0;
 	}

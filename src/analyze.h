@@ -1,0 +1,162 @@
+/*
+ * analyze.h - the analysis framework: parse a Go file with tree-sitter-go,
+ * run every enabled analyzer over it, collect diagnostics.
+ *
+ * An analyzer is a name, a one-line doc, a default severity and a run
+ * function over one file (struct analysis_file). The framework gives it the
+ * tree, the file's import names (aliases, dot imports, blank imports), a
+ * scope-aware way to ask "does this call resolve to package P's function F"
+ * (so `http := x; http.Get()` is not net/http's), and the HTTP handlers of
+ * the file. Generated files (// Code generated ... DO NOT EDIT.) are skipped
+ * unless settings say otherwise; `//golive:ignore <analyzer> <reason>` on
+ * the line of a finding or the line above suppresses it. Files with syntax
+ * errors are analysed outside their ERROR nodes and never crash.
+ *
+ * Threading: a struct analysis_ctx (parser + compiled rule queries) belongs
+ * to one thread; make one per worker. Analyzers are stateless.
+ */
+#ifndef GOLIVE_ANALYZE_H
+#define GOLIVE_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tree_sitter/api.h>
+
+#include "diag.h"
+#include "util.h"
+
+struct analysis_file;
+
+struct analyzer {
+	const char *name;           /* lowercase, stable: used in output and config */
+	const char *doc;            /* one line */
+	enum severity severity;     /* default severity */
+	void (*run)(struct analysis_file *f);
+};
+
+/* The built-in analyzers, NULL-terminated (analyzers/ *.c register here). */
+extern const struct analyzer *const builtin_analyzers[];
+const struct analyzer *analyzer_find(const char *name);
+
+/* What to run: resolved from golive.yaml (config.c) or from a session file. */
+struct analyzer_setting {
+	char *name;             /* a built-in analyzer name */
+	int enabled;            /* 0: off */
+	int severity;           /* an enum severity, or -1 for the analyzer's default */
+};
+
+struct rule_spec {              /* a user rule from golive.yaml rules: */
+	char *id;
+	char *query;            /* tree-sitter S-expression query over tree-sitter-go */
+	char *message;          /* may quote {{capture}} text */
+	enum severity severity;
+	int handler_scope;      /* 1: only matches inside HTTP handlers; 0: whole file */
+	char *where;            /* "golive.yaml:LINE:COL" of the query scalar, for messages */
+	unsigned line, col;     /* position of the query's first character in the YAML (1-based) */
+	int block;              /* 1 when the query is a block scalar (| or >): line/col map by lines */
+	unsigned indent;        /* the block scalar's indentation (columns), when block */
+};
+
+struct analysis_settings {
+	ARRAY(struct analyzer_setting) analyzers; /* overrides; built-ins not named are enabled */
+	ARRAY(struct rule_spec) rules;
+	enum fail_on fail_on;
+	int include_generated;  /* analyse generated files too (default 0) */
+	int include_deps;       /* golive build: analyse std and dependencies too (default 0) */
+};
+
+void analysis_settings_init(struct analysis_settings *s);
+void analysis_settings_release(struct analysis_settings *s);
+/* A stable 64-bit hash of everything in s that changes findings (analysis cache key). */
+uint64_t analysis_settings_hash(const struct analysis_settings *s);
+/* JSON form, for the session file the wrappers read (no YAML parsing in the wrapper). */
+struct json_t *analysis_settings_to_json(const struct analysis_settings *s);
+int analysis_settings_from_json(struct analysis_settings *s, struct json_t *o, char **cause);
+
+struct analysis_ctx;
+
+/*
+ * Makes a per-thread context: a tree-sitter parser and the compiled rule
+ * queries. Returns NULL with *cause ("golive.yaml:L:C: rules[2] (id): ...",
+ * the position inside the YAML of the query's error) when a rule's query
+ * does not compile. s must outlive the context.
+ */
+struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause);
+void analysis_ctx_free(struct analysis_ctx *ctx);
+
+/*
+ * Analyses one file's source. path is what diagnostics carry. Appends the
+ * findings to out (already filtered by suppressions and settings). Returns
+ * 0, or 1 when the file was skipped as generated. Never fails on bad input.
+ */
+int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
+			diag_array *out);
+/* Reads the file (at most 16 MiB) and analyses it; -1 with *cause when unreadable. */
+int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *out, char **cause);
+
+/* ---- for analyzers ------------------------------------------------------ */
+
+struct analysis_file {
+	const char *path;
+	const char *src;
+	size_t len;
+	TSTree *tree;
+	TSNode root;
+	const struct analyzer *analyzer; /* the one running now */
+	enum severity severity;          /* its effective severity */
+	struct analysis_file_private *priv;
+};
+
+/* The text of node n (not NUL-terminated): *len bytes at the returned pointer. */
+const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len);
+/* True when node n's text equals s. */
+int analysis_text_eq(const struct analysis_file *f, TSNode n, const char *s);
+
+/*
+ * The name under which this file imports path: "http" for "net/http",
+ * "nethttp" for an alias, "." for a dot import, NULL when not imported
+ * (or imported as "_").
+ */
+const char *analysis_import_name(const struct analysis_file *f, const char *path);
+
+/*
+ * True when call (a call_expression) calls function fn of package path:
+ * `pkg.fn(...)` where pkg is path's import name and is not shadowed by a
+ * local declaration in scope at the call, or `fn(...)` for a dot import
+ * where fn is not shadowed.
+ */
+int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
+			 const char *fn);
+
+/* An HTTP handler: a function, method or function literal serving a request. */
+struct http_handler {
+	TSNode node;          /* function_declaration, method_declaration or func_literal */
+	TSNode body;          /* its block */
+	const char *req;      /* the *http.Request parameter's name ("r"), or "" when unnamed/_ */
+	size_t req_len;
+};
+
+/*
+ * Calls fn for every HTTP handler in the file: functions and literals whose
+ * parameters are (http.ResponseWriter, *http.Request) under any import name,
+ * ServeHTTP methods, and literals passed to HandleFunc / http.HandlerFunc.
+ */
+void analysis_for_each_handler(struct analysis_file *f,
+			       void (*fn)(struct analysis_file *f, const struct http_handler *h,
+					  void *data),
+			       void *data);
+
+/* The innermost handler containing node n, or 0 (then *h is untouched). */
+int analysis_enclosing_handler(struct analysis_file *f, TSNode n, struct http_handler *h);
+
+/*
+ * Reports a finding of the running analyzer at node n (its start point).
+ * Suppressed when `//golive:ignore <name>` (or `//golive:ignore all`) with a
+ * reason is on that line or the line above.
+ */
+void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The same, with an explicit analyzer name and severity (user rules). */
+void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
+			const char *message);
+
+#endif
