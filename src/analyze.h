@@ -28,9 +28,9 @@
 struct analysis_file;
 
 struct analyzer {
-	const char *name;           /* lowercase, stable: used in output and config */
-	const char *doc;            /* one line */
-	enum severity severity;     /* default severity */
+	const char *name;       /* lowercase, stable: used in output and config */
+	const char *doc;        /* one line */
+	enum severity severity; /* default severity */
 	void (*run)(struct analysis_file *f);
 };
 
@@ -40,29 +40,29 @@ const struct analyzer *analyzer_find(const char *name);
 
 /* What to run: resolved from golive.yaml (config.c) or from a session file. */
 struct analyzer_setting {
-	char *name;             /* a built-in analyzer name */
-	int enabled;            /* 0: off */
-	int severity;           /* an enum severity, or -1 for the analyzer's default */
+	char *name;   /* a built-in analyzer name */
+	int enabled;  /* 0: off */
+	int severity; /* an enum severity, or -1 for the analyzer's default */
 };
 
-struct rule_spec {              /* a user rule from golive.yaml rules: */
+struct rule_spec { /* a user rule from golive.yaml rules: */
 	char *id;
-	char *query;            /* tree-sitter S-expression query over tree-sitter-go */
-	char *message;          /* may quote {{capture}} text */
+	char *query;   /* tree-sitter S-expression query over tree-sitter-go */
+	char *message; /* may quote {{capture}} text */
 	enum severity severity;
-	int handler_scope;      /* 1: only matches inside HTTP handlers; 0: whole file */
-	char *where;            /* "golive.yaml:LINE:COL" of the query scalar, for messages */
-	unsigned line, col;     /* position of the query's first character in the YAML (1-based) */
-	int block;              /* 1 when the query is a block scalar (| or >): line/col map by lines */
-	unsigned indent;        /* the block scalar's indentation (columns), when block */
+	int handler_scope;  /* 1: only matches inside HTTP handlers; 0: whole file */
+	char *where;        /* "golive.yaml:LINE:COL" of the query scalar, for messages */
+	unsigned line, col; /* position of the query's first character in the YAML (1-based) */
+	int block;          /* 1 when the query is a block scalar (| or >): line/col map by lines */
+	unsigned indent;    /* the block scalar's indentation (columns), when block */
 };
 
 struct analysis_settings {
 	ARRAY(struct analyzer_setting) analyzers; /* overrides; built-ins not named are enabled */
 	ARRAY(struct rule_spec) rules;
 	enum fail_on fail_on;
-	int include_generated;  /* analyse generated files too (default 0) */
-	int include_deps;       /* golive build: analyse std and dependencies too (default 0) */
+	int include_generated; /* analyse generated files too (default 0) */
+	int include_deps;      /* golive build: analyse std and dependencies too (default 0) */
 };
 
 void analysis_settings_init(struct analysis_settings *s);
@@ -90,7 +90,7 @@ void analysis_ctx_free(struct analysis_ctx *ctx);
  * 0, or 1 when the file was skipped as generated. Never fails on bad input.
  */
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
-			diag_array *out);
+                        diag_array *out);
 /* Reads the file (at most 16 MiB) and analyses it; -1 with *cause when unreadable. */
 int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *out, char **cause);
 
@@ -126,13 +126,13 @@ const char *analysis_import_name(const struct analysis_file *f, const char *path
  * where fn is not shadowed.
  */
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
-			 const char *fn);
+                         const char *fn);
 
 /* An HTTP handler: a function, method or function literal serving a request. */
 struct http_handler {
-	TSNode node;          /* function_declaration, method_declaration or func_literal */
-	TSNode body;          /* its block */
-	const char *req;      /* the *http.Request parameter's name ("r"), or "" when unnamed/_ */
+	TSNode node;     /* function_declaration, method_declaration or func_literal */
+	TSNode body;     /* its block */
+	const char *req; /* the *http.Request parameter's name ("r"), or "" when unnamed/_ */
 	size_t req_len;
 };
 
@@ -142,9 +142,9 @@ struct http_handler {
  * ServeHTTP methods, and literals passed to HandleFunc / http.HandlerFunc.
  */
 void analysis_for_each_handler(struct analysis_file *f,
-			       void (*fn)(struct analysis_file *f, const struct http_handler *h,
-					  void *data),
-			       void *data);
+                               void (*fn)(struct analysis_file *f, const struct http_handler *h,
+                                          void *data),
+                               void *data);
 
 /* The innermost handler containing node n, or 0 (then *h is untouched). */
 int analysis_enclosing_handler(struct analysis_file *f, TSNode n, struct http_handler *h);
@@ -157,6 +157,6 @@ int analysis_enclosing_handler(struct analysis_file *f, TSNode n, struct http_ha
 void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* The same, with an explicit analyzer name and severity (user rules). */
 void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
-			const char *message);
+                        const char *message);
 
 #endif

@@ -12,6 +12,7 @@
 #define EXIT_NO_GO 127
 
 int cmd_build(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);

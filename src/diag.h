@@ -33,14 +33,14 @@ struct diag {
 	unsigned col;   /* 1-based, in bytes */
 	char *analyzer; /* "httpctx", "logtrace", or a rule id */
 	enum severity severity;
-	char *message;  /* one line, no trailing newline */
+	char *message; /* one line, no trailing newline */
 };
 
 typedef ARRAY(struct diag) diag_array;
 
 /* Appends a diagnostic, copying the strings. */
 void diag_push(diag_array *a, const char *file, unsigned line, unsigned col, const char *analyzer,
-	       enum severity sev, const char *message);
+               enum severity sev, const char *message);
 void diag_release(struct diag *d);
 void diag_array_release(diag_array *a);
 /* Sorts by file, line, column, analyzer, message and drops exact duplicates. */

@@ -3,11 +3,13 @@
  *
  *   golive /abs/path/to/go/tool args...   toolexec mode (toolexec.c)
  *   golive gcc -### -x c -c -             go's C compiler probe, passed through
+ *   golive -flags | -V=full | ... vet.cfg  go vet -vettool mode (vettool.c)
  *   golive <command> [args]               a subcommand from the table below
  */
 #include "commands.h"
 #include "toolargs.h"
 #include "toolexec.h"
+#include "vettool.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
 {
 	if (toolargs_is_toolexec(argc, argv))
 		toolexec_main(argc, argv);
+	if (vettool_detect(argc, argv))
+		return vettool_main(argc, argv);
 	if (argc < 2) {
 		usage_main(stderr);
 		return EXIT_USAGE;
