@@ -71,6 +71,11 @@ void analysis_settings_release(struct analysis_settings *s);
 uint64_t analysis_settings_hash(const struct analysis_settings *s);
 /* JSON form, for the session file the wrappers read (no YAML parsing in the wrapper). */
 struct json_t *analysis_settings_to_json(const struct analysis_settings *s);
+/*
+ * Fills s (initializing it first; pass an empty one) from that JSON. Keys
+ * are optional, unknown keys ignored. -1 with *cause on a wrong type or an
+ * unknown severity/fail_on/scope; s is then left empty.
+ */
 int analysis_settings_from_json(struct analysis_settings *s, struct json_t *o, char **cause);
 
 struct analysis_ctx;
@@ -95,6 +100,16 @@ int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *
 int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *out, char **cause);
 
 /* ---- for analyzers ------------------------------------------------------ */
+
+/*
+ * For tests and tools: parses src and prepares the facts the helpers below
+ * answer (imports, handlers, directives) without running any analyzer.
+ * Findings reported through the file go to out. Returns NULL when src is
+ * too large (16 MiB) to parse. Close with analysis_file_close().
+ */
+struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
+					 const char *src, size_t len, diag_array *out);
+void analysis_file_close(struct analysis_file *f);
 
 struct analysis_file {
 	const char *path;
@@ -128,6 +143,12 @@ const char *analysis_import_name(const struct analysis_file *f, const char *path
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn);
 
+/*
+ * The import path of the package that identifier ident names at its
+ * position (an import name, not shadowed there), or NULL.
+ */
+const char *analysis_package_of(const struct analysis_file *f, TSNode ident);
+
 /* An HTTP handler: a function, method or function literal serving a request. */
 struct http_handler {
 	TSNode node;     /* function_declaration, method_declaration or func_literal */
@@ -137,9 +158,13 @@ struct http_handler {
 };
 
 /*
- * Calls fn for every HTTP handler in the file: functions and literals whose
- * parameters are (http.ResponseWriter, *http.Request) under any import name,
- * ServeHTTP methods, and literals passed to HandleFunc / http.HandlerFunc.
+ * Calls fn for every HTTP handler in the file, outer before inner:
+ * functions, methods (ServeHTTP included) and literals whose first two
+ * parameters are (http.ResponseWriter, *http.Request) under any import name
+ * of net/http (bare names under a dot import; more parameters may follow,
+ * as in httprouter), and literals passed as the 2nd argument of any
+ * `.HandleFunc(...)` or wrapped by `http.HandlerFunc(...)`, whatever their
+ * parameter types. req is the second parameter's name.
  */
 void analysis_for_each_handler(struct analysis_file *f,
                                void (*fn)(struct analysis_file *f, const struct http_handler *h,
@@ -150,9 +175,22 @@ void analysis_for_each_handler(struct analysis_file *f,
 int analysis_enclosing_handler(struct analysis_file *f, TSNode n, struct http_handler *h);
 
 /*
+ * Calls fn for every call_expression whose innermost handler is h: calls in
+ * h's body and in nested literals that are not handlers themselves (a
+ * goroutine's body, a callback), outside ERROR nodes.
+ */
+void analysis_for_each_call(struct analysis_file *f, const struct http_handler *h,
+			    void (*fn)(struct analysis_file *f, const struct http_handler *h,
+				       TSNode call, void *data),
+			    void *data);
+
+/*
  * Reports a finding of the running analyzer at node n (its start point).
- * Suppressed when `//golive:ignore <name>` (or `//golive:ignore all`) with a
- * reason is on that line or the line above.
+ * Suppressed when `//golive:ignore <name>` (or `all`, or a comma list such
+ * as `httpctx,logtrace`) with a reason is on that line or the line above.
+ * A directive without a reason suppresses nothing and is itself reported
+ * (analyzer "golive"). Nodes inside ERROR nodes, or containing syntax
+ * errors, are never reported.
  */
 void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* The same, with an explicit analyzer name and severity (user rules). */

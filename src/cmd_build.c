@@ -2,16 +2,24 @@
  * cmd_build.c - `golive build`: go build through the golive wrapper, then a
  * summary of what every tool invocation cost.
  *
- * Flow: read golive.yaml, create a session directory, start `go list -deps`
- * (the package graph, for the cache-hit count) and `go build -toolexec=<this
- * golive>` in process groups of their own, relay go's output (drawing a
- * progress line under it on a TTY), then read the session's events and
- * print the summary. go's exit status is golive's.
+ * Flow: read golive.yaml, create a session directory (with analysis.json:
+ * what the wrappers analyse), start `go list -deps -json` (the package
+ * graph: the cache-hit count, and the files of packages go serves from its
+ * cache) and `go build -toolexec=<this golive>` in process groups of their
+ * own, relay go's output (drawing a progress line under it on a TTY), then
+ * print the findings grouped by package (the wrappers' from diags.jsonl,
+ * the cached packages' replayed from golive's analysis cache) and the
+ * summary. go's exit status is golive's, or 1 when go succeeded but
+ * replayed findings reach analyzers.fail_on.
  */
 #define _GNU_SOURCE
+#include "anacache.h"
+#include "analyze.h"
 #include "buildargs.h"
 #include "commands.h"
 #include "config.h"
+#include "diag.h"
+#include "golist.h"
 #include "gotool.h"
 #include "proc.h"
 #include "progress.h"
@@ -38,8 +46,9 @@ static const char build_usage[] =
     "usage: golive build [golive options] [go build flags] [packages]\n"
     "\n"
     "Runs go build with golive as its -toolexec wrapper, passes go's output\n"
-    "through, then prints a summary: wall time, tool runs, the slowest\n"
-    "compiles, link time and how many packages came from go's cache.\n"
+    "through, then prints golive's analysis findings grouped by package and a\n"
+    "summary: wall time, tool runs, the slowest compiles, link time, how many\n"
+    "packages came from go's cache, and the number of findings.\n"
     "Flags and packages default to build.flags / build.packages in golive.yaml.\n"
     "\n"
     "golive options:\n"
@@ -51,7 +60,8 @@ static const char build_usage[] =
     "  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit status: go build's; 2 for a usage or configuration error; 127 when go is not found.\n";
+    "Exit status: go build's, or 1 when go succeeded but findings reach\n"
+    "analyzers.fail_on; 2 for a usage or configuration error; 127 when go is not found.\n";
 
 struct build_opts {
 	int json, quiet, keep, top;
@@ -138,16 +148,24 @@ static int pidfd_open_compat(pid_t pid)
 #endif
 }
 
-/* Reads newline-separated import paths from a file into out. */
-static void read_lines(const char *path, struct argv_array *out)
+/*
+ * Reads the package graph go list wrote (a stream of JSON objects) into
+ * graph, and its import paths into out. A graph that does not decode is
+ * left empty.
+ */
+static void read_graph(const char *path, golist_packages *graph, struct argv_array *out)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (strbuf_read_file(&sb, path, 64u << 20) == 0) {
-		char *save = NULL;
-		for (char *l = strtok_r(sb.buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			if (*l)
-				argv_push(out, l);
+	char *cause = NULL;
+	if (strbuf_read_file(&sb, path, 256u << 20) == 0 &&
+	    golist_decode(sb.buf, sb.len, graph, &cause) == 0) {
+		for (size_t i = 0; i < graph->n; i++)
+			if (graph->v[i].import_path)
+				argv_push(out, graph->v[i].import_path);
+	} else {
+		golist_packages_release(graph);
 	}
+	free(cause);
 	strbuf_release(&sb);
 }
 
@@ -193,7 +211,7 @@ static void relay(struct run *r, struct progress *pr, int *fdp, int to)
 
 /* Runs the event loop until go build has exited and its output is drained. */
 static void wait_for_go(struct run *r, struct progress *pr, const struct session *s,
-                        const char *deps_path, struct argv_array *deps)
+                        const char *deps_path, golist_packages *graph, struct argv_array *deps)
 {
 	long long ev_off = 0;
 	long done = 0;
@@ -225,7 +243,7 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
 		    waitpid(r->list_pid, &r->list_status, WNOHANG) == r->list_pid) {
 			r->list_done = 1;
 			if (WIFEXITED(r->list_status) && WEXITSTATUS(r->list_status) == 0)
-				read_lines(deps_path, deps);
+				read_graph(deps_path, graph, deps);
 		}
 		int sig = proc_forwarded_signal();
 		if (sig && !r->kill_at) {
@@ -247,10 +265,191 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
 				event_array_release(&evs);
 			}
 			last_started(s, cur, sizeof(cur));
-			progress_update(pr, done, deps->argc ? (long)deps->argc : -1, cur);
+			/* The total is the summary's graph: unsafe and C are never compiled. */
+			long total = 0;
+			for (size_t i = 0; i < deps->argc; i++)
+				total += strcmp(deps->argv[i], "unsafe") != 0 &&
+				         strcmp(deps->argv[i], "C") != 0;
+			progress_update(pr, done, deps->argc ? total : -1, cur);
 		}
 	}
 	event_array_release(&evs);
+}
+
+/* ---- analysis findings ------------------------------------------------------ */
+
+/* The findings of one package, as golive build prints them. */
+struct pkg_findings {
+	char *importpath;
+	diag_array diags;
+	int replayed; /* from golive's analysis cache: go served the package from its cache */
+	int printed;  /* the wrapper printed them already (it failed the compile: fail_on) */
+};
+
+struct findings {
+	ARRAY(struct pkg_findings) pkgs; /* sorted by import path */
+	long total;                      /* diagnostics in all packages */
+	long analysed;                   /* packages the wrappers analysed in this build */
+	long replayed;                   /* packages replayed (cache hits or analysed now) */
+	diag_array all;                  /* every diagnostic, for fail_on (borrowed copies) */
+};
+
+static struct pkg_findings *findings_get(struct findings *f, const char *importpath)
+{
+	for (size_t i = 0; i < f->pkgs.n; i++)
+		if (strcmp(f->pkgs.v[i].importpath, importpath) == 0)
+			return &f->pkgs.v[i];
+	struct pkg_findings p = {xstrdup(importpath), ARRAY_INIT, 0, 0};
+	ARRAY_PUSH(f->pkgs, p);
+	return &f->pkgs.v[f->pkgs.n - 1];
+}
+
+static void findings_take(struct pkg_findings *p, diag_array *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		ARRAY_PUSH(p->diags, d->v[i]);
+	ARRAY_FREE(*d);
+}
+
+static int under_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* True when golive build analyses package p: the main module's, or every one with include_deps. */
+static int wants_analysis(const struct golist_package *p, const struct golive_config *cfg)
+{
+	if (!p->dir || p->error || (!p->go_files.argc && !p->cgo_files.argc))
+		return 0;
+	if (cfg->analysis.include_deps)
+		return 1;
+	if (p->module)
+		return p->module->main;
+	/* GOPATH mode: the wrapper's rule, below the root and not vendored. */
+	char *vendor = xasprintf("%s/vendor", cfg->root);
+	int yes = !p->standard && under_dir(p->dir, cfg->root) && !under_dir(p->dir, vendor);
+	free(vendor);
+	return yes;
+}
+
+static int cmp_findings(const void *a, const void *b)
+{
+	return strcmp(((const struct pkg_findings *)a)->importpath,
+	              ((const struct pkg_findings *)b)->importpath);
+}
+
+/*
+ * Collects the findings of this build: what the wrappers recorded in the
+ * session's diags.jsonl, and for the graph's packages they did not see (go
+ * served them from its cache) the analysis cache's entries, analysing what
+ * is not cached. Returns -1 with *cause when analysis is impossible (a bad
+ * rule); what was collected stays in f.
+ */
+static int collect_findings(struct findings *f, const struct session *s,
+                            const golist_packages *graph, const struct golive_config *cfg,
+                            const struct anacache *ac, struct analysis_ctx **ctx, char **cause)
+{
+	pkg_diags_array lines = ARRAY_INIT;
+	int rc = 0;
+	if (s->dir)
+		session_read_diags(s, &lines, NULL);
+	for (size_t i = 0; i < lines.n; i++) {
+		struct pkg_diags *l = &lines.v[i];
+		const char *ip = l->importpath ? l->importpath : l->pkg ? l->pkg : "?";
+		char *name = xstrndup(ip, strcspn(ip, " "));
+		struct pkg_findings *p = findings_get(f, name);
+		free(name);
+		p->printed |= l->printed;
+		findings_take(p, &l->diags);
+		f->analysed++;
+	}
+	pkg_diags_array_release(&lines);
+
+	uint64_t hash = analysis_settings_hash(&cfg->analysis);
+	for (size_t i = 0; graph && i < graph->n && rc == 0; i++) {
+		const struct golist_package *gp = &graph->v[i];
+		if (!gp->import_path || !wants_analysis(gp, cfg))
+			continue;
+		int seen = 0;
+		for (size_t k = 0; k < f->pkgs.n && !seen; k++)
+			seen = strcmp(f->pkgs.v[k].importpath, gp->import_path) == 0;
+		if (seen)
+			continue;
+		struct argv_array files = ARGV_ARRAY_INIT;
+		struct pkgsrc ps = PKGSRC_INIT;
+		diag_array d = ARRAY_INIT;
+		char key[ANACACHE_KEY_HEX + 1];
+		for (size_t k = 0; k < gp->go_files.argc; k++)
+			argv_pushf(&files, "%s/%s", gp->dir, gp->go_files.argv[k]);
+		for (size_t k = 0; k < gp->cgo_files.argc; k++)
+			argv_pushf(&files, "%s/%s", gp->dir, gp->cgo_files.argv[k]);
+		pkgsrc_load(&ps, files.argv, files.argc);
+		anacache_key(ac, &ps, hash, key);
+		rc = anacache_analyse(ac, &cfg->analysis, ctx, &ps, key, &d, NULL, cause);
+		struct pkg_findings *p = findings_get(f, gp->import_path);
+		p->replayed = 1;
+		findings_take(p, &d);
+		f->replayed++;
+		pkgsrc_release(&ps);
+		argv_clear(&files);
+	}
+
+	for (size_t i = 0; i < f->pkgs.n; i++) {
+		diag_sort_unique(&f->pkgs.v[i].diags);
+		f->total += (long)f->pkgs.v[i].diags.n;
+		for (size_t k = 0; k < f->pkgs.v[i].diags.n; k++)
+			ARRAY_PUSH(f->all, f->pkgs.v[i].diags.v[k]);
+	}
+	if (f->pkgs.n > 1)
+		qsort(f->pkgs.v, f->pkgs.n, sizeof(*f->pkgs.v), cmp_findings);
+	return rc;
+}
+
+static void findings_release(struct findings *f)
+{
+	for (size_t i = 0; i < f->pkgs.n; i++) {
+		free(f->pkgs.v[i].importpath);
+		diag_array_release(&f->pkgs.v[i].diags);
+	}
+	ARRAY_FREE(f->pkgs);
+	ARRAY_FREE(f->all); /* its items belong to the packages */
+}
+
+/* Prints the findings the wrappers did not print, "# importpath" then the diagnostics, like go. */
+static void print_findings(const struct findings *f, const char *cwd)
+{
+	for (size_t i = 0; i < f->pkgs.n; i++) {
+		const struct pkg_findings *p = &f->pkgs.v[i];
+		if (!p->diags.n || p->printed)
+			continue;
+		fprintf(stderr, "# %s\n", p->importpath);
+		for (size_t k = 0; k < p->diags.n; k++)
+			diag_print_text(&p->diags.v[k], stderr, cwd);
+	}
+	fflush(stderr);
+}
+
+static json_t *findings_to_json(const struct findings *f, const char *cwd)
+{
+	json_t *arr = json_array();
+	char buf[4096];
+	for (size_t i = 0; i < f->pkgs.n; i++) {
+		const struct pkg_findings *p = &f->pkgs.v[i];
+		for (size_t k = 0; k < p->diags.n; k++) {
+			json_t *o = json_object();
+			json_object_set_new(o, "importpath", json_string(p->importpath));
+			json_t *d = diag_to_json(&p->diags.v[k]);
+			json_object_update(o, d);
+			json_decref(d);
+			json_object_set_new(
+			    o, "file",
+			    json_string(diag_display_path(&p->diags.v[k], cwd, buf, sizeof(buf))));
+			json_object_set_new(o, "replayed", json_boolean(p->replayed));
+			json_array_append_new(arr, o);
+		}
+	}
+	return arr;
 }
 
 /*
@@ -259,7 +458,8 @@ static void wait_for_go(struct run *r, struct progress *pr, const struct session
  * there is no session to summarise.
  */
 static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
-                   const struct argv_array *deps, int color)
+                   const struct argv_array *deps, const struct findings *f, const char *cwd,
+                   int color)
 {
 	event_array evs = ARRAY_INIT;
 	long long off = 0;
@@ -272,6 +472,7 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 	summary_compute(&sum, &evs, deps, (size_t)o->top);
 	if (o->json) {
 		json_t *j = summary_to_json(&sum);
+		json_object_set_new(j, "diagnostics", findings_to_json(f, cwd));
 		json_object_set_new(j, "session",
 		                    o->keep && s->dir ? json_string(s->dir) : json_null());
 		char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -281,6 +482,13 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		json_decref(j);
 	} else if (!o->quiet && s->dir) {
 		summary_print_text(&sum, stderr, color);
+		size_t with = 0;
+		for (size_t i = 0; i < f->pkgs.n; i++)
+			with += f->pkgs.v[i].diags.n > 0;
+		fprintf(stderr,
+		        "diagnostics: %ld in %zu package%s (%ld analysed in this build, %ld replayed "
+		        "from golive's analysis cache)\n",
+		        f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
 	}
 	summary_release(&sum);
 	event_array_release(&evs);
@@ -298,9 +506,18 @@ int cmd_build(int argc, char **argv)
 	struct session s = {NULL};
 	struct progress pr;
 	struct run r = {-1, -1, 0, 0, 0, 0, -1, -1, -1, 0};
+	struct anacache ac;
+	struct analysis_ctx *actx = NULL;
+	struct findings found;
+	golist_packages graph = ARRAY_INIT;
 	char *cause = NULL, *go = NULL, *deps_path = NULL, *toolexec = NULL;
+	char cwd[PATH_MAX];
 	int ret = EXIT_USAGE;
 
+	memset(&ac, 0, sizeof(ac));
+	memset(&found, 0, sizeof(found));
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
 	config_init(&cfg);
 	if (parse_opts(&o, argc, argv, &go_words) < 0)
 		goto out;
@@ -315,6 +532,17 @@ int cmd_build(int argc, char **argv)
 	if (o.top < 0)
 		o.top = cfg.build.top;
 	o.keep |= cfg.build.keep;
+	/* A rule whose query does not compile is a configuration error, before any build. */
+	actx = analysis_ctx_new(&cfg.analysis, &cause);
+	if (!actx) {
+		fprintf(stderr, "%s\n", cause);
+		goto out;
+	}
+	if (anacache_open(&ac, NULL, &cause) < 0) {
+		warning("%s; findings of packages go serves from its cache are analysed again", cause);
+		free(cause);
+		cause = NULL;
+	}
 
 	/* Flags: golive.yaml first, the command line after it (the later wins in go). */
 	if (buildargs_parse(&ba, (int)cfg.build.flags.argc, cfg.build.flags.argv, &cause) < 0) {
@@ -338,8 +566,15 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (!ba.packages.argc)
-		for (size_t i = 0; i < cfg.build.packages.argc; i++)
-			argv_push(&ba.packages, cfg.build.packages.argv[i]);
+		for (size_t i = 0; i < cfg.build.packages.argc; i++) {
+			/* Relative directories in golive.yaml mean the module root's, from any cwd. */
+			const char *p = cfg.build.packages.argv[i];
+			if (strcmp(p, ".") == 0 || starts_with(p, "./") || strcmp(p, "..") == 0 ||
+			    starts_with(p, "../"))
+				argv_pushf(&ba.packages, "%s/%s", cfg.root, p);
+			else
+				argv_push(&ba.packages, p);
+		}
 	if (!ba.has_output && cfg.build.output) {
 		argv_push(&ba.flags, "-o");
 		if (cfg.build.output[0] == '/')
@@ -357,6 +592,11 @@ int cmd_build(int argc, char **argv)
 
 	if (session_create(&s, o.session_parent, &cause) < 0) {
 		warning("%s; building without a session (no per-tool summary)", cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (s.dir && session_write_analysis(s.dir, &cfg.analysis, cfg.root, ac.dir, &cause) < 0) {
+		warning("%s; the build is not analysed", cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -379,7 +619,7 @@ int cmd_build(int argc, char **argv)
 
 	/* The package graph, in parallel with the build. */
 	if (s.dir) {
-		deps_path = session_path(&s, "deps.txt");
+		deps_path = session_path(&s, "deps.json");
 		int dfd = open(deps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		struct proc_opts lo = PROC_OPTS_INIT;
@@ -387,7 +627,7 @@ int cmd_build(int argc, char **argv)
 		argv_push(&list_argv, "list");
 		argv_push(&list_argv, "-deps");
 		argv_push(&list_argv, "-e");
-		argv_push(&list_argv, "-f={{.ImportPath}}");
+		argv_push(&list_argv, "-json=ImportPath,Dir,GoFiles,CgoFiles,Module,Standard,Error");
 		buildargs_list_flags(&ba, &list_argv);
 		if (ba.packages.argc)
 			argv_push(&list_argv, "--");
@@ -444,7 +684,7 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	r.pidfd = pidfd_open_compat(r.go_pid);
-	wait_for_go(&r, &pr, &s, deps_path, &deps);
+	wait_for_go(&r, &pr, &s, deps_path, &graph, &deps);
 	progress_finish(&pr);
 	int64_t wall = now_mono_ns() - t0;
 	if (r.pidfd >= 0)
@@ -465,11 +705,26 @@ int cmd_build(int argc, char **argv)
 	if (r.list_pid > 0 && !r.list_done) {
 		proc_wait(r.list_pid, &r.list_status, NULL);
 		if (WIFEXITED(r.list_status) && WEXITSTATUS(r.list_status) == 0)
-			read_lines(deps_path, &deps);
+			read_graph(deps_path, &graph, &deps);
 	}
 
 	ret = WIFEXITED(r.go_status) ? WEXITSTATUS(r.go_status) : 128 + WTERMSIG(r.go_status);
-	report(&o, &s, wall, ret, deps.argc ? &deps : NULL, tty);
+	if (s.dir) {
+		/* After go's output, before the summary: like go, grouped by package. */
+		if (collect_findings(&found, &s, deps.argc ? &graph : NULL, &cfg, &ac, &actx,
+		                     &cause) < 0) {
+			warning("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		print_findings(&found, cwd[0] ? cwd : NULL);
+		if (ret == 0 && diag_fails(&found.all, cfg.analysis.fail_on)) {
+			fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n",
+			        fail_on_name(cfg.analysis.fail_on));
+			ret = 1;
+		}
+	}
+	report(&o, &s, wall, ret, deps.argc ? &deps : NULL, &found, cwd[0] ? cwd : NULL, tty);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
 		if (s.dir && !o.keep)
@@ -491,6 +746,11 @@ out:
 	argv_clear(&go_argv);
 	argv_clear(&list_argv);
 	argv_clear(&deps);
+	golist_packages_release(&graph);
+	findings_release(&found);
+	if (actx)
+		analysis_ctx_free(actx);
+	anacache_close(&ac);
 	buildargs_release(&ba);
 	config_release(&cfg);
 	return ret;

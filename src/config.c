@@ -32,6 +32,7 @@ enum key_type {
 	KEY_STRING_LIST, /* struct argv_array: a string or a list of non-empty strings */
 	KEY_BOOL,        /* int 0/1 */
 	KEY_INT,         /* int in min..max */
+	KEY_FAIL_ON,     /* enum fail_on: never, warning or error */
 };
 
 struct key_spec {
@@ -41,10 +42,23 @@ struct key_spec {
 	int min, max;  /* KEY_INT range */
 };
 
+struct ynode;
+struct emit;
+
+/*
+ * A section: a mapping of fixed keys (keys/nkeys), or, when parse is set,
+ * a section with its own shape (analyzers: has one key per built-in
+ * analyzer, rules: is a list), which then brings its own YAML and JSON
+ * output too.
+ */
 struct section_spec {
 	const char *name;
 	const struct key_spec *keys;
 	size_t nkeys;
+	int (*parse)(struct golive_config *c, const struct ynode *n, const char *path,
+	             char **cause);
+	void (*emit)(struct emit *em, const struct golive_config *c);
+	json_t *(*to_json)(const struct golive_config *c);
 };
 
 #define FIELD(f) offsetof(struct golive_config, f)
@@ -57,14 +71,38 @@ static const struct key_spec build_keys[] = {
     {"top", KEY_INT, FIELD(build.top), 0, 1000},
 };
 
+/* The fixed keys of analyzers:; the built-in analyzers' names follow them. */
+static const struct key_spec analyzers_keys[] = {
+    {"fail_on", KEY_FAIL_ON, FIELD(analysis.fail_on), 0, 0},
+    {"include_generated", KEY_BOOL, FIELD(analysis.include_generated), 0, 0},
+    {"include_deps", KEY_BOOL, FIELD(analysis.include_deps), 0, 0},
+};
+
+/* The keys of one entry of rules:, in output order. */
+static const char *const rule_keys[] = {"id", "query", "message", "severity", "scope"};
+enum { RULE_ID, RULE_QUERY, RULE_MESSAGE, RULE_SEVERITY, RULE_SCOPE };
+
+static int parse_analyzers(struct golive_config *c, const struct ynode *n, const char *path,
+                           char **cause);
+static void emit_analyzers(struct emit *em, const struct golive_config *c);
+static json_t *analyzers_to_json(const struct golive_config *c);
+static int parse_rules(struct golive_config *c, const struct ynode *n, const char *path,
+                       char **cause);
+static void emit_rules(struct emit *em, const struct golive_config *c);
+static json_t *rules_to_json(const struct golive_config *c);
+
 static const struct section_spec sections[] = {
-    {"build", build_keys, ARRAY_SIZE(build_keys)},
+    {"build", build_keys, ARRAY_SIZE(build_keys), NULL, NULL, NULL},
+    {"analyzers", analyzers_keys, ARRAY_SIZE(analyzers_keys), parse_analyzers, emit_analyzers,
+     analyzers_to_json},
+    {"rules", NULL, 0, parse_rules, emit_rules, rules_to_json},
 };
 
 void config_init(struct golive_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->build.top = 10;
+	analysis_settings_init(&c->analysis);
 }
 
 void config_release(struct golive_config *c)
@@ -74,6 +112,7 @@ void config_release(struct golive_config *c)
 	argv_clear(&c->build.packages);
 	argv_clear(&c->build.flags);
 	free(c->build.output);
+	analysis_settings_release(&c->analysis);
 	config_init(c);
 }
 
@@ -88,6 +127,10 @@ struct ynode {
 	size_t len;
 	int plain;                   /* scalar: plain and untagged, so ~ and "" mean null */
 	ARRAY(struct ynode *) items; /* sequence items; mapping keys and values, alternating */
+	/* scalar: where its text starts in the file (1-based), for rule queries */
+	unsigned text_line, text_col;
+	int block;       /* scalar: a block scalar (| or >) */
+	unsigned indent; /* block scalar: the indentation of its first non-blank line */
 };
 
 static void ynode_free(struct ynode *n)
@@ -203,6 +246,58 @@ static int parser_error(yaml_parser_t *p, const char *path, const char *buf, siz
 	return fail_at(cause, path, mark, "yaml: %s", problem);
 }
 
+/* A position in the buffer being parsed: byte off starts 0-based line line. */
+struct line_cursor {
+	size_t off, line;
+};
+
+/*
+ * Sets where the text of scalar n starts: the character after the opening
+ * quote, or for a block scalar (| or >, whose mark is its indicator) the
+ * first line after the indicator line, with the indentation of the first
+ * non-blank line. Lines end at \n (a \r before it is part of the break).
+ * lc moves forward with the scalars, so the buffer is read once.
+ */
+static void scalar_text_position(struct ynode *n, yaml_scalar_style_t style, const char *buf,
+                                 size_t len, struct line_cursor *lc)
+{
+	size_t i, line;
+
+	n->text_line = (unsigned)n->mark.line + 1;
+	n->text_col = (unsigned)n->mark.column + 1;
+	if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		n->text_col++;
+	if (style != YAML_LITERAL_SCALAR_STYLE && style != YAML_FOLDED_SCALAR_STYLE)
+		return;
+	n->block = 1;
+	n->text_line++;
+	n->text_col = 1;
+	if (lc->line > n->mark.line) /* cannot happen: marks only move forward */
+		lc->off = lc->line = 0;
+	while (lc->off < len && lc->line < n->mark.line) /* to the indicator line */
+		if (buf[lc->off++] == '\n')
+			lc->line++;
+	i = lc->off;
+	line = lc->line;
+	while (i < len && line <= n->mark.line) /* past the indicator line */
+		if (buf[i++] == '\n')
+			line++;
+	while (i < len) {
+		size_t sp = 0;
+		while (i + sp < len && buf[i + sp] == ' ')
+			sp++;
+		if (i + sp < len && buf[i + sp] != '\n' && buf[i + sp] != '\r') {
+			n->indent = (unsigned)sp;
+			n->text_col = (unsigned)sp + 1;
+			return;
+		}
+		i += sp;
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+}
+
 /*
  * Runs the libyaml parser over buf and returns the single document's root
  * in *root (NULL for an empty stream or document). 0, or -1 with *cause.
@@ -213,6 +308,7 @@ static int load_tree(const char *path, const char *buf, size_t len, struct ynode
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	ARRAY(struct ynode *) stack = ARRAY_INIT;
+	struct line_cursor lc = {0, 0};
 	int ndocs = 0, ret = -1, done = 0;
 
 	*root = NULL;
@@ -252,6 +348,8 @@ static int load_tree(const char *path, const char *buf, size_t len, struct ynode
 			n->value[n->len] = '\0';
 			n->plain = ev.data.scalar.plain_implicit &&
 			           ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			n->mark = ev.start_mark;
+			scalar_text_position(n, ev.data.scalar.style, buf, len, &lc);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
@@ -433,6 +531,12 @@ static int set_key(struct golive_config *c, const char *section, const struct ke
 			              "%s.%s: expected an integer in %d..%d, got %s", section,
 			              k->name, k->min, k->max, describe(&d, n));
 		break;
+	case KEY_FAIL_ON:
+		if (!is_string(n) || fail_on_parse(n->value, field))
+			ret = fail_at(cause, path, n->mark,
+			              "%s.%s: expected error, warning or never, got %s", section,
+			              k->name, describe(&d, n));
+		break;
 	}
 	strbuf_release(&d);
 	return ret;
@@ -502,6 +606,8 @@ static int apply_section(struct golive_config *c, const struct section_spec *s,
 
 	if (is_null(m))
 		return 0;
+	if (s->parse)
+		return s->parse(c, m, path, cause);
 	if (m->kind != YN_MAPPING) {
 		fail_at(cause, path, m->mark, "%s: expected a mapping, got %s", s->name,
 		        describe(&d, m));
@@ -517,6 +623,321 @@ static int apply_section(struct golive_config *c, const struct section_spec *s,
 	ret = 0;
 out:
 	free(idx);
+	strbuf_release(&d);
+	return ret;
+}
+
+/* analyzers: */
+
+/* The override of analyzer name in s, added (enabled, default severity) when missing. */
+static struct analyzer_setting *analyzer_setting_get(struct analysis_settings *s, const char *name)
+{
+	struct analyzer_setting a = {NULL, 1, -1};
+
+	for (size_t i = 0; i < s->analyzers.n; i++)
+		if (!strcmp(s->analyzers.v[i].name, name))
+			return &s->analyzers.v[i];
+	a.name = xstrdup(name);
+	ARRAY_PUSH(s->analyzers, a);
+	return &s->analyzers.v[s->analyzers.n - 1];
+}
+
+static const struct analyzer_setting *analyzer_setting_find(const struct analysis_settings *s,
+                                                            const char *name)
+{
+	for (size_t i = 0; i < s->analyzers.n; i++)
+		if (!strcmp(s->analyzers.v[i].name, name))
+			return &s->analyzers.v[i];
+	return NULL;
+}
+
+/*
+ * analyzers.NAME: a boolean (on/off), or a mapping {enabled: bool (default
+ * true), severity: info|warning|error (default: the analyzer's own)}. The
+ * value replaces what c had for that analyzer.
+ */
+static int set_analyzer(struct golive_config *c, const char *name, const struct ynode *n,
+                        const char *path, char **cause)
+{
+	static const char *const keys[] = {"enabled", "severity"};
+	const struct analyzer *a = analyzer_find(name);
+	struct analyzer_setting *set;
+	struct strbuf d = STRBUF_INIT;
+	size_t *idx = NULL;
+	int enabled = 1, sev = -1, ret = -1;
+
+	if (!a)
+		BUG("analyzers.%s is not a built-in analyzer", name);
+	if (is_null(n))
+		return 0;
+	if (n->kind == YN_SCALAR) {
+		if (parse_bool(n, &enabled)) {
+			fail_at(cause, path, n->mark,
+			        "analyzers.%s: expected on, off or a mapping (enabled, severity), "
+			        "got %s",
+			        a->name, describe(&d, n));
+			goto out;
+		}
+	} else if (n->kind == YN_MAPPING) {
+		idx = xcalloc(n->items.n / 2 + 1, sizeof(*idx));
+		strbuf_addf(&d, " in analyzers.%s", a->name);
+		if (check_keys(n, keys, ARRAY_SIZE(keys), sizeof(*keys), d.buf, path, idx, cause))
+			goto out;
+		for (size_t i = 0; i + 1 < n->items.n; i += 2) {
+			const struct ynode *v = n->items.v[i + 1];
+			enum severity s;
+
+			if (is_null(v))
+				continue;
+			if (idx[i / 2] == 0 && parse_bool(v, &enabled)) {
+				fail_at(cause, path, v->mark,
+				        "analyzers.%s.enabled: expected a boolean, got %s", a->name,
+				        describe(&d, v));
+				goto out;
+			}
+			if (idx[i / 2] == 1) {
+				if (!is_string(v) || severity_parse(v->value, &s)) {
+					fail_at(cause, path, v->mark,
+					        "analyzers.%s.severity: expected info, warning or "
+					        "error, got %s",
+					        a->name, describe(&d, v));
+					goto out;
+				}
+				sev = (int)s;
+			}
+		}
+	} else {
+		fail_at(cause, path, n->mark,
+		        "analyzers.%s: expected on, off or a mapping (enabled, severity), got %s",
+		        a->name, describe(&d, n));
+		goto out;
+	}
+	set = analyzer_setting_get(&c->analysis, a->name);
+	set->enabled = enabled;
+	set->severity = sev;
+	ret = 0;
+out:
+	free(idx);
+	strbuf_release(&d);
+	return ret;
+}
+
+/* analyzers: the fixed keys, then one key per built-in analyzer. */
+static int parse_analyzers(struct golive_config *c, const struct ynode *m, const char *path,
+                           char **cause)
+{
+	ARRAY(const char *) names = ARRAY_INIT;
+	const size_t nfixed = ARRAY_SIZE(analyzers_keys);
+	struct strbuf d = STRBUF_INIT;
+	size_t *idx = NULL;
+	int ret = -1;
+
+	if (m->kind != YN_MAPPING) {
+		fail_at(cause, path, m->mark, "analyzers: expected a mapping, got %s",
+		        describe(&d, m));
+		goto out;
+	}
+	for (size_t i = 0; i < nfixed; i++)
+		ARRAY_PUSH(names, analyzers_keys[i].name);
+	for (const struct analyzer *const *a = builtin_analyzers; *a; a++)
+		ARRAY_PUSH(names, (*a)->name);
+	idx = xcalloc(m->items.n / 2 + 1, sizeof(*idx));
+	if (check_keys(m, names.v, names.n, sizeof(*names.v), " in analyzers", path, idx, cause))
+		goto out;
+	for (size_t i = 0; i + 1 < m->items.n; i += 2) {
+		size_t j = idx[i / 2];
+		const struct ynode *v = m->items.v[i + 1];
+
+		if (j < nfixed ? set_key(c, "analyzers", &analyzers_keys[j], v, path, cause)
+		               : set_analyzer(c, names.v[j], v, path, cause))
+			goto out;
+	}
+	ret = 0;
+out:
+	free(idx);
+	ARRAY_FREE(names);
+	strbuf_release(&d);
+	return ret;
+}
+
+/* rules: */
+
+static void rule_spec_release(struct rule_spec *r)
+{
+	free(r->id);
+	free(r->query);
+	free(r->message);
+	free(r->where);
+	memset(r, 0, sizeof(*r));
+}
+
+/* [a-z0-9][a-z0-9._-]* */
+static int is_rule_id(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+typedef ARRAY(struct rule_spec) rule_array;
+
+/*
+ * Parses rules[i] (mapping m) into *r and the line of its id into *id_line;
+ * rules holds the rules before it and id_lines the lines of their ids.
+ */
+static int parse_rule(struct rule_spec *r, unsigned *id_line, size_t i, const struct ynode *m,
+                      const rule_array *rules, const unsigned *id_lines, const char *path,
+                      char **cause)
+{
+	const struct ynode *v[ARRAY_SIZE(rule_keys)] = {NULL};
+	struct strbuf d = STRBUF_INIT;
+	const struct ynode *q;
+	size_t *idx = NULL;
+	enum severity sev = SEV_WARNING;
+	size_t msglen;
+	int ret = -1;
+
+	if (m->kind != YN_MAPPING) {
+		fail_at(
+		    cause, path, m->mark,
+		    "rules[%zu]: expected a mapping (id, query, message, severity, scope), got %s",
+		    i, describe(&d, m));
+		goto out;
+	}
+	idx = xcalloc(m->items.n / 2 + 1, sizeof(*idx));
+	strbuf_addf(&d, " in rules[%zu]", i);
+	if (check_keys(m, rule_keys, ARRAY_SIZE(rule_keys), sizeof(*rule_keys), d.buf, path, idx,
+	               cause))
+		goto out;
+	for (size_t k = 0; k + 1 < m->items.n; k += 2)
+		v[idx[k / 2]] = m->items.v[k + 1];
+	for (size_t k = RULE_ID; k <= RULE_MESSAGE; k++) {
+		if (!v[k]) {
+			fail_at(cause, path, m->mark, "rules[%zu]: missing key \"%s\"", i,
+			        rule_keys[k]);
+			goto out;
+		}
+		if (!is_string(v[k]) || !v[k]->len) {
+			fail_at(cause, path, v[k]->mark,
+			        "rules[%zu].%s: expected a non-empty string, got %s", i,
+			        rule_keys[k], describe(&d, v[k]));
+			goto out;
+		}
+	}
+
+	if (!is_rule_id(v[RULE_ID]->value)) {
+		fail_at(cause, path, v[RULE_ID]->mark,
+		        "rules[%zu].id: expected lowercase letters, digits, '.', '_' and '-', "
+		        "starting with a letter or digit, got %s",
+		        i, describe(&d, v[RULE_ID]));
+		goto out;
+	}
+	if (analyzer_find(v[RULE_ID]->value) || !strcmp(v[RULE_ID]->value, "all") ||
+	    !strcmp(v[RULE_ID]->value, "golive") || !strcmp(v[RULE_ID]->value, "rules")) {
+		fail_at(cause, path, v[RULE_ID]->mark,
+		        "rules[%zu].id: \"%s\" is reserved (built-in analyzers, golive, rules "
+		        "and all)",
+		        i, v[RULE_ID]->value);
+		goto out;
+	}
+	for (size_t k = 0; k < rules->n; k++) {
+		if (!strcmp(rules->v[k].id, v[RULE_ID]->value)) {
+			fail_at(cause, path, v[RULE_ID]->mark,
+			        "rules[%zu].id: duplicate id \"%s\" (first at line %u)", i,
+			        v[RULE_ID]->value, id_lines[k]);
+			goto out;
+		}
+	}
+
+	/* a folded or literal message ends in a newline: dropped; it must be one line */
+	msglen = v[RULE_MESSAGE]->len;
+	while (msglen && v[RULE_MESSAGE]->value[msglen - 1] == '\n')
+		msglen--;
+	if (!msglen || memchr(v[RULE_MESSAGE]->value, '\n', msglen)) {
+		fail_at(cause, path, v[RULE_MESSAGE]->mark,
+		        "rules[%zu].message: expected a one-line string, got %s", i,
+		        describe(&d, v[RULE_MESSAGE]));
+		goto out;
+	}
+
+	if (v[RULE_SEVERITY] && !is_null(v[RULE_SEVERITY]) &&
+	    (!is_string(v[RULE_SEVERITY]) || severity_parse(v[RULE_SEVERITY]->value, &sev))) {
+		fail_at(cause, path, v[RULE_SEVERITY]->mark,
+		        "rules[%zu].severity: expected info, warning or error, got %s", i,
+		        describe(&d, v[RULE_SEVERITY]));
+		goto out;
+	}
+	r->handler_scope = 0;
+	if (v[RULE_SCOPE] && !is_null(v[RULE_SCOPE])) {
+		if (is_string(v[RULE_SCOPE]) && !strcmp(v[RULE_SCOPE]->value, "handler")) {
+			r->handler_scope = 1;
+		} else if (!is_string(v[RULE_SCOPE]) || strcmp(v[RULE_SCOPE]->value, "file")) {
+			fail_at(cause, path, v[RULE_SCOPE]->mark,
+			        "rules[%zu].scope: expected handler or file, got %s", i,
+			        describe(&d, v[RULE_SCOPE]));
+			goto out;
+		}
+	}
+
+	q = v[RULE_QUERY];
+	r->id = xstrdup(v[RULE_ID]->value);
+	r->query = xstrdup(q->value);
+	r->message = xstrndup(v[RULE_MESSAGE]->value, msglen);
+	r->severity = sev;
+	r->line = q->text_line;
+	r->col = q->text_col;
+	r->block = q->block;
+	r->indent = q->indent;
+	r->where = xasprintf("%s:%u:%u", path, r->line, r->col);
+	*id_line = (unsigned)v[RULE_ID]->mark.line + 1;
+	ret = 0;
+out:
+	free(idx);
+	strbuf_release(&d);
+	return ret;
+}
+
+/* rules: a list of rules; it replaces the rules c had. */
+static int parse_rules(struct golive_config *c, const struct ynode *n, const char *path,
+                       char **cause)
+{
+	rule_array rules = ARRAY_INIT;
+	ARRAY(unsigned) id_lines = ARRAY_INIT;
+	struct strbuf d = STRBUF_INIT;
+	int ret = -1;
+
+	if (n->kind != YN_SEQUENCE) {
+		fail_at(cause, path, n->mark, "rules: expected a list of rules, got %s",
+		        describe(&d, n));
+		goto out;
+	}
+	for (size_t i = 0; i < n->items.n; i++) {
+		struct rule_spec r = {0};
+		unsigned line;
+
+		if (parse_rule(&r, &line, i, n->items.v[i], &rules, id_lines.v, path, cause))
+			goto out;
+		ARRAY_PUSH(rules, r);
+		ARRAY_PUSH(id_lines, line);
+	}
+	for (size_t i = 0; i < c->analysis.rules.n; i++)
+		rule_spec_release(&c->analysis.rules.v[i]);
+	ARRAY_FREE(c->analysis.rules);
+	c->analysis.rules.v = rules.v;
+	c->analysis.rules.n = rules.n;
+	c->analysis.rules.alloc = rules.alloc;
+	rules.v = NULL;
+	rules.n = rules.alloc = 0;
+	ret = 0;
+out:
+	for (size_t i = 0; i < rules.n; i++)
+		rule_spec_release(&rules.v[i]);
+	ARRAY_FREE(rules);
+	ARRAY_FREE(id_lines);
 	strbuf_release(&d);
 	return ret;
 }
@@ -754,6 +1175,7 @@ static int looks_typed(const char *s)
 struct emit {
 	yaml_emitter_t e;
 	const char *what; /* the value being written, for messages */
+	char whatbuf[64]; /* what, when it is built ("rules[2].query") */
 	int failed;
 };
 
@@ -764,6 +1186,16 @@ static void emit_event(struct emit *em, int init_ok, yaml_event_t *ev)
 		return;
 	if (!init_ok || !yaml_emitter_emit(&em->e, ev))
 		em->failed = 1;
+}
+
+static void emit_scalar_style(struct emit *em, const char *s, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+
+	emit_event(em,
+	           yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
+	                                        1, 1, style),
+	           &ev);
 }
 
 static void emit_scalar(struct emit *em, const char *s, int quote_if_typed)
@@ -812,7 +1244,87 @@ static void emit_key(struct emit *em, const struct key_spec *k, const void *fiel
 		snprintf(num, sizeof(num), "%d", *(const int *)field);
 		emit_scalar(em, num, 0);
 		break;
+	case KEY_FAIL_ON:
+		emit_scalar(em, fail_on_name(*(const enum fail_on *)field), 0);
+		break;
 	}
+}
+
+static void emit_mapping_start(struct emit *em, yaml_mapping_style_t style)
+{
+	yaml_event_t ev;
+
+	emit_event(em, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style), &ev);
+}
+
+static void emit_mapping_end(struct emit *em)
+{
+	yaml_event_t ev;
+
+	emit_event(em, yaml_mapping_end_event_initialize(&ev), &ev);
+}
+
+/*
+ * analyzers: the fixed keys, then every built-in analyzer: on/off at its
+ * own severity, or {enabled, severity} when the severity was set.
+ */
+static void emit_analyzers(struct emit *em, const struct golive_config *c)
+{
+	emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
+	for (size_t i = 0; i < ARRAY_SIZE(analyzers_keys) && !em->failed; i++)
+		emit_key(em, &analyzers_keys[i], (const char *)c + analyzers_keys[i].offset);
+	for (const struct analyzer *const *a = builtin_analyzers; *a && !em->failed; a++) {
+		const struct analyzer_setting *set =
+		    analyzer_setting_find(&c->analysis, (*a)->name);
+
+		emit_scalar(em, (*a)->name, 0);
+		em->what = (*a)->name;
+		if (!set || set->severity < 0) {
+			emit_scalar(em, !set || set->enabled ? "on" : "off", 0);
+			continue;
+		}
+		emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
+		emit_scalar(em, "enabled", 0);
+		emit_scalar(em, set->enabled ? "true" : "false", 0);
+		emit_scalar(em, "severity", 0);
+		emit_scalar(em, severity_name((enum severity)set->severity), 0);
+		emit_mapping_end(em);
+	}
+	emit_mapping_end(em);
+}
+
+/* rules: a list of mappings; a query of several lines as a literal block (|). */
+static void emit_rules(struct emit *em, const struct golive_config *c)
+{
+	const struct analysis_settings *s = &c->analysis;
+	yaml_event_t ev;
+
+	emit_event(em,
+	           yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+	                                                s->rules.n ? YAML_BLOCK_SEQUENCE_STYLE
+	                                                           : YAML_FLOW_SEQUENCE_STYLE),
+	           &ev);
+	for (size_t i = 0; i < s->rules.n && !em->failed; i++) {
+		const struct rule_spec *r = &s->rules.v[i];
+		const char *values[ARRAY_SIZE(rule_keys)] = {r->id, r->query, r->message,
+		                                             severity_name(r->severity),
+		                                             r->handler_scope ? "handler" : "file"};
+
+		emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
+		for (size_t k = 0; k < ARRAY_SIZE(rule_keys); k++) {
+			emit_scalar(em, rule_keys[k], 0);
+			if (em->failed)
+				break;
+			snprintf(em->whatbuf, sizeof(em->whatbuf), "[%zu].%s", i, rule_keys[k]);
+			em->what = em->whatbuf;
+			if (k == RULE_QUERY && strchr(values[k], '\n'))
+				emit_scalar_style(em, values[k], YAML_LITERAL_SCALAR_STYLE);
+			else
+				emit_scalar(em, values[k], 1);
+		}
+		emit_mapping_end(em);
+	}
+	emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
 }
 
 /* Appends s with control characters shown as '?', for a comment line. */
@@ -847,6 +1359,13 @@ int config_to_yaml(const struct golive_config *c, struct strbuf *out, char **cau
 		const struct section_spec *s = &sections[i];
 		section = s->name;
 		emit_scalar(&em, s->name, 0);
+		if (s->emit) {
+			s->emit(&em, c);
+			if (em.failed)
+				break;
+			em.what = NULL;
+			continue;
+		}
 		emit_event(&em,
 		           yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 		                                               YAML_BLOCK_MAPPING_STYLE),
@@ -866,8 +1385,8 @@ int config_to_yaml(const struct golive_config *c, struct strbuf *out, char **cau
 		const char *problem =
 		    em.e.problem ? em.e.problem : "invalid UTF-8 or out of memory";
 		if (em.what)
-			*cause =
-			    xasprintf("yaml: cannot write %s.%s: %s", section, em.what, problem);
+			*cause = xasprintf("yaml: cannot write %s%s%s: %s", section,
+			                   em.what[0] == '[' ? "" : ".", em.what, problem);
 		else
 			*cause = xasprintf("yaml: cannot write the configuration: %s", problem);
 		yaml_emitter_delete(&em.e);
@@ -934,6 +1453,75 @@ static json_t *json_string_or_null(const char *s)
 	return s ? json_string_lossy(s) : json_null();
 }
 
+static json_t *key_to_json(const struct key_spec *k, const void *field)
+{
+	switch (k->type) {
+	case KEY_STRING:
+		return json_string_or_null(*(char *const *)field);
+	case KEY_STRING_LIST: {
+		const struct argv_array *a = field;
+		json_t *v = json_array();
+		for (size_t n = 0; n < a->argc; n++)
+			json_array_append_new(v, json_string_lossy(a->argv[n]));
+		return v;
+	}
+	case KEY_BOOL:
+		return json_boolean(*(const int *)field);
+	case KEY_INT:
+		return json_integer(*(const int *)field);
+	case KEY_FAIL_ON:
+		return json_string(fail_on_name(*(const enum fail_on *)field));
+	}
+	return json_null();
+}
+
+static json_t *keys_to_json(const struct key_spec *keys, size_t nkeys,
+                            const struct golive_config *c)
+{
+	json_t *sec = json_object();
+
+	for (size_t j = 0; j < nkeys; j++)
+		json_object_set_new(sec, keys[j].name,
+		                    key_to_json(&keys[j], (const char *)c + keys[j].offset));
+	return sec;
+}
+
+/* analyzers: the fixed keys, then {"enabled", "severity"} (effective) per built-in analyzer. */
+static json_t *analyzers_to_json(const struct golive_config *c)
+{
+	json_t *sec = keys_to_json(analyzers_keys, ARRAY_SIZE(analyzers_keys), c);
+
+	for (const struct analyzer *const *a = builtin_analyzers; *a; a++) {
+		const struct analyzer_setting *set =
+		    analyzer_setting_find(&c->analysis, (*a)->name);
+		enum severity sev =
+		    set && set->severity >= 0 ? (enum severity)set->severity : (*a)->severity;
+
+		json_object_set_new(sec, (*a)->name,
+		                    json_pack("{s:b, s:s}", "enabled", !set || set->enabled,
+		                              "severity", severity_name(sev)));
+	}
+	return sec;
+}
+
+static json_t *rules_to_json(const struct golive_config *c)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < c->analysis.rules.n; i++) {
+		const struct rule_spec *r = &c->analysis.rules.v[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_string_lossy(r->id));
+		json_object_set_new(o, "query", json_string_lossy(r->query));
+		json_object_set_new(o, "message", json_string_lossy(r->message));
+		json_object_set_new(o, "severity", json_string(severity_name(r->severity)));
+		json_object_set_new(o, "scope", json_string(r->handler_scope ? "handler" : "file"));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 struct json_t *config_to_json(const struct golive_config *c)
 {
 	json_t *obj = json_object();
@@ -942,34 +1530,8 @@ struct json_t *config_to_json(const struct golive_config *c)
 	json_object_set_new(obj, "root", json_string_or_null(c->root));
 	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
 		const struct section_spec *s = &sections[i];
-		json_t *sec = json_object();
-
-		for (size_t j = 0; j < s->nkeys; j++) {
-			const struct key_spec *k = &s->keys[j];
-			const void *field = (const char *)c + k->offset;
-			json_t *v = NULL;
-
-			switch (k->type) {
-			case KEY_STRING:
-				v = json_string_or_null(*(char *const *)field);
-				break;
-			case KEY_STRING_LIST: {
-				const struct argv_array *a = field;
-				v = json_array();
-				for (size_t n = 0; n < a->argc; n++)
-					json_array_append_new(v, json_string_lossy(a->argv[n]));
-				break;
-			}
-			case KEY_BOOL:
-				v = json_boolean(*(const int *)field);
-				break;
-			case KEY_INT:
-				v = json_integer(*(const int *)field);
-				break;
-			}
-			json_object_set_new(sec, k->name, v);
-		}
-		json_object_set_new(obj, s->name, sec);
+		json_object_set_new(
+		    obj, s->name, s->to_json ? s->to_json(c) : keys_to_json(s->keys, s->nkeys, c));
 	}
 	return obj;
 }

@@ -13,12 +13,15 @@
  * Adding a section: add its fields to struct golive_config, set defaults in
  * config_init(), free them in config_release(), and add a key table plus a
  * line in the section table in config.c; parsing, YAML and JSON output follow.
+ * A section of another shape (analyzers: names the built-in analyzers,
+ * rules: is a list) brings its own parse, emit and to_json functions.
  */
 #ifndef GOLIVE_CONFIG_H
 #define GOLIVE_CONFIG_H
 
 #include <stddef.h>
 
+#include "analyze.h"
 #include "util.h"
 
 #define CONFIG_FILE_NAME "golive.yaml"
@@ -38,6 +41,13 @@ struct golive_config {
 		int keep;                   /* build.keep: boolean, default 0 */
 		int top; /* build.top: 0..1000, slowest compiles listed, default 10 */
 	} build;
+	/*
+	 * analyzers: (fail_on, include_generated, include_deps, one entry per
+	 * built-in analyzer named in the file) and rules: (user rules, with the
+	 * position of each query in the file). Defaults: every analyzer on at
+	 * its own severity, no rules, fail_on never.
+	 */
+	struct analysis_settings analysis;
 };
 
 /* Fills c with the defaults; c owns no memory afterwards. */

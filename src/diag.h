@@ -68,4 +68,58 @@ struct json_t *diag_to_json(const struct diag *d);
 /* The reverse; 0, or -1 with *cause when a field is missing or of the wrong type. */
 int diag_from_json(struct diag *d, struct json_t *o, char **cause);
 
+/* ---- reports (diag_sarif.c): the --json and --sarif documents ----------- */
+
+/* A rule as a report describes it: a built-in analyzer or a user rule. */
+struct diag_rule {
+	const char *id;         /* the analyzer name or rule id diagnostics carry */
+	const char *doc;        /* one line (SARIF shortDescription) */
+	enum severity severity; /* its effective default severity */
+	const char *help_uri;   /* absolute URI of its documentation, or NULL */
+};
+
+/* Something that kept part of the input from being analysed. */
+struct diag_problem {
+	const char *kind;    /* "package" (go list could not load it) or "file" (unreadable) */
+	const char *name;    /* the import path, pattern, directory or file */
+	const char *message; /* one line */
+};
+
+/*
+ * What a report is made of. Paths in diags are printed as stored: relative
+ * to the cwd, or absolute (or "../..") for files outside it.
+ */
+struct diag_report {
+	const diag_array *diags; /* sorted (diag_sort_unique) */
+	size_t files;            /* files analysed */
+	size_t generated;        /* files skipped as generated */
+	size_t packages;         /* packages (or plain directories) analysed */
+	const struct diag_problem *problems;
+	size_t nproblems;
+	const struct diag_rule *rules; /* SARIF: the rules to describe, in this order */
+	size_t nrules;
+	const char *srcroot; /* SARIF: absolute directory relative paths start from, or NULL */
+};
+
+/*
+ * golive check --json, schema version 1 (docs/check.md):
+ * {"version":1,"diagnostics":[{file,line,col,analyzer,severity,message}],
+ *  "files":N,"generated":G,"packages":K,"errors":[{"package"|"file":NAME,"message":M}]}.
+ * Strings that are not valid UTF-8 get U+FFFD for the bad bytes.
+ */
+struct json_t *diag_report_json(const struct diag_report *r);
+
+/*
+ * A SARIF 2.1.0 log with one run: tool.driver golive with r->rules (plus a
+ * bare rule for any analyzer a diagnostic names that r->rules lacks), one
+ * result per diagnostic (ruleId, ruleIndex, level error/warning/note,
+ * message.text, a physicalLocation: relative paths as URIs against
+ * uriBaseId "%SRCROOT%", others as file:// URIs; region startLine and
+ * startColumn), and r->problems as tool execution notifications. Columns
+ * are written as stored and declared as UTF-16 code units (the run's
+ * columnKind), so the caller converts byte columns first (GitHub reads
+ * them that way).
+ */
+struct json_t *diag_report_sarif(const struct diag_report *r);
+
 #endif

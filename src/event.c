@@ -44,6 +44,8 @@ char *event_encode(const struct event *ev, size_t *len)
 	set_int(o, "exit", ev->exit);
 	set_int(o, "signal", ev->signal);
 	json_object_set_new(o, "probe", json_boolean(ev->probe));
+	if (ev->analysed)
+		set_int(o, "diags", ev->diags);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!s)
@@ -99,7 +101,7 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 		return -1;
 	}
 	long long files = 0, bytes = 0, start = 0, wall = 0, tu = 0, ts = 0, trss = 0, su = 0,
-	          ss = 0, srss = 0, ex = 0, sig = 0;
+	          ss = 0, srss = 0, ex = 0, sig = 0, diags = -1;
 	int rc = 0;
 	if (get_str(o, "tool", &ev->tool, cause) ||
 	    get_str(o, "importpath", &ev->importpath, cause) ||
@@ -109,7 +111,7 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 	    get_int(o, "tool_sys_ns", &ts, cause) || get_int(o, "tool_maxrss_kb", &trss, cause) ||
 	    get_int(o, "self_user_ns", &su, cause) || get_int(o, "self_sys_ns", &ss, cause) ||
 	    get_int(o, "self_maxrss_kb", &srss, cause) || get_int(o, "exit", &ex, cause) ||
-	    get_int(o, "signal", &sig, cause)) {
+	    get_int(o, "signal", &sig, cause) || get_int(o, "diags", &diags, cause)) {
 		rc = -1;
 		goto out;
 	}
@@ -132,6 +134,8 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 	ev->self_maxrss_kb = (long)srss;
 	ev->exit = (int)ex;
 	ev->signal = (int)sig;
+	ev->analysed = diags >= 0;
+	ev->diags = diags >= 0 ? (long)diags : 0;
 	if (!ev->tool) {
 		*cause = xstrdup("field \"tool\" is missing");
 		rc = -1;

@@ -1,10 +1,12 @@
 /* session.c - see session.h. */
 #define _GNU_SOURCE
 #include "session.h"
+#include "anacache.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,4 +120,190 @@ void event_array_release(event_array *evs)
 	for (size_t i = 0; i < evs->n; i++)
 		event_release(&evs->v[i]);
 	ARRAY_FREE(*evs);
+}
+
+/* ---- analysis in the build ---------------------------------------------- */
+
+int session_write_analysis(const char *dir, const struct analysis_settings *settings,
+                           const char *root, const char *cache, char **cause)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "settings", analysis_settings_to_json(settings));
+	json_object_set_new(o, "root", json_string(root));
+	json_object_set_new(o, "cache", cache ? json_string(cache) : json_null());
+	char *path = xasprintf("%s/%s", dir, ANALYSIS_FILE);
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = json_dump_file(o, tmp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(path);
+	free(tmp);
+	return rc < 0 ? -1 : 0;
+}
+
+int session_read_analysis(const char *dir, struct session_analysis *a, char **cause)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xasprintf("%s/%s", dir, ANALYSIS_FILE);
+	json_t *o = NULL;
+	int rc = -1;
+	memset(a, 0, sizeof(*a));
+	analysis_settings_init(&a->settings);
+	if (strbuf_read_file(&sb, path, 16u << 20) < 0) {
+		if (errno == ENOENT) {
+			rc = 0;
+			goto out;
+		}
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	json_error_t jerr;
+	o = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *root = json_string_value(json_object_get(o, "root"));
+	json_t *cache = json_object_get(o, "cache");
+	if (!json_is_object(o) || !root || (cache && !json_is_null(cache) && !json_is_string(cache))) {
+		*cause = xasprintf("%s: malformed", path);
+		goto out;
+	}
+	if (analysis_settings_from_json(&a->settings, json_object_get(o, "settings"), cause) < 0)
+		goto out;
+	a->root = xstrdup(root);
+	a->cache = json_is_string(cache) ? xstrdup(json_string_value(cache)) : NULL;
+	rc = 1;
+out:
+	json_decref(o);
+	strbuf_release(&sb);
+	free(path);
+	return rc;
+}
+
+void session_analysis_release(struct session_analysis *a)
+{
+	analysis_settings_release(&a->settings);
+	free(a->root);
+	free(a->cache);
+	a->root = a->cache = NULL;
+}
+
+static void set_opt_str(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v ? json_string(v) : json_null());
+}
+
+char *pkg_diags_encode(const struct pkg_diags *p, size_t *len)
+{
+	json_t *o = json_object();
+	set_opt_str(o, "importpath", p->importpath);
+	set_opt_str(o, "pkg", p->pkg);
+	set_opt_str(o, "dir", p->dir);
+	set_opt_str(o, "key", p->key);
+	json_object_set_new(o, "printed", json_boolean(p->printed));
+	json_object_set_new(o, "diags", anacache_diags_to_json(&p->diags, NULL));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *out = xmalloc(n + 2);
+	memcpy(out, s, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(s);
+	*len = n + 1;
+	return out;
+}
+
+static int opt_str(json_t *o, const char *key, char **out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+int pkg_diags_decode(struct pkg_diags *p, const char *line, size_t len, char **cause)
+{
+	memset(p, 0, sizeof(*p));
+	json_error_t jerr;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *printed = json_object_get(o, "printed");
+	if (!json_is_object(o)) {
+		*cause = o ? xstrdup("expected a JSON object")
+		           : xasprintf("column %d: %s", jerr.column, jerr.text);
+		json_decref(o);
+		return -1;
+	}
+	if (opt_str(o, "importpath", &p->importpath) || opt_str(o, "pkg", &p->pkg) ||
+	    opt_str(o, "dir", &p->dir) || opt_str(o, "key", &p->key) ||
+	    (printed && !json_is_boolean(printed))) {
+		*cause = xstrdup("a field has the wrong type");
+		goto bad;
+	}
+	p->printed = json_is_true(printed);
+	if (anacache_diags_from_json(json_object_get(o, "diags"), NULL, &p->diags, cause) < 0)
+		goto bad;
+	json_decref(o);
+	return 0;
+bad:
+	json_decref(o);
+	pkg_diags_release(p);
+	return -1;
+}
+
+void pkg_diags_release(struct pkg_diags *p)
+{
+	free(p->importpath);
+	free(p->pkg);
+	free(p->dir);
+	free(p->key);
+	diag_array_release(&p->diags);
+	memset(p, 0, sizeof(*p));
+}
+
+void pkg_diags_array_release(pkg_diags_array *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		pkg_diags_release(&a->v[i]);
+	ARRAY_FREE(*a);
+}
+
+long session_read_diags(const struct session *s, pkg_diags_array *out, long *bad)
+{
+	char *path = session_path(s, DIAGS_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	long added = 0;
+	if (strbuf_read_file(&sb, path, 256u << 20) < 0) {
+		int e = errno;
+		free(path);
+		strbuf_release(&sb);
+		return e == ENOENT ? 0 : -1;
+	}
+	free(path);
+	size_t pos = 0;
+	while (pos < sb.len) {
+		char *nl = memchr(sb.buf + pos, '\n', sb.len - pos);
+		if (!nl)
+			break;
+		size_t len = (size_t)(nl - (sb.buf + pos));
+		struct pkg_diags p;
+		char *cause = NULL;
+		if (len && pkg_diags_decode(&p, sb.buf + pos, len, &cause) == 0) {
+			ARRAY_PUSH(*out, p);
+			added++;
+		} else if (len && bad) {
+			(*bad)++;
+		}
+		free(cause);
+		pos += len + 1;
+	}
+	strbuf_release(&sb);
+	return added;
 }

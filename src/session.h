@@ -5,8 +5,13 @@
 #ifndef GOLIVE_SESSION_H
 #define GOLIVE_SESSION_H
 
+#include "analyze.h"
+#include "diag.h"
 #include "event.h"
 #include "util.h"
+
+#define DIAGS_FILE    "diags.jsonl"   /* one line per package the wrappers analysed */
+#define ANALYSIS_FILE "analysis.json" /* what to analyse, written by golive build */
 
 struct session {
 	char *dir; /* absolute path of the session directory */
@@ -39,5 +44,57 @@ typedef ARRAY(struct event) event_array;
 long session_read_events(const struct session *s, long long *offset, event_array *evs, long *bad);
 
 void event_array_release(event_array *evs);
+
+/* ---- analysis in the build ---------------------------------------------- */
+
+/*
+ * What the wrappers analyse, as golive build resolved it from golive.yaml:
+ * the wrappers read this instead of parsing YAML. Its JSON form is
+ * {"settings": analysis_settings_to_json(), "root": ..., "cache": ...}.
+ */
+struct session_analysis {
+	struct analysis_settings settings;
+	char *root;  /* the main module's root directory (absolute) */
+	char *cache; /* the analysis cache directory, or NULL for no cache */
+};
+
+/* Writes <dir>/analysis.json (temp file + rename). 0, or -1 with *cause. */
+int session_write_analysis(const char *dir, const struct analysis_settings *settings,
+                           const char *root, const char *cache, char **cause);
+/*
+ * Reads <dir>/analysis.json into a (which the caller releases with
+ * session_analysis_release either way). Returns 1 when read, 0 when there
+ * is no such file (analysis is off), -1 with *cause when it is malformed.
+ */
+int session_read_analysis(const char *dir, struct session_analysis *a, char **cause);
+void session_analysis_release(struct session_analysis *a);
+
+/* One line of diags.jsonl: the findings of one analysed compile. */
+struct pkg_diags {
+	char *importpath; /* TOOLEXEC_IMPORTPATH ("p", "p [p.test]"), or NULL */
+	char *pkg;        /* compile's -p value, or NULL */
+	char *dir;        /* the package directory */
+	char *key;        /* the analysis cache key of its file set */
+	int printed;      /* 1: the wrapper failed the compile and printed them (fail_on) */
+	diag_array diags; /* absolute paths */
+};
+typedef ARRAY(struct pkg_diags) pkg_diags_array;
+
+/*
+ * Encodes p as one compact JSON object plus '\n' ({"importpath", "pkg",
+ * "dir", "key", "printed", "diags": [diag objects]}); malloc'd, *len set.
+ */
+char *pkg_diags_encode(const struct pkg_diags *p, size_t *len);
+/* The reverse; 0, or -1 with *cause (p is then empty). */
+int pkg_diags_decode(struct pkg_diags *p, const char *line, size_t len, char **cause);
+void pkg_diags_release(struct pkg_diags *p);
+void pkg_diags_array_release(pkg_diags_array *a);
+
+/*
+ * Reads every whole line of the session's diags.jsonl into out; malformed
+ * lines are counted in *bad (may be NULL). Returns the number read (0 when
+ * there is no file), -1 on an I/O error.
+ */
+long session_read_diags(const struct session *s, pkg_diags_array *out, long *bad);
 
 #endif

@@ -1,13 +1,18 @@
 /* toolexec.c - see toolexec.h. */
 #define _GNU_SOURCE
 #include "toolexec.h"
+#include "anacache.h"
+#include "config.h"
 #include "event.h"
 #include "proc.h"
+#include "session.h"
 #include "toolargs.h"
 #include "util.h"
+#include "vettool.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +47,282 @@ static void append_line(const char *session, const char *file, const char *line,
 	close(fd);
 }
 
+/* ---- analysing a compile's package ---------------------------------------- */
+
+/* One compile's analysis: what to run, on which files, and what it found. */
+struct job {
+	const struct analysis_settings *settings;
+	struct anacache cache;
+	struct pkgsrc ps;
+	char key[ANACACHE_KEY_HEX + 1];
+	diag_array diags;
+	int done; /* 1 when the package was analysed (diags is its result) */
+};
+
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* go's $WORK for a compile: the parent of the -o file's directory (malloc'd), or NULL. */
+static char *work_dir(const struct tool_invocation *ti)
+{
+	if (!ti->output || ti->output[0] != '/')
+		return NULL;
+	char *w = xstrdup(ti->output);
+	for (int i = 0; i < 2; i++) {
+		char *s = strrchr(w, '/');
+		if (!s || s == w) {
+			free(w);
+			return NULL;
+		}
+		*s = '\0';
+	}
+	return w;
+}
+
+static int has_arg(const struct tool_invocation *ti, const char *arg)
+{
+	for (size_t i = 0; i < ti->first_file && i < ti->nargs; i++)
+		if (strcmp(ti->args[i], arg) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The package's user sources: the compile's files with $WORK files mapped
+ * back to their originals, kept when under root and not under root/vendor
+ * (every file when root is NULL).
+ */
+static void select_sources(const struct tool_invocation *ti, const char *root,
+                           struct argv_array *out)
+{
+	struct argv_array all = ARGV_ARRAY_INIT;
+	char *work = work_dir(ti);
+	pkgsrc_resolve(ti->args + ti->first_file, ti->nfiles, work, &all);
+	char *vendor = root ? xasprintf("%s/vendor", root) : NULL;
+	for (size_t i = 0; i < all.argc; i++)
+		if (!root || (under(all.argv[i], root) && !under(all.argv[i], vendor)))
+			argv_push(out, all.argv[i]);
+	free(vendor);
+	free(work);
+	argv_clear(&all);
+}
+
+/* Loads files and analyses them (through the cache at cache_dir); job->done on success. */
+static void job_run(struct job *job, const struct analysis_settings *s, const char *cache_dir,
+                    const struct argv_array *files)
+{
+	struct analysis_ctx *ctx = NULL;
+	char *cause = NULL;
+	job->settings = s;
+	if (anacache_open(&job->cache, cache_dir, &cause) < 0) {
+		free(cause); /* no cache: analyse anyway */
+		cause = NULL;
+	}
+	if (!pkgsrc_load(&job->ps, files->argv, files->argc))
+		return;
+	anacache_key(&job->cache, &job->ps, analysis_settings_hash(s), job->key);
+	if (anacache_analyse(&job->cache, s, &ctx, &job->ps, job->key, &job->diags, NULL, &cause) ==
+	    0)
+		job->done = 1;
+	free(cause);
+	if (ctx)
+		analysis_ctx_free(ctx);
+}
+
+static void job_release(struct job *job)
+{
+	anacache_close(&job->cache);
+	pkgsrc_release(&job->ps);
+	diag_array_release(&job->diags);
+}
+
+/*
+ * After a successful compile whose findings reach fail_on: prints them (go
+ * shows them under "# pkg" and does not cache the failed action) and
+ * returns 1; otherwise returns 0 and prints nothing.
+ */
+static int fail_if_needed(const struct job *job, int status, enum fail_on fail_on)
+{
+	if (!job->done || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !diag_fails(&job->diags, fail_on))
+		return 0;
+	for (size_t i = 0; i < job->diags.n; i++)
+		diag_print_text(&job->diags.v[i], stderr, NULL);
+	fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n", fail_on_name(fail_on));
+	return 1;
+}
+
+/* ---- without a session ----------------------------------------------------- */
+
+/* The first source file of the compile that is not in go's $WORK, or NULL. */
+static const char *first_user_file(const struct tool_invocation *ti, const char *work)
+{
+	for (size_t i = ti->first_file; i < ti->first_file + ti->nfiles; i++)
+		if (!work || !under(ti->args[i], work))
+			return ti->args[i];
+	return NULL;
+}
+
+/* GOROOT from the tool's path ($GOROOT/pkg/tool/<os_arch>/compile), malloc'd, or NULL. */
+static char *goroot_of_tool(const char *tool)
+{
+	const char *p = strstr(tool, "/pkg/tool/");
+	const char *next;
+	while (p && (next = strstr(p + 1, "/pkg/tool/")))
+		p = next;
+	return p && p > tool ? xstrndup(tool, (size_t)(p - tool)) : NULL;
+}
+
+/*
+ * Plain `go build -toolexec=golive`: analysis only for a compile of the
+ * main module (the module holding go's cwd) whose golive.yaml sets
+ * analyzers.fail_on. Everything else is an execv of the tool, after a few
+ * string compares and, for non-std packages, a stat walk up to go.mod.
+ */
+static NORETURN void run_without_session(int argc, char **argv)
+{
+	struct tool_invocation ti;
+	struct golive_config cfg;
+	struct argv_array files = ARGV_ARRAY_INIT;
+	struct strbuf buf = STRBUF_INIT;
+	struct job job;
+	char *work = NULL, *goroot = NULL, *cfg_path = NULL, *root = NULL, *cause = NULL;
+	char cwd[PATH_MAX];
+	const char *first;
+
+	if (argv[1][0] != '/' || toolargs_kind(argv[1], NULL, 0) != TOOL_COMPILE)
+		exec_tool(argv + 1);
+	toolargs_classify(&ti, argc, argv);
+	if (ti.probe || !ti.nfiles || has_arg(&ti, "-std"))
+		exec_tool(argv + 1);
+	work = work_dir(&ti);
+	first = first_user_file(&ti, work);
+	goroot = goroot_of_tool(argv[1]);
+	if (!first || first[0] != '/' || (goroot && under(first, goroot)))
+		exec_tool(argv + 1);
+	{
+		char *dir = xstrdup(first);
+		*strrchr(dir, '/') = '\0';
+		int rc = config_find(*dir ? dir : "/", &cfg_path, &root, &cause);
+		free(dir);
+		if (rc < 0 || !cfg_path || !getcwd(cwd, sizeof(cwd)) ||
+		    (strcmp(cwd, root) != 0 && !under(cwd, root)))
+			exec_tool(argv + 1); /* no golive.yaml, or not the main module */
+	}
+
+	config_init(&cfg);
+	if (strbuf_read_file(&buf, cfg_path, CONFIG_MAX_SIZE) < 0) {
+		fprintf(stderr, "golive: %s: %s\n", cfg_path, strerror(errno));
+		exit(1);
+	}
+	if (config_parse(&cfg, cfg_path, buf.buf, buf.len, &cause) < 0) {
+		/* A broken golive.yaml must not silently switch a CI gate off. */
+		fprintf(stderr, "golive: %s\n", cause);
+		exit(1);
+	}
+	if (cfg.analysis.fail_on == FAIL_NEVER)
+		exec_tool(argv + 1);
+	select_sources(&ti, cfg.analysis.include_deps ? NULL : root, &files);
+	if (!files.argc)
+		exec_tool(argv + 1);
+
+	struct proc_opts opts = PROC_OPTS_INIT;
+	int status = 0;
+	pid_t pid = proc_spawn(argv + 1, &opts, &cause);
+	if (pid < 0) {
+		fprintf(stderr, "golive: %s\n", cause);
+		exit(127);
+	}
+	memset(&job, 0, sizeof(job));
+	job_run(&job, &cfg.analysis, NULL, &files);
+	if (proc_wait(pid, &status, NULL) < 0) {
+		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
+		exit(1);
+	}
+	int failed = fail_if_needed(&job, status, cfg.analysis.fail_on);
+	job_release(&job);
+	config_release(&cfg);
+	strbuf_release(&buf);
+	argv_clear(&files);
+	free(work);
+	free(goroot);
+	free(cfg_path);
+	free(root);
+	toolargs_release(&ti);
+	if (failed)
+		exit(1);
+	proc_exit_like(status);
+}
+
+/* ---- with a session ------------------------------------------------------------ */
+
+/*
+ * Starts the analysis of a compile when golive build asked for it
+ * (<session>/analysis.json) and the package is in the main module (or
+ * include_deps). Runs while the compiler runs.
+ */
+static void analyse_in_session(const char *session, const struct tool_invocation *ti,
+                               struct session_analysis *sa, struct job *job)
+{
+	struct argv_array files = ARGV_ARRAY_INIT;
+	char *cause = NULL;
+	if (session_read_analysis(session, sa, &cause) != 1) {
+		free(cause);
+		return;
+	}
+	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, &files);
+	if (files.argc)
+		job_run(job, &sa->settings, sa->cache, &files);
+	argv_clear(&files);
+}
+
+/* Appends the job's findings to <session>/diags.jsonl (one line, one write). */
+static void record_diags(const char *session, const struct tool_invocation *ti,
+                         const struct job *job, int printed)
+{
+	struct pkg_diags p;
+	memset(&p, 0, sizeof(p));
+	p.importpath = getenv("TOOLEXEC_IMPORTPATH");
+	p.pkg = (char *)ti->pkg;
+	p.dir = job->ps.dir;
+	p.key = (char *)job->key;
+	p.printed = printed;
+	p.diags = job->diags;
+	size_t len = 0;
+	char *line = pkg_diags_encode(&p, &len);
+	if (line)
+		append_line(session, DIAGS_FILE, line, len);
+	free(line);
+}
+
 void toolexec_main(int argc, char **argv)
 {
+	/* go vet -vettool=golive with no flags: `golive /abs/$WORK/bNNN/vet.cfg`. */
+	if (argc == 2 && vettool_detect(argc, argv))
+		exit(vettool_main(argc, argv));
+
 	const char *session = getenv("GOLIVE_SESSION");
 	if (!session || !*session)
-		exec_tool(argv + 1);
+		run_without_session(argc, argv);
 
 	struct tool_invocation ti;
 	struct event ev;
 	struct rusage ru, self;
 	struct proc_opts opts = PROC_OPTS_INIT;
+	struct session_analysis sa;
+	struct job job;
 	char *cause = NULL;
-	int status = 0;
+	int status = 0, failed = 0;
 
 	toolargs_classify(&ti, argc, argv);
 	memset(&ev, 0, sizeof(ev));
+	memset(&sa, 0, sizeof(sa));
+	memset(&job, 0, sizeof(job));
 	opts.use_path = argv[1][0] != '/';
 
 	ev.start_ns = now_unix_ns();
@@ -74,14 +340,23 @@ void toolexec_main(int argc, char **argv)
 		if (n > 0 && (size_t)n < sizeof(line))
 			append_line(session, "started", line, (size_t)n);
 	}
-	/* Measure the inputs while the tool runs. */
+	/* Measure the inputs and analyse the sources while the tool runs. */
 	ev.files = (long)ti.nfiles;
 	ev.bytes = toolargs_source_bytes(&ti);
+	if (ti.kind == TOOL_COMPILE && !ti.probe && ti.nfiles)
+		analyse_in_session(session, &ti, &sa, &job);
 	if (proc_wait(pid, &status, &ru) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
 		exit(1);
 	}
 	ev.wall_ns = now_mono_ns() - t0;
+
+	if (job.done) {
+		failed = fail_if_needed(&job, status, sa.settings.fail_on);
+		record_diags(session, &ti, &job, failed);
+		ev.analysed = 1;
+		ev.diags = (long)job.diags.n;
+	}
 
 	ev.tool = ti.name;
 	ev.importpath = getenv("TOOLEXEC_IMPORTPATH");
@@ -102,6 +377,10 @@ void toolexec_main(int argc, char **argv)
 	if (line)
 		append_line(session, EVENTS_FILE, line, len);
 	free(line);
+	job_release(&job);
+	session_analysis_release(&sa);
 	toolargs_release(&ti);
+	if (failed)
+		exit(1);
 	proc_exit_like(status);
 }

@@ -6,7 +6,9 @@
  * /tmp/fuzz_config -max_total_time=60
  *
  * Whatever parses must also survive the way back: config_to_yaml() output
- * parses again to the same configuration, and config_to_json() works.
+ * parses again to the same configuration, and config_to_json() works. The
+ * rules it holds must compile or fail with a one-line cause, and compiled,
+ * run over a small Go file without trouble.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "analyze.h"
 #include "config.h"
 
 static int same_argv(const struct argv_array *a, const struct argv_array *b)
@@ -26,14 +29,59 @@ static int same_argv(const struct argv_array *a, const struct argv_array *b)
 	return 1;
 }
 
+/* The effective setting of analyzer name: enabled * 8 + severity + 1. */
+static int effective(const struct analysis_settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->analyzers.n; i++)
+		if (!strcmp(s->analyzers.v[i].name, name))
+			return s->analyzers.v[i].enabled * 8 + s->analyzers.v[i].severity + 1;
+	return 8;
+}
+
+static int same_analysis(const struct analysis_settings *a, const struct analysis_settings *b)
+{
+	if (a->fail_on != b->fail_on || a->include_generated != b->include_generated ||
+	    a->include_deps != b->include_deps || a->rules.n != b->rules.n)
+		return 0;
+	for (const struct analyzer *const *an = builtin_analyzers; *an; an++)
+		if (effective(a, (*an)->name) != effective(b, (*an)->name))
+			return 0;
+	for (size_t i = 0; i < a->rules.n; i++) {
+		const struct rule_spec *x = &a->rules.v[i], *y = &b->rules.v[i];
+		if (strcmp(x->id, y->id) || strcmp(x->query, y->query) ||
+		    strcmp(x->message, y->message) || x->severity != y->severity ||
+		    x->handler_scope != y->handler_scope)
+			return 0;
+	}
+	return 1;
+}
+
 static int same(const struct golive_config *a, const struct golive_config *b)
 {
 	return same_argv(&a->build.packages, &b->build.packages) &&
 	       same_argv(&a->build.flags, &b->build.flags) &&
 	       !a->build.output == !b->build.output &&
 	       (!a->build.output || !strcmp(a->build.output, b->build.output)) &&
-	       a->build.keep == b->build.keep && a->build.top == b->build.top;
+	       a->build.keep == b->build.keep && a->build.top == b->build.top &&
+	       same_analysis(&a->analysis, &b->analysis);
 }
+
+/* What the rules of a configuration run over: handlers, nesting, a syntax error. */
+static const char GO_SOURCE[] =
+    "// Package p is what fuzzed rules run over.\n"
+    "package p\n\n"
+    "import (\n\t\"log\"\n\tnethttp \"net/http\"\n\t\"os\"\n)\n\n"
+    "type S struct{ a, b int }\n\n"
+    "func (s *S) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {\n"
+    "\tgo func() { panic(\"x\") }()\n"
+    "\tx, y := 1, \"a very long string that goes on and on, past the eighty bytes a message "
+    "quotes\"\n"
+    "\tx = x\n\t_ = y\n"
+    "\t/* a comment\n\t   of two lines */\n"
+    "\tlog.Fatal(\"é\")\n"
+    "}\n\n"
+    "func f[T any](v T) { os.Exit(1); goto end\nend:\n}\n\n"
+    "func broken() {\n\t[ log.Fatal(\"e\") ]\n\n\tx := )\n}\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,6 +103,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* whatever was parsed is valid UTF-8 */
 	if (config_parse(&back, "out.yaml", out.buf, out.len, &cause) || !same(&c, &back))
 		abort();
+	{
+		/* the rules compile, or fail with one line; compiled, they run over GO_SOURCE */
+		struct analysis_ctx *ctx = analysis_ctx_new(&c.analysis, &cause);
+		diag_array diags = ARRAY_INIT;
+		if (!ctx) {
+			if (!cause || strchr(cause, '\n'))
+				abort();
+			goto out;
+		}
+		analysis_run_source(ctx, "x.go", GO_SOURCE, sizeof(GO_SOURCE) - 1, &diags);
+		for (size_t i = 0; i < diags.n; i++)
+			if (strchr(diags.v[i].message, '\n'))
+				abort();
+		diag_array_release(&diags);
+		analysis_ctx_free(ctx);
+	}
 out:
 	free(cause);
 	strbuf_release(&out);

@@ -63,6 +63,11 @@ static void assert_defaults(const struct golive_config *c)
 	assert_null(c->build.output);
 	assert_int_equal(c->build.keep, 0);
 	assert_int_equal(c->build.top, 10);
+	assert_int_equal(c->analysis.analyzers.n, 0);
+	assert_int_equal(c->analysis.rules.n, 0);
+	assert_int_equal(c->analysis.fail_on, FAIL_NEVER);
+	assert_int_equal(c->analysis.include_generated, 0);
+	assert_int_equal(c->analysis.include_deps, 0);
 }
 
 static void test_defaults(void **state)
@@ -81,10 +86,17 @@ static void test_defaults(void **state)
 static void test_empty_documents(void **state)
 {
 	static const char *const docs[] = {
-	    "",           "# only a comment\n\n# another\n",
-	    "---\n",      "---\n...\n",
-	    "~\n",        "build:\n",
-	    "build: ~\n", "build:\n  top:\n  keep: ~\n  output: null\n  packages:\n",
+	    "",
+	    "# only a comment\n\n# another\n",
+	    "---\n",
+	    "---\n...\n",
+	    "~\n",
+	    "build:\n",
+	    "build: ~\n",
+	    "build:\n  top:\n  keep: ~\n  output: null\n  packages:\n",
+	    "analyzers:\n",
+	    "rules:\n",
+	    "analyzers: {}\nrules: ~\n",
 	};
 	(void)state;
 
@@ -215,7 +227,7 @@ static void test_unknown_keys(void **state)
 {
 	(void)state;
 	expect_error("# config\nbild:\n  keep: true\n",
-	             "golive.yaml:2:1: unknown key \"bild\" (known: build)");
+	             "golive.yaml:2:1: unknown key \"bild\" (known: build, analyzers, rules)");
 	expect_error("build:\n  kep: true\n", "golive.yaml:2:3: unknown key \"kep\" in build "
 	                                      "(known: packages, flags, output, keep, top)");
 	expect_error("build: {top: 1, \"pack\\tages\": x}\n",
@@ -323,6 +335,224 @@ static void test_deep_nesting(void **state)
 	free(cause);
 	config_release(&c);
 	strbuf_release(&sb);
+}
+
+/* analyzers: and rules: */
+
+static const struct analyzer_setting *setting(const struct golive_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->analysis.analyzers.n; i++)
+		if (!strcmp(c->analysis.analyzers.v[i].name, name))
+			return &c->analysis.analyzers.v[i];
+	return NULL;
+}
+
+static void test_analyzers(void **state)
+{
+	const struct analyzer_setting *a;
+	struct golive_config c;
+	(void)state;
+
+	parse_ok(&c, "analyzers:\n"
+	             "  fail_on: warning\n"
+	             "  include_generated: yes\n"
+	             "  include_deps: true\n"
+	             "  httpctx: off\n"
+	             "  logtrace: { severity: error }\n");
+	assert_int_equal(c.analysis.fail_on, FAIL_WARNING);
+	assert_int_equal(c.analysis.include_generated, 1);
+	assert_int_equal(c.analysis.include_deps, 1);
+	assert_int_equal(c.analysis.analyzers.n, 2);
+	a = setting(&c, "httpctx");
+	assert_non_null(a);
+	assert_int_equal(a->enabled, 0);
+	assert_int_equal(a->severity, -1);
+	a = setting(&c, "logtrace");
+	assert_non_null(a);
+	assert_int_equal(a->enabled, 1);
+	assert_int_equal(a->severity, SEV_ERROR);
+	config_release(&c);
+
+	parse_ok(&c, "analyzers:\n  fail_on: error\n  httpctx: {enabled: no, severity: info}\n"
+	             "  logtrace: on\n");
+	assert_int_equal(c.analysis.fail_on, FAIL_ERROR);
+	assert_int_equal(setting(&c, "httpctx")->enabled, 0);
+	assert_int_equal(setting(&c, "httpctx")->severity, SEV_INFO);
+	assert_int_equal(setting(&c, "logtrace")->enabled, 1);
+	assert_int_equal(setting(&c, "logtrace")->severity, -1);
+	config_release(&c);
+
+	/* null values keep the defaults; a later file's entry replaces an earlier one */
+	parse_ok(&c, "analyzers:\n  fail_on:\n  httpctx: ~\n  logtrace: {enabled: ~}\n");
+	assert_int_equal(c.analysis.fail_on, FAIL_NEVER);
+	assert_null(setting(&c, "httpctx"));
+	assert_int_equal(setting(&c, "logtrace")->enabled, 1);
+	{
+		char *cause = NULL;
+		const char *y = "analyzers:\n  logtrace: {severity: info}\n";
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		y = "analyzers:\n  logtrace: off\n";
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+	}
+	assert_int_equal(c.analysis.analyzers.n, 1);
+	assert_int_equal(setting(&c, "logtrace")->enabled, 0);
+	assert_int_equal(setting(&c, "logtrace")->severity, -1);
+	config_release(&c);
+}
+
+static void test_analyzers_errors(void **state)
+{
+	(void)state;
+	expect_error("analyzers:\n  htpctx: off\n",
+	             "golive.yaml:2:3: unknown key \"htpctx\" in analyzers (known: fail_on, "
+	             "include_generated, include_deps, httpctx, logtrace)");
+	expect_error("analyzers:\n  fail_on: sometimes\n",
+	             "golive.yaml:2:12: analyzers.fail_on: expected error, warning or never, got "
+	             "\"sometimes\"");
+	expect_error("analyzers:\n  fail_on: [error]\n",
+	             "golive.yaml:2:12: analyzers.fail_on: expected error, warning or never, got a "
+	             "sequence");
+	expect_error("analyzers:\n  include_deps: 2\n",
+	             "golive.yaml:2:17: analyzers.include_deps: expected a boolean, got \"2\"");
+	expect_error("analyzers:\n  httpctx: loud\n",
+	             "golive.yaml:2:12: analyzers.httpctx: expected on, off or a mapping (enabled, "
+	             "severity), got \"loud\"");
+	expect_error("analyzers:\n  httpctx: [on]\n",
+	             "golive.yaml:2:12: analyzers.httpctx: expected on, off or a mapping (enabled, "
+	             "severity), got a sequence");
+	expect_error("analyzers:\n  logtrace: {severity: fatal}\n",
+	             "golive.yaml:2:24: analyzers.logtrace.severity: expected info, warning or "
+	             "error, got \"fatal\"");
+	expect_error("analyzers:\n  logtrace: {enabled: 1}\n",
+	             "golive.yaml:2:23: analyzers.logtrace.enabled: expected a boolean, got \"1\"");
+	expect_error(
+	    "analyzers:\n  logtrace:\n    level: error\n",
+	    "golive.yaml:3:5: unknown key \"level\" in analyzers.logtrace (known: enabled, "
+	    "severity)");
+	expect_error("analyzers:\n  httpctx: off\n  httpctx: on\n",
+	             "golive.yaml:3:3: duplicate key \"httpctx\" in analyzers (first at line 2)");
+	expect_error("analyzers: [httpctx]\n",
+	             "golive.yaml:1:12: analyzers: expected a mapping, got a sequence");
+}
+
+static void test_rules(void **state)
+{
+	const struct rule_spec *r;
+	struct golive_config c;
+	(void)state;
+
+	parse_ok(&c,
+	         "# rules\n"
+	         "rules:\n"
+	         "  - id: no-panic-in-handler\n"
+	         "    query: |\n"
+	         "      (call_expression\n"
+	         "        function: (identifier) @fn (#eq? @fn \"panic\")) @call\n"
+	         "    message: \"panic in a handler ({{fn}})\"\n"
+	         "    severity: error\n"
+	         "    scope: handler\n"
+	         "  - id: todo.2\n"
+	         "    query: (comment) @c\n"
+	         "    message: >\n"
+	         "      a comment\n"
+	         "  - {id: q, query: \"(identifier) @i\", message: m, scope: file, severity: ~}\n");
+	assert_int_equal(c.analysis.rules.n, 3);
+	r = &c.analysis.rules.v[0];
+	assert_string_equal(r->id, "no-panic-in-handler");
+	assert_string_equal(r->query, "(call_expression\n  function: (identifier) @fn (#eq? @fn "
+	                              "\"panic\")) @call\n");
+	assert_string_equal(r->message, "panic in a handler ({{fn}})");
+	assert_int_equal(r->severity, SEV_ERROR);
+	assert_int_equal(r->handler_scope, 1);
+	assert_int_equal(r->block, 1);
+	assert_int_equal(r->line, 5);
+	assert_int_equal(r->col, 7);
+	assert_int_equal(r->indent, 6);
+	assert_string_equal(r->where, "golive.yaml:5:7");
+
+	r = &c.analysis.rules.v[1];
+	assert_string_equal(r->id, "todo.2");
+	assert_string_equal(r->message, "a comment"); /* the folded block's newline dropped */
+	assert_int_equal(r->severity, SEV_WARNING);
+	assert_int_equal(r->handler_scope, 0);
+	assert_int_equal(r->block, 0);
+	assert_int_equal(r->line, 11);
+	assert_int_equal(r->col, 12);
+	assert_string_equal(r->where, "golive.yaml:11:12");
+
+	r = &c.analysis.rules.v[2];
+	assert_int_equal(r->severity, SEV_WARNING);
+	assert_int_equal(r->line, 14);
+	assert_int_equal(r->col, 21); /* after the opening quote */
+	config_release(&c);
+
+	/* blank lines before a block's text, and a block in a flow-less list item */
+	parse_ok(&c, "rules:\n- id: a\n  query: |-\n\n     (x)\n  message: m\n");
+	r = &c.analysis.rules.v[0];
+	assert_string_equal(r->query, "\n(x)");
+	assert_int_equal(r->line, 4);
+	assert_int_equal(r->indent, 5);
+	config_release(&c);
+
+	/* rules: replaces the list; null keeps it */
+	{
+		char *cause = NULL;
+		const char *y = "rules:\n";
+		parse_ok(&c, "rules: [{id: a, query: (x), message: m}]\n");
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_int_equal(c.analysis.rules.n, 1);
+		y = "rules: []\n";
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_int_equal(c.analysis.rules.n, 0);
+		config_release(&c);
+	}
+}
+
+static void test_rules_errors(void **state)
+{
+	(void)state;
+	expect_error("rules: {id: a}\n", "golive.yaml:1:8: rules: expected a list of rules, got a "
+	                                 "mapping");
+	expect_error("rules: [a]\n", "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
+	                             "message, severity, scope), got \"a\"");
+	expect_error("rules:\n  - id: a\n    query: (x)\n",
+	             "golive.yaml:2:5: rules[0]: missing key \"message\"");
+	expect_error("rules:\n  - id: a\n    message: m\n",
+	             "golive.yaml:2:5: rules[0]: missing key \"query\"");
+	expect_error("rules:\n  - id: a\n    query: (x)\n    message: m\n    sev: error\n",
+	             "golive.yaml:5:5: unknown key \"sev\" in rules[0] (known: id, query, message, "
+	             "severity, scope)");
+	expect_error("rules:\n  - id: No-Caps\n    query: (x)\n    message: m\n",
+	             "golive.yaml:2:9: rules[0].id: expected lowercase letters, digits, '.', '_' "
+	             "and '-', starting with a letter or digit, got \"No-Caps\"");
+	expect_error("rules:\n  - id: -a\n    query: (x)\n    message: m\n",
+	             "golive.yaml:2:9: rules[0].id: expected lowercase letters, digits, '.', '_' "
+	             "and '-', starting with a letter or digit, got \"-a\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m}\n"
+	             "  - {id: b, query: (x), message: m}\n"
+	             "  - {id: a, query: (x), message: m}\n",
+	             "golive.yaml:4:10: rules[2].id: duplicate id \"a\" (first at line 2)");
+	expect_error("rules:\n  - {id: httpctx, query: (x), message: m}\n",
+	             "golive.yaml:2:10: rules[0].id: \"httpctx\" is reserved (built-in analyzers, "
+	             "golive, rules and all)");
+	expect_error("rules:\n  - {id: all, query: (x), message: m}\n",
+	             "golive.yaml:2:10: rules[0].id: \"all\" is reserved (built-in analyzers, "
+	             "golive, rules and all)");
+	expect_error("rules:\n  - {id: a, query: \"\", message: m}\n",
+	             "golive.yaml:2:20: rules[0].query: expected a non-empty string, got \"\"");
+	expect_error("rules:\n  - {id: a, query: ~, message: m}\n",
+	             "golive.yaml:2:20: rules[0].query: expected a non-empty string, got null");
+	expect_error("rules:\n  - {id: a, query: (x), message: [m]}\n",
+	             "golive.yaml:2:34: rules[0].message: expected a non-empty string, got a "
+	             "sequence");
+	expect_error("rules:\n  - id: a\n    query: (x)\n    message: |\n      two\n      lines\n",
+	             "golive.yaml:4:14: rules[0].message: expected a one-line string, got "
+	             "\"two\\nlines\\n\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
+	             "golive.yaml:2:47: rules[0].severity: expected info, warning or error, got "
+	             "\"fatal\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, scope: package}\n",
+	             "golive.yaml:2:44: rules[0].scope: expected handler or file, got \"package\"");
 }
 
 /* Temp dirs for the find/load tests. */
@@ -520,6 +750,26 @@ static void assert_same_config(const struct golive_config *a, const struct goliv
 		assert_null(b->build.output);
 	assert_int_equal(a->build.keep, b->build.keep);
 	assert_int_equal(a->build.top, b->build.top);
+
+	assert_int_equal(a->analysis.fail_on, b->analysis.fail_on);
+	assert_int_equal(a->analysis.include_generated, b->analysis.include_generated);
+	assert_int_equal(a->analysis.include_deps, b->analysis.include_deps);
+	/* the same effective analyzers: the output names every built-in one */
+	for (const struct analyzer *const *an = builtin_analyzers; *an; an++) {
+		const struct analyzer_setting *x = setting(a, (*an)->name);
+		const struct analyzer_setting *y = setting(b, (*an)->name);
+		assert_int_equal(x ? x->enabled : 1, y ? y->enabled : 1);
+		assert_int_equal(x ? x->severity : -1, y ? y->severity : -1);
+	}
+	assert_int_equal(a->analysis.rules.n, b->analysis.rules.n);
+	for (size_t i = 0; i < a->analysis.rules.n; i++) {
+		const struct rule_spec *x = &a->analysis.rules.v[i], *y = &b->analysis.rules.v[i];
+		assert_string_equal(x->id, y->id);
+		assert_string_equal(x->query, y->query);
+		assert_string_equal(x->message, y->message);
+		assert_int_equal(x->severity, y->severity);
+		assert_int_equal(x->handler_scope, y->handler_scope);
+	}
 }
 
 static void round_trip(const struct golive_config *c)
@@ -560,7 +810,14 @@ static void test_yaml_round_trip(void **state)
 	                             "  flags: []\n"
 	                             "  output: null\n"
 	                             "  keep: false\n"
-	                             "  top: 10\n");
+	                             "  top: 10\n"
+	                             "analyzers:\n"
+	                             "  fail_on: never\n"
+	                             "  include_generated: false\n"
+	                             "  include_deps: false\n"
+	                             "  httpctx: on\n"
+	                             "  logtrace: on\n"
+	                             "rules: []\n");
 	strbuf_release(&out);
 
 	c.path = xstrdup("/m/golive.yaml");
@@ -569,16 +826,59 @@ static void test_yaml_round_trip(void **state)
 	c.build.output = xstrdup("bin/server");
 	c.build.keep = 1;
 	c.build.top = 1000;
+	config_release(&c);
+	parse_ok(&c, "build:\n"
+	             "  packages: ./cmd/...\n"
+	             "  flags: \"-ldflags=-X main.version=1.2 -s\"\n"
+	             "  output: bin/server\n"
+	             "  keep: true\n"
+	             "  top: 1000\n"
+	             "analyzers:\n"
+	             "  fail_on: error\n"
+	             "  include_deps: on\n"
+	             "  httpctx: off\n"
+	             "  logtrace: {severity: error}\n"
+	             "rules:\n"
+	             "  - id: no-panic\n"
+	             "    query: |\n"
+	             "      (call_expression\n"
+	             "        function: (identifier) @fn (#eq? @fn \"panic\")) @call\n"
+	             "    message: 'panic in a handler ({{fn}})'\n"
+	             "    scope: handler\n"
+	             "  - {id: b, query: (x) @y, message: \"true\", severity: info}\n");
+	c.path = xstrdup("/m/golive.yaml");
 	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
-	assert_string_equal(out.buf, "# from /m/golive.yaml\n"
-	                             "build:\n"
-	                             "  packages:\n"
-	                             "  - ./cmd/...\n"
-	                             "  flags:\n"
-	                             "  - -ldflags=-X main.version=1.2 -s\n"
-	                             "  output: bin/server\n"
-	                             "  keep: true\n"
-	                             "  top: 1000\n");
+	assert_string_equal(out.buf,
+	                    "# from /m/golive.yaml\n"
+	                    "build:\n"
+	                    "  packages:\n"
+	                    "  - ./cmd/...\n"
+	                    "  flags:\n"
+	                    "  - -ldflags=-X main.version=1.2 -s\n"
+	                    "  output: bin/server\n"
+	                    "  keep: true\n"
+	                    "  top: 1000\n"
+	                    "analyzers:\n"
+	                    "  fail_on: error\n"
+	                    "  include_generated: false\n"
+	                    "  include_deps: true\n"
+	                    "  httpctx: off\n"
+	                    "  logtrace:\n"
+	                    "    enabled: true\n"
+	                    "    severity: error\n"
+	                    "rules:\n"
+	                    "- id: no-panic\n"
+	                    "  query: |\n"
+	                    "    (call_expression\n"
+	                    "      function: (identifier) @fn (#eq? @fn \"panic\")) @call\n"
+	                    "  message: panic in a handler ({{fn}})\n"
+	                    "  severity: warning\n"
+	                    "  scope: handler\n"
+	                    "- id: b\n"
+	                    "  query: (x) @y\n"
+	                    "  message: \"true\"\n"
+	                    "  severity: info\n"
+	                    "  scope: file\n");
 	strbuf_release(&out);
 	round_trip(&c);
 
@@ -587,11 +887,31 @@ static void test_yaml_round_trip(void **state)
 		argv_push(&c.build.flags, odd[i]);
 		free(c.build.output);
 		c.build.output = xstrdup(odd[i]);
+		if (odd[i][0]) {
+			free(c.analysis.rules.v[0].query);
+			c.analysis.rules.v[0].query = xstrdup(odd[i]);
+		}
+		if (odd[i][0] && !strchr(odd[i], '\n')) {
+			free(c.analysis.rules.v[1].message);
+			c.analysis.rules.v[1].message = xstrdup(odd[i]);
+		}
 		round_trip(&c);
 	}
 	free(c.build.output);
 	c.build.output = xstrdup("");
 	round_trip(&c);
+	/* queries of several lines: a literal block when libyaml can, quoted otherwise */
+	{
+		static const char *const multi[] = {
+		    "(a)\n(b)\n", "  (a)\n(b)", "(a)\n\n\n",  "(a) \n(b)",       "\n\n(a)",
+		    "\t(a)\n(b)", "(a)\r\n(b)", "(a)\n  (b)", "é\n\xe2\x80\xa8", "- (a)\n#b",
+		};
+		for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+			free(c.analysis.rules.v[0].query);
+			c.analysis.rules.v[0].query = xstrdup(multi[i]);
+			round_trip(&c);
+		}
+	}
 	config_release(&c);
 }
 
@@ -649,6 +969,29 @@ static void test_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 3);
 	json_decref(j);
 	config_release(&c);
+
+	parse_ok(&c, "analyzers: {fail_on: warning, httpctx: off, logtrace: {severity: info}}\n"
+	             "rules: [{id: r, query: (x) @y, message: m, scope: handler}]\n");
+	j = config_to_json(&c);
+	b = json_object_get(j, "analyzers");
+	assert_string_equal(json_string_value(json_object_get(b, "fail_on")), "warning");
+	assert_true(json_is_false(json_object_get(b, "include_generated")));
+	assert_true(json_is_false(json_object_get(b, "include_deps")));
+	assert_true(json_is_false(json_object_get(json_object_get(b, "httpctx"), "enabled")));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(b, "httpctx"), "severity")),
+	    severity_name(analyzer_find("httpctx")->severity));
+	assert_true(json_is_true(json_object_get(json_object_get(b, "logtrace"), "enabled")));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(b, "logtrace"), "severity")), "info");
+	b = json_array_get(json_object_get(j, "rules"), 0);
+	assert_string_equal(json_string_value(json_object_get(b, "id")), "r");
+	assert_string_equal(json_string_value(json_object_get(b, "query")), "(x) @y");
+	assert_string_equal(json_string_value(json_object_get(b, "message")), "m");
+	assert_string_equal(json_string_value(json_object_get(b, "severity")), "warning");
+	assert_string_equal(json_string_value(json_object_get(b, "scope")), "handler");
+	json_decref(j);
+	config_release(&c);
 }
 
 int main(void)
@@ -668,6 +1011,10 @@ int main(void)
 	    cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_aliases_and_documents),
 	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_analyzers),
+	    cmocka_unit_test(test_analyzers_errors),
+	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_rules_errors),
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_find_without_go_mod),
 	    cmocka_unit_test(test_load),

@@ -1,0 +1,222 @@
+# tests/e2e/lib.sh - sourced by every tests/e2e/t*.sh end-to-end script.
+#
+# Environment (set by CTest, see tests/CMakeLists.txt, or by hand):
+#   GOLIVE      absolute path of the golive binary under test
+#   GOLIVE_SRC  the source tree (for examples/webapp)
+#
+# Gives each script: $tmp (a private directory removed on exit, also $TMPDIR so
+# golive's session directories and go's $WORK land in it), pass/fail/finish
+# for the "N passed, 0 failed" line, and helpers for JSON, processes and waiting.
+set -euo pipefail
+
+T_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+T_PASSED=0
+T_START=$(date +%s)
+
+: "${GOLIVE:?GOLIVE must be the absolute path of the golive binary}"
+: "${GOLIVE_SRC:?GOLIVE_SRC must be the golive source tree}"
+case "$GOLIVE" in /*) ;; *) echo "FAIL: $T_NAME: GOLIVE must be absolute: $GOLIVE" >&2; exit 1 ;; esac
+[ -x "$GOLIVE" ] || { echo "FAIL: $T_NAME: $GOLIVE is not executable" >&2; exit 1; }
+
+# The sanitizer settings CTest uses, for runs by hand too: a leak or UB fails loudly.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# A clean, predictable environment for go and golive.
+unset GOLIVE_SESSION GOLIVE_CONFIG GOLIVE_PROGRESS TOOLEXEC_IMPORTPATH GOFLAGS NO_COLOR || true
+export GO111MODULE=on GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=1 LC_ALL=C
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/golive-e2e-$T_NAME.XXXXXX")
+mkdir -p "$tmp/tmpdir"
+export TMPDIR="$tmp/tmpdir"
+T_BG_PIDS=()
+
+t_cleanup() {
+	local rc=$?
+	set +e
+	local p
+	for p in "${T_BG_PIDS[@]}"; do
+		# Negative: the process groups this script started with setsid.
+		kill -KILL -- "-$p" 2>/dev/null
+		kill -KILL -- "$p" 2>/dev/null
+	done
+	if [ -d "$tmp" ]; then
+		chmod -R u+w "$tmp" 2>/dev/null
+		rm -rf "$tmp"
+	fi
+	exit "$rc"
+}
+trap t_cleanup EXIT
+
+# Registers a background process (group leader) for cleanup.
+track_pid() { T_BG_PIDS+=("$1"); }
+
+fail() {
+	echo "FAIL: $T_NAME: $*" >&2
+	echo "$T_PASSED passed, 1 failed"
+	exit 1
+}
+
+pass() {
+	T_PASSED=$((T_PASSED + 1))
+	echo "ok $T_PASSED - $*"
+}
+
+# Prints the final line. Call last.
+finish() {
+	echo "# $T_NAME took $(($(date +%s) - T_START))s"
+	echo "$T_PASSED passed, 0 failed"
+}
+
+# check "description" cmd args...: one check that passes when cmd succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc (command failed: $*)"; fi
+}
+
+# expect_eq ACTUAL EXPECTED "description"
+expect_eq() {
+	if [ "$1" == "$2" ]; then
+		pass "$3"
+	else
+		fail "$3: got [$1], want [$2]"
+	fi
+}
+
+# expect_same_file A B "description": byte-identical files (shows a diff otherwise).
+expect_same_file() {
+	if cmp -s -- "$1" "$2"; then
+		pass "$3"
+	else
+		diff -u -- "$1" "$2" | head -40 >&2 || true
+		fail "$3: $1 and $2 differ"
+	fi
+}
+
+# Number of lines of a file (0 for an empty or missing one).
+count_lines() { if [ -s "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+
+# copy_webapp DIR: a private, writable copy of examples/webapp.
+copy_webapp() {
+	mkdir -p "$1"
+	cp -R "$GOLIVE_SRC/examples/webapp/." "$1/"
+	chmod -R u+w "$1"
+}
+
+# new_module DIR PATH: an empty module DIR with go.mod "module PATH".
+new_module() {
+	mkdir -p "$1"
+	printf 'module %s\n\ngo 1.19\n' "$2" >"$1/go.mod"
+}
+
+# json_get FILE EXPR: evaluates the Python expression EXPR with d = the parsed
+# JSON document of FILE ("-" for stdin). Strings print raw, the rest as JSON.
+json_get() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+src, expr = sys.argv[1], sys.argv[2]
+d = json.load(sys.stdin if src == "-" else open(src))
+v = eval(expr, {"d": d, "len": len, "sum": sum, "sorted": sorted})
+print(v if isinstance(v, str) else json.dumps(v))
+EOF
+}
+
+# Validates an events.jsonl: every line a JSON object with every documented
+# field of the right type (importpath and pkg are optional strings: absent
+# when the tool has none, e.g. for -V=full probes). Prints problems, returns 1 on any.
+check_events_file() {
+	python3 - "$1" <<'EOF'
+import json, sys
+ints = ["files", "bytes", "start_ns", "wall_ns", "tool_user_ns", "tool_sys_ns",
+        "tool_maxrss_kb", "self_user_ns", "self_sys_ns", "self_maxrss_kb", "exit", "signal"]
+bad = 0
+n = 0
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+if data and not data.endswith(b"\n"):
+    print("events file does not end with a newline"); bad += 1
+for i, raw in enumerate(data.split(b"\n")[:-1], 1):
+    n += 1
+    try:
+        e = json.loads(raw)
+    except Exception as ex:
+        print(f"line {i}: not JSON ({ex}): {raw[:200]!r}"); bad += 1; continue
+    if not isinstance(e, dict):
+        print(f"line {i}: not an object"); bad += 1; continue
+    if not isinstance(e.get("tool"), str) or not e["tool"]:
+        print(f"line {i}: tool missing"); bad += 1
+    if not isinstance(e.get("probe"), bool):
+        print(f"line {i}: probe missing or not a boolean"); bad += 1
+    for k in ints:
+        if not isinstance(e.get(k), int) or isinstance(e.get(k), bool):
+            print(f"line {i}: {k} missing or not an integer: {e.get(k)!r}"); bad += 1
+    for k in ("importpath", "pkg"):
+        if k in e and not isinstance(e[k], str):
+            print(f"line {i}: {k} is not a string"); bad += 1
+    if e.get("exit") == -1 and not e.get("signal"):
+        print(f"line {i}: exit -1 without a signal"); bad += 1
+    if not e.get("probe") and e.get("tool") == "compile" and not e.get("pkg"):
+        print(f"line {i}: compile without pkg"); bad += 1
+if n == 0:
+    print("no events"); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# count_events FILE PYEXPR: number of events e for which PYEXPR is true.
+count_events() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+n = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except FileNotFoundError:
+    lines = []
+for l in lines:
+    e = json.loads(l)
+    if eval(sys.argv[2], {"e": e}):
+        n += 1
+print(n)
+EOF
+}
+
+# procs_matching MARKER: "pid args" of every process (but this script's shells)
+# whose command line contains MARKER; empty when there is none.
+procs_matching() {
+	local self=$$ me=${BASHPID:-$$}
+	ps -eo pid=,args= | awk -v m="$1" -v a="$self" -v b="$me" '
+		index($0, m) && $1 != a && $1 != b && $2 != "ps" && $2 != "awk" { print }'
+}
+
+# no_procs_matching MARKER: true when no process contains MARKER.
+no_procs_matching() { [ -z "$(procs_matching "$1")" ]; }
+
+# wait_until CMD TIMEOUT_SECONDS: re-runs the shell command CMD until it
+# succeeds (returns 0) or the timeout passes (returns 1).
+wait_until() {
+	local cmd=$1 deadline=$(($(date +%s%N) + ${2} * 1000000000))
+	while :; do
+		if eval "$cmd"; then return 0; fi
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# The go tool directory, for -V=full checks and -x parsing.
+GOTOOLDIR_=$(go env GOTOOLDIR)
+
+# sort_blocks <in >out: go prints per-package output ("# pkg" and its lines) in
+# the order the actions finish; sort those blocks to compare parallel runs.
+sort_blocks() {
+	python3 -c '
+import sys
+blocks, cur = [], []
+for line in sys.stdin.read().splitlines(True):
+    if line.startswith("# ") and cur:
+        blocks.append("".join(cur)); cur = []
+    cur.append(line)
+if cur:
+    blocks.append("".join(cur))
+sys.stdout.write("".join(sorted(blocks)))
+'
+}

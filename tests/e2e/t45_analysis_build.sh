@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# t45_analysis_build: golive's analysis in the build, and the same findings
+# through every entry point.
+#  - a copy of examples/webapp with a handler that drops the request's context
+#    (context.Background, http.Get) and logs without it (log.Printf), plus a cgo
+#    file with a finding (analysed through the //line of cgo's generated file);
+#  - golive build -a prints the findings grouped under "# example.com/webapp",
+#    after go's output, and counts them in the text and JSON summaries; the
+#    binary is byte-identical to plain go build -a; the session's events carry
+#    "diags" and diags.jsonl the findings;
+#  - go vet -vettool=golive and golive check (when present) report the same
+#    file:line:col [analyzer] message lines;
+#  - a second golive build, every package a go cache hit (the wrapper compiles
+#    nothing), replays the same findings from golive's analysis cache;
+#  - a plain go build and a plain go build -toolexec=golive afterwards print nothing.
+. "$(dirname "$0")/lib.sh"
+
+w=$tmp/webapp
+copy_webapp "$w"
+mkdir -p "$tmp/bin" "$tmp/out"
+export GOCACHE=$tmp/gocache GOLIVE_CACHE_DIR=$tmp/anacache
+cat >"$w/api.go" <<'EOF'
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+)
+
+func apiHandler(w http.ResponseWriter, r *http.Request) {
+	ctx := context.Background()
+	_ = ctx
+	resp, err := http.Get("http://example.com/")
+	if err != nil {
+		log.Printf("fetch failed: %v", err)
+		return
+	}
+	resp.Body.Close()
+}
+EOF
+cat >"$w/native.go" <<'EOF'
+package main
+
+// static int answer(void) { return 42; }
+import "C"
+
+import (
+	"context"
+	"net/http"
+)
+
+func nativeHandler(w http.ResponseWriter, r *http.Request) {
+	_ = context.TODO()
+	_ = C.answer()
+}
+EOF
+cd "$w"
+
+# file:line:col: [analyzer] message lines of a go-style output, "./" dropped, sorted.
+findings() { grep -E '^[^ #]+\.go:[0-9]+:[0-9]+: \[[a-z0-9_.-]+\] ' "$1" | sed -E 's#^\./##' | LC_ALL=C sort; }
+
+# Where the planted findings are (the messages are the analyzers' business: compared
+# between entry points below, not spelled out here).
+cat >"$tmp/out/want" <<'EOF'
+api.go:10:9: [httpctx]
+api.go:12:15: [httpctx]
+api.go:14:3: [logtrace]
+native.go:12:6: [httpctx]
+EOF
+
+# --- 1. golive build -a: findings after go's output, identical binary -----------
+rc=0
+"$GOLIVE" build -a --keep -o "$tmp/bin/golive" . >"$tmp/out/b1.out" 2>"$tmp/out/b1.err" || rc=$?
+expect_eq "$rc" 0 "golive build -a with findings below fail_on succeeds"
+findings "$tmp/out/b1.err" >"$tmp/out/build"
+cut -d' ' -f1-2 "$tmp/out/build" >"$tmp/out/build.pos"
+expect_same_file "$tmp/out/want" "$tmp/out/build.pos" "golive build prints the planted findings"
+grep -q 'r\.Context()' "$tmp/out/build" || fail "the messages name r.Context(): $(cat "$tmp/out/build")"
+pass "messages name the handler's r.Context()"
+n=$(grep -c '^# example.com/webapp$' "$tmp/out/b1.err" || true)
+expect_eq "$n" 1 "findings grouped under one '# example.com/webapp' header"
+first=$(grep -n -m1 '^# example.com/webapp$' "$tmp/out/b1.err" | cut -d: -f1)
+summ=$(grep -n -m1 '^golive: build ok' "$tmp/out/b1.err" | cut -d: -f1)
+[ -n "$first" ] && [ -n "$summ" ] && [ "$first" -lt "$summ" ] || fail "findings must come before the summary: $(cat "$tmp/out/b1.err")"
+pass "findings printed before the summary"
+grep -q '^diagnostics: 4 in 1 package (1 analysed in this build, 0 replayed' "$tmp/out/b1.err" ||
+	fail "summary lacks the diagnostics line: $(cat "$tmp/out/b1.err")"
+pass "text summary counts the findings"
+expect_eq "$(cat "$tmp/out/b1.out")" "" "nothing on stdout without --json"
+
+go build -a -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 || fail "plain go build -a failed: $(cat "$tmp/out/plain")"
+expect_same_file "$tmp/bin/plain" "$tmp/bin/golive" "golive build -a with analysis: binary identical to plain go build -a"
+
+sess=$(sed -n 's/^golive: session kept in //p' "$tmp/out/b1.err")
+[ -d "$sess" ] || fail "no kept session: $(cat "$tmp/out/b1.err")"
+problems=$(check_events_file "$sess/events.jsonl") || fail "events.jsonl malformed: $problems"
+n=$(count_events "$sess/events.jsonl" "e['tool']=='compile' and e.get('importpath')=='example.com/webapp' and e.get('diags')==4")
+expect_eq "$n" 1 "the compile event of example.com/webapp carries diags=4"
+n=$(count_events "$sess/events.jsonl" "'diags' in e and e.get('importpath')!='example.com/webapp'")
+expect_eq "$n" 0 "no other package (std under -a) was analysed"
+n=$(count_events "$sess/diags.jsonl" "e['importpath']=='example.com/webapp' and len(e['diags'])==4 and e['dir']=='$w' and len(e['key'])==32 and not e['printed']")
+expect_eq "$n" 1 "diags.jsonl: one line for example.com/webapp with its findings and cache key"
+expect_eq "$(count_lines "$sess/diags.jsonl")" 1 "diags.jsonl has nothing else"
+[ -f "$sess/analysis.json" ] || fail "no analysis.json in the session"
+expect_eq "$(json_get "$sess/analysis.json" "d['root']")" "$w" "analysis.json names the module root"
+n=$(find "$GOLIVE_CACHE_DIR" -name '*.json' | wc -l | tr -d ' ')
+[ "$n" -ge 1 ] || fail "nothing stored in the analysis cache $GOLIVE_CACHE_DIR"
+pass "findings stored in the analysis cache ($n entries)"
+[ -z "$(find "$GOCACHE" -mindepth 1 \( -name '*golive*' -o -name '*.json' \) -print -quit)" ] || fail "golive wrote into GOCACHE"
+pass "nothing of golive's inside GOCACHE"
+
+# --- 2. go vet -vettool and golive check: the same findings ----------------------
+rc=0
+go vet -vettool="$GOLIVE" . >"$tmp/out/vet.out" 2>"$tmp/out/vet.err" || rc=$?
+expect_eq "$rc" 2 "go vet -vettool=golive fails on findings (go vet's status 2)"
+findings "$tmp/out/vet.err" >"$tmp/out/vet"
+expect_same_file "$tmp/out/build" "$tmp/out/vet" "go vet -vettool=golive: the same findings as golive build"
+grep -q '^# example.com/webapp$' "$tmp/out/vet.err" || fail "go vet output lacks '# example.com/webapp'"
+pass "go vet shows them under # example.com/webapp"
+
+if "$GOLIVE" check --help >/dev/null 2>&1; then
+	rc=0
+	"$GOLIVE" check ./... >"$tmp/out/check.out" 2>"$tmp/out/check.err" || rc=$?
+	cat "$tmp/out/check.out" "$tmp/out/check.err" >"$tmp/out/check.all"
+	findings "$tmp/out/check.all" >"$tmp/out/check"
+	expect_same_file "$tmp/out/build" "$tmp/out/check" "golive check: the same findings as golive build"
+else
+	echo "# golive check not available in this build: check comparison skipped"
+fi
+
+# --- 3. second golive build: every package from go's cache, findings replayed ----
+# (-a builds get std from source, plain ones from GOROOT's installed archives: one
+# plain build first, so that the next one is all cache hits.)
+"$GOLIVE" build --quiet -o "$tmp/bin/warm" . >/dev/null 2>&1 || fail "warm-up golive build failed"
+rc=0
+"$GOLIVE" build --keep -o "$tmp/bin/golive2" . >"$tmp/out/b2.out" 2>"$tmp/out/b2.err" || rc=$?
+expect_eq "$rc" 0 "second golive build succeeds"
+sess2=$(sed -n 's/^golive: session kept in //p' "$tmp/out/b2.err")
+n=$(count_events "$sess2/events.jsonl" "e['tool'] in ('compile','asm','cgo') and not e['probe']")
+expect_eq "$n" 0 "second build: the wrapper compiled nothing (all go cache hits)"
+expect_eq "$(count_lines "$sess2/diags.jsonl")" 0 "second build: no wrapper analysed anything"
+findings "$tmp/out/b2.err" >"$tmp/out/build2"
+expect_same_file "$tmp/out/build" "$tmp/out/build2" "second build: the same findings, replayed"
+grep -q '^diagnostics: 4 in 1 package (0 analysed in this build, 1 replayed' "$tmp/out/b2.err" ||
+	fail "second build summary: $(cat "$tmp/out/b2.err")"
+pass "second build summary says the findings were replayed"
+
+rc=0
+"$GOLIVE" build --json -o "$tmp/bin/golive3" . >"$tmp/out/b3.json" 2>"$tmp/out/b3.err" || rc=$?
+expect_eq "$rc" 0 "golive build --json succeeds"
+expect_eq "$(json_get "$tmp/out/b3.json" "len(d['diagnostics'])")" 4 "JSON summary: 4 diagnostics"
+expect_eq "$(json_get "$tmp/out/b3.json" "sorted(set(x['importpath'] for x in d['diagnostics']))")" '["example.com/webapp"]' "JSON diagnostics carry the import path"
+expect_eq "$(json_get "$tmp/out/b3.json" "[x['file']+':'+str(x['line'])+':'+str(x['col']) for x in d['diagnostics']][0]")" "api.go:10:9" "JSON diagnostics: file relative to the cwd, line, col"
+expect_eq "$(json_get "$tmp/out/b3.json" "all(x['severity'] in ('info','warning','error') and x['replayed'] for x in d['diagnostics'])")" true "JSON diagnostics carry the severity and say they were replayed"
+findings "$tmp/out/b3.err" >"$tmp/out/build3"
+expect_same_file "$tmp/out/build" "$tmp/out/build3" "--json: findings still printed on stderr"
+
+# An edited file is analysed again (new cache key), the others replayed.
+sed -i 's/log.Printf("fetch failed: %v", err)/_ = log.Prefix() + err.Error()/' api.go
+rc=0
+"$GOLIVE" build --quiet -o "$tmp/bin/golive4" . >/dev/null 2>"$tmp/out/b4.err" || rc=$?
+expect_eq "$rc" 0 "build after an edit succeeds"
+n=$(findings "$tmp/out/b4.err" | grep -c logtrace || true)
+expect_eq "$n" 0 "the fixed finding is gone after the edit"
+n=$(findings "$tmp/out/b4.err" | wc -l | tr -d ' ')
+expect_eq "$n" 3 "the other findings remain"
+sed -i 's/_ = log.Prefix() + err.Error()/log.Printf("fetch failed: %v", err)/' api.go
+
+# --- 4. plain go afterwards prints nothing of golive's ----------------------------
+rc=0
+go build -o "$tmp/bin/plain2" . >"$tmp/out/p2" 2>&1 || rc=$?
+expect_eq "$rc" 0 "plain go build after golive builds succeeds"
+expect_eq "$(cat "$tmp/out/p2")" "" "plain go build after golive build prints nothing"
+rc=0
+go build -toolexec="$GOLIVE" -o "$tmp/bin/exec" . >"$tmp/out/e2" 2>&1 || rc=$?
+expect_eq "$rc" 0 "go build -toolexec=golive (no session, fail_on never) succeeds"
+expect_eq "$(cat "$tmp/out/e2")" "" "go build -toolexec=golive (no session) prints nothing"
+rc=0
+go build -a -toolexec="$GOLIVE" -o "$tmp/bin/exec-a" . >"$tmp/out/e3" 2>&1 || rc=$?
+expect_eq "$rc" 0 "go build -a -toolexec=golive (no session) succeeds"
+expect_eq "$(cat "$tmp/out/e3")" "" "go build -a -toolexec=golive (no session, compiles run) prints nothing"
+
+finish
