@@ -103,6 +103,10 @@ void summary_compute(struct build_summary *sum, const event_array *evs,
 			    !bsearch(&p, compiled.v, compiled.n, sizeof(char *), cmp_str))
 				sum->cached++;
 		}
+		/* After a failure go stopped early: what it did not compile was not
+		   necessarily cached, so the figure would lie. */
+		if (sum->exit_status != 0)
+			sum->cached = -1;
 	}
 
 	if (compiles.n)
@@ -158,9 +162,12 @@ void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 		fputs(")", f);
 	}
 	fputc('\n', f);
-	if (sum->graph >= 0)
+	if (sum->graph >= 0 && sum->cached >= 0)
 		fprintf(f, "packages: %ld in the build graph, %ld compiled, %ld from go's cache\n",
 		        sum->graph, sum->compiled, sum->cached);
+	else if (sum->graph >= 0)
+		fprintf(f, "packages: %ld in the build graph, %ld compiled\n", sum->graph,
+		        sum->compiled);
 	else
 		fprintf(f, "packages: %ld compiled (package graph unknown: go list failed)\n",
 		        sum->compiled);

@@ -28,9 +28,10 @@ struct build_summary {
 	long failed;     /* tool invocations that did not exit 0 */
 	struct tool_count tools[16];
 	size_t ntools;
-	long graph;                   /* packages in the build graph, or -1 when unknown */
-	long compiled;                /* distinct packages compiled in this build */
-	long cached;                  /* packages of the graph go served from its cache, or -1 */
+	long graph;    /* packages in the build graph, or -1 when unknown */
+	long compiled; /* distinct packages compiled in this build */
+	long cached;   /* graph packages go served from its cache; -1 when unknown (no graph) or
+	                 meaningless (the build failed: go stopped early) */
 	const struct event **slowest; /* the top compiles by wall time (pointers into evs) */
 	size_t nslowest;
 	const struct event *link; /* the slowest link, or NULL */

@@ -99,9 +99,21 @@ static void test_unknown_graph_and_failure(void **state)
 	summary_compute(&sum, &evs, NULL, 10);
 	assert_int_equal(sum.graph, -1);
 	assert_int_equal(sum.cached, -1);
+	summary_release(&sum);
+	struct argv_array deps = ARGV_ARRAY_INIT;
+	argv_push(&deps, "broken");
+	argv_push(&deps, "fmt");
+	memset(&sum, 0, sizeof(sum));
+	sum.exit_status = 1;
+	summary_compute(&sum, &evs, &deps, 10);
+	argv_clear(&deps);
+	assert_int_equal(sum.graph, 2); /* the graph is known, the cache figure is not */
+	assert_int_equal(sum.cached, -1);
 	assert_int_equal(sum.failed, 1);
 	json_t *j = summary_to_json(&sum);
-	assert_true(json_is_null(json_object_get(json_object_get(j, "packages"), "graph")));
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "packages"), "graph")), 2);
+	assert_true(json_is_null(json_object_get(json_object_get(j, "packages"), "cached")));
 	assert_true(json_is_false(json_object_get(j, "ok")));
 	json_decref(j);
 	summary_release(&sum);
