@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define ENTRY_MAX    (64u << 20) /* bytes: a cache entry larger than this is a miss */
@@ -122,8 +121,9 @@ size_t pkgsrc_load(struct pkgsrc *ps, char *const *files, size_t n)
 		strbuf_release(&sb);
 		if (!ps->dir) {
 			const char *slash = strrchr(f.path, '/');
-			ps->dir = slash ? xstrndup(f.path, slash == f.path ? 1 : (size_t)(slash - f.path))
-			                : xstrdup(".");
+			ps->dir =
+			    slash ? xstrndup(f.path, slash == f.path ? 1 : (size_t)(slash - f.path))
+			          : xstrdup(".");
 		}
 		ARRAY_PUSH(ps->files, f);
 	}

@@ -4,7 +4,6 @@
  * analyzers ask about (imports, scopes, handlers) and reporting with
  * `//golive:ignore` suppressions.
  */
-#define XXH_INLINE_ALL
 #include "analyze.h"
 
 #include <errno.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH64_state_t on the stack */
 #include <xxhash.h>
 
 #include "rules.h"
