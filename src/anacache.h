@@ -36,15 +36,15 @@
 #include "diag.h"
 #include "util.h"
 
-#define ANACACHE_KEY_HEX 32 /* hex digits of a key (128 bits) */
+#define ANACACHE_KEY_HEX  32          /* hex digits of a key (128 bits) */
 #define ANACACHE_MAX_FILE (16u << 20) /* bytes; larger source files are not analysed */
 
 /* ---- a package's sources ------------------------------------------------ */
 
 struct pkgsrc_file {
-	char *path;      /* absolute (or as given) path, what diagnostics carry */
+	char *path;       /* absolute (or as given) path, what diagnostics carry */
 	const char *name; /* base name, points into path */
-	char *src;       /* the whole file (NUL-terminated), NULL when unreadable */
+	char *src;        /* the whole file (NUL-terminated), NULL when unreadable */
 	size_t len;
 };
 
@@ -60,8 +60,9 @@ struct pkgsrc {
 /*
  * Appends to out the user source files behind a tool's file list: every
  * .go file not under workdir as it is, every file under workdir (go's
- * $WORK, may be NULL) replaced by the absolute .go file its first lines
- * name in a `//line FILE:1[:1]` directive, or dropped when they name none.
+ * object directory $WORK/bNNN, where cgo, cover and go test write; may be
+ * NULL) replaced by the absolute .go file its first lines name in a
+ * `//line FILE:1[:1]` directive, or dropped when they name none.
  * Duplicates are dropped. Reads at most 1 KiB of each generated file.
  */
 void pkgsrc_resolve(char *const *files, size_t n, const char *workdir, struct argv_array *out);
@@ -77,7 +78,7 @@ void pkgsrc_release(struct pkgsrc *ps);
 /* ---- the cache ---------------------------------------------------------- */
 
 struct anacache {
-	char *dir; /* the cache directory, or NULL when caching is off */
+	char *dir;       /* the cache directory, or NULL when caching is off */
 	char exe_id[64]; /* "<size>.<mtime_ns>" of the golive executable */
 };
 

@@ -4,6 +4,7 @@
  * analyzers ask about (imports, scopes, handlers) and reporting with
  * `//golive:ignore` suppressions.
  */
+#define _GNU_SOURCE /* memmem */
 #include "analyze.h"
 
 #include <errno.h>
@@ -29,10 +30,10 @@ const TSLanguage *tree_sitter_go(void);
 
 /* The pseudo-analyzer that reports malformed //golive:ignore directives. */
 static const struct analyzer golive_self = {
-    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL};
+    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL};
 /* What f->analyzer points at while user rules run. */
 static const struct analyzer rules_pseudo = {"rules", "user rules from golive.yaml", SEV_WARNING,
-                                             NULL};
+                                             NULL, NULL};
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -1093,12 +1094,42 @@ void analysis_file_close(struct analysis_file *f)
 	free(f);
 }
 
+static int text_has(const char *src, size_t len, const char *needle)
+{
+	return memmem(src, len, needle, strlen(needle)) != NULL;
+}
+
+/*
+ * False when nothing would report on this file: no user rule, no
+ * //golive:ignore directive to check, and no enabled analyzer whose
+ * needles (analyze.h) occur in the text.
+ */
+static int worth_parsing(const struct analysis_settings *s, const char *src, size_t len)
+{
+	if (s->rules.n || text_has(src, len, "golive:ignore"))
+		return 1;
+	for (size_t i = 0; builtin_analyzers[i]; i++) {
+		const struct analyzer *a = builtin_analyzers[i];
+		enum severity sev;
+		if (!effective(s, a, &sev))
+			continue;
+		if (!a->needles)
+			return 1;
+		for (const char *const *n = a->needles; *n; n++)
+			if (text_has(src, len, *n))
+				return 1;
+	}
+	return 0;
+}
+
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
                         diag_array *out)
 {
 	const struct analysis_settings *s = ctx->settings;
 	if (!s->include_generated && is_generated(src, len))
 		return 1;
+	if (!worth_parsing(s, src, len))
+		return 0;
 	struct analysis_file *f = analysis_file_open(ctx, path, src, len, out);
 	if (!f)
 		return 0;

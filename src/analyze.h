@@ -32,6 +32,13 @@ struct analyzer {
 	const char *doc;        /* one line */
 	enum severity severity; /* default severity */
 	void (*run)(struct analysis_file *f);
+	/*
+	 * Strings one of which a file's text must contain for this analyzer to
+	 * have anything to say (NULL-terminated), or NULL for every file. A file
+	 * that no enabled analyzer and no user rule needs is never parsed: most
+	 * files of a tree are not HTTP code, and parsing is most of the cost.
+	 */
+	const char *const *needles;
 };
 
 /* The built-in analyzers, NULL-terminated (analyzers/ *.c register here). */
@@ -108,7 +115,7 @@ int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *ou
  * too large (16 MiB) to parse. Close with analysis_file_close().
  */
 struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
-					 const char *src, size_t len, diag_array *out);
+                                         const char *src, size_t len, diag_array *out);
 void analysis_file_close(struct analysis_file *f);
 
 struct analysis_file {
@@ -180,9 +187,9 @@ int analysis_enclosing_handler(struct analysis_file *f, TSNode n, struct http_ha
  * goroutine's body, a callback), outside ERROR nodes.
  */
 void analysis_for_each_call(struct analysis_file *f, const struct http_handler *h,
-			    void (*fn)(struct analysis_file *f, const struct http_handler *h,
-				       TSNode call, void *data),
-			    void *data);
+                            void (*fn)(struct analysis_file *f, const struct http_handler *h,
+                                       TSNode call, void *data),
+                            void *data);
 
 /*
  * Reports a finding of the running analyzer at node n (its start point).

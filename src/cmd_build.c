@@ -485,10 +485,11 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		size_t with = 0;
 		for (size_t i = 0; i < f->pkgs.n; i++)
 			with += f->pkgs.v[i].diags.n > 0;
-		fprintf(stderr,
-		        "diagnostics: %ld in %zu package%s (%ld analysed in this build, %ld replayed "
-		        "from golive's analysis cache)\n",
-		        f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
+		fprintf(
+		    stderr,
+		    "diagnostics: %ld in %zu package%s (%ld analysed in this build, %ld replayed "
+		    "from golive's analysis cache)\n",
+		    f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
 	}
 	summary_release(&sum);
 	event_array_release(&evs);
@@ -539,7 +540,8 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (anacache_open(&ac, NULL, &cause) < 0) {
-		warning("%s; findings of packages go serves from its cache are analysed again", cause);
+		warning("%s; findings of packages go serves from its cache are analysed again",
+		        cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -567,7 +569,7 @@ int cmd_build(int argc, char **argv)
 	}
 	if (!ba.packages.argc)
 		for (size_t i = 0; i < cfg.build.packages.argc; i++) {
-			/* Relative directories in golive.yaml mean the module root's, from any cwd. */
+			/* Relative directories here mean the module root's, from any cwd. */
 			const char *p = cfg.build.packages.argv[i];
 			if (strcmp(p, ".") == 0 || starts_with(p, "./") || strcmp(p, "..") == 0 ||
 			    starts_with(p, "../"))
@@ -627,7 +629,8 @@ int cmd_build(int argc, char **argv)
 		argv_push(&list_argv, "list");
 		argv_push(&list_argv, "-deps");
 		argv_push(&list_argv, "-e");
-		argv_push(&list_argv, "-json=ImportPath,Dir,GoFiles,CgoFiles,Module,Standard,Error");
+		argv_push(&list_argv,
+		          "-json=ImportPath,Dir,GoFiles,CgoFiles,Module,Standard,Error");
 		buildargs_list_flags(&ba, &list_argv);
 		if (ba.packages.argc)
 			argv_push(&list_argv, "--");

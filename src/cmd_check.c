@@ -90,7 +90,8 @@ static int is_opt(const char *a, const char *name)
 	size_t n = strlen(name);
 	if (strncmp(a, name, n) != 0)
 		return 0;
-	return a[n] == '\0' || a[n] == '=' || (strcmp(name, "-j") == 0 && a[n] >= '0' && a[n] <= '9');
+	return a[n] == '\0' || a[n] == '=' ||
+	       (strcmp(name, "-j") == 0 && a[n] >= '0' && a[n] <= '9');
 }
 
 static int parse_opts(struct check_opts *o, int argc, char **argv)
@@ -133,9 +134,10 @@ static int parse_opts(struct check_opts *o, int argc, char **argv)
 			if (bad)
 				return error("golive check: --fail-on needs a value");
 			if (fail_on_parse(val, &o->fail_on) < 0)
-				return error("golive check: --fail-on: want never, warning or error, "
-				             "got \"%s\"",
-				             val);
+				return error(
+				    "golive check: --fail-on: want never, warning or error, "
+				    "got \"%s\"",
+				    val);
 			o->has_fail_on = 1;
 		} else if (is_opt(a, "-j") || is_opt(a, "--jobs")) {
 			val = opt_value(argc, argv, &i, a[1] == 'j' ? 2 : 6, &bad);
@@ -146,7 +148,8 @@ static int parse_opts(struct check_opts *o, int argc, char **argv)
 				             MAX_JOBS, bad ? "" : val);
 			o->jobs = v;
 		} else {
-			return error("golive check: unknown option %s (see golive check --help)", a);
+			return error("golive check: unknown option %s (see golive check --help)",
+			             a);
 		}
 	}
 	if (o->json && o->sarif)
@@ -174,8 +177,7 @@ static int cwds_init(struct cwds *c)
 
 	c->phys = c->logical = NULL;
 	if (!getcwd(buf, sizeof(buf)))
-		return error("golive check: cannot get the current directory: %s",
-		             strerror(errno));
+		return error("golive check: cannot get the current directory: %s", strerror(errno));
 	c->phys = xstrdup(buf);
 	if (pwd && pwd[0] == '/' && strcmp(pwd, buf) != 0 && stat(pwd, &a) == 0 &&
 	    stat(".", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
@@ -275,8 +277,8 @@ static char *short_path(const struct cwds *c, const char *abs)
 /* ---- the files to analyse ------------------------------------------------ */
 
 struct check_file {
-	char *abs;  /* lexically clean absolute path: the identity of the file */
-	char *path; /* what is opened and printed: relative to the cwd when shorter */
+	char *abs;   /* lexically clean absolute path: the identity of the file */
+	char *path;  /* what is opened and printed: relative to the cwd when shorter */
 	size_t unit; /* index of the package or directory it belongs to */
 };
 
@@ -495,6 +497,10 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 		}
 	}
 	unique_files(in);
+	if (!in->files.n && in->problems.n) {
+		error("golive check: nothing to analyse: no package could be loaded");
+		ret = EXIT_USAGE;
+	}
 out:
 	free(cause);
 	free(go);
@@ -532,8 +538,12 @@ static void *work(void *arg)
 		char *cause = NULL;
 		int rc = analysis_run_file(w->ctx, f->path, &w->diags, &cause);
 		if (rc < 0) {
-			struct problem p = {xstrdup("file"), xstrdup(f->path),
-			                    xstrdup(cause ? cause : "cannot read")};
+			/* The cause may name the file already: keep only what went wrong. */
+			const char *why = cause ? cause : "cannot read";
+			size_t n = strlen(f->path);
+			if (strncmp(why, f->path, n) == 0 && why[n] == ':' && why[n + 1] == ' ')
+				why += n + 2;
+			struct problem p = {xstrdup("file"), xstrdup(f->path), xstrdup(why)};
 			ARRAY_PUSH(w->problems, p);
 			free(cause);
 			continue;

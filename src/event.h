@@ -30,7 +30,7 @@ struct event {
 	int exit;             /* exit status, or -1 when killed by a signal */
 	int signal;           /* the signal that killed the tool, or 0 */
 	int probe;            /* 1 for a -V=full / -### probe */
-	int analysed;         /* 1 when golive analysed this compile's sources (then "diags" is written) */
+	int analysed;         /* 1 when golive analysed the compile's sources ("diags" written) */
 	long diags;           /* the analysis findings for this compile (0 when not analysed) */
 };
 

@@ -135,8 +135,8 @@ int golist_decode(const char *buf, size_t len, golist_packages *out, char **caus
 		if (off >= len)
 			return 0;
 		json_error_t jerr;
-		json_t *o = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL,
-		                       &jerr);
+		json_t *o = json_loadb(buf + off, len - off,
+		                       JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
 		if (!o) {
 			*cause = xasprintf("go list output at byte %zu: %s", off, jerr.text);
 			return -1;

@@ -35,11 +35,11 @@ struct golist_package {
 	struct argv_array test_go_files;  /* TestGoFiles: _test.go files in the package */
 	struct argv_array xtest_go_files; /* XTestGoFiles: _test.go files of package <name>_test */
 	/* Only with GOLIST_GRAPH (empty otherwise, and always empty with GOLIST_FIND). */
-	struct argv_array imports; /* Imports: direct imports (vendor-resolved paths) */
-	struct argv_array deps;    /* Deps: every transitive dependency, sorted */
-	int standard;              /* part of the standard library (or cmd) */
-	int goroot;                /* found in GOROOT */
-	int dep_only;              /* only listed as a dependency (GOLIST_DEPS) */
+	struct argv_array imports;    /* Imports: direct imports (vendor-resolved paths) */
+	struct argv_array deps;       /* Deps: every transitive dependency, sorted */
+	int standard;                 /* part of the standard library (or cmd) */
+	int goroot;                   /* found in GOROOT */
+	int dep_only;                 /* only listed as a dependency (GOLIST_DEPS) */
 	struct golist_module *module; /* NULL outside module mode and for std */
 	char *error; /* the package's error as one line, NULL when it loaded fine */
 };

@@ -23,6 +23,7 @@ struct command {
 
 static const struct command commands[] = {
     {"build", cmd_build, "go build through golive, then a timing summary"},
+    {"check", cmd_check, "analyse Go sources without building (text, --json, --sarif)"},
     {"config", cmd_config, "print the effective configuration (golive.yaml)"},
     {"version", cmd_version, "print golive's version and the go it finds"},
     {"help", cmd_help, "show help for golive or one command"},

@@ -166,7 +166,8 @@ int session_read_analysis(const char *dir, struct session_analysis *a, char **ca
 	o = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &jerr);
 	const char *root = json_string_value(json_object_get(o, "root"));
 	json_t *cache = json_object_get(o, "cache");
-	if (!json_is_object(o) || !root || (cache && !json_is_null(cache) && !json_is_string(cache))) {
+	if (!json_is_object(o) || !root ||
+	    (cache && !json_is_null(cache) && !json_is_string(cache))) {
 		*cause = xasprintf("%s: malformed", path);
 		goto out;
 	}

@@ -67,21 +67,16 @@ static int under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
-/* go's $WORK for a compile: the parent of the -o file's directory (malloc'd), or NULL. */
+/*
+ * go's object directory for a compile ($WORK/bNNN, the -o file's directory;
+ * malloc'd), or NULL: cgo, cover and go test write their generated files there.
+ */
 static char *work_dir(const struct tool_invocation *ti)
 {
 	if (!ti->output || ti->output[0] != '/')
 		return NULL;
-	char *w = xstrdup(ti->output);
-	for (int i = 0; i < 2; i++) {
-		char *s = strrchr(w, '/');
-		if (!s || s == w) {
-			free(w);
-			return NULL;
-		}
-		*s = '\0';
-	}
-	return w;
+	const char *s = strrchr(ti->output, '/');
+	return s > ti->output ? xstrndup(ti->output, (size_t)(s - ti->output)) : NULL;
 }
 
 static int has_arg(const struct tool_invocation *ti, const char *arg)

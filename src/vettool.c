@@ -125,9 +125,9 @@ int vetcfg_parse(struct vetcfg *c, const char *buf, size_t len, char **cause)
 	    want_string(o, "GoVersion", 0, NULL, cause) ||
 	    want_strings(o, "GoFiles", 1, &c->go_files, cause) ||
 	    want_strings(o, "NonGoFiles", 0, NULL, cause) ||
-	    want_strings(o, "IgnoredFiles", 0, NULL, cause) ||
-	    want_map(o, "ImportMap", 0, cause) || want_map(o, "PackageFile", 0, cause) ||
-	    want_map(o, "Standard", 1, cause) || want_map(o, "PackageVetx", 0, cause) ||
+	    want_strings(o, "IgnoredFiles", 0, NULL, cause) || want_map(o, "ImportMap", 0, cause) ||
+	    want_map(o, "PackageFile", 0, cause) || want_map(o, "Standard", 1, cause) ||
+	    want_map(o, "PackageVetx", 0, cause) ||
 	    want_bool(o, "VetxOnly", &c->vetx_only, cause) ||
 	    want_bool(o, "SucceedOnTypecheckFailure", NULL, cause))
 		goto out;
@@ -208,9 +208,15 @@ static int print_flags(void)
 	return 0;
 }
 
-/* Loads golive.yaml found from dir (the cwd when NULL) into cfg; -1 with *cause when it is bad. */
+/*
+ * Loads $GOLIVE_CONFIG, else the golive.yaml found from dir (the cwd when
+ * NULL), into cfg; -1 with *cause when it is bad.
+ */
 static int load_config(struct golive_config *cfg, const char *dir, char **cause)
 {
+	const char *env = getenv("GOLIVE_CONFIG");
+	if (env && *env)
+		return config_load(cfg, env, cause);
 	if (!dir)
 		return config_load(cfg, NULL, cause);
 	char *path = NULL, *root = NULL;
@@ -382,9 +388,9 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 		goto out;
 	}
 
-	/* $WORK is the parent of the directory holding vet.cfg. */
+	/* vet.cfg sits in the package's object directory, with cgo's and cover's files. */
 	work = xstrdup(cfg_path);
-	for (int i = 0; i < 2 && strrchr(work, '/'); i++)
+	if (strrchr(work, '/'))
 		*strrchr(work, '/') = '\0';
 	pkgsrc_resolve(c.go_files.argv, c.go_files.argc, *work == '/' ? work : NULL, &files);
 	pkgsrc_load(&ps, files.argv, files.argc);

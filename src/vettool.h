@@ -11,8 +11,9 @@
  *                            go's vet cache changes with them
  *   golive [flags] vet.cfg   analyse one package: VetxOnly runs write an
  *                            empty VetxOutput and exit 0; others analyse
- *                            GoFiles with the settings of the golive.yaml
- *                            found from the config's Dir, always write
+ *                            GoFiles with the settings of $GOLIVE_CONFIG or
+ *                            the golive.yaml found from the config's Dir,
+ *                            always write
  *                            VetxOutput, and print findings as
  *                            "file:line:col: [analyzer] message" on stderr
  *                            with exit 1 (go vet's convention), or with
@@ -36,9 +37,9 @@ int vettool_main(int argc, char **argv);
 
 /* The part of go's vet.cfg (cmd/go/internal/work vetConfig) golive uses. */
 struct vetcfg {
-	char *id;          /* package ID, e.g. "p [p.test]" ("" when absent) */
-	char *import_path; /* ImportPath */
-	char *dir;         /* Dir ("" when absent) */
+	char *id;                   /* package ID, e.g. "p [p.test]" ("" when absent) */
+	char *import_path;          /* ImportPath */
+	char *dir;                  /* Dir ("" when absent) */
 	struct argv_array go_files; /* GoFiles: absolute paths, some in go's $WORK */
 	char *vetx_output;          /* VetxOutput, or NULL */
 	int vetx_only;              /* VetxOnly */

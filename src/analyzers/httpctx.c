@@ -199,9 +199,10 @@ static void run(struct analysis_file *f)
 	analysis_for_each_handler(f, each_handler, NULL);
 }
 
+/* Handlers need net/http's types; literals given to HandleFunc count too. */
+static const char *const needles[] = {"net/http", "HandleFunc", NULL};
+
 const struct analyzer analyzer_httpctx = {
-    "httpctx",
-    "calls inside HTTP handlers that drop the request's context",
-    SEV_WARNING,
-    run,
+    "httpctx", "calls inside HTTP handlers that drop the request's context", SEV_WARNING, run,
+    needles,
 };

@@ -255,9 +255,11 @@ static void run(struct analysis_file *f)
 	analysis_for_each_handler(f, each_handler, NULL);
 }
 
+/* Handlers need net/http's types; literals given to HandleFunc count too. */
+static const char *const needles[] = {"net/http", "HandleFunc", NULL};
+
 const struct analyzer analyzer_logtrace = {
-    "logtrace",
-    "log calls inside HTTP handlers that cannot carry the request's trace id",
-    SEV_INFO,
-    run,
+    "logtrace", "log calls inside HTTP handlers that cannot carry the request's trace id",
+    SEV_INFO,   run,
+    needles,
 };

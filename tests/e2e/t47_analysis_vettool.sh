@@ -87,7 +87,7 @@ grep -q '^# example.com/webapp/api$' "$tmp/out/vet.err" || fail "no '# example.c
 grep -q '^api/api.go:10:6: \[httpctx\] ' "$tmp/out/vet.err" || fail "httpctx finding missing: $(cat "$tmp/out/vet.err")"
 grep -q '^api/api.go:11:2: \[logtrace\] ' "$tmp/out/vet.err" || fail "logtrace finding missing: $(cat "$tmp/out/vet.err")"
 pass "findings as path:line:col: [analyzer] message, relative to the cwd"
-grep -q '^api/api_test.go:9:63: \[httpctx\] ' "$tmp/out/vet.err" || fail "the test file was not vetted: $(cat "$tmp/out/vet.err")"
+grep -q '^api/api_test.go:9:64: \[httpctx\] ' "$tmp/out/vet.err" || fail "the test file was not vetted: $(cat "$tmp/out/vet.err")"
 pass "test variants are vetted too (api_test.go)"
 n=$(grep -c 'clean' "$tmp/out/vet.err" || true)
 expect_eq "$n" 0 "nothing reported for the clean package"

@@ -230,7 +230,7 @@ static void test_open_locations(void **state)
 static void test_resolve_work_files(void **state)
 {
 	(void)state;
-	char *user = tpath("a/x.go"), *user2 = tpath("a/c.go"), *work = tpath("work");
+	char *user = tpath("a/x.go"), *user2 = tpath("a/c.go"), *work = tpath("work/b001");
 	char *cgo1 = tpath("work/b001/c.cgo1.go"), *types = tpath("work/b001/_cgo_gotypes.go");
 	char *cover = tpath("work/b001/x.cover.go"), *main_ = tpath("work/b001/_testmain.go");
 	char *text;
@@ -340,12 +340,12 @@ static void test_vetcfg(void **state)
 	const char *bad[] = {
 	    "",
 	    "[]",
-	    "{\"GoFiles\":[]}",                                /* no ImportPath */
-	    "{\"ImportPath\":\"p\"}",                          /* no GoFiles */
-	    "{\"ImportPath\":\"\",\"GoFiles\":[]}",            /* empty ImportPath */
-	    "{\"ImportPath\":1,\"GoFiles\":[]}",               /* wrong type */
-	    "{\"ImportPath\":\"p\",\"GoFiles\":\"a.go\"}",     /* not an array */
-	    "{\"ImportPath\":\"p\",\"GoFiles\":[1]}",          /* not a name */
+	    "{\"GoFiles\":[]}",                            /* no ImportPath */
+	    "{\"ImportPath\":\"p\"}",                      /* no GoFiles */
+	    "{\"ImportPath\":\"\",\"GoFiles\":[]}",        /* empty ImportPath */
+	    "{\"ImportPath\":1,\"GoFiles\":[]}",           /* wrong type */
+	    "{\"ImportPath\":\"p\",\"GoFiles\":\"a.go\"}", /* not an array */
+	    "{\"ImportPath\":\"p\",\"GoFiles\":[1]}",      /* not a name */
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"VetxOnly\":\"yes\"}",
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"Standard\":{\"a\\nb\":1}}",
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[]} trailing",

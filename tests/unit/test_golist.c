@@ -178,9 +178,10 @@ static void test_decode_bad(void **state)
 /* Wrong types are ignored field by field, never trusted. */
 static void test_decode_wrong_types(void **state)
 {
-	static const char text[] = "{\"ImportPath\": 7, \"Dir\": [\"x\"], \"GoFiles\": [\"a.go\", 3, "
-	                           "null], \"Standard\": \"yes\", \"Module\": \"m\", \"Error\": "
-	                           "\"plain text error\"}";
+	static const char text[] =
+	    "{\"ImportPath\": 7, \"Dir\": [\"x\"], \"GoFiles\": [\"a.go\", 3, "
+	    "null], \"Standard\": \"yes\", \"Module\": \"m\", \"Error\": "
+	    "\"plain text error\"}";
 	golist_packages p = ARRAY_INIT;
 	char *cause = NULL;
 	(void)state;
