@@ -75,10 +75,11 @@ int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (toolargs_is_toolexec(argc, argv))
-		toolexec_main(argc, argv);
+	/* vet first: go vet runs `golive /abs/$WORK/bNNN/vet.cfg`, an absolute path too */
 	if (vettool_detect(argc, argv))
 		return vettool_main(argc, argv);
+	if (toolargs_is_toolexec(argc, argv))
+		toolexec_main(argc, argv);
 	if (argc < 2) {
 		usage_main(stderr);
 		return EXIT_USAGE;

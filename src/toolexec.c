@@ -8,7 +8,6 @@
 #include "session.h"
 #include "toolargs.h"
 #include "util.h"
-#include "vettool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -297,10 +296,6 @@ static void record_diags(const char *session, const struct tool_invocation *ti,
 
 void toolexec_main(int argc, char **argv)
 {
-	/* go vet -vettool=golive with no flags: `golive /abs/$WORK/bNNN/vet.cfg`. */
-	if (argc == 2 && vettool_detect(argc, argv))
-		exit(vettool_main(argc, argv));
-
 	const char *session = getenv("GOLIVE_SESSION");
 	if (!session || !*session)
 		run_without_session(argc, argv);

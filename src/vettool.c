@@ -112,6 +112,10 @@ int vetcfg_parse(struct vetcfg *c, const char *buf, size_t len, char **cause)
 	memset(c, 0, sizeof(*c));
 	json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o) {
+		/* jansson quotes the offending input, which may hold any byte: keep one line. */
+		for (char *t = jerr.text; *t; t++)
+			if ((unsigned char)*t < 0x20 || *t == 0x7f)
+				*t = '?';
 		*cause = xasprintf("line %d column %d: %s", jerr.line, jerr.column, jerr.text);
 		return -1;
 	}

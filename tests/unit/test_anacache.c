@@ -350,6 +350,8 @@ static void test_vetcfg(void **state)
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"Standard\":{\"a\\nb\":1}}",
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[]} trailing",
 	    "{\"ImportPath\":\"p\",\"ImportPath\":\"q\",\"GoFiles\":[]}",
+	    "{\"ImportPath\":\"m\",\"GoFiles\":[\"m\",\"m]}\\\n", /* fuzz: a newline in jansson's
+	                                                             text */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		cause = NULL;
