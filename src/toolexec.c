@@ -294,6 +294,28 @@ static void record_diags(const char *session, const struct tool_invocation *ti,
 	free(line);
 }
 
+/*
+ * The wrapper's own peak RSS in KiB. Not ru_maxrss: Linux carries the high
+ * watermark across execve(), and go starts each wrapper with vfork-like
+ * clone(CLONE_VM), so ru_maxrss would report go's own memory. VmHWM in
+ * /proc/self/status belongs to this address space only. Falls back to
+ * ru_maxrss when /proc is not readable.
+ */
+static long self_peak_rss_kb(long fallback)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fallback;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return fallback;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nVmHWM:");
+	return p ? strtol(p + 8, NULL, 10) : fallback;
+}
+
 void toolexec_main(int argc, char **argv)
 {
 	const char *session = getenv("GOLIVE_SESSION");
@@ -360,7 +382,7 @@ void toolexec_main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &self);
 	ev.self_user_ns = proc_tv_ns(&self.ru_utime);
 	ev.self_sys_ns = proc_tv_ns(&self.ru_stime);
-	ev.self_maxrss_kb = self.ru_maxrss;
+	ev.self_maxrss_kb = self_peak_rss_kb(self.ru_maxrss);
 
 	size_t len = 0;
 	char *line = event_encode(&ev, &len);
