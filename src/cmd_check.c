@@ -191,33 +191,6 @@ static void cwds_release(struct cwds *c)
 	free(c->logical);
 }
 
-/* base/rel (or rel when absolute) with "." and ".." resolved lexically; malloc'd. */
-static char *path_join_clean(const char *base, const char *rel)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *all = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", base, rel);
-	char *save = NULL;
-
-	for (char *seg = strtok_r(all, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			char *slash = strrchr(sb.buf, '/');
-			if (slash) {
-				sb.len = (size_t)(slash - sb.buf);
-				sb.buf[sb.len] = '\0';
-			}
-			continue;
-		}
-		strbuf_addch(&sb, '/');
-		strbuf_addstr(&sb, seg);
-	}
-	if (!sb.len)
-		strbuf_addch(&sb, '/');
-	free(all);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* abs relative to dir ("x/y.go", "../z/y.go"); malloc'd. */
 static char *relative_to(const char *dir, const char *abs)
 {

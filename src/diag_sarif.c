@@ -141,36 +141,6 @@ static void add_uri_path(struct strbuf *sb, const char *s)
 	}
 }
 
-/*
- * Joins base (absolute) and rel, resolving "." and ".." segments lexically,
- * into an absolute path (malloc'd).
- */
-static char *join_clean(const char *base, const char *rel)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *all = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", base ? base : "", rel);
-	char *save = NULL;
-
-	for (char *seg = strtok_r(all, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			char *slash = strrchr(sb.buf, '/');
-			if (slash) {
-				sb.len = (size_t)(slash - sb.buf);
-				sb.buf[sb.len] = '\0';
-			}
-			continue;
-		}
-		strbuf_addch(&sb, '/');
-		strbuf_addstr(&sb, seg);
-	}
-	if (!sb.len)
-		strbuf_addch(&sb, '/');
-	free(all);
-	return strbuf_detach(&sb, NULL);
-}
-
 /* The artifactLocation of a diagnostic's file. */
 static json_t *artifact_location(const struct diag_report *r, const char *file)
 {
@@ -182,7 +152,7 @@ static json_t *artifact_location(const struct diag_report *r, const char *file)
 		set_str(loc, "uri", uri.buf);
 		set_str(loc, "uriBaseId", SRCROOT);
 	} else {
-		char *abs = join_clean(r->srcroot, file);
+		char *abs = path_join_clean(r->srcroot ? r->srcroot : "", file);
 		strbuf_addstr(&uri, "file://");
 		add_uri_path(&uri, abs);
 		set_str(loc, "uri", uri.buf);

@@ -1,5 +1,6 @@
 /* event.c - see event.h. */
 #include "event.h"
+#include "jsonl.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -46,18 +47,7 @@ char *event_encode(const struct event *ev, size_t *len)
 	json_object_set_new(o, "probe", json_boolean(ev->probe));
 	if (ev->analysed)
 		set_int(o, "diags", ev->diags);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!s)
-		return NULL;
-	size_t n = strlen(s);
-	char *out = xmalloc(n + 2);
-	memcpy(out, s, n);
-	out[n] = '\n';
-	out[n + 1] = '\0';
-	free(s);
-	*len = n + 1;
-	return out;
+	return jsonl_encode(o, len);
 }
 
 static int get_str(json_t *o, const char *key, char **out, char **cause)

@@ -1,6 +1,7 @@
 /* session.c - see session.h. */
 #define _GNU_SOURCE
 #include "session.h"
+#include "jsonl.h"
 #include "anacache.h"
 
 #include <errno.h>
@@ -93,22 +94,18 @@ long session_read_events(const struct session *s, long long *offset, event_array
 		return -1;
 	}
 	long added = 0;
-	size_t pos = 0;
-	while (pos < sb.len) {
-		char *nl = memchr(sb.buf + pos, '\n', sb.len - pos);
-		if (!nl)
-			break; /* a line still being written: read it next time */
-		size_t len = (size_t)(nl - (sb.buf + pos));
+	size_t pos = 0, len;
+	const char *line;
+	while (jsonl_next_line(sb.buf, sb.len, &pos, &line, &len)) {
 		struct event ev;
 		char *cause = NULL;
-		if (len && event_decode(&ev, sb.buf + pos, len, &cause) == 0) {
+		if (len && event_decode(&ev, line, len, &cause) == 0) {
 			ARRAY_PUSH(*evs, ev);
 			added++;
 		} else if (len && bad) {
 			(*bad)++;
 		}
 		free(cause);
-		pos += len + 1;
 	}
 	*offset += (long long)pos;
 	strbuf_release(&sb);
@@ -205,18 +202,7 @@ char *pkg_diags_encode(const struct pkg_diags *p, size_t *len)
 	set_opt_str(o, "key", p->key);
 	json_object_set_new(o, "printed", json_boolean(p->printed));
 	json_object_set_new(o, "diags", anacache_diags_to_json(&p->diags, NULL));
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!s)
-		return NULL;
-	size_t n = strlen(s);
-	char *out = xmalloc(n + 2);
-	memcpy(out, s, n);
-	out[n] = '\n';
-	out[n + 1] = '\0';
-	free(s);
-	*len = n + 1;
-	return out;
+	return jsonl_encode(o, len);
 }
 
 static int opt_str(json_t *o, const char *key, char **out)
@@ -288,22 +274,18 @@ long session_read_diags(const struct session *s, pkg_diags_array *out, long *bad
 		return e == ENOENT ? 0 : -1;
 	}
 	free(path);
-	size_t pos = 0;
-	while (pos < sb.len) {
-		char *nl = memchr(sb.buf + pos, '\n', sb.len - pos);
-		if (!nl)
-			break;
-		size_t len = (size_t)(nl - (sb.buf + pos));
+	size_t pos = 0, len;
+	const char *line;
+	while (jsonl_next_line(sb.buf, sb.len, &pos, &line, &len)) {
 		struct pkg_diags p;
 		char *cause = NULL;
-		if (len && pkg_diags_decode(&p, sb.buf + pos, len, &cause) == 0) {
+		if (len && pkg_diags_decode(&p, line, len, &cause) == 0) {
 			ARRAY_PUSH(*out, p);
 			added++;
 		} else if (len && bad) {
 			(*bad)++;
 		}
 		free(cause);
-		pos += len + 1;
 	}
 	strbuf_release(&sb);
 	return added;

@@ -137,6 +137,13 @@ int ends_with(const char *s, const char *suffix);
 /* The part of path after the last '/'. */
 const char *base_name(const char *path);
 
+/*
+ * rel joined to base (unless rel is absolute) and cleaned lexically: "." and
+ * ".." segments resolved, repeated slashes dropped, no symlinks followed.
+ * Returns a malloc'd absolute path ("/" at the least).
+ */
+char *path_join_clean(const char *base, const char *rel);
+
 /* Monotonic and wall clocks in nanoseconds. */
 int64_t now_mono_ns(void);
 int64_t now_unix_ns(void);
