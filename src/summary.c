@@ -139,8 +139,10 @@ static void fmt_dur(char *buf, size_t size, int64_t ns)
 
 static void fmt_kb(char *buf, size_t size, long kb)
 {
-	if (kb >= 1024)
+	if (kb >= 10240)
 		snprintf(buf, size, "%.0f MiB", (double)kb / 1024.0);
+	else if (kb >= 1024)
+		snprintf(buf, size, "%.1f MiB", (double)kb / 1024.0);
 	else
 		snprintf(buf, size, "%ld KiB", kb);
 }
