@@ -417,7 +417,13 @@ static void test_signal_state(void **state)
 	assert_int_equal(ex.exit_code, 0);
 	wait_readable(p[0], WAIT_MS);
 	assert_true(strbuf_read_fd(&out, p[0], 65536, NULL) > 0);
-	assert_int_equal(status_mask(out.buf, "\nSigBlk:"), 0);
+	/*
+	 * Signals 32 and 33 are glibc's own (thread cancellation, setxid): no
+	 * glibc program, golive included, can block them, so they are not ours to
+	 * pass on; a runtime under the program's shell may hold them briefly.
+	 */
+	const unsigned long long glibc_reserved = 3ULL << 31;
+	assert_int_equal(status_mask(out.buf, "\nSigBlk:") & ~glibc_reserved, 0);
 	assert_int_equal(status_mask(out.buf, "\nSigIgn:"), 0);
 	strbuf_release(&out);
 	close(p[0]);
