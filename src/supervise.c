@@ -210,7 +210,20 @@ static NORETURN void child_exec(const struct child_plan *p)
 	sigemptyset(&dfl.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL); /* fails harmlessly for reserved signals */
+			sigaction(sig, &dfl, NULL); /* refused for glibc's reserved signals */
+	/*
+	 * glibc's sigaction() refuses its reserved signals (32, 33), so one that
+	 * golive inherited as ignored would stay ignored in the program: reset
+	 * them with the system call itself (SIG_DFL needs no restorer).
+	 */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} kdfl = {SIG_DFL, 0, NULL, 0};
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		syscall(SYS_rt_sigaction, sig, &kdfl, NULL, sizeof(kdfl.mask));
 	/*
 	 * The raw system call, not sigprocmask(): glibc never touches its two
 	 * reserved signals (32, 33), so a mask inherited with them blocked would
