@@ -853,6 +853,16 @@ static void parse_directive(struct analysis_file *f, TSNode comment)
 	ARRAY_PUSH(f->priv->directives, d);
 }
 
+int analysis_cursor_next(TSTreeCursor *c, int descend)
+{
+	if (descend && ts_tree_cursor_goto_first_child(c))
+		return 1;
+	while (!ts_tree_cursor_goto_next_sibling(c))
+		if (!ts_tree_cursor_goto_parent(c))
+			return 0;
+	return 1;
+}
+
 /* One walk over the tree, outside ERROR nodes: handlers and directives. */
 static void collect(struct analysis_file *f)
 {
@@ -871,13 +881,9 @@ static void collect(struct analysis_file *f)
 			if (handler_of(f, n, &h))
 				ARRAY_PUSH(f->priv->handlers, h);
 		}
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!analysis_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 }
 
@@ -927,13 +933,9 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
 			descend = 0; /* its calls belong to that handler */
 		else if (is_type(n, "call_expression"))
 			fn(f, h, n, data);
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!analysis_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 }
 

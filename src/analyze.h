@@ -129,6 +129,14 @@ struct analysis_file {
 	struct analysis_file_private *priv;
 };
 
+/*
+ * One step of a pre-order walk with a cursor made by ts_tree_cursor_new():
+ * into the current node's first child when descend is true, else to the
+ * next sibling or the nearest ancestor's next sibling. Returns 0 when the
+ * walk is back at the cursor's root (done). Iterative: trees can be deep.
+ */
+int analysis_cursor_next(TSTreeCursor *c, int descend);
+
 /* The text of node n (not NUL-terminated): *len bytes at the returned pointer. */
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len);
 /* True when node n's text equals s. */

@@ -105,13 +105,9 @@ static enum kind ident_kind(struct analysis_file *f, const char *name, size_t le
 		if (found != NONE)
 			break;
 		int descend = ts_node_child_count(n) > 0 && !ts_node_is_error(n);
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!analysis_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return found;
 }

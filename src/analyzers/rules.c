@@ -784,18 +784,17 @@ static void collect_errors(struct rules *r, TSNode root)
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
 
+		int descend = 0;
 		if (ts_node_is_error(n)) {
 			TSRange range = {ts_node_start_point(n), ts_node_end_point(n),
 			                 ts_node_start_byte(n), ts_node_end_byte(n)};
 			ARRAY_PUSH(r->errors, range);
-		} else if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(&c)) {
-			continue;
+		} else {
+			descend = ts_node_has_error(n); /* only subtrees with errors */
 		}
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!analysis_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 }
 

@@ -258,13 +258,9 @@ static TSNode call_at(struct analysis_file *f, unsigned line)
 			found = n;
 			break;
 		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!analysis_cursor_next(&c, 1))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	if (ts_node_is_null(found))
 		fail_msg("no call on line %u", line);
@@ -394,13 +390,9 @@ static void test_shadowing_nested(void **state)
 				is = analysis_is_pkg_call(f, n, "net/http", "Get");
 				break;
 			}
-			if (ts_tree_cursor_goto_first_child(&c))
-				continue;
-			while (!ts_tree_cursor_goto_next_sibling(&c))
-				if (!ts_tree_cursor_goto_parent(&c))
-					goto out;
+			if (!analysis_cursor_next(&c, 1))
+				break;
 		}
-	out:
 		ts_tree_cursor_delete(&c);
 		assert_true(found);
 		if (is != (line == 9))
