@@ -433,7 +433,6 @@ static void print_findings(const struct findings *f, const char *cwd)
 static json_t *findings_to_json(const struct findings *f, const char *cwd)
 {
 	json_t *arr = json_array();
-	char buf[4096];
 	for (size_t i = 0; i < f->pkgs.n; i++) {
 		const struct pkg_findings *p = &f->pkgs.v[i];
 		for (size_t k = 0; k < p->diags.n; k++) {
@@ -442,9 +441,8 @@ static json_t *findings_to_json(const struct findings *f, const char *cwd)
 			json_t *d = diag_to_json(&p->diags.v[k]);
 			json_object_update(o, d);
 			json_decref(d);
-			json_object_set_new(
-			    o, "file",
-			    json_string(diag_display_path(&p->diags.v[k], cwd, buf, sizeof(buf))));
+			json_object_set_new(o, "file",
+			                    json_string(diag_display_path(&p->diags.v[k], cwd)));
 			json_object_set_new(o, "replayed", json_boolean(p->replayed));
 			json_array_append_new(arr, o);
 		}

@@ -106,11 +106,9 @@ int fail_on_parse(const char *s, enum fail_on *out)
 	return -1;
 }
 
-const char *diag_display_path(const struct diag *d, const char *cwd, char *buf, size_t size)
+const char *diag_display_path(const struct diag *d, const char *cwd)
 {
 	size_t n = cwd ? strlen(cwd) : 0;
-	(void)buf;
-	(void)size;
 	if (n && d->file[0] == '/' && strncmp(d->file, cwd, n) == 0 && d->file[n] == '/')
 		return d->file + n + 1;
 	return d->file;
@@ -118,9 +116,8 @@ const char *diag_display_path(const struct diag *d, const char *cwd, char *buf, 
 
 void diag_print_text(const struct diag *d, FILE *f, const char *cwd)
 {
-	char buf[4096];
-	fprintf(f, "%s:%u:%u: [%s] %s\n", diag_display_path(d, cwd, buf, sizeof(buf)), d->line,
-	        d->col, d->analyzer, d->message);
+	fprintf(f, "%s:%u:%u: [%s] %s\n", diag_display_path(d, cwd), d->line, d->col, d->analyzer,
+	        d->message);
 }
 
 json_t *diag_to_json(const struct diag *d)

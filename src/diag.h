@@ -56,9 +56,9 @@ int fail_on_parse(const char *s, enum fail_on *out);
 
 /*
  * The path to print: relative to cwd when the file is below it (as go vet
- * prints), else as stored. Returns a pointer into d->file or into buf.
+ * prints), else as stored. Returns a pointer into d->file.
  */
-const char *diag_display_path(const struct diag *d, const char *cwd, char *buf, size_t size);
+const char *diag_display_path(const struct diag *d, const char *cwd);
 
 /* Writes "path:line:col: [analyzer] message\n" to f. cwd may be NULL (print as stored). */
 void diag_print_text(const struct diag *d, FILE *f, const char *cwd);
