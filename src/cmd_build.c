@@ -616,9 +616,22 @@ int cmd_build(int argc, char **argv)
 	}
 
 	int64_t t0 = now_mono_ns();
+	/*
+	 * go (and go list) get a process group of their own, so that Ctrl-C reaches
+	 * golive first and golive can kill the whole tree. Under golive dev
+	 * (GOLIVE_DEV_BUILD=1) this golive is itself the leader of a group that
+	 * golive dev kills at once to cancel a build: everything stays in it.
+	 */
+	const char *devb = getenv("GOLIVE_DEV_BUILD");
+	int own_pgroup = !(devb && strcmp(devb, "1") == 0);
+	unsetenv("GOLIVE_DEV_BUILD");
 
-	/* The package graph, in parallel with the build. */
-	if (s.dir) {
+	/*
+	 * The package graph, in parallel with the build. Not under golive dev: there
+	 * it would compete with the build for the CPU, and the findings of packages
+	 * go serves from its cache were printed in an earlier cycle already.
+	 */
+	if (s.dir && own_pgroup) {
 		deps_path = session_path(&s, "deps.json");
 		int dfd = open(deps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -634,7 +647,7 @@ int cmd_build(int argc, char **argv)
 			argv_push(&list_argv, "--");
 		for (size_t i = 0; i < ba.packages.argc; i++)
 			argv_push(&list_argv, ba.packages.argv[i]);
-		lo.new_pgroup = 1;
+		lo.new_pgroup = own_pgroup;
 		lo.stdin_fd = nfd;
 		lo.stdout_fd = dfd;
 		lo.stderr_fd = nfd;
@@ -663,7 +676,7 @@ int cmd_build(int argc, char **argv)
 
 	struct proc_opts gopt = PROC_OPTS_INIT;
 	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};
-	gopt.new_pgroup = 1;
+	gopt.new_pgroup = own_pgroup;
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	gopt.stdin_fd = nullfd; /* a background process group must not read the terminal */
 	if (pr.enabled && pipe2(opipe, O_CLOEXEC) == 0 && pipe2(epipe, O_CLOEXEC) == 0) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "pathmatch.h"
+
 #define MAX_DEPTH 64 /* nesting levels accepted in the file */
 
 /* The key tables. */
@@ -30,9 +33,11 @@
 enum key_type {
 	KEY_STRING,      /* char *, NULL when unset */
 	KEY_STRING_LIST, /* struct argv_array: a string or a list of non-empty strings */
+	KEY_ARGV,        /* struct argv_array: like KEY_STRING_LIST, "" allowed (arguments) */
 	KEY_BOOL,        /* int 0/1 */
 	KEY_INT,         /* int in min..max */
 	KEY_FAIL_ON,     /* enum fail_on: never, warning or error */
+	KEY_SIGNAL,      /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (signal_parse) */
 };
 
 struct key_spec {
@@ -40,6 +45,12 @@ struct key_spec {
 	enum key_type type;
 	size_t offset; /* of the field in struct golive_config */
 	int min, max;  /* KEY_INT range */
+	/*
+	 * KEY_STRING and the list types, or NULL: checks one string, returning
+	 * 0, or -1 with *why (malloc'd, without the key's name) when it is not
+	 * acceptable; the error is reported at that string's position.
+	 */
+	int (*check)(const char *s, char **why);
 };
 
 struct ynode;
@@ -59,23 +70,52 @@ struct section_spec {
 	             char **cause);
 	void (*emit)(struct emit *em, const struct golive_config *c);
 	json_t *(*to_json)(const struct golive_config *c);
+	/*
+	 * Or NULL: for a section of fixed keys, checks the values together once
+	 * the keys of mapping m (the section in the file) are stored in c.
+	 */
+	int (*check)(const struct golive_config *c, const struct ynode *m, const char *path,
+	             char **cause);
 };
 
 #define FIELD(f) offsetof(struct golive_config, f)
 
+static int check_nonempty(const char *s, char **why);
+static int check_addr(const char *s, char **why);
+static int check_listen(const char *s, char **why);
+static int check_env(const char *s, char **why);
+
 static const struct key_spec build_keys[] = {
-    {"packages", KEY_STRING_LIST, FIELD(build.packages), 0, 0},
-    {"flags", KEY_STRING_LIST, FIELD(build.flags), 0, 0},
-    {"output", KEY_STRING, FIELD(build.output), 0, 0},
-    {"keep", KEY_BOOL, FIELD(build.keep), 0, 0},
-    {"top", KEY_INT, FIELD(build.top), 0, 1000},
+    {"packages", KEY_STRING_LIST, FIELD(build.packages), 0, 0, NULL},
+    {"flags", KEY_STRING_LIST, FIELD(build.flags), 0, 0, NULL},
+    {"output", KEY_STRING, FIELD(build.output), 0, 0, NULL},
+    {"keep", KEY_BOOL, FIELD(build.keep), 0, 0, NULL},
+    {"top", KEY_INT, FIELD(build.top), 0, 1000, NULL},
+};
+
+static const struct key_spec run_keys[] = {
+    {"package", KEY_STRING, FIELD(run.package), 0, 0, check_nonempty},
+    {"args", KEY_ARGV, FIELD(run.args), 0, 0, NULL},
+    {"listen", KEY_STRING_LIST, FIELD(run.listen), 0, 0, check_listen},
+    {"env", KEY_STRING_LIST, FIELD(run.env), 0, 0, check_env},
+    {"proxy", KEY_STRING, FIELD(run.proxy), 0, 0, check_addr},
+    {"to", KEY_STRING, FIELD(run.to), 0, 0, check_addr},
+    {"stop_signal", KEY_SIGNAL, FIELD(run.stop_signal), 0, 0, NULL},
+    {"grace_ms", KEY_INT, FIELD(run.grace_ms), 0, 600000, NULL},
+};
+
+static const struct key_spec watch_keys[] = {
+    {"include", KEY_STRING_LIST, FIELD(watch.include), 0, 0, glob_check},
+    {"exclude", KEY_STRING_LIST, FIELD(watch.exclude), 0, 0, glob_check},
+    {"debounce_ms", KEY_INT, FIELD(watch.debounce_ms), 0, 10000, NULL},
+    {"gitignore", KEY_BOOL, FIELD(watch.gitignore), 0, 0, NULL},
 };
 
 /* The fixed keys of analyzers:; the built-in analyzers' names follow them. */
 static const struct key_spec analyzers_keys[] = {
-    {"fail_on", KEY_FAIL_ON, FIELD(analysis.fail_on), 0, 0},
-    {"include_generated", KEY_BOOL, FIELD(analysis.include_generated), 0, 0},
-    {"include_deps", KEY_BOOL, FIELD(analysis.include_deps), 0, 0},
+    {"fail_on", KEY_FAIL_ON, FIELD(analysis.fail_on), 0, 0, NULL},
+    {"include_generated", KEY_BOOL, FIELD(analysis.include_generated), 0, 0, NULL},
+    {"include_deps", KEY_BOOL, FIELD(analysis.include_deps), 0, 0, NULL},
 };
 
 /* The keys of one entry of rules:, in output order. */
@@ -91,17 +131,26 @@ static int parse_rules(struct golive_config *c, const struct ynode *n, const cha
 static void emit_rules(struct emit *em, const struct golive_config *c);
 static json_t *rules_to_json(const struct golive_config *c);
 
+static int check_run(const struct golive_config *c, const struct ynode *m, const char *path,
+                     char **cause);
+
 static const struct section_spec sections[] = {
-    {"build", build_keys, ARRAY_SIZE(build_keys), NULL, NULL, NULL},
+    {"build", build_keys, ARRAY_SIZE(build_keys), NULL, NULL, NULL, NULL},
+    {"run", run_keys, ARRAY_SIZE(run_keys), NULL, NULL, NULL, check_run},
+    {"watch", watch_keys, ARRAY_SIZE(watch_keys), NULL, NULL, NULL, NULL},
     {"analyzers", analyzers_keys, ARRAY_SIZE(analyzers_keys), parse_analyzers, emit_analyzers,
-     analyzers_to_json},
-    {"rules", NULL, 0, parse_rules, emit_rules, rules_to_json},
+     analyzers_to_json, NULL},
+    {"rules", NULL, 0, parse_rules, emit_rules, rules_to_json, NULL},
 };
 
 void config_init(struct golive_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->build.top = 10;
+	c->run.stop_signal = SIGTERM;
+	c->run.grace_ms = 5000;
+	c->watch.debounce_ms = 20;
+	c->watch.gitignore = 1;
 	analysis_settings_init(&c->analysis);
 }
 
@@ -112,6 +161,14 @@ void config_release(struct golive_config *c)
 	argv_clear(&c->build.packages);
 	argv_clear(&c->build.flags);
 	free(c->build.output);
+	free(c->run.package);
+	argv_clear(&c->run.args);
+	argv_clear(&c->run.listen);
+	argv_clear(&c->run.env);
+	free(c->run.proxy);
+	free(c->run.to);
+	argv_clear(&c->watch.include);
+	argv_clear(&c->watch.exclude);
 	analysis_settings_release(&c->analysis);
 	config_init(c);
 }
@@ -449,25 +506,261 @@ static int parse_int(const struct ynode *n, int min, int max, int *out)
 	return 0;
 }
 
+/* A decimal number without sign in 0..max, or -1. */
+static int parse_decimal(const char *s, int max)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return (int)v;
+}
+
+/*
+ * The signals run.stop_signal knows by name, in the order of messages;
+ * config_to_yaml() writes these as "SIGTERM", real-time signals as
+ * "SIGRTMIN+N" and any other as its number.
+ */
+static const struct {
+	const char *name; /* without "SIG" */
+	int sig;
+} signal_names[] = {
+    {"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},   {"QUIT", SIGQUIT},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+};
+
+#define MAX_SIGNAL 64
+
+/*
+ * Parses a signal: a name of signal_names or RTMIN, RTMIN+N, RTMAX, RTMAX-N,
+ * with or without "SIG", in any case; or a number in 1..MAX_SIGNAL. 0 with
+ * *out set, or -1.
+ */
+static int signal_parse(const char *s, int *out)
+{
+	int v = parse_decimal(s, MAX_SIGNAL), n = 0;
+
+	if (v >= 1) {
+		*out = v;
+		return 0;
+	}
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++) {
+		if (!strcasecmp(s, signal_names[i].name)) {
+			*out = signal_names[i].sig;
+			return 0;
+		}
+	}
+	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+		int max = !strncasecmp(s, "RTMAX", 5);
+		if (s[5] &&
+		    (s[5] != (max ? '-' : '+') || (n = parse_decimal(s + 6, MAX_SIGNAL)) < 0))
+			return -1;
+		v = max ? SIGRTMAX - n : SIGRTMIN + n;
+		if (v < SIGRTMIN || v > SIGRTMAX || v > MAX_SIGNAL)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	return -1;
+}
+
+/* The name config_to_yaml() writes for signal sig: "SIGTERM", "SIGRTMIN+2" or "7". */
+static const char *signal_name(int sig, char buf[32])
+{
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++) {
+		if (signal_names[i].sig == sig) {
+			snprintf(buf, 32, "SIG%s", signal_names[i].name);
+			return buf;
+		}
+	}
+	if (sig == SIGRTMIN)
+		snprintf(buf, 32, "SIGRTMIN");
+	else if (sig > SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, 32, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, 32, "%d", sig);
+	return buf;
+}
+
+/* Quotes s into a new string, for the messages of the string checks. */
+static char *quoted(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	add_quoted(&sb, s, strlen(s));
+	return strbuf_detach(&sb, NULL);
+}
+
+static int check_nonempty(const char *s, char **why)
+{
+	if (*s)
+		return 0;
+	*why = xstrdup("expected a non-empty string, got \"\"");
+	return -1;
+}
+
+/*
+ * What is wrong with TCP address a (HOST:PORT, :PORT, [IPV6]:PORT), or
+ * NULL. Only the shape: listen_parse() resolves it when golive dev starts.
+ */
+static const char *addr_problem(const char *a)
+{
+	const char *colon = strrchr(a, ':');
+
+	if (!colon)
+		return "no port";
+	if (!colon[1])
+		return "empty port";
+	if (parse_decimal(colon + 1, 65535) < 0)
+		return "the port is not a number in 0..65535";
+	if (a[0] == '[') {
+		if (colon - a < 2 || colon[-1] != ']')
+			return "no ']' before the port";
+		if (colon - a == 2)
+			return "empty IPv6 address";
+		if (memchr(a + 1, '[', (size_t)(colon - a - 1)) ||
+		    memchr(a, ']', (size_t)(colon - a - 1)))
+			return "stray bracket";
+	} else if (memchr(a, ':', (size_t)(colon - a))) {
+		return "an IPv6 address needs brackets: [::1]:8080";
+	} else if (memchr(a, '[', (size_t)(colon - a)) || memchr(a, ']', (size_t)(colon - a))) {
+		return "stray bracket";
+	}
+	return NULL;
+}
+
+#define ADDR_FORMS "HOST:PORT, :PORT or [IPV6]:PORT"
+
+/* run.proxy and run.to: an address. */
+static int check_addr(const char *s, char **why)
+{
+	const char *problem = addr_problem(s);
+	char *q;
+
+	if (!problem)
+		return 0;
+	q = quoted(s);
+	*why = xasprintf("expected an address (" ADDR_FORMS "), got %s: %s", q, problem);
+	free(q);
+	return -1;
+}
+
+/* The longest socket name (systemd's limit for LISTEN_FDNAMES entries). */
+#define MAX_LISTEN_NAME 255
+
+/* run.listen: [NAME=]ADDR, NAME of [A-Za-z0-9_.-] (a name of LISTEN_FDNAMES). */
+static int check_listen(const char *s, char **why)
+{
+	const char *eq = strchr(s, '='), *addr = eq ? eq + 1 : s;
+	const char *problem = addr_problem(addr);
+	char *q = quoted(s);
+
+	if (eq == s) {
+		*why = xasprintf("empty name before '=' in %s", q);
+	} else if (eq && eq - s > MAX_LISTEN_NAME) {
+		*why = xasprintf("the name before '=' is longer than %d bytes in %s",
+		                 MAX_LISTEN_NAME, q);
+	} else if (eq && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                           "0123456789_.-") < (size_t)(eq - s)) {
+		*why = xasprintf("the name before '=' may hold only letters, digits, '_', '.' and "
+		                 "'-', got %s",
+		                 q);
+	} else if (problem) {
+		*why = xasprintf("expected [NAME=]ADDR with ADDR as " ADDR_FORMS ", got %s: %s", q,
+		                 problem);
+	} else {
+		free(q);
+		return 0;
+	}
+	free(q);
+	return -1;
+}
+
+/* Variables golive dev sets for the program itself. */
+static const char *const reserved_env[] = {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                                           "NOTIFY_SOCKET"};
+
+/* run.env: NAME=value, NAME as [A-Za-z_][A-Za-z0-9_]* and not one golive dev sets. */
+static int check_env(const char *s, char **why)
+{
+	static const char word[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+	const char *eq = strchr(s, '=');
+	size_t n = eq ? (size_t)(eq - s) : 0;
+	char *q = quoted(s);
+
+	if (!eq || !n) {
+		*why = xasprintf("expected NAME=value, got %s", q);
+	} else if ((s[0] >= '0' && s[0] <= '9') || strspn(s, word) < n) {
+		*why = xasprintf("the name before '=' may hold only letters, digits and '_', not "
+		                 "starting with a digit, got %s",
+		                 q);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(reserved_env); i++) {
+			if (strlen(reserved_env[i]) == n && !memcmp(s, reserved_env[i], n)) {
+				*why = xasprintf("%s is set by golive dev itself", reserved_env[i]);
+				goto fail;
+			}
+		}
+		free(q);
+		return 0;
+	}
+fail:
+	free(q);
+	return -1;
+}
+
 /* A non-null scalar without NUL bytes. */
 static int is_string(const struct ynode *n)
 {
 	return n->kind == YN_SCALAR && !is_null(n) && strlen(n->value) == n->len;
 }
 
+/*
+ * Runs k->check, if any, on the string of scalar n, which is item i of the
+ * key's list (i < 0: the key's only value). 0, or -1 with *cause at n.
+ */
+static int check_value(const char *section, const struct key_spec *k, const struct ynode *n, long i,
+                       const char *path, char **cause)
+{
+	char *why = NULL;
+	char sub[32] = "";
+
+	if (!k->check || !k->check(n->value, &why))
+		return 0;
+	if (i >= 0)
+		snprintf(sub, sizeof(sub), "[%ld]", i);
+	fail_at(cause, path, n->mark, "%s.%s%s: %s", section, k->name, sub, why);
+	free(why);
+	return -1;
+}
+
+/* KEY_STRING_LIST and KEY_ARGV: a string (one item) or a list of strings. */
 static int set_string_list(struct argv_array *a, const struct ynode *n, const char *section,
                            const struct key_spec *k, const char *path, char **cause)
 {
+	const char *nonempty = k->type == KEY_ARGV ? "" : "non-empty ";
 	struct strbuf d = STRBUF_INIT;
 	int ret = -1;
 
 	if (n->kind == YN_SCALAR) {
-		if (!is_string(n) || !n->len) {
+		if (!is_string(n) || (!n->len && *nonempty)) {
 			fail_at(cause, path, n->mark,
-			        "%s.%s: expected a non-empty string or a list of strings, got %s",
-			        section, k->name, describe(&d, n));
+			        "%s.%s: expected a %sstring or a list of strings, got %s", section,
+			        k->name, nonempty, describe(&d, n));
 			goto out;
 		}
+		if (check_value(section, k, n, -1, path, cause))
+			goto out;
 		argv_clear(a);
 		argv_push(a, n->value);
 		ret = 0;
@@ -481,12 +774,13 @@ static int set_string_list(struct argv_array *a, const struct ynode *n, const ch
 	}
 	for (size_t i = 0; i < n->items.n; i++) {
 		const struct ynode *it = n->items.v[i];
-		if (!is_string(it) || !it->len) {
-			fail_at(cause, path, it->mark,
-			        "%s.%s[%zu]: expected a non-empty string, got %s", section, k->name,
-			        i, describe(&d, it));
+		if (!is_string(it) || (!it->len && *nonempty)) {
+			fail_at(cause, path, it->mark, "%s.%s[%zu]: expected a %sstring, got %s",
+			        section, k->name, i, nonempty, describe(&d, it));
 			goto out;
 		}
+		if (check_value(section, k, it, (long)i, path, cause))
+			goto out;
 	}
 	argv_clear(a);
 	for (size_t i = 0; i < n->items.n; i++)
@@ -514,10 +808,15 @@ static int set_key(struct golive_config *c, const char *section, const struct ke
 			              section, k->name, describe(&d, n));
 			break;
 		}
+		if (check_value(section, k, n, -1, path, cause)) {
+			ret = -1;
+			break;
+		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(n->value);
 		break;
 	case KEY_STRING_LIST:
+	case KEY_ARGV:
 		ret = set_string_list(field, n, section, k, path, cause);
 		break;
 	case KEY_BOOL:
@@ -537,9 +836,59 @@ static int set_key(struct golive_config *c, const char *section, const struct ke
 			              "%s.%s: expected error, warning or never, got %s", section,
 			              k->name, describe(&d, n));
 		break;
+	case KEY_SIGNAL:
+		if (!is_string(n) || signal_parse(n->value, field)) {
+			struct strbuf names = STRBUF_INIT;
+			for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+				strbuf_addf(&names, "%s, ", signal_names[i].name);
+			ret = fail_at(cause, path, n->mark,
+			              "%s.%s: expected a signal name (%sRTMIN+N; SIG prefix "
+			              "optional) or a number in 1..64, got %s",
+			              section, k->name, names.buf, describe(&d, n));
+			strbuf_release(&names);
+		}
+		break;
 	}
 	strbuf_release(&d);
 	return ret;
+}
+
+/* The key named name in mapping m (whose keys are scalars), or NULL. */
+static const struct ynode *key_node(const struct ynode *m, const char *name)
+{
+	for (size_t i = 0; i + 1 < m->items.n; i += 2)
+		if (!strcmp(m->items.v[i]->value, name) &&
+		    strlen(m->items.v[i]->value) == m->items.v[i]->len)
+			return m->items.v[i];
+	return NULL;
+}
+
+/*
+ * run: proxy and to go together, and not with listen (golive dev refuses
+ * both ways at once). The error is at the key that is set (or at the
+ * other, when only that one is in m).
+ */
+static int check_run(const struct golive_config *c, const struct ynode *m, const char *path,
+                     char **cause)
+{
+	const struct ynode *proxy = key_node(m, "proxy"), *to = key_node(m, "to");
+	const struct ynode *listen = key_node(m, "listen"), *at;
+
+	if (!c->run.proxy != !c->run.to) {
+		at = c->run.proxy ? (proxy ? proxy : to) : (to ? to : proxy);
+		return fail_at(cause, path, (at ? at : m)->mark, "%s",
+		               c->run.proxy
+		                   ? "run.proxy: needs run.to, the address the program listens on"
+		                   : "run.to: needs run.proxy, the address golive accepts on");
+	}
+	if (c->run.proxy && c->run.listen.argc) {
+		at = proxy ? proxy : to ? to : listen;
+		return fail_at(
+		    cause, path, (at ? at : m)->mark,
+		    "run.proxy: does not go together with run.listen (listen is for "
+		    "programs that take the socket, proxy for those that open their own)");
+	}
+	return 0;
 }
 
 /*
@@ -620,6 +969,8 @@ static int apply_section(struct golive_config *c, const struct section_spec *s,
 	for (size_t i = 0; i + 1 < m->items.n; i += 2)
 		if (set_key(c, s->name, &s->keys[idx[i / 2]], m->items.v[i + 1], path, cause))
 			goto out;
+	if (s->check && s->check(c, m, path, cause))
+		goto out;
 	ret = 0;
 out:
 	free(idx);
@@ -1225,7 +1576,8 @@ static void emit_key(struct emit *em, const struct key_spec *k, const void *fiel
 		emit_scalar(em, s ? s : "null", s != NULL);
 		break;
 	}
-	case KEY_STRING_LIST: {
+	case KEY_STRING_LIST:
+	case KEY_ARGV: {
 		const struct argv_array *a = field;
 		emit_event(em,
 		           yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
@@ -1246,6 +1598,9 @@ static void emit_key(struct emit *em, const struct key_spec *k, const void *fiel
 		break;
 	case KEY_FAIL_ON:
 		emit_scalar(em, fail_on_name(*(const enum fail_on *)field), 0);
+		break;
+	case KEY_SIGNAL:
+		emit_scalar(em, signal_name(*(const int *)field, num), 0);
 		break;
 	}
 }
@@ -1458,7 +1813,8 @@ static json_t *key_to_json(const struct key_spec *k, const void *field)
 	switch (k->type) {
 	case KEY_STRING:
 		return json_string_or_null(*(char *const *)field);
-	case KEY_STRING_LIST: {
+	case KEY_STRING_LIST:
+	case KEY_ARGV: {
 		const struct argv_array *a = field;
 		json_t *v = json_array();
 		for (size_t n = 0; n < a->argc; n++)
@@ -1471,6 +1827,10 @@ static json_t *key_to_json(const struct key_spec *k, const void *field)
 		return json_integer(*(const int *)field);
 	case KEY_FAIL_ON:
 		return json_string(fail_on_name(*(const enum fail_on *)field));
+	case KEY_SIGNAL: {
+		char buf[32];
+		return json_string(signal_name(*(const int *)field, buf));
+	}
 	}
 	return json_null();
 }

@@ -41,6 +41,25 @@ struct golive_config {
 		int keep;                   /* build.keep: boolean, default 0 */
 		int top; /* build.top: 0..1000, slowest compiles listed, default 10 */
 	} build;
+	/* run: how golive dev runs the program (docs/dev.md). */
+	struct {
+		char *package;            /* run.package: the main package; NULL: build.packages[0],
+		                             else the module's only main package */
+		struct argv_array args;   /* run.args: program arguments (a list; a string is one) */
+		struct argv_array listen; /* run.listen: "[NAME=]ADDR" sockets golive holds */
+		struct argv_array env;    /* run.env: "NAME=value" added to the program's environment */
+		char *proxy;              /* run.proxy: ADDR golive accepts on, or NULL */
+		char *to;                 /* run.to: ADDR the program listens on (with proxy) */
+		int stop_signal;          /* run.stop_signal: "SIGTERM", "TERM" or 15; default SIGTERM */
+		int grace_ms;             /* run.grace_ms: 0..600000, default 5000 */
+	} run;
+	/* watch: what golive dev watches (docs/dev.md). */
+	struct {
+		struct argv_array include; /* watch.include: globs that also trigger a rebuild */
+		struct argv_array exclude; /* watch.exclude: globs that never trigger one */
+		int debounce_ms;           /* watch.debounce_ms: 0..10000, default 20 */
+		int gitignore;             /* watch.gitignore: bool, default 1 (.gitignored = ignored) */
+	} watch;
 	/*
 	 * analyzers: (fail_on, include_generated, include_deps, one entry per
 	 * built-in analyzer named in the file) and rules: (user rules, with the

@@ -7,6 +7,7 @@
  *   golive <command> [args]               a subcommand from the table below
  */
 #include "commands.h"
+#include "keeper.h"
 #include "toolargs.h"
 #include "toolexec.h"
 #include "vettool.h"
@@ -23,6 +24,7 @@ struct command {
 
 static const struct command commands[] = {
     {"build", cmd_build, "go build through golive, then a timing summary"},
+    {"dev", cmd_dev, "build, run, and rebuild + restart on every save"},
     {"check", cmd_check, "analyse Go sources without building (text, --json, --sarif)"},
     {"config", cmd_config, "print the effective configuration (golive.yaml)"},
     {"version", cmd_version, "print golive's version and the go it finds"},
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
 		return vettool_main(argc, argv);
 	if (toolargs_is_toolexec(argc, argv))
 		toolexec_main(argc, argv);
+	keeper_main_if_argv0(argv[0]); /* golive dev's keeper process: never returns */
 	if (argc < 2) {
 		usage_main(stderr);
 		return EXIT_USAGE;

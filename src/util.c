@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,4 +374,42 @@ char *path_join_clean(const char *base, const char *rel)
 		strbuf_addch(&sb, '/');
 	free(all);
 	return strbuf_detach(&sb, NULL);
+}
+
+int signal_from_name(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long v = strtol(s, &end, 10);
+		return !*end && v >= 1 && v <= 64 ? (int)v : 0;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (strncasecmp(s, "RTMIN+", 6) == 0) {
+		char *end;
+		long v = strtol(s + 6, &end, 10);
+		return s[6] >= '0' && s[6] <= '9' && !*end && SIGRTMIN + v <= SIGRTMAX
+		           ? (int)(SIGRTMIN + v)
+		           : 0;
+	}
+	for (int i = 1; i < SIGRTMIN; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	return 0;
+}
+
+const char *signal_to_name(int sig, char *buf, size_t size)
+{
+	const char *abbrev = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+	if (abbrev)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, size, "%d", sig);
+	return buf;
 }

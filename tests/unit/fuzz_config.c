@@ -2,7 +2,7 @@
  * fuzz_config.c - libFuzzer entry point for config_parse().
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/unit/fuzz_config.c \
- *     src/config.c src/util.c -lyaml -ljansson -o /tmp/fuzz_config
+ *     src/config.c src/pathmatch.c src/util.c -lyaml -ljansson -o /tmp/fuzz_config
  * /tmp/fuzz_config -max_total_time=60
  *
  * Whatever parses must also survive the way back: config_to_yaml() output
@@ -56,13 +56,25 @@ static int same_analysis(const struct analysis_settings *a, const struct analysi
 	return 1;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return !a == !b && (!a || !strcmp(a, b));
+}
+
 static int same(const struct golive_config *a, const struct golive_config *b)
 {
 	return same_argv(&a->build.packages, &b->build.packages) &&
 	       same_argv(&a->build.flags, &b->build.flags) &&
-	       !a->build.output == !b->build.output &&
-	       (!a->build.output || !strcmp(a->build.output, b->build.output)) &&
-	       a->build.keep == b->build.keep && a->build.top == b->build.top &&
+	       same_str(a->build.output, b->build.output) && a->build.keep == b->build.keep &&
+	       a->build.top == b->build.top && same_str(a->run.package, b->run.package) &&
+	       same_argv(&a->run.args, &b->run.args) && same_argv(&a->run.listen, &b->run.listen) &&
+	       same_argv(&a->run.env, &b->run.env) && same_str(a->run.proxy, b->run.proxy) &&
+	       same_str(a->run.to, b->run.to) && a->run.stop_signal == b->run.stop_signal &&
+	       a->run.grace_ms == b->run.grace_ms &&
+	       same_argv(&a->watch.include, &b->watch.include) &&
+	       same_argv(&a->watch.exclude, &b->watch.exclude) &&
+	       a->watch.debounce_ms == b->watch.debounce_ms &&
+	       a->watch.gitignore == b->watch.gitignore &&
 	       same_analysis(&a->analysis, &b->analysis);
 }
 

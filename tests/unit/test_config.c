@@ -2,7 +2,7 @@
  * test_config.c - unit tests of config.c (cmocka).
  *
  * cc -std=c11 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined -Isrc \
- *    tests/unit/test_config.c src/config.c src/util.c -lyaml -ljansson -lcmocka
+ *    tests/unit/test_config.c src/config.c src/pathmatch.c src/util.c -lyaml -ljansson -lcmocka
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,18 @@ static void assert_defaults(const struct golive_config *c)
 	assert_null(c->build.output);
 	assert_int_equal(c->build.keep, 0);
 	assert_int_equal(c->build.top, 10);
+	assert_null(c->run.package);
+	assert_int_equal(c->run.args.argc, 0);
+	assert_int_equal(c->run.listen.argc, 0);
+	assert_int_equal(c->run.env.argc, 0);
+	assert_null(c->run.proxy);
+	assert_null(c->run.to);
+	assert_int_equal(c->run.stop_signal, SIGTERM);
+	assert_int_equal(c->run.grace_ms, 5000);
+	assert_int_equal(c->watch.include.argc, 0);
+	assert_int_equal(c->watch.exclude.argc, 0);
+	assert_int_equal(c->watch.debounce_ms, 20);
+	assert_int_equal(c->watch.gitignore, 1);
 	assert_int_equal(c->analysis.analyzers.n, 0);
 	assert_int_equal(c->analysis.rules.n, 0);
 	assert_int_equal(c->analysis.fail_on, FAIL_NEVER);
@@ -97,6 +110,10 @@ static void test_empty_documents(void **state)
 	    "analyzers:\n",
 	    "rules:\n",
 	    "analyzers: {}\nrules: ~\n",
+	    "run:\nwatch: ~\n",
+	    ("run:\n  package:\n  args: ~\n  listen:\n  env: null\n  proxy:\n  to:\n"
+	     "  stop_signal:\n  grace_ms:\n"),
+	    "watch: {include: ~, exclude: ~, debounce_ms: ~, gitignore: ~}\n",
 	};
 	(void)state;
 
@@ -227,7 +244,15 @@ static void test_unknown_keys(void **state)
 {
 	(void)state;
 	expect_error("# config\nbild:\n  keep: true\n",
-	             "golive.yaml:2:1: unknown key \"bild\" (known: build, analyzers, rules)");
+	             "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, analyzers, "
+	             "rules)");
+	expect_error(
+	    "run:\n  signal: TERM\n",
+	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
+	    "env, proxy, to, stop_signal, grace_ms)");
+	expect_error("watch:\n  ignore: [x]\n",
+	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
+	             "debounce_ms, gitignore)");
 	expect_error("build:\n  kep: true\n", "golive.yaml:2:3: unknown key \"kep\" in build "
 	                                      "(known: packages, flags, output, keep, top)");
 	expect_error("build: {top: 1, \"pack\\tages\": x}\n",
@@ -279,6 +304,10 @@ static void test_duplicate_keys(void **state)
 	             "golive.yaml:4:3: duplicate key \"keep\" in build (first at line 2)");
 	expect_error("build: {}\nbuild: {}\n",
 	             "golive.yaml:2:1: duplicate key \"build\" (first at line 1)");
+	expect_error("run:\n  grace_ms: 1\n  args: []\n  grace_ms: 2\n",
+	             "golive.yaml:4:3: duplicate key \"grace_ms\" in run (first at line 2)");
+	expect_error("watch: {gitignore: on, gitignore: off}\n",
+	             "golive.yaml:1:24: duplicate key \"gitignore\" in watch (first at line 1)");
 }
 
 static void test_syntax_errors(void **state)
@@ -335,6 +364,345 @@ static void test_deep_nesting(void **state)
 	free(cause);
 	config_release(&c);
 	strbuf_release(&sb);
+}
+
+/* run: and watch: */
+
+static void assert_argv(const struct argv_array *a, size_t n, ...)
+{
+	va_list ap;
+
+	assert_int_equal(a->argc, n);
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(a->argv[i], va_arg(ap, const char *));
+	va_end(ap);
+	if (a->argv) /* NULL when nothing was pushed */
+		assert_null(a->argv[n]);
+}
+
+static void test_run(void **state)
+{
+	struct golive_config c;
+	(void)state;
+
+	parse_ok(&c, "run:\n"
+	             "  package: ./cmd/server\n"
+	             "  args: [-addr, \"\", --verbose=true]\n"
+	             "  listen:\n"
+	             "    - \":8080\"\n"
+	             "    - api=127.0.0.1:9090\n"
+	             "    - admin.v2_x-y=[::1]:0\n"
+	             "    - localhost:65535\n"
+	             "  env: [GOLIVE_DEV=1, EMPTY=, _X9=a=b, PATH=/bin:/usr/bin]\n"
+	             "  stop_signal: SIGINT\n"
+	             "  grace_ms: 600000\n");
+	assert_string_equal(c.run.package, "./cmd/server");
+	assert_argv(&c.run.args, 3, "-addr", "", "--verbose=true");
+	assert_argv(&c.run.listen, 4, ":8080", "api=127.0.0.1:9090", "admin.v2_x-y=[::1]:0",
+	            "localhost:65535");
+	assert_argv(&c.run.env, 4, "GOLIVE_DEV=1", "EMPTY=", "_X9=a=b", "PATH=/bin:/usr/bin");
+	assert_null(c.run.proxy);
+	assert_null(c.run.to);
+	assert_int_equal(c.run.stop_signal, SIGINT);
+	assert_int_equal(c.run.grace_ms, 600000);
+	config_release(&c);
+
+	/* a string is one item, never split; an argument may be empty */
+	parse_ok(&c, "run:\n  args: -addr :8080\n  listen: :8080\n  env: A=b c\n  grace_ms: 0\n");
+	assert_argv(&c.run.args, 1, "-addr :8080");
+	assert_argv(&c.run.listen, 1, ":8080");
+	assert_argv(&c.run.env, 1, "A=b c");
+	assert_int_equal(c.run.grace_ms, 0);
+	config_release(&c);
+	parse_ok(&c, "run:\n  args: \"\"\n");
+	assert_argv(&c.run.args, 1, "");
+	config_release(&c);
+	parse_ok(&c, "run: {args: [], listen: [], env: []}\n");
+	assert_argv(&c.run.args, 0);
+	assert_argv(&c.run.listen, 0);
+	assert_argv(&c.run.env, 0);
+	config_release(&c);
+	parse_ok(&c, "run: {proxy: \"[::1]:80\", to: \"host.example:8081\"}\n");
+	assert_string_equal(c.run.proxy, "[::1]:80");
+	assert_string_equal(c.run.to, "host.example:8081");
+	config_release(&c);
+	parse_ok(&c, "run:\n  proxy: 0.0.0.0:8080\n  to: :18080\n  listen: []\n");
+	assert_string_equal(c.run.proxy, "0.0.0.0:8080");
+	assert_string_equal(c.run.to, ":18080");
+	config_release(&c);
+
+	/* keys of run: in a second file replace those of the first, others stay */
+	{
+		char *cause = NULL;
+		const char *y = "run: {args: [a], stop_signal: 9}\n";
+		parse_ok(&c, "run: {args: [x, y], grace_ms: 7, proxy: \":1\", to: \":2\"}\n");
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_argv(&c.run.args, 1, "a");
+		assert_int_equal(c.run.stop_signal, SIGKILL);
+		assert_int_equal(c.run.grace_ms, 7);
+		assert_string_equal(c.run.proxy, ":1");
+		config_release(&c);
+	}
+}
+
+static void test_run_errors(void **state)
+{
+	(void)state;
+	/* package */
+	expect_error("run:\n  package: [./a, ./b]\n",
+	             "golive.yaml:2:12: run.package: expected a string, got a sequence");
+	expect_error("run:\n  package: ''\n",
+	             "golive.yaml:2:12: run.package: expected a non-empty string, got \"\"");
+	/* args */
+	expect_error("run:\n  args: {a: b}\n",
+	             "golive.yaml:2:9: run.args: expected a string or a list of strings, got a "
+	             "mapping");
+	expect_error("run:\n  args:\n    - -v\n    - ~\n",
+	             "golive.yaml:4:7: run.args[1]: expected a string, got null");
+	expect_error("run:\n  args: [-v, [x]]\n",
+	             "golive.yaml:2:14: run.args[1]: expected a string, got a sequence");
+	/* listen */
+	expect_error("run:\n  listen: 8080\n",
+	             "golive.yaml:2:11: run.listen: expected [NAME=]ADDR with ADDR as HOST:PORT, "
+	             ":PORT or [IPV6]:PORT, got \"8080\": no port");
+	expect_error("run:\n  listen: [\":8080\", \"=:8081\"]\n",
+	             "golive.yaml:2:21: run.listen[1]: empty name before '=' in \"=:8081\"");
+	expect_error("run:\n  listen:\n    - api=:8080\n    - \"my api=:8081\"\n",
+	             "golive.yaml:4:7: run.listen[1]: the name before '=' may hold only letters, "
+	             "digits, '_', '.' and '-', got \"my api=:8081\"");
+	expect_error("run:\n  listen: [\"a:b=:1\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: the name before '=' may hold only letters, "
+	             "digits, '_', '.' and '-', got \"a:b=:1\"");
+	expect_error("run:\n  listen: [\"api=\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"api=\": no port");
+	expect_error("run:\n  listen: [\"api=localhost:\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"api=localhost:\": empty port");
+	expect_error("run:\n  listen: [\"localhost:http\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"localhost:http\": the port is not a "
+	             "number in 0..65535");
+	expect_error("run:\n  listen: [\":65536\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \":65536\": the port is not a number in "
+	             "0..65535");
+	expect_error("run:\n  listen: [\"::1:8080\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"::1:8080\": an IPv6 address needs "
+	             "brackets: [::1]:8080");
+	expect_error("run:\n  listen: [\"[::1:8080\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"[::1:8080\": no ']' before the port");
+	expect_error("run:\n  listen: [\"[]:8080\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"[]:8080\": empty IPv6 address");
+	expect_error("run:\n  listen: [\"a]:8080\"]\n",
+	             "golive.yaml:2:12: run.listen[0]: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"a]:8080\": stray bracket");
+	{
+		/* a name of 255 bytes is fine, 256 is not */
+		struct golive_config c;
+		char name[257];
+		char *y;
+		memset(name, 'n', 255);
+		name[255] = '\0';
+		y = xasprintf("run:\n  listen: %s=:1\n", name);
+		parse_ok(&c, y);
+		config_release(&c);
+		free(y);
+		name[255] = 'n';
+		name[256] = '\0';
+		y = xasprintf("run:\n  listen: %s=:1\n", name);
+		expect_error(y, "golive.yaml:2:11: run.listen: the name before '=' is longer than "
+		                "255 bytes in \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\"...");
+		free(y);
+	}
+	/* env */
+	expect_error("run:\n  env: [A=1, B]\n",
+	             "golive.yaml:2:14: run.env[1]: expected NAME=value, got \"B\"");
+	expect_error("run:\n  env: =x\n",
+	             "golive.yaml:2:8: run.env: expected NAME=value, got \"=x\"");
+	expect_error("run:\n  env:\n    - 1A=x\n",
+	             "golive.yaml:3:7: run.env[0]: the name before '=' may hold only letters, "
+	             "digits and '_', not starting with a digit, got \"1A=x\"");
+	expect_error("run:\n  env: [\"A-B=x\"]\n",
+	             "golive.yaml:2:9: run.env[0]: the name before '=' may hold only letters, "
+	             "digits and '_', not starting with a digit, got \"A-B=x\"");
+	expect_error("run:\n  env: [A=1, LISTEN_FDS=2]\n",
+	             "golive.yaml:2:14: run.env[1]: LISTEN_FDS is set by golive dev itself");
+	expect_error("run:\n  env: NOTIFY_SOCKET=/x\n",
+	             "golive.yaml:2:8: run.env: NOTIFY_SOCKET is set by golive dev itself");
+	/* proxy and to */
+	expect_error("run:\n  proxy: 8080\n  to: :8081\n",
+	             "golive.yaml:2:10: run.proxy: expected an address (HOST:PORT, :PORT or "
+	             "[IPV6]:PORT), got \"8080\": no port");
+	expect_error("run:\n  proxy: :8080\n  to: [a]\n",
+	             "golive.yaml:3:7: run.to: expected a string, got a sequence");
+	expect_error("run:\n  package: .\n  proxy: :8080\n",
+	             "golive.yaml:3:3: run.proxy: needs run.to, the address the program listens "
+	             "on");
+	expect_error("run:\n  to: :8081\n  grace_ms: 1\n",
+	             "golive.yaml:2:3: run.to: needs run.proxy, the address golive accepts on");
+	expect_error("run:\n  to: :8081\n  proxy: ~\n",
+	             "golive.yaml:2:3: run.to: needs run.proxy, the address golive accepts on");
+	expect_error("run:\n  proxy: :8080\n  to:\n",
+	             "golive.yaml:2:3: run.proxy: needs run.to, the address the program listens "
+	             "on");
+	expect_error("run:\n  listen: :8080\n  proxy: :8081\n  to: :8082\n",
+	             "golive.yaml:3:3: run.proxy: does not go together with run.listen (listen is "
+	             "for programs that take the socket, proxy for those that open their own)");
+	expect_error("run:\n  to: :8082\n  proxy: :8081\n  listen: [api=:8080]\n",
+	             "golive.yaml:3:3: run.proxy: does not go together with run.listen (listen is "
+	             "for programs that take the socket, proxy for those that open their own)");
+	/* stop_signal and grace_ms */
+	expect_error("run:\n  stop_signal: SIGFOO\n",
+	             "golive.yaml:2:16: run.stop_signal: expected a signal name (TERM, INT, HUP, "
+	             "QUIT, KILL, USR1, USR2, RTMIN+N; SIG prefix optional) or a number in 1..64, "
+	             "got \"SIGFOO\"");
+	expect_error("run:\n  stop_signal: [TERM]\n",
+	             "golive.yaml:2:16: run.stop_signal: expected a signal name (TERM, INT, HUP, "
+	             "QUIT, KILL, USR1, USR2, RTMIN+N; SIG prefix optional) or a number in 1..64, "
+	             "got a sequence");
+	expect_error("run:\n  stop_signal: 0\n",
+	             "golive.yaml:2:16: run.stop_signal: expected a signal name (TERM, INT, HUP, "
+	             "QUIT, KILL, USR1, USR2, RTMIN+N; SIG prefix optional) or a number in 1..64, "
+	             "got \"0\"");
+	expect_error("run:\n  grace_ms: 600001\n",
+	             "golive.yaml:2:13: run.grace_ms: expected an integer in 0..600000, got "
+	             "\"600001\"");
+	expect_error(
+	    "run:\n  grace_ms: 5s\n",
+	    "golive.yaml:2:13: run.grace_ms: expected an integer in 0..600000, got \"5s\"");
+	expect_error(
+	    "run:\n  grace_ms: -1\n",
+	    "golive.yaml:2:13: run.grace_ms: expected an integer in 0..600000, got \"-1\"");
+	expect_error("run: [a]\n", "golive.yaml:1:6: run: expected a mapping, got a sequence");
+}
+
+static void test_stop_signal(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} ok[] = {
+	    {"SIGTERM", SIGTERM}, {"TERM", SIGTERM},    {"sigterm", SIGTERM},
+	    {"term", SIGTERM},    {"SigTerm", SIGTERM}, {"15", SIGTERM},
+	    {"\"15\"", SIGTERM},  {"SIGINT", SIGINT},   {"int", SIGINT},
+	    {"HUP", SIGHUP},      {"SIGQUIT", SIGQUIT}, {"kill", SIGKILL},
+	    {"USR1", SIGUSR1},    {"sigusr2", SIGUSR2}, {"1", 1},
+	    {"64", 64},           {"010", 10},          {"7", 7},
+	};
+	static const char *const bad[] = {
+	    "SIG",      "SIGSIGTERM", "'TERM '",     "SIGKILL9", "65",      "-15",    "+15",
+	    "1.0",      "0x0f",       "USR3",        "RTMIN-1",  "RTMAX+1", "RTMIN+", "RTMIN+x",
+	    "RTMIN+99", "RTMAX-99",   "SIGRTMIN+-1", "WINCH",    "\"\"",    "true",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct golive_config c;
+		char *y = xasprintf("run:\n  stop_signal: %s\n", ok[i].text);
+		parse_ok(&c, y);
+		assert_int_equal(c.run.stop_signal, ok[i].want);
+		config_release(&c);
+		free(y);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct golive_config c;
+		char *cause = NULL;
+		char *y = xasprintf("run:\n  stop_signal: %s\n", bad[i]);
+		config_init(&c);
+		if (!config_parse(&c, "golive.yaml", y, strlen(y), &cause)) {
+			print_error("stop_signal %s parsed as %d\n", bad[i], c.run.stop_signal);
+			fail();
+		}
+		assert_non_null(
+		    strstr(cause, "golive.yaml:2:16: run.stop_signal: expected a signal"));
+		free(cause);
+		config_release(&c);
+		free(y);
+	}
+	/* real-time signals, as kill -l names them */
+	{
+		static const struct {
+			const char *prefix;
+			int max;
+		} rt[] = {{"SIGRTMIN+", 0}, {"rtmin+", 0}, {"SIGRTMAX-", 1}, {"RtMax-", 1}};
+		for (size_t i = 0; i < sizeof(rt) / sizeof(rt[0]); i++) {
+			for (int n = 0; n <= SIGRTMAX - SIGRTMIN; n++) {
+				struct golive_config c;
+				char *y = xasprintf("run:\n  stop_signal: %s%d\n", rt[i].prefix, n);
+				parse_ok(&c, y);
+				assert_int_equal(c.run.stop_signal,
+				                 rt[i].max ? SIGRTMAX - n : SIGRTMIN + n);
+				config_release(&c);
+				free(y);
+			}
+		}
+	}
+	{
+		struct golive_config c;
+		parse_ok(&c, "run: {stop_signal: SIGRTMIN}\n");
+		assert_int_equal(c.run.stop_signal, SIGRTMIN);
+		config_release(&c);
+		parse_ok(&c, "run: {stop_signal: RTMAX}\n");
+		assert_int_equal(c.run.stop_signal, SIGRTMAX);
+		config_release(&c);
+	}
+}
+
+static void test_watch(void **state)
+{
+	struct golive_config c;
+	(void)state;
+
+	parse_ok(&c, "watch:\n"
+	             "  include: [\"*.html\", \"web/**/*.tmpl\", \"config/[a-z]?.yaml\"]\n"
+	             "  exclude:\n"
+	             "    - tmp/\n"
+	             "    - \"**/*_test.go\"\n"
+	             "    - \"\\\\[x].go\"\n"
+	             "  debounce_ms: 10000\n"
+	             "  gitignore: off\n");
+	assert_argv(&c.watch.include, 3, "*.html", "web/**/*.tmpl", "config/[a-z]?.yaml");
+	assert_argv(&c.watch.exclude, 3, "tmp/", "**/*_test.go", "\\[x].go");
+	assert_int_equal(c.watch.debounce_ms, 10000);
+	assert_int_equal(c.watch.gitignore, 0);
+	config_release(&c);
+
+	parse_ok(&c, "watch: {include: '*.sql', debounce_ms: 0, gitignore: yes}\n");
+	assert_argv(&c.watch.include, 1, "*.sql");
+	assert_argv(&c.watch.exclude, 0);
+	assert_int_equal(c.watch.debounce_ms, 0);
+	assert_int_equal(c.watch.gitignore, 1);
+	config_release(&c);
+}
+
+static void test_watch_errors(void **state)
+{
+	(void)state;
+	expect_error("watch:\n  include: \"web/[ab\"\n",
+	             "golive.yaml:2:12: watch.include: unclosed [ in \"web/[ab\"");
+	expect_error("watch:\n  include: [\"*.html\", \"web/[ab\"]\n",
+	             "golive.yaml:2:23: watch.include[1]: unclosed [ in \"web/[ab\"");
+	expect_error("watch:\n  exclude:\n    - tmp/\n\n    - x[\n",
+	             "golive.yaml:5:7: watch.exclude[1]: unclosed [ in \"x[\"");
+	expect_error("watch:\n  exclude: [\"\"]\n",
+	             "golive.yaml:2:13: watch.exclude[0]: expected a non-empty string, got \"\"");
+	expect_error("watch:\n  exclude: {a: b}\n",
+	             "golive.yaml:2:12: watch.exclude: expected a string or a list of strings, got "
+	             "a mapping");
+	expect_error("watch:\n  debounce_ms: 10001\n",
+	             "golive.yaml:2:16: watch.debounce_ms: expected an integer in 0..10000, got "
+	             "\"10001\"");
+	expect_error("watch:\n  debounce_ms: 20ms\n",
+	             "golive.yaml:2:16: watch.debounce_ms: expected an integer in 0..10000, got "
+	             "\"20ms\"");
+	expect_error("watch:\n  gitignore: sometimes\n",
+	             "golive.yaml:2:14: watch.gitignore: expected a boolean, got \"sometimes\"");
+	expect_error("watch: true\n", "golive.yaml:1:8: watch: expected a mapping, got \"true\"");
 }
 
 /* analyzers: and rules: */
@@ -736,6 +1104,13 @@ static void test_load(void **state)
 	free(old), free(t), free(mod), free(sub);
 }
 
+static void assert_same_argv(const struct argv_array *a, const struct argv_array *b)
+{
+	assert_int_equal(a->argc, b->argc);
+	for (size_t i = 0; i < a->argc; i++)
+		assert_string_equal(a->argv[i], b->argv[i]);
+}
+
 static void assert_same_config(const struct golive_config *a, const struct golive_config *b)
 {
 	assert_int_equal(a->build.packages.argc, b->build.packages.argc);
@@ -750,6 +1125,28 @@ static void assert_same_config(const struct golive_config *a, const struct goliv
 		assert_null(b->build.output);
 	assert_int_equal(a->build.keep, b->build.keep);
 	assert_int_equal(a->build.top, b->build.top);
+
+	if (a->run.package)
+		assert_string_equal(a->run.package, b->run.package);
+	else
+		assert_null(b->run.package);
+	assert_same_argv(&a->run.args, &b->run.args);
+	assert_same_argv(&a->run.listen, &b->run.listen);
+	assert_same_argv(&a->run.env, &b->run.env);
+	if (a->run.proxy)
+		assert_string_equal(a->run.proxy, b->run.proxy);
+	else
+		assert_null(b->run.proxy);
+	if (a->run.to)
+		assert_string_equal(a->run.to, b->run.to);
+	else
+		assert_null(b->run.to);
+	assert_int_equal(a->run.stop_signal, b->run.stop_signal);
+	assert_int_equal(a->run.grace_ms, b->run.grace_ms);
+	assert_same_argv(&a->watch.include, &b->watch.include);
+	assert_same_argv(&a->watch.exclude, &b->watch.exclude);
+	assert_int_equal(a->watch.debounce_ms, b->watch.debounce_ms);
+	assert_int_equal(a->watch.gitignore, b->watch.gitignore);
 
 	assert_int_equal(a->analysis.fail_on, b->analysis.fail_on);
 	assert_int_equal(a->analysis.include_generated, b->analysis.include_generated);
@@ -811,6 +1208,20 @@ static void test_yaml_round_trip(void **state)
 	                             "  output: null\n"
 	                             "  keep: false\n"
 	                             "  top: 10\n"
+	                             "run:\n"
+	                             "  package: null\n"
+	                             "  args: []\n"
+	                             "  listen: []\n"
+	                             "  env: []\n"
+	                             "  proxy: null\n"
+	                             "  to: null\n"
+	                             "  stop_signal: SIGTERM\n"
+	                             "  grace_ms: 5000\n"
+	                             "watch:\n"
+	                             "  include: []\n"
+	                             "  exclude: []\n"
+	                             "  debounce_ms: 20\n"
+	                             "  gitignore: true\n"
 	                             "analyzers:\n"
 	                             "  fail_on: never\n"
 	                             "  include_generated: false\n"
@@ -858,6 +1269,20 @@ static void test_yaml_round_trip(void **state)
 	                    "  output: bin/server\n"
 	                    "  keep: true\n"
 	                    "  top: 1000\n"
+	                    "run:\n"
+	                    "  package: null\n"
+	                    "  args: []\n"
+	                    "  listen: []\n"
+	                    "  env: []\n"
+	                    "  proxy: null\n"
+	                    "  to: null\n"
+	                    "  stop_signal: SIGTERM\n"
+	                    "  grace_ms: 5000\n"
+	                    "watch:\n"
+	                    "  include: []\n"
+	                    "  exclude: []\n"
+	                    "  debounce_ms: 20\n"
+	                    "  gitignore: true\n"
 	                    "analyzers:\n"
 	                    "  fail_on: error\n"
 	                    "  include_generated: false\n"
@@ -885,6 +1310,12 @@ static void test_yaml_round_trip(void **state)
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		argv_push(&c.build.packages, odd[i]);
 		argv_push(&c.build.flags, odd[i]);
+		argv_push(&c.run.args, odd[i]);
+		argv_pushf(&c.run.env, "A=%s", odd[i]);
+		argv_push(&c.watch.include, odd[i]);
+		argv_push(&c.watch.exclude, odd[i]);
+		free(c.run.package);
+		c.run.package = xstrdup(odd[i]);
 		free(c.build.output);
 		c.build.output = xstrdup(odd[i]);
 		if (odd[i][0]) {
@@ -900,6 +1331,8 @@ static void test_yaml_round_trip(void **state)
 	free(c.build.output);
 	c.build.output = xstrdup("");
 	round_trip(&c);
+	argv_push(&c.run.args, "");
+	round_trip(&c);
 	/* queries of several lines: a literal block when libyaml can, quoted otherwise */
 	{
 		static const char *const multi[] = {
@@ -911,6 +1344,105 @@ static void test_yaml_round_trip(void **state)
 			c.analysis.rules.v[0].query = xstrdup(multi[i]);
 			round_trip(&c);
 		}
+	}
+	config_release(&c);
+}
+
+static void test_yaml_round_trip_run_watch(void **state)
+{
+	struct golive_config c;
+	struct strbuf out = STRBUF_INIT;
+	char *cause = NULL;
+	(void)state;
+
+	parse_ok(&c, "run:\n"
+	             "  package: ./cmd/server\n"
+	             "  args: [-addr, \"\", \"true\", \"8080\"]\n"
+	             "  listen: [\":8080\", \"api=[::1]:9090\"]\n"
+	             "  env: [GOLIVE_DEV=1, EMPTY=, \"Y=yes\"]\n"
+	             "  stop_signal: int\n"
+	             "  grace_ms: 250\n"
+	             "watch:\n"
+	             "  include: [\"*.html\", \"web/**\"]\n"
+	             "  exclude: \"[!a-z]*.tmp\"\n"
+	             "  debounce_ms: 0\n"
+	             "  gitignore: off\n");
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "run:\n"
+	                                "  package: ./cmd/server\n"
+	                                "  args:\n"
+	                                "  - -addr\n"
+	                                "  - \"\"\n"
+	                                "  - \"true\"\n"
+	                                "  - \"8080\"\n"
+	                                "  listen:\n"
+	                                "  - :8080\n"
+	                                "  - api=[::1]:9090\n"
+	                                "  env:\n"
+	                                "  - GOLIVE_DEV=1\n"
+	                                "  - EMPTY=\n"
+	                                "  - Y=yes\n"
+	                                "  proxy: null\n"
+	                                "  to: null\n"
+	                                "  stop_signal: SIGINT\n"
+	                                "  grace_ms: 250\n"
+	                                "watch:\n"
+	                                "  include:\n"
+	                                "  - '*.html'\n"
+	                                "  - web/**\n"
+	                                "  exclude:\n"
+	                                "  - '[!a-z]*.tmp'\n"
+	                                "  debounce_ms: 0\n"
+	                                "  gitignore: false\n"
+	                                "analyzers:\n"));
+	strbuf_release(&out);
+	round_trip(&c);
+
+	/* proxy and to, without listen */
+	argv_clear(&c.run.listen);
+	c.run.proxy = xstrdup(":8080");
+	c.run.to = xstrdup("127.0.0.1:18080");
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "  listen: []\n"
+	                                "  env:\n"
+	                                "  - GOLIVE_DEV=1\n"
+	                                "  - EMPTY=\n"
+	                                "  - Y=yes\n"
+	                                "  proxy: :8080\n"
+	                                "  to: \"127.0.0.1:18080\"\n"));
+	strbuf_release(&out);
+	round_trip(&c);
+
+	/* every signal reads back as itself; the common ones by name */
+	for (int sig = 1; sig <= 64; sig++) {
+		c.run.stop_signal = sig;
+		round_trip(&c);
+	}
+	{
+		static const struct {
+			int sig;
+			const char *line;
+		} names[] = {
+		    {SIGHUP, "  stop_signal: SIGHUP\n"},   {SIGINT, "  stop_signal: SIGINT\n"},
+		    {SIGQUIT, "  stop_signal: SIGQUIT\n"}, {SIGKILL, "  stop_signal: SIGKILL\n"},
+		    {SIGUSR1, "  stop_signal: SIGUSR1\n"}, {SIGUSR2, "  stop_signal: SIGUSR2\n"},
+		    {SIGTERM, "  stop_signal: SIGTERM\n"}, {SIGWINCH, "  stop_signal: 28\n"},
+		    {32, "  stop_signal: 32\n"},
+		};
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			c.run.stop_signal = names[i].sig;
+			assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+			assert_non_null(strstr(out.buf, names[i].line));
+			strbuf_release(&out);
+		}
+		c.run.stop_signal = SIGRTMIN;
+		assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+		assert_non_null(strstr(out.buf, "  stop_signal: SIGRTMIN\n"));
+		strbuf_release(&out);
+		c.run.stop_signal = SIGRTMIN + 3;
+		assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+		assert_non_null(strstr(out.buf, "  stop_signal: SIGRTMIN+3\n"));
+		strbuf_release(&out);
 	}
 	config_release(&c);
 }
@@ -946,6 +1478,61 @@ static void test_json(void **state)
 	assert_true(json_is_null(json_object_get(b, "output")));
 	assert_true(json_is_false(json_object_get(b, "keep")));
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 10);
+	b = json_object_get(j, "run");
+	assert_int_equal(json_object_size(b), 8);
+	assert_true(json_is_null(json_object_get(b, "package")));
+	assert_int_equal(json_array_size(json_object_get(b, "args")), 0);
+	assert_int_equal(json_array_size(json_object_get(b, "listen")), 0);
+	assert_int_equal(json_array_size(json_object_get(b, "env")), 0);
+	assert_true(json_is_null(json_object_get(b, "proxy")));
+	assert_true(json_is_null(json_object_get(b, "to")));
+	assert_string_equal(json_string_value(json_object_get(b, "stop_signal")), "SIGTERM");
+	assert_int_equal(json_integer_value(json_object_get(b, "grace_ms")), 5000);
+	b = json_object_get(j, "watch");
+	assert_int_equal(json_object_size(b), 4);
+	assert_int_equal(json_array_size(json_object_get(b, "include")), 0);
+	assert_int_equal(json_array_size(json_object_get(b, "exclude")), 0);
+	assert_int_equal(json_integer_value(json_object_get(b, "debounce_ms")), 20);
+	assert_true(json_is_true(json_object_get(b, "gitignore")));
+	json_decref(j);
+
+	parse_ok(&c,
+	         "run:\n  package: ./cmd/x\n  args: [-v, \"\"]\n  listen: [api=:1]\n"
+	         "  env: [A=b]\n  stop_signal: 10\n  grace_ms: 0\n"
+	         "watch: {include: '*.go', exclude: [a/, b/], debounce_ms: 5, gitignore: no}\n");
+	j = config_to_json(&c);
+	b = json_object_get(j, "run");
+	assert_string_equal(json_string_value(json_object_get(b, "package")), "./cmd/x");
+	assert_int_equal(json_array_size(json_object_get(b, "args")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(b, "args"), 1)), "");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(b, "listen"), 0)),
+	                    "api=:1");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(b, "env"), 0)), "A=b");
+	assert_true(json_is_null(json_object_get(b, "proxy")));
+	assert_true(json_is_null(json_object_get(b, "to")));
+	assert_string_equal(json_string_value(json_object_get(b, "stop_signal")), "SIGUSR1");
+	assert_int_equal(json_integer_value(json_object_get(b, "grace_ms")), 0);
+	b = json_object_get(j, "watch");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(b, "include"), 0)),
+	                    "*.go");
+	assert_int_equal(json_array_size(json_object_get(b, "exclude")), 2);
+	assert_int_equal(json_integer_value(json_object_get(b, "debounce_ms")), 5);
+	assert_true(json_is_false(json_object_get(b, "gitignore")));
+	json_decref(j);
+	config_release(&c);
+	parse_ok(&c, "run: {proxy: \":2\", to: \":3\"}\n");
+	j = config_to_json(&c);
+	b = json_object_get(j, "run");
+	assert_string_equal(json_string_value(json_object_get(b, "proxy")), ":2");
+	assert_string_equal(json_string_value(json_object_get(b, "to")), ":3");
+	json_decref(j);
+	config_release(&c);
+	/* a signal without a name is its number, as a string */
+	config_init(&c);
+	c.run.stop_signal = 7;
+	j = config_to_json(&c);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "run"), "stop_signal")), "7");
 	json_decref(j);
 
 	parse_ok(&c, "build:\n  packages: [./a, ./b]\n  flags: -race\n  output: out\n"
@@ -1011,6 +1598,11 @@ int main(void)
 	    cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_aliases_and_documents),
 	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_run),
+	    cmocka_unit_test(test_run_errors),
+	    cmocka_unit_test(test_stop_signal),
+	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_watch_errors),
 	    cmocka_unit_test(test_analyzers),
 	    cmocka_unit_test(test_analyzers_errors),
 	    cmocka_unit_test(test_rules),
@@ -1019,6 +1611,7 @@ int main(void)
 	    cmocka_unit_test(test_find_without_go_mod),
 	    cmocka_unit_test(test_load),
 	    cmocka_unit_test(test_yaml_round_trip),
+	    cmocka_unit_test(test_yaml_round_trip_run_watch),
 	    cmocka_unit_test(test_yaml_invalid_utf8),
 	    cmocka_unit_test(test_json),
 	};

@@ -1,0 +1,1722 @@
+/*
+ * cmd_dev.c - `golive dev`: watch the module, rebuild on save through
+ * `golive build`, and restart the program without refusing a connection.
+ *
+ * One thread, one poll() loop, no polling of files or processes: the fds
+ * are the watcher (watch.h), the build's pidfd and output pipe, the graph
+ * listing's pidfd, the programs' pidfds (supervise.h), the sd_notify socket
+ * (notify.h), the proxy's epoll fd (proxy.h), golive's stdin (forwarded to
+ * the program) and a self-pipe for SIGINT/SIGTERM/SIGHUP. Timers (the
+ * debounce, a crash restart, a stop's grace period, a READY timeout) only
+ * shorten poll()'s timeout.
+ *
+ * A build is a child `golive build --quiet -o BIN PKG` (the same driver,
+ * wrapper, analyzers and events as a user's golive build) leading a process
+ * group of its own (GOLIVE_DEV_BUILD=1 keeps go in it), so cancelling it is
+ * one kill(-pgid, SIGKILL). Its output is held until it ends and printed
+ * only when the build was not superseded.
+ *
+ * Restart order: with --listen the new program starts first and the old one
+ * is stopped once the new one is ready (READY=1 when the program has ever
+ * sent it, else as soon as it has exec'd): the listening sockets belong to
+ * golive, so connections queue in them meanwhile. Without --listen (the
+ * program binds its own port) the old one is stopped first; with --proxy
+ * the proxy holds new connections while that happens.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "config.h"
+#include "devgraph.h"
+#include "golist.h"
+#include "keeper.h"
+#include "gotool.h"
+#include "listen.h"
+#include "notify.h"
+#include "pathmatch.h"
+#include "proxy.h"
+#include "session.h"
+#include "supervise.h"
+#include "util.h"
+#include "watch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+extern char **environ;
+
+#define READY_TIMEOUT_MS                                                                           \
+	10000 /* a program that once sent READY=1 gets this long to send it again */
+#define MAX_STOPPING 16
+
+static const char dev_usage[] =
+    "usage: golive dev [options] [package] [-- program arguments]\n"
+    "\n"
+    "Builds the package (run.package in golive.yaml, else build.packages, else the\n"
+    "module's main package) with golive build, runs it, and on every saved change\n"
+    "to its files rebuilds it and restarts the program. A failed build keeps the\n"
+    "old program running. Ctrl-C stops everything.\n"
+    "\n"
+    "options:\n"
+    "  --listen [NAME=]ADDR  golive binds ADDR and hands the socket to the program as\n"
+    "                        fd 3.. (systemd LISTEN_FDS); repeatable; run.listen\n"
+    "  --proxy ADDR          accept on ADDR and forward to the program's own port...\n"
+    "  --to ADDR             ...ADDR, holding connections while it restarts; run.proxy/run.to\n"
+    "  --json                one JSON object per line on stdout for each cycle\n"
+    "  --quiet               no status lines (build errors are still printed)\n"
+    "  --config FILE         read FILE instead of searching for golive.yaml\n"
+    "  --debounce MS         wait this long after the last change (default 20)\n"
+    "  --stop-signal SIG     signal that stops the program (default SIGTERM)\n"
+    "  --grace MS            then SIGKILL after this long (default 5000)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "ADDR is host:port, [v6]:port or :port (127.0.0.1). See docs/dev.md.\n";
+
+struct dev_opts {
+	int json, quiet;
+	const char *config, *package, *proxy, *to;
+	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
+	struct argv_array listen, args;
+	int have_args;
+};
+
+/* One cycle: what triggered it and when each step happened (ns, monotonic). */
+struct cycle {
+	int n;
+	const char *trigger; /* "start", "change", "crash" */
+	struct argv_array files;
+	int64_t t_event, t_build_start, t_build_end, t_ready;
+	int active;
+};
+
+/* A program being stopped: signal sent, waiting for it to end. */
+struct stopping {
+	struct supervisor *sup;
+	char *bin;
+	pid_t pid;
+	int64_t t0, kill_at;
+	int killed;
+};
+
+struct dev {
+	struct dev_opts o;
+	struct golive_config cfg;
+	char *go, *self, *pkg, *name, *tmp, *bindir;
+	int color, listen_mode;
+	int64_t t0;
+
+	/* what to watch */
+	struct devgraph graph;
+	struct pathmap built; /* content hash of each file at the last build */
+	struct gitignore *gi;
+	struct watcher *w;
+	struct argv_array pending;
+	struct pathmap pending_set;
+	int64_t first_event, last_event;
+	int rescan;
+
+	/* the build */
+	pid_t build_pid;
+	int build_pidfd, build_out;
+	struct strbuf build_log;
+	char *build_bin, *build_dir;
+	struct cycle bc;
+	unsigned seq;
+	int ncycles;
+
+	/* the graph listing */
+	pid_t list_pid;
+	int list_pidfd, list_again;
+	char *list_path;
+
+	/* the program */
+	struct supervise_opts sopts;
+	struct argv_array penv;
+	int *fds;
+	size_t nfds;
+	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
+	char *cur_bin;
+	int cur_ready, cur_exited;
+	struct supervisor *prev; /* listen mode: the old one, serving until cur is ready */
+	char *prev_bin;
+	struct cycle rc; /* the cycle waiting for cur to be ready */
+	int64_t ready_deadline, restart_at;
+	int64_t backoff_ms;
+	char *start_bin; /* sequential modes: start this once the old one is gone */
+	struct cycle start_cycle;
+	struct stopping stopping[MAX_STOPPING];
+	size_t nstopping;
+	int ever_notified;
+	struct notify *nt;
+	struct proxy *px;
+	int proxy_listen_fd;
+
+	/* stdin forwarding */
+	int in_fd, in_w;
+	int in_r;
+};
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: a signal is pending anyway */
+	}
+	errno = saved;
+}
+
+static double ms_since(const struct dev *d, int64_t t)
+{
+	return t ? (double)(t - d->t0) / 1e6 : 0;
+}
+
+static double ms_between(int64_t a, int64_t b)
+{
+	return (double)(b - a) / 1e6;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void json_line(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static json_t *json_ms(const struct dev *d, int64_t t)
+{
+	return t ? json_real((double)(long long)(ms_since(d, t) * 1000) / 1000) : json_null();
+}
+
+static json_t *json_round(double ms)
+{
+	return json_real((double)(long long)(ms * 1000) / 1000);
+}
+
+static const char *c_bold(const struct dev *d)
+{
+	return d->color ? "\033[1m" : "";
+}
+static const char *c_green(const struct dev *d)
+{
+	return d->color ? "\033[32m" : "";
+}
+static const char *c_red(const struct dev *d)
+{
+	return d->color ? "\033[31m" : "";
+}
+static const char *c_dim(const struct dev *d)
+{
+	return d->color ? "\033[2m" : "";
+}
+static const char *c_off(const struct dev *d)
+{
+	return d->color ? "\033[0m" : "";
+}
+
+static void fmt_dur(char *buf, size_t n, double ms)
+{
+	if (ms < 1000)
+		snprintf(buf, n, "%.0f ms", ms);
+	else
+		snprintf(buf, n, "%.2f s", ms / 1000);
+}
+
+/* "main.go changed", "main.go and 2 more changed", "starting", "restarting after a crash" */
+static void describe_trigger(const struct cycle *c, struct strbuf *sb)
+{
+	if (strcmp(c->trigger, "start") == 0)
+		strbuf_addstr(sb, "starting");
+	else if (strcmp(c->trigger, "crash") == 0)
+		strbuf_addstr(sb, "restarting after the exit");
+	else if (c->files.argc == 0)
+		strbuf_addstr(sb, "files changed");
+	else if (c->files.argc == 1)
+		strbuf_addf(sb, "%s changed", c->files.argv[0]);
+	else
+		strbuf_addf(sb, "%s and %zu more changed", c->files.argv[0], c->files.argc - 1);
+}
+
+/* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
+static void report_cycle(struct dev *d, const struct cycle *c, const char *build, pid_t pid,
+                         const char *ready)
+{
+	if (d->o.json) {
+		json_t *o = json_object();
+		json_t *files = json_array();
+		for (size_t i = 0; i < c->files.argc; i++)
+			json_array_append_new(files, json_string(c->files.argv[i]));
+		json_object_set_new(o, "type", json_string("cycle"));
+		json_object_set_new(o, "cycle", json_integer(c->n));
+		json_object_set_new(o, "trigger", json_string(c->trigger));
+		json_object_set_new(o, "files", files);
+		json_object_set_new(o, "build", build ? json_string(build) : json_null());
+		json_object_set_new(o, "build_ms",
+		                    c->t_build_end && c->t_build_start
+		                        ? json_round(ms_between(c->t_build_start, c->t_build_end))
+		                        : json_null());
+		json_object_set_new(o, "t_event", json_ms(d, c->t_event));
+		json_object_set_new(o, "t_build_start", json_ms(d, c->t_build_start));
+		json_object_set_new(o, "t_build_end", json_ms(d, c->t_build_end));
+		json_object_set_new(o, "t_ready", json_ms(d, c->t_ready));
+		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
+		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
+		json_line(o);
+	}
+	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	char t1[32], t2[32];
+	describe_trigger(c, &sb);
+	if (c->t_build_end) {
+		fmt_dur(t1, sizeof(t1), ms_between(c->t_build_start, c->t_build_end));
+		if (strcmp(build, "ok") == 0)
+			strbuf_addf(&sb, " → built in %s", t1);
+		else
+			strbuf_addf(&sb, " → %sbuild failed%s in %s", c_red(d), c_off(d), t1);
+	}
+	if (pid > 0 && c->t_ready) {
+		int64_t from = c->t_build_end ? c->t_build_end : c->t_event;
+		fmt_dur(t2, sizeof(t2), ms_between(from, c->t_ready));
+		strbuf_addf(&sb, " → %sserving%s (pid %d) in %s", c_green(d), c_off(d), (int)pid,
+		            t2);
+	} else if (build && strcmp(build, "failed") == 0 && d->cur &&
+	           supervise_pid(d->prev ? d->prev : d->cur) > 0) {
+		strbuf_addf(&sb, "; pid %d keeps running",
+		            (int)supervise_pid(d->prev ? d->prev : d->cur));
+	}
+	fprintf(stderr, "%sgolive:%s %s\n", c_bold(d), c_off(d), sb.buf);
+	fflush(stderr);
+	strbuf_release(&sb);
+}
+
+static void say(const struct dev *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void say(const struct dev *d, const char *fmt, ...)
+{
+	if (d->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%sgolive:%s ", c_bold(d), c_off(d));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	va_end(ap);
+}
+
+static void describe_exit(const struct supervise_exit *ex, char *buf, size_t n)
+{
+	char sig[32];
+	if (ex->signal)
+		snprintf(buf, n, "killed by %s", signal_to_name(ex->signal, sig, sizeof(sig)));
+	else
+		snprintf(buf, n, "exited with status %d", ex->exit_code);
+}
+
+static void cycle_reset(struct cycle *c)
+{
+	argv_clear(&c->files);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int parse_int_opt(const char *name, const char *val, int max, int *out)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+	if (!*val || *end || v < 0 || v > max)
+		return error("golive dev: %s: want a number 0..%d, got \"%s\"", name, max, val);
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_opts(struct dev_opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help_flag(a)) {
+			fputs(dev_usage, stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--") == 0) {
+			o->have_args = 1;
+			for (i++; i < argc; i++)
+				argv_push(&o->args, argv[i]);
+			break;
+		}
+		if (strcmp(a, "--json") == 0) {
+			o->json = 1;
+			continue;
+		}
+		if (strcmp(a, "--quiet") == 0) {
+			o->quiet = 1;
+			continue;
+		}
+		static const char *const valued[] = {"--listen",     "--proxy",    "--to",
+		                                     "--config",     "--debounce", "--grace",
+		                                     "--stop-signal"};
+		size_t k;
+		const char *val = NULL;
+		for (k = 0; k < ARRAY_SIZE(valued); k++) {
+			size_t n = strlen(valued[k]);
+			if (strncmp(a, valued[k], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+				if (a[n] == '=')
+					val = a + n + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else
+					return error("golive dev: %s needs a value", valued[k]);
+				break;
+			}
+		}
+		if (k == ARRAY_SIZE(valued)) {
+			if (a[0] == '-')
+				return error(
+				    "golive dev: unknown option %s (see golive dev --help)", a);
+			if (o->package)
+				return error("golive dev: one package at a time (got %s and %s); "
+				             "program arguments go after --",
+				             o->package, a);
+			o->package = a;
+			continue;
+		}
+		switch (k) {
+		case 0:
+			argv_push(&o->listen, val);
+			break;
+		case 1:
+			o->proxy = val;
+			break;
+		case 2:
+			o->to = val;
+			break;
+		case 3:
+			o->config = val;
+			break;
+		case 4:
+			if (parse_int_opt("--debounce", val, 10000, &o->debounce_ms) < 0)
+				return -1;
+			break;
+		case 5:
+			if (parse_int_opt("--grace", val, 600000, &o->grace_ms) < 0)
+				return -1;
+			break;
+		default:
+			o->stop_signal = signal_from_name(val);
+			if (!o->stop_signal)
+				return error("golive dev: --stop-signal: unknown signal \"%s\"",
+				             val);
+			break;
+		}
+	}
+	if (!o->proxy != !o->to)
+		return error("golive dev: --proxy and --to go together");
+	return 0;
+}
+
+/* ---- the package -------------------------------------------------------- */
+
+/* Picks the package to run: the option, golive.yaml, else the module's main package. */
+static int resolve_package(struct dev *d, const char *cwd)
+{
+	const char *p = d->o.package;
+	if (!p && d->cfg.run.package)
+		p = d->cfg.run.package;
+	else if (!p && d->cfg.build.packages.argc)
+		p = d->cfg.build.packages.argv[0];
+	if (p) {
+		if (p != d->o.package &&
+		    (strcmp(p, ".") == 0 || starts_with(p, "./") || starts_with(p, "../")))
+			d->pkg = path_join_clean(d->cfg.root, p);
+		else
+			d->pkg = xstrdup(p);
+	}
+	/* Ask go what it is, for its name (and, with no package given, to find it). */
+	golist_packages pkgs = ARRAY_INIT;
+	struct argv_array pats = ARGV_ARRAY_INIT;
+	char *cause = NULL;
+	if (d->pkg)
+		argv_push(&pats, d->pkg);
+	else
+		argv_pushf(&pats, "%s/...", d->cfg.root);
+	int rc = golist_run(d->go, &d->cfg.build.flags, &pats, 0, &pkgs, &cause);
+	argv_clear(&pats);
+	if (rc < 0) {
+		error("golive dev: %s", cause);
+		free(cause);
+		return -1;
+	}
+	const struct golist_package *pick = NULL;
+	size_t nmain = 0;
+	for (size_t i = 0; i < pkgs.n; i++) {
+		const struct golist_package *g = &pkgs.v[i];
+		if (d->pkg) {
+			if (g->error && !g->name) {
+				error("golive dev: %s: %s", d->pkg, g->error);
+				golist_packages_release(&pkgs);
+				return -1;
+			}
+			pick = g;
+			break;
+		}
+		if (g->name && strcmp(g->name, "main") == 0) {
+			nmain++;
+			if (!pick || (g->dir && strcmp(g->dir, cwd) == 0))
+				pick = g;
+		}
+	}
+	if (!d->pkg) {
+		int cwd_main = pick && pick->dir && strcmp(pick->dir, cwd) == 0;
+		if (!pick) {
+			error("golive dev: no main package in %s; name one: golive dev ./cmd/app",
+			      d->cfg.root);
+			golist_packages_release(&pkgs);
+			return -1;
+		}
+		if (nmain > 1 && !cwd_main) {
+			struct strbuf sb;
+			strbuf_init(&sb, 128);
+			for (size_t i = 0, k = 0; i < pkgs.n && k < 5; i++)
+				if (pkgs.v[i].name && strcmp(pkgs.v[i].name, "main") == 0)
+					strbuf_addf(&sb, "%s%s", k++ ? ", " : "",
+					            pkgs.v[i].import_path);
+			error("golive dev: %zu main packages in the module (%s); name one: golive "
+			      "dev PACKAGE, or set run.package in golive.yaml",
+			      nmain, sb.buf);
+			strbuf_release(&sb);
+			golist_packages_release(&pkgs);
+			return -1;
+		}
+		d->pkg = xstrdup(pick->dir ? pick->dir : pick->import_path);
+	}
+	if (!pick || !pick->name || strcmp(pick->name, "main") != 0) {
+		error("golive dev: %s is not a main package%s%s", d->pkg,
+		      pick && pick->name ? " but package " : "",
+		      pick && pick->name ? pick->name : "");
+		golist_packages_release(&pkgs);
+		return -1;
+	}
+	const char *base = pick->dir ? base_name(pick->dir) : base_name(pick->import_path);
+	d->name = xstrdup(*base && strcmp(base, "/") != 0 ? base : "main");
+	golist_packages_release(&pkgs);
+	return 0;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static int pidfd_open_compat(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * Spawns argv in a new process group with default signals and an empty
+ * mask, stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1:
+ * /dev/null).
+ */
+static pid_t spawn_group(char *const argv[], int out_fd, int err_fd, char **cause)
+{
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	sigset_t none, all;
+	pid_t pid;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&attr);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	                                    POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (err_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		*cause = xasprintf("cannot run %s: %s", argv[0], strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+/* Kills a group and reaps its leader. */
+static void kill_and_reap(pid_t pid)
+{
+	int st;
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	keeper_remove(pid);
+}
+
+/* The subreaper collects orphans of killed builds: reap whatever is not ours. */
+static void reap_orphans(struct dev *d)
+{
+	(void)d;
+	siginfo_t si;
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		pid_t p = si.si_pid;
+		int ours = p == d->build_pid || p == d->list_pid ||
+		           (d->cur && p == supervise_pid(d->cur)) ||
+		           (d->prev && p == supervise_pid(d->prev));
+		for (size_t i = 0; i < d->nstopping; i++)
+			ours |= p == d->stopping[i].pid;
+		if (ours)
+			return; /* its owner reaps it */
+		waitpid(p, NULL, WNOHANG);
+	}
+}
+
+/* ---- the graph ---------------------------------------------------------- */
+
+static void start_listing(struct dev *d)
+{
+	if (d->list_pid > 0) {
+		d->list_again = 1;
+		return;
+	}
+	struct argv_array av = ARGV_ARRAY_INIT, pats = ARGV_ARRAY_INIT;
+	argv_push(&av, d->go);
+	argv_push(&pats, d->pkg);
+	devgraph_list_argv(&av, &d->cfg.build.flags, &pats);
+	int fd = open(d->list_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *cause = NULL;
+	if (fd >= 0) {
+		d->list_pid = spawn_group(av.argv, fd, -1, &cause);
+		close(fd);
+	}
+	if (d->list_pid > 0) {
+		d->list_pidfd = pidfd_open_compat(d->list_pid);
+		keeper_add(d->list_pid);
+	} else
+		d->list_pid = 0;
+	free(cause);
+	argv_clear(&av);
+	argv_clear(&pats);
+}
+
+/* Hashes the graph's files that have no recorded hash yet. */
+static void hash_new_files(struct dev *d)
+{
+	for (size_t i = 0; i < d->graph.files.cap; i++) {
+		const char *k = d->graph.files.keys[i];
+		if (k && !pathmap_get(&d->built, k, NULL)) {
+			char *abs = xasprintf("%s/%s", d->cfg.root, k);
+			pathmap_set(&d->built, k, devgraph_hash_file(abs));
+			free(abs);
+		}
+	}
+}
+
+static int load_graph(struct dev *d, char **cause)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 4096);
+	int rc = strbuf_read_file(&sb, d->list_path, 256u << 20);
+	if (rc < 0) {
+		*cause = xasprintf("%s: %s", d->list_path, strerror(errno));
+	} else {
+		rc = devgraph_parse(&d->graph, sb.buf, sb.len, cause);
+		if (rc == 0)
+			hash_new_files(d);
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
+static void listing_done(struct dev *d)
+{
+	kill_and_reap(d->list_pid); /* it has ended: this reaps it and whatever it left */
+	close(d->list_pidfd);
+	d->list_pid = 0;
+	d->list_pidfd = -1;
+	char *cause = NULL;
+	if (load_graph(d, &cause) < 0) {
+		warning("golive dev: reading the package graph: %s", cause);
+		free(cause);
+	}
+	if (d->list_again) {
+		d->list_again = 0;
+		start_listing(d);
+	}
+}
+
+/* ---- watching ----------------------------------------------------------- */
+
+static char *rel_path(const struct dev *d, const char *abs)
+{
+	size_t n = strlen(d->cfg.root);
+	if (strncmp(abs, d->cfg.root, n) == 0 && (abs[n] == '/' || abs[n] == '\0'))
+		return xstrdup(abs[n] ? abs + n + 1 : "");
+	return xstrdup(abs);
+}
+
+static int skip_dir(const char *abs, void *data)
+{
+	struct dev *d = data;
+	const char *base = base_name(abs);
+	if (base[0] == '.' || base[0] == '_' || strcmp(base, "testdata") == 0 ||
+	    strcmp(base, "node_modules") == 0)
+		return 1;
+	char *rel = rel_path(d, abs);
+	int skip = glob_match_any(&d->cfg.watch.exclude, rel, 1) ||
+	           (d->gi && gitignore_ignored(d->gi, rel, 1));
+	if (!skip && d->gi)
+		gitignore_add_dir(d->gi, rel);
+	free(rel);
+	return skip;
+}
+
+static void add_pending(struct dev *d, const char *rel)
+{
+	int64_t now = now_mono_ns();
+	if (!d->pending.argc && !d->rescan)
+		d->first_event = now;
+	d->last_event = now;
+	if (!pathmap_get(&d->pending_set, rel, NULL)) {
+		pathmap_set(&d->pending_set, rel, 1);
+		argv_push(&d->pending, rel);
+	}
+}
+
+static void on_watch_event(const struct watch_event *ev, void *data)
+{
+	struct dev *d = data;
+	if (ev->kind & WATCH_RESCAN) {
+		if (!d->pending.argc && !d->rescan)
+			d->first_event = now_mono_ns();
+		d->rescan = 1;
+		d->last_event = now_mono_ns();
+		return;
+	}
+	char *rel = rel_path(d, ev->path);
+	int is_dir = (ev->kind & WATCH_DIR) != 0;
+	int relevant = 0;
+	if (glob_match_any(&d->cfg.watch.exclude, rel, is_dir) ||
+	    (d->gi && gitignore_ignored(d->gi, rel, is_dir))) {
+		relevant = 0;
+	} else if (d->cfg.watch.include.argc &&
+	           glob_match_any(&d->cfg.watch.include, rel, is_dir)) {
+		relevant = 1;
+	} else {
+		enum devgraph_kind k = devgraph_classify(&d->graph, rel, is_dir);
+		relevant = k != DEVGRAPH_NONE && !(is_dir && !(ev->kind & WATCH_DELETE));
+	}
+	if (relevant)
+		add_pending(d, rel);
+	free(rel);
+}
+
+/*
+ * The debounce has run out: which pending paths really changed since the
+ * last build (content hash), recorded as built now. Fills files.
+ */
+static void take_changes(struct dev *d, struct argv_array *files)
+{
+	if (d->rescan) {
+		for (size_t i = 0; i < d->built.cap; i++)
+			if (d->built.keys[i] &&
+			    !pathmap_get(&d->pending_set, d->built.keys[i], NULL)) {
+				pathmap_set(&d->pending_set, d->built.keys[i], 1);
+				argv_push(&d->pending, d->built.keys[i]);
+			}
+		d->rescan = 0;
+	}
+	for (size_t i = 0; i < d->pending.argc; i++) {
+		const char *rel = d->pending.argv[i];
+		char *abs = xasprintf("%s/%s", d->cfg.root, rel);
+		struct stat st;
+		int is_dir = stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+		if (is_dir || devgraph_classify(&d->graph, rel, 1) == DEVGRAPH_DIR) {
+			if (!is_dir) /* a package directory went away */
+				argv_push(files, rel);
+			free(abs);
+			continue;
+		}
+		uint64_t h = devgraph_hash_file(abs), old = DEVGRAPH_MISSING;
+		int known = pathmap_get(&d->built, rel, &old);
+		if (known ? h != old : h != DEVGRAPH_MISSING) {
+			argv_push(files, rel);
+			pathmap_set(&d->built, rel, h);
+		}
+		free(abs);
+	}
+	argv_clear(&d->pending);
+	pathmap_clear(&d->pending_set);
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+static void build_cleanup(struct dev *d)
+{
+	if (d->build_out >= 0)
+		close(d->build_out);
+	if (d->build_pidfd >= 0)
+		close(d->build_pidfd);
+	d->build_out = d->build_pidfd = -1;
+	d->build_pid = 0;
+	if (d->build_dir) {
+		struct session s = {d->build_dir};
+		session_remove(&s); /* frees build_dir */
+		d->build_dir = NULL;
+	}
+	strbuf_reset(&d->build_log);
+}
+
+static void cancel_build(struct dev *d)
+{
+	if (!d->build_pid)
+		return;
+	kill_and_reap(d->build_pid);
+	d->bc.t_build_end = now_mono_ns();
+	report_cycle(d, &d->bc, "cancelled", 0, NULL);
+	cycle_reset(&d->bc);
+	if (d->build_bin)
+		unlink(d->build_bin);
+	free(d->build_bin);
+	d->build_bin = NULL;
+	build_cleanup(d);
+}
+
+static void start_build(struct dev *d, const char *trigger, struct argv_array *files,
+                        int64_t t_event)
+{
+	cancel_build(d);
+	cycle_reset(&d->bc);
+	d->bc.n = ++d->ncycles;
+	d->bc.trigger = trigger;
+	if (files)
+		for (size_t i = 0; i < files->argc; i++)
+			argv_push(&d->bc.files, files->argv[i]);
+	d->bc.t_event = t_event;
+	d->bc.active = 1;
+	d->seq++;
+	d->build_bin = xasprintf("%s/%s.%u", d->tmp, d->name, d->seq);
+	d->build_dir = xasprintf("%s/b%u", d->tmp, d->seq);
+	if (mkdir(d->build_dir, 0700) < 0)
+		warning("golive dev: %s: %s", d->build_dir, strerror(errno));
+
+	struct argv_array av = ARGV_ARRAY_INIT;
+	argv_push(&av, d->self);
+	argv_push(&av, "build");
+	argv_push(&av, "--quiet");
+	argv_push(&av, "--session-dir");
+	argv_push(&av, d->build_dir);
+	if (d->cfg.path) {
+		argv_push(&av, "--config");
+		argv_push(&av, d->cfg.path);
+	}
+	argv_push(&av, "-o");
+	argv_push(&av, d->build_bin);
+	argv_push(&av, d->pkg);
+
+	int p[2];
+	char *cause = NULL;
+	d->bc.t_build_start = now_mono_ns();
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	setenv("GOLIVE_DEV_BUILD", "1", 1);
+	d->build_pid = spawn_group(av.argv, p[1], p[1], &cause);
+	unsetenv("GOLIVE_DEV_BUILD");
+	close(p[1]);
+	argv_clear(&av);
+	if (d->build_pid < 0) {
+		close(p[0]);
+		error("golive dev: %s", cause);
+		free(cause);
+		d->build_pid = 0;
+		d->bc.t_build_end = now_mono_ns();
+		report_cycle(d, &d->bc, "failed", 0, NULL);
+		cycle_reset(&d->bc);
+		build_cleanup(d);
+		return;
+	}
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	d->build_out = p[0];
+	d->build_pidfd = pidfd_open_compat(d->build_pid);
+	keeper_add(d->build_pid);
+}
+
+static void drain_build_output(struct dev *d)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(d->build_out, buf, sizeof(buf));
+		if (n > 0) {
+			if (d->build_log.len < (8u << 20))
+				strbuf_add(&d->build_log, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			close(d->build_out);
+			d->build_out = -1;
+		}
+		return;
+	}
+}
+
+static void switch_to(struct dev *d, char *bin, struct cycle *c);
+
+static void build_done(struct dev *d)
+{
+	int st = 0;
+	while (waitpid(d->build_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	/* Whatever is left in the pipe (go's children may hold it: kill the group). */
+	kill(-d->build_pid, SIGKILL);
+	keeper_remove(d->build_pid);
+	if (d->build_out >= 0) {
+		drain_build_output(d);
+	}
+	d->bc.t_build_end = now_mono_ns();
+	if (d->build_log.len) {
+		fwrite(d->build_log.buf, 1, d->build_log.len, stderr);
+		fflush(stderr);
+	}
+	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	char *bin = d->build_bin;
+	d->build_bin = NULL;
+	build_cleanup(d);
+	struct cycle c = d->bc;
+	memset(&d->bc, 0, sizeof(d->bc));
+	if (ok) {
+		switch_to(d, bin, &c);
+	} else {
+		report_cycle(d, &c, "failed", 0, NULL);
+		cycle_reset(&c);
+		unlink(bin);
+		free(bin);
+	}
+	/* Imports or files may have changed: list the graph again, now that the CPU is free. */
+	start_listing(d);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
+{
+	pid_t pid = supervise_pid(s);
+	if (pid <= 0 || d->nstopping == MAX_STOPPING) {
+		struct supervise_exit ex;
+		char *cause = NULL;
+		if (pid > 0 && supervise_stop(s, &ex, &cause) < 0) {
+			warning("golive dev: %s", cause);
+			free(cause);
+		}
+		supervise_free(s);
+		if (bin)
+			unlink(bin);
+		free(bin);
+		return;
+	}
+	int sig = d->sopts.stop_signal;
+	kill(-pid, sig);
+	struct stopping *st = &d->stopping[d->nstopping++];
+	st->sup = s;
+	st->bin = bin;
+	st->pid = pid;
+	st->t0 = now_mono_ns();
+	st->kill_at = st->t0 + (int64_t)d->sopts.grace_ms * 1000000;
+	st->killed = 0;
+}
+
+static void stop_done(struct dev *d, size_t i)
+{
+	struct stopping *st = &d->stopping[i];
+	struct supervise_exit ex;
+	char *cause = NULL;
+	memset(&ex, 0, sizeof(ex));
+	keeper_remove(st->pid);
+	if (supervise_reap(st->sup, &ex, &cause) < 0) {
+		warning("golive dev: %s", cause);
+		free(cause);
+	}
+	if (d->o.json) {
+		char sig[32];
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string("stop"));
+		json_object_set_new(o, "pid", json_integer(st->pid));
+		json_object_set_new(
+		    o, "signal",
+		    json_string(signal_to_name(d->sopts.stop_signal, sig, sizeof(sig))));
+		json_object_set_new(o, "killed", json_boolean(st->killed));
+		json_object_set_new(o, "stop_ms", json_round(ms_between(st->t0, now_mono_ns())));
+		json_line(o);
+	}
+	if (st->killed)
+		say(d, "pid %d did not stop within %lld ms of the stop signal; killed it",
+		    (int)st->pid, (long long)d->sopts.grace_ms);
+	supervise_free(st->sup);
+	if (st->bin)
+		unlink(st->bin);
+	free(st->bin);
+	d->stopping[i] = d->stopping[--d->nstopping];
+}
+
+static void program_ready(struct dev *d, const char *how)
+{
+	d->cur_ready = 1;
+	d->ready_deadline = 0;
+	if (d->rc.active) {
+		d->rc.t_ready = now_mono_ns();
+		report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, supervise_pid(d->cur),
+		             how);
+		cycle_reset(&d->rc);
+	}
+	if (d->prev) {
+		begin_stop(d, d->prev, d->prev_bin);
+		d->prev = NULL;
+		d->prev_bin = NULL;
+	}
+}
+
+/* Starts d->cur (already set up); reports and schedules per the restart policy. */
+static int start_cur(struct dev *d, struct cycle *c)
+{
+	char *cause = NULL;
+	d->cur_ready = 0;
+	d->cur_exited = 0;
+	if (supervise_start(d->cur, &cause) < 0) {
+		error("golive dev: %s", cause);
+		free(cause);
+		d->cur_exited = 1;
+		report_cycle(d, c, c->t_build_end ? "ok" : NULL, 0, NULL);
+		cycle_reset(c);
+		return -1;
+	}
+	keeper_add(supervise_pid(d->cur));
+	cycle_reset(&d->rc);
+	d->rc = *c;
+	d->rc.active = 1;
+	memset(c, 0, sizeof(*c));
+	if (d->px)
+		proxy_hold(d->px, 0);
+	if (d->listen_mode && d->ever_notified)
+		d->ready_deadline = now_mono_ns() + (int64_t)READY_TIMEOUT_MS * 1000000;
+	else
+		program_ready(d, "exec");
+	return 0;
+}
+
+static struct supervisor *new_supervisor(struct dev *d, const char *bin)
+{
+	struct argv_array av = ARGV_ARRAY_INIT;
+	argv_push(&av, bin);
+	for (size_t i = 0; i < d->o.args.argc; i++)
+		argv_push(&av, d->o.args.argv[i]);
+	struct supervise_opts so = d->sopts;
+	so.argv = av.argv;
+	struct supervisor *s = supervise_new(&so);
+	argv_clear(&av);
+	return s;
+}
+
+/* A new binary is built: run it, by the mode's restart order. Takes bin and c. */
+static void switch_to(struct dev *d, char *bin, struct cycle *c)
+{
+	d->restart_at = 0;
+	d->backoff_ms = 0;
+	if (d->listen_mode) {
+		/* New first; the old one serves until the new one is ready. */
+		if (d->cur) {
+			if (d->prev || !d->cur_ready || d->cur_exited) {
+				/* cur never became ready (or is down): drop it, prev keeps serving
+				 */
+				begin_stop(d, d->cur, d->cur_bin);
+			} else {
+				d->prev = d->cur;
+				d->prev_bin = d->cur_bin;
+			}
+			d->cur = NULL;
+			d->cur_bin = NULL;
+		}
+		d->cur = new_supervisor(d, bin);
+		d->cur_bin = bin;
+		start_cur(d, c);
+		return;
+	}
+	/* Sequential: stop the old one, start the new one when it is gone. */
+	if (d->cur) {
+		if (d->px)
+			proxy_hold(d->px, 1);
+		begin_stop(d, d->cur, d->cur_bin);
+		d->cur = NULL;
+		d->cur_bin = NULL;
+	}
+	free(d->start_bin);
+	cycle_reset(&d->start_cycle);
+	d->start_bin = bin;
+	d->start_cycle = *c;
+	memset(c, 0, sizeof(*c));
+}
+
+static void maybe_start_pending(struct dev *d)
+{
+	if (!d->start_bin || d->nstopping)
+		return;
+	d->cur = new_supervisor(d, d->start_bin);
+	d->cur_bin = d->start_bin;
+	d->start_bin = NULL;
+	start_cur(d, &d->start_cycle);
+}
+
+static void program_ended(struct dev *d, struct supervisor *s)
+{
+	struct supervise_exit ex;
+	char *cause = NULL;
+	memset(&ex, 0, sizeof(ex));
+	pid_t pid = supervise_pid(s);
+	int rc = supervise_reap(s, &ex, &cause);
+	if (rc < 0) {
+		warning("golive dev: %s", cause);
+		free(cause);
+		return;
+	}
+	if (rc == 0)
+		return;
+	keeper_remove(pid);
+	if (s == d->prev) {
+		/* the old one went away by itself while the new one got ready */
+		supervise_free(d->prev);
+		unlink(d->prev_bin);
+		free(d->prev_bin);
+		d->prev = NULL;
+		d->prev_bin = NULL;
+		return;
+	}
+	char what[64];
+	describe_exit(&ex, what, sizeof(what));
+	int again = !(ex.signal == 0 && ex.exit_code == 0);
+	d->cur_exited = 1;
+	if (d->o.json) {
+		char sig[32];
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string("exit"));
+		json_object_set_new(o, "pid", json_integer(ex.pid));
+		json_object_set_new(o, "code",
+		                    ex.signal ? json_null() : json_integer(ex.exit_code));
+		json_object_set_new(o, "signal",
+		                    ex.signal
+		                        ? json_string(signal_to_name(ex.signal, sig, sizeof(sig)))
+		                        : json_null());
+		json_object_set_new(o, "ran_ms", json_integer(ex.ran_ms));
+		json_object_set_new(o, "restart_in_ms",
+		                    again ? json_integer(ex.restart_delay_ms) : json_null());
+		json_line(o);
+	}
+	if (d->rc.active) { /* it died before it was ready */
+		report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, 0, NULL);
+		cycle_reset(&d->rc);
+	}
+	if (again) {
+		char t[32];
+		fmt_dur(t, sizeof(t), (double)ex.restart_delay_ms);
+		say(d, "%spid %d %s%s after %.1f s; restarting in %s", c_red(d), (int)ex.pid, what,
+		    c_off(d), (double)ex.ran_ms / 1000, t);
+		d->restart_at = now_mono_ns() + ex.restart_delay_ms * 1000000;
+	} else {
+		say(d, "pid %d %s; waiting for a change", (int)ex.pid, what);
+	}
+}
+
+/* ---- stdin -------------------------------------------------------------- */
+
+static void setup_stdin(struct dev *d)
+{
+	int p[2];
+	d->in_fd = d->in_w = d->in_r = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	d->in_r = p[0];
+	d->in_w = p[1];
+	fcntl(d->in_w, F_SETFL, O_NONBLOCK);
+	if (fcntl(0, F_GETFD) < 0) {
+		close(d->in_w); /* no stdin: the program reads EOF */
+		d->in_w = -1;
+		return;
+	}
+	/* A terminal we are not in the foreground of would stop us with SIGTTIN. */
+	if (isatty(0) && tcgetpgrp(0) != getpgrp())
+		return;
+	d->in_fd = 0;
+}
+
+static void forward_stdin(struct dev *d)
+{
+	char buf[4096];
+	ssize_t n = read(d->in_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		d->in_fd = -1;
+		if (d->in_w >= 0)
+			close(d->in_w);
+		d->in_w = -1;
+		return;
+	}
+	if (d->in_w >= 0 && write(d->in_w, buf, (size_t)n) < 0) {
+		/* the program does not read its stdin: drop the input */
+	}
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static char *dev_cache_dir(const struct dev *d)
+{
+	const char *v = getenv("XDG_CACHE_HOME");
+	char *base;
+	if (v && *v == '/')
+		base = xasprintf("%s/golive/dev", v);
+	else if ((v = getenv("HOME")) && *v == '/')
+		base = xasprintf("%s/.cache/golive/dev", v);
+	else
+		base = xasprintf("%s/golive-dev-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+		                 (int)getuid());
+	char *key = xasprintf("%s\n%s", d->cfg.root, d->pkg);
+	char *dir = xasprintf("%s/%s-%016llx", base, d->name,
+	                      (unsigned long long)XXH3_64bits(key, strlen(key)));
+	free(key);
+	free(base);
+	/* mkdir -p, 0700 */
+	for (char *s = dir + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+				*s = c;
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	return dir;
+}
+
+/*
+ * Each golive dev keeps its binaries and build sessions in <bindir>/<its pid>;
+ * removes the directories of earlier ones that are gone (SIGKILLed).
+ */
+static void clean_bindir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (!e->d_name[0] || *end || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		struct session s = {xasprintf("%s/%s", dir, e->d_name)};
+		session_remove(&s);
+	}
+	closedir(dp);
+}
+
+static int setup_sockets(struct dev *d)
+{
+	const struct argv_array *ls = d->o.listen.argc ? &d->o.listen : &d->cfg.run.listen;
+	const char *proxy = d->o.proxy ? d->o.proxy : d->cfg.run.proxy;
+	const char *to = d->o.proxy ? d->o.to : d->cfg.run.to;
+	char *cause = NULL;
+	struct strbuf names;
+	strbuf_init(&names, 64);
+	if (ls->argc && proxy) {
+		strbuf_release(&names);
+		return error(
+		    "golive dev: --listen and --proxy do not go together: --listen is for "
+		    "programs that take the socket, --proxy for those that open their own");
+	}
+	d->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
+	for (size_t i = 0; i < ls->argc; i++) {
+		const char *spec = ls->argv[i];
+		const char *eq = strchr(spec, '=');
+		const char *addr = eq ? eq + 1 : spec;
+		struct listen_addr bound;
+		int fd = listen_bind(addr, &bound, &cause);
+		if (fd < 0) {
+			error("golive dev: %s", cause);
+			free(cause);
+			strbuf_release(&names);
+			return -1;
+		}
+		d->fds[d->nfds++] = fd;
+		if (names.len)
+			strbuf_addch(&names, ':');
+		if (eq)
+			strbuf_add(&names, spec, (size_t)(eq - spec));
+		else
+			strbuf_addstr(&names, "listen");
+		char *b = listen_format(&bound);
+		say(d, "listening on http://%s (handed to the program as fd %zu)", b, 3 + i);
+		free(b);
+	}
+	if (d->nfds) {
+		d->listen_mode = 1;
+		argv_pushf(&d->penv, "LISTEN_FDNAMES=%s", names.buf);
+	}
+	strbuf_release(&names);
+	if (proxy) {
+		struct listen_addr bound, toa;
+		if (listen_parse(to, &toa, &cause) < 0) {
+			error("golive dev: --to: %s", cause);
+			free(cause);
+			return -1;
+		}
+		d->proxy_listen_fd = listen_bind(proxy, &bound, &cause);
+		if (d->proxy_listen_fd < 0) {
+			error("golive dev: %s", cause);
+			free(cause);
+			return -1;
+		}
+		d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
+		if (!d->px) {
+			error("golive dev: %s", cause);
+			free(cause);
+			return -1;
+		}
+		proxy_hold(d->px, 1);
+		char *b = listen_format(&bound);
+		say(d, "proxying http://%s to %s", b, to);
+		free(b);
+	}
+	return 0;
+}
+
+static void print_watch(struct dev *d, int64_t t_start)
+{
+	double ms = ms_between(t_start, now_mono_ns());
+	if (d->o.json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string("watch"));
+		json_object_set_new(o, "dirs", json_integer((json_int_t)watch_count(d->w)));
+		json_object_set_new(o, "files", json_integer((json_int_t)d->graph.files.n));
+		json_object_set_new(o, "ms", json_round(ms));
+		json_line(o);
+	}
+	say(d, "%swatching %zu director%s of %s (%zu packages) in %.0f ms%s", c_dim(d),
+	    watch_count(d->w), watch_count(d->w) == 1 ? "y" : "ies", d->cfg.root,
+	    d->graph.pkgs.argc, ms, c_off(d));
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+enum {
+	FD_SIG,
+	FD_WATCH,
+	FD_BUILD,
+	FD_BUILDOUT,
+	FD_LIST,
+	FD_CUR,
+	FD_PREV,
+	FD_NOTIFY,
+	FD_PROXY,
+	FD_STDIN,
+	FD_STOP0
+};
+
+static int64_t min_deadline(int64_t a, int64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+static void handle_notify(struct dev *d)
+{
+	struct notify_msg m;
+	while (notify_read(d->nt, &m) == 1) {
+		if (!m.ready || !d->cur)
+			continue;
+		pid_t pid = supervise_pid(d->cur);
+		if (pid <= 0 || (m.pid != pid && getpgid(m.pid) != pid))
+			continue;
+		d->ever_notified = 1;
+		if (!d->cur_ready)
+			program_ready(d, "notify");
+	}
+}
+
+static void shutdown_all(struct dev *d)
+{
+	if (d->build_pid) {
+		kill_and_reap(d->build_pid);
+		build_cleanup(d);
+	}
+	if (d->list_pid) {
+		kill_and_reap(d->list_pid);
+		close(d->list_pidfd);
+		d->list_pid = 0;
+	}
+	struct supervisor *all[2] = {d->cur, d->prev};
+	char *bins[2] = {d->cur_bin, d->prev_bin};
+	for (int i = 0; i < 2; i++)
+		if (all[i]) {
+			struct supervise_exit ex;
+			char *cause = NULL;
+			if (supervise_pid(all[i]) > 0 && supervise_stop(all[i], &ex, &cause) < 0) {
+				warning("golive dev: %s", cause);
+				free(cause);
+			}
+			supervise_free(all[i]);
+			if (bins[i])
+				unlink(bins[i]);
+			free(bins[i]);
+		}
+	d->cur = d->prev = NULL;
+	d->cur_bin = d->prev_bin = NULL;
+	for (size_t i = 0; i < d->nstopping; i++) {
+		struct supervise_exit ex;
+		char *cause = NULL;
+		if (supervise_stop(d->stopping[i].sup, &ex, &cause) < 0)
+			free(cause);
+		supervise_free(d->stopping[i].sup);
+		if (d->stopping[i].bin)
+			unlink(d->stopping[i].bin);
+		free(d->stopping[i].bin);
+	}
+	d->nstopping = 0;
+	if (d->start_bin)
+		unlink(d->start_bin);
+	free(d->start_bin);
+	d->start_bin = NULL;
+}
+
+static int loop(struct dev *d)
+{
+	for (;;) {
+		struct pollfd pfd[FD_STOP0 + MAX_STOPPING];
+		for (size_t i = 0; i < ARRAY_SIZE(pfd); i++) {
+			pfd[i].fd = -1;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		pfd[FD_SIG].fd = sig_pipe[0];
+		pfd[FD_WATCH].fd = watch_fd(d->w);
+		pfd[FD_BUILD].fd = d->build_pid ? d->build_pidfd : -1;
+		pfd[FD_BUILDOUT].fd = d->build_pid ? d->build_out : -1;
+		pfd[FD_LIST].fd = d->list_pid ? d->list_pidfd : -1;
+		pfd[FD_CUR].fd = d->cur && !d->cur_exited ? supervise_pidfd(d->cur) : -1;
+		pfd[FD_PREV].fd = d->prev ? supervise_pidfd(d->prev) : -1;
+		pfd[FD_NOTIFY].fd = d->nt ? notify_fd(d->nt) : -1;
+		pfd[FD_PROXY].fd = d->px ? proxy_fd(d->px) : -1;
+		pfd[FD_STDIN].fd = d->in_fd;
+		for (size_t i = 0; i < d->nstopping; i++)
+			pfd[FD_STOP0 + i].fd = supervise_pidfd(d->stopping[i].sup);
+
+		int64_t deadline = 0;
+		if (d->pending.argc || d->rescan)
+			deadline = d->last_event + (int64_t)d->cfg.watch.debounce_ms * 1000000;
+		deadline = min_deadline(deadline, d->restart_at);
+		deadline = min_deadline(deadline, d->ready_deadline);
+		for (size_t i = 0; i < d->nstopping; i++)
+			if (!d->stopping[i].killed)
+				deadline = min_deadline(deadline, d->stopping[i].kill_at);
+		int timeout = -1;
+		int64_t now = now_mono_ns();
+		if (deadline)
+			timeout = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
+		if (d->px) {
+			int pt = proxy_timeout_ms(d->px);
+			if (pt >= 0 && (timeout < 0 || pt < timeout))
+				timeout = pt;
+		}
+		int n = poll(pfd, FD_STOP0 + d->nstopping, timeout);
+		if (n < 0 && errno != EINTR)
+			die_errno("poll");
+		now = now_mono_ns();
+
+		if (pfd[FD_SIG].revents) {
+			unsigned char c;
+			if (read(sig_pipe[0], &c, 1) == 1 && c != SIGCHLD)
+				return c;
+		}
+		if (d->px)
+			proxy_run_once(d->px, 0);
+		if (pfd[FD_STDIN].revents)
+			forward_stdin(d);
+		if (pfd[FD_WATCH].revents) {
+			char *cause = NULL;
+			if (watch_read(d->w, on_watch_event, d, &cause) < 0) {
+				warning("golive dev: %s", cause);
+				free(cause);
+			}
+		}
+		if (pfd[FD_BUILDOUT].revents)
+			drain_build_output(d);
+		if (pfd[FD_BUILD].revents && d->build_pid)
+			build_done(d);
+		if (pfd[FD_LIST].revents && d->list_pid)
+			listing_done(d);
+		if (pfd[FD_NOTIFY].revents)
+			handle_notify(d);
+		if (pfd[FD_PREV].revents && d->prev)
+			program_ended(d, d->prev);
+		if (pfd[FD_CUR].revents && d->cur)
+			program_ended(d, d->cur);
+		for (size_t i = d->nstopping; i-- > 0;)
+			if (pfd[FD_STOP0 + i].revents && i < d->nstopping &&
+			    pfd[FD_STOP0 + i].fd == supervise_pidfd(d->stopping[i].sup))
+				stop_done(d, i);
+		now = now_mono_ns();
+		for (size_t i = 0; i < d->nstopping; i++)
+			if (!d->stopping[i].killed && now >= d->stopping[i].kill_at) {
+				kill(-d->stopping[i].pid, SIGKILL);
+				d->stopping[i].killed = 1;
+			}
+		maybe_start_pending(d);
+		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
+			say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
+			    (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
+			program_ready(d, "timeout");
+		}
+		if (d->restart_at && now >= d->restart_at && d->cur && d->cur_exited) {
+			struct cycle c;
+			memset(&c, 0, sizeof(c));
+			c.trigger = "crash";
+			c.n = ++d->ncycles;
+			c.t_event = d->restart_at;
+			d->restart_at = 0;
+			start_cur(d, &c);
+		}
+		if ((d->pending.argc || d->rescan) &&
+		    now >= d->last_event + (int64_t)d->cfg.watch.debounce_ms * 1000000) {
+			struct argv_array files = ARGV_ARRAY_INIT;
+			int64_t t_event = d->first_event;
+			take_changes(d, &files);
+			if (files.argc)
+				start_build(d, "change", &files, t_event);
+			argv_clear(&files);
+		}
+		reap_orphans(d);
+	}
+}
+
+int cmd_dev(int argc, char **argv)
+{
+	struct dev dd, *d = &dd;
+	char cwd[PATH_MAX], *cause = NULL;
+	int ret = EXIT_USAGE;
+	memset(d, 0, sizeof(*d));
+	d->o.debounce_ms = d->o.grace_ms = -1;
+	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = -1;
+	d->in_fd = d->in_w = d->in_r = -1;
+	strbuf_init(&d->build_log, 0);
+	config_init(&d->cfg);
+	d->t0 = now_mono_ns();
+
+	if (parse_opts(&d->o, argc, argv) < 0)
+		goto out;
+	if (!getcwd(cwd, sizeof(cwd)))
+		die_errno("getcwd");
+	if (!d->o.config && getenv("GOLIVE_CONFIG") && *getenv("GOLIVE_CONFIG"))
+		d->o.config = getenv("GOLIVE_CONFIG");
+	if (config_load(&d->cfg, d->o.config, &cause) < 0) {
+		fprintf(stderr, "%s\n", cause);
+		goto out;
+	}
+	if (d->o.debounce_ms >= 0)
+		d->cfg.watch.debounce_ms = d->o.debounce_ms;
+	if (!d->o.have_args)
+		for (size_t i = 0; i < d->cfg.run.args.argc; i++)
+			argv_push(&d->o.args, d->cfg.run.args.argv[i]);
+	d->color = isatty(2) && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+	           !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+
+	d->go = gotool_find();
+	if (!d->go) {
+		error(GOTOOL_MISSING);
+		ret = EXIT_NO_GO;
+		goto out;
+	}
+	char self[PATH_MAX];
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sn <= 0)
+		die_errno("cannot find golive's own path (/proc/self/exe)");
+	self[sn] = '\0';
+	d->self = xstrdup(self);
+
+	if (resolve_package(d, cwd) < 0)
+		goto out;
+
+	/* Sockets first: an address in use is a usage error, before anything runs. */
+	if (setup_sockets(d) < 0)
+		goto out;
+	ret = 1;
+	if (supervise_init_process(&cause) < 0) {
+		error("golive dev: %s", cause);
+		goto out;
+	}
+	if (keeper_start() < 0)
+		warning("golive dev: cannot start the keeper process (%s): if golive is killed, "
+		        "what the program started may outlive it",
+		        strerror(errno));
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno("pipe");
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL); /* wakes the loop to reap orphans (we are a subreaper) */
+	signal(SIGPIPE, SIG_IGN);
+
+	d->bindir = dev_cache_dir(d);
+	clean_bindir(d->bindir);
+	d->tmp = xasprintf("%s/%d", d->bindir, (int)getpid());
+	if (mkdir(d->tmp, 0700) < 0 && errno != EEXIST) {
+		error("golive dev: cannot create %s: %s", d->tmp, strerror(errno));
+		free(d->tmp);
+		d->tmp = NULL;
+		goto out;
+	}
+	d->list_path = xasprintf("%s/graph.json", d->tmp);
+
+	d->nt = notify_new(&cause);
+	if (!d->nt) {
+		warning("golive dev: %s; READY=1 from the program is not awaited", cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		argv_pushf(&d->penv, "NOTIFY_SOCKET=%s", notify_socket(d->nt));
+	}
+	argv_push(&d->penv, "GOLIVE_DEV=1");
+	for (size_t i = 0; i < d->cfg.run.env.argc; i++)
+		argv_push(&d->penv, d->cfg.run.env.argv[i]);
+	setup_stdin(d);
+	struct supervise_opts so = SUPERVISE_OPTS_INIT;
+	so.env = d->penv.argv;
+	so.fds = d->fds;
+	so.nfds = d->nfds;
+	so.stdin_fd = d->in_r;
+	so.stop_signal = d->o.stop_signal         ? d->o.stop_signal
+	                 : d->cfg.run.stop_signal ? d->cfg.run.stop_signal
+	                                          : SIGTERM;
+	so.grace_ms = d->o.grace_ms >= 0 ? d->o.grace_ms : d->cfg.run.grace_ms;
+	d->sopts = so;
+
+	/* The graph, then the watches, then the first build. */
+	int64_t t_watch = now_mono_ns();
+	devgraph_init(&d->graph, d->cfg.root);
+	start_listing(d);
+	if (d->list_pid > 0) {
+		int st;
+		while (waitpid(d->list_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		close(d->list_pidfd);
+		d->list_pid = 0;
+		d->list_pidfd = -1;
+		if (load_graph(d, &cause) < 0) {
+			warning("golive dev: reading the package graph: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	if (d->cfg.watch.gitignore)
+		d->gi = gitignore_new(d->cfg.root);
+	d->w = watch_new(&cause);
+	if (!d->w || watch_add_tree(d->w, d->cfg.root, skip_dir, d, &cause) < 0) {
+		error("golive dev: %s", cause);
+		goto out;
+	}
+	print_watch(d, t_watch);
+
+	struct argv_array none = ARGV_ARRAY_INIT;
+	start_build(d, "start", &none, now_mono_ns());
+	int sig = loop(d);
+	(void)sig;
+	say(d, "stopping");
+	shutdown_all(d);
+	keeper_stop();
+	ret = 0;
+out:
+	if (d->build_pid) {
+		kill_and_reap(d->build_pid);
+		build_cleanup(d);
+	}
+	free(cause);
+	cycle_reset(&d->bc);
+	cycle_reset(&d->rc);
+	cycle_reset(&d->start_cycle);
+	free(d->build_bin);
+	if (d->px)
+		proxy_free(d->px);
+	if (d->proxy_listen_fd >= 0)
+		close(d->proxy_listen_fd);
+	for (size_t i = 0; i < d->nfds; i++)
+		close(d->fds[i]);
+	free(d->fds);
+	notify_free(d->nt);
+	watch_free(d->w);
+	gitignore_free(d->gi);
+	devgraph_release(&d->graph);
+	pathmap_clear(&d->built);
+	pathmap_clear(&d->pending_set);
+	argv_clear(&d->pending);
+	argv_clear(&d->penv);
+	argv_clear(&d->o.listen);
+	argv_clear(&d->o.args);
+	strbuf_release(&d->build_log);
+	if (d->tmp) {
+		struct session s = {d->tmp};
+		session_remove(&s);
+	}
+	if (d->bindir)
+		rmdir(d->bindir);
+	free(d->bindir);
+	free(d->list_path);
+	free(d->go);
+	free(d->self);
+	free(d->pkg);
+	free(d->name);
+	if (d->in_r >= 0)
+		close(d->in_r);
+	if (d->in_w >= 0)
+		close(d->in_w);
+	config_release(&d->cfg);
+	return ret;
+}

@@ -1,0 +1,39 @@
+/*
+ * keeper.h - makes sure the process groups golive dev starts die with it,
+ * even when golive is SIGKILLed.
+ *
+ * PR_SET_PDEATHSIG kills the program when golive dies, but not the
+ * program's own children, nor a build's compilers: orphaned, they would be
+ * reparented to init and live on. The keeper is a small process forked at
+ * startup that golive tells, through a pipe, which process groups it
+ * started and which are gone. When the pipe reaches EOF without a goodbye
+ * (golive died: the kernel closed its end), the keeper SIGKILLs every group
+ * still on its list, then exits. On a normal exit golive says goodbye and
+ * the keeper exits without killing anything.
+ *
+ * The keeper ignores SIGINT, SIGTERM and SIGHUP (a Ctrl-C reaches golive's
+ * whole foreground group) and holds no other descriptor of golive's.
+ */
+#ifndef GOLIVE_KEEPER_H
+#define GOLIVE_KEEPER_H
+
+#include <sys/types.h>
+
+/* The keeper runs as golive re-executed under this argv[0]. */
+#define KEEPER_ARGV0 "golive-keeper"
+
+/*
+ * Called first thing in main(): when argv0 is KEEPER_ARGV0 this process is a
+ * keeper and the call never returns; otherwise it returns 0.
+ */
+int keeper_main_if_argv0(const char *argv0);
+
+/* Starts the keeper. Returns 0, or -1 (errno) when it could not be forked. */
+int keeper_start(void);
+/* Adds / removes a process group (its leader's pid) to / from the list. */
+void keeper_add(pid_t pgid);
+void keeper_remove(pid_t pgid);
+/* Goodbye: the keeper exits without killing anything. */
+void keeper_stop(void);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * test_keeper.c - src/keeper.c with real processes: a "golive" (a forked
+ * child of the test) starts the keeper and a process group, then dies
+ * without a goodbye; the group must be SIGKILLed. A goodbye, or removing
+ * the group first, must leave it alone. The test is a child subreaper so it
+ * can reap the orphans and see how they died.
+ *
+ * The keeper re-executes /proc/self/exe as "golive-keeper": here that is
+ * this test binary, whose main() hands over to keeper_main_if_argv0() first.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keeper.h"
+#include "util.h"
+
+/* A `sleep 60` in a process group of its own. */
+static pid_t start_group(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		execlp("sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* Waits up to ms for pid (our child, or an orphan we adopted); its status or -1. */
+static int wait_for(pid_t pid, int ms)
+{
+	int st;
+	for (int i = 0; i < ms / 10; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return st;
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/*
+ * Forks a fake golive that starts the keeper and a group, optionally removes
+ * it or says goodbye, and dies. Returns the group's pid.
+ */
+static pid_t golive_dies(int remove, int goodbye)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t g = fork();
+	if (g == 0) {
+		close(p[0]);
+		if (keeper_start() < 0)
+			_exit(2);
+		pid_t grp = start_group();
+		keeper_add(grp);
+		if (remove)
+			keeper_remove(grp);
+		if (goodbye)
+			keeper_stop();
+		if (write(p[1], &grp, sizeof(grp)) != (ssize_t)sizeof(grp))
+			_exit(3);
+		_exit(0); /* no goodbye unless asked: as if SIGKILLed */
+	}
+	close(p[1]);
+	pid_t grp = 0;
+	assert_int_equal(read(p[0], &grp, sizeof(grp)), (ssize_t)sizeof(grp));
+	close(p[0]);
+	int st;
+	assert_int_equal(waitpid(g, &st, 0), g);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return grp;
+}
+
+static void reap_keepers(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void test_death_kills_the_group(void **state)
+{
+	(void)state;
+	pid_t grp = golive_dies(0, 0);
+	int st = wait_for(grp, 5000);
+	assert_int_not_equal(st, -1);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	reap_keepers();
+}
+
+static void test_removed_group_survives(void **state)
+{
+	(void)state;
+	pid_t grp = golive_dies(1, 0);
+	assert_int_equal(wait_for(grp, 300), -1); /* still running */
+	kill(grp, SIGKILL);
+	assert_int_not_equal(wait_for(grp, 5000), -1);
+	reap_keepers();
+}
+
+static void test_goodbye_kills_nothing(void **state)
+{
+	(void)state;
+	pid_t grp = golive_dies(0, 1);
+	assert_int_equal(wait_for(grp, 300), -1);
+	kill(grp, SIGKILL);
+	assert_int_not_equal(wait_for(grp, 5000), -1);
+	reap_keepers();
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	keeper_main_if_argv0(argv[0]);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_death_kills_the_group),
+	    cmocka_unit_test(test_removed_group_survives),
+	    cmocka_unit_test(test_goodbye_kills_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
