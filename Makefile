@@ -18,10 +18,10 @@ golive: bootstrap
 	@cmake -S . -B $(RELEASE) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DGOLIVE_TESTS=OFF >/dev/null
 	@cmake --build $(RELEASE)
 
-# Build golive, build examples/webapp through it, then run the app.
+# Build golive, then run examples/webapp under golive dev: edit main.go, the new
+# version serves at http://${ADDR:-127.0.0.1:8080} without a refused connection.
 run: golive
-	cd examples/webapp && ../../$(RELEASE)/golive build -o ../../build/webapp .
-	./build/webapp -addr $${ADDR:-127.0.0.1:8080}
+	cd examples/webapp && ../../$(RELEASE)/golive dev --listen $${ADDR:-127.0.0.1:8080}
 
 # Every test: unit (cmocka), fuzz smoke runs, end-to-end on real Go code,
 # built with clang under AddressSanitizer + UndefinedBehaviorSanitizer. The

@@ -1292,6 +1292,16 @@ static int setup_sockets(struct dev *d)
 			strbuf_addstr(&names, "listen");
 		char *b = listen_format(&bound);
 		say(d, "listening on http://%s (handed to the program as fd %zu)", b, 3 + i);
+		if (d->o.json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "type", json_string("listen"));
+			json_object_set_new(o, "addr", json_string(b));
+			json_object_set_new(o, "fd", json_integer((json_int_t)(3 + i)));
+			json_object_set_new(o, "name",
+			                    eq ? json_stringn(spec, (size_t)(eq - spec))
+			                       : json_string("listen"));
+			json_line(o);
+		}
 		free(b);
 	}
 	if (d->nfds) {
@@ -1321,6 +1331,13 @@ static int setup_sockets(struct dev *d)
 		proxy_hold(d->px, 1);
 		char *b = listen_format(&bound);
 		say(d, "proxying http://%s to %s", b, to);
+		if (d->o.json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "type", json_string("proxy"));
+			json_object_set_new(o, "addr", json_string(b));
+			json_object_set_new(o, "to", json_string(to));
+			json_line(o);
+		}
 		free(b);
 	}
 	return 0;
