@@ -128,7 +128,7 @@ struct dev {
 	struct argv_array pending;
 	struct pathmap pending_set;
 	int64_t first_event, last_event;
-	int rescan;
+	int rescan, eager;
 
 	/* the build */
 	pid_t build_pid;
@@ -167,8 +167,8 @@ struct dev {
 	int proxy_listen_fd;
 
 	/* stdin forwarding */
-	int in_fd, in_w;
-	int in_r;
+	int in_fd, in_w, in_r, in_eof;
+	struct strbuf in_buf; /* read from stdin, not yet taken by the pipe */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -461,6 +461,20 @@ static int resolve_package(struct dev *d, const char *cwd)
 	golist_packages pkgs = ARRAY_INIT;
 	struct argv_array pats = ARGV_ARRAY_INIT;
 	char *cause = NULL;
+	if (!d->pkg) {
+		/* The main package in the current directory is the common case: one cheap
+		   go list -find instead of a walk of the whole module. */
+		argv_push(&pats, ".");
+		if (golist_run(d->go, &d->cfg.build.flags, &pats, GOLIST_FIND, &pkgs, &cause) ==
+		        0 &&
+		    pkgs.n == 1 && pkgs.v[0].name && strcmp(pkgs.v[0].name, "main") == 0 &&
+		    pkgs.v[0].dir && !pkgs.v[0].error)
+			d->pkg = xstrdup(pkgs.v[0].dir);
+		free(cause);
+		cause = NULL;
+		golist_packages_release(&pkgs);
+		argv_clear(&pats);
+	}
 	if (d->pkg)
 		argv_push(&pats, d->pkg);
 	else
@@ -705,11 +719,19 @@ static int skip_dir(const char *abs, void *data)
 	return skip;
 }
 
+/*
+ * Queues a changed path. The first change after a quiet debounce period is
+ * taken at once (d->eager: the loop builds right after this batch of events);
+ * changes that follow within the period wait for it to pass without one.
+ */
 static void add_pending(struct dev *d, const char *rel)
 {
 	int64_t now = now_mono_ns();
-	if (!d->pending.argc && !d->rescan)
+	if (!d->pending.argc && !d->rescan) {
 		d->first_event = now;
+		if (now - d->last_event >= (int64_t)d->cfg.watch.debounce_ms * 1000000)
+			d->eager = 1;
+	}
 	d->last_event = now;
 	if (!pathmap_get(&d->pending_set, rel, NULL)) {
 		pathmap_set(&d->pending_set, rel, 1);
@@ -1181,6 +1203,36 @@ static void setup_stdin(struct dev *d)
 	d->in_fd = 0;
 }
 
+/*
+ * Moves input from golive's stdin to the program's pipe. What the pipe cannot
+ * take now waits in in_buf, and stdin is not read again until it has gone:
+ * a program that does not read its stdin holds the input back, nothing is
+ * dropped and nothing spins.
+ */
+static void flush_stdin(struct dev *d)
+{
+	while (d->in_buf.len && d->in_w >= 0) {
+		ssize_t w = write(d->in_w, d->in_buf.buf, d->in_buf.len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w < 0) { /* every reader is gone for good: drop it */
+			strbuf_reset(&d->in_buf);
+			return;
+		}
+		memmove(d->in_buf.buf, d->in_buf.buf + w, d->in_buf.len - (size_t)w);
+		d->in_buf.len -= (size_t)w;
+		d->in_buf.buf[d->in_buf.len] = '\0';
+	}
+	if (d->in_w < 0)
+		strbuf_reset(&d->in_buf);
+	if (!d->in_buf.len && d->in_eof && d->in_w >= 0) {
+		close(d->in_w); /* golive's stdin ended: the program reads EOF */
+		d->in_w = -1;
+	}
+}
+
 static void forward_stdin(struct dev *d)
 {
 	char buf[4096];
@@ -1189,14 +1241,11 @@ static void forward_stdin(struct dev *d)
 		return;
 	if (n <= 0) {
 		d->in_fd = -1;
-		if (d->in_w >= 0)
-			close(d->in_w);
-		d->in_w = -1;
-		return;
+		d->in_eof = 1;
+	} else {
+		strbuf_add(&d->in_buf, buf, (size_t)n);
 	}
-	if (d->in_w >= 0 && write(d->in_w, buf, (size_t)n) < 0) {
-		/* the program does not read its stdin: drop the input */
-	}
+	flush_stdin(d);
 }
 
 /* ---- setup -------------------------------------------------------------- */
@@ -1372,6 +1421,7 @@ enum {
 	FD_NOTIFY,
 	FD_PROXY,
 	FD_STDIN,
+	FD_STDIN_OUT,
 	FD_STOP0
 };
 
@@ -1458,7 +1508,9 @@ static int loop(struct dev *d)
 		pfd[FD_PREV].fd = d->prev ? supervise_pidfd(d->prev) : -1;
 		pfd[FD_NOTIFY].fd = d->nt ? notify_fd(d->nt) : -1;
 		pfd[FD_PROXY].fd = d->px ? proxy_fd(d->px) : -1;
-		pfd[FD_STDIN].fd = d->in_fd;
+		pfd[FD_STDIN].fd = d->in_buf.len ? -1 : d->in_fd;
+		pfd[FD_STDIN_OUT].fd = d->in_buf.len ? d->in_w : -1;
+		pfd[FD_STDIN_OUT].events = POLLOUT;
 		for (size_t i = 0; i < d->nstopping; i++)
 			pfd[FD_STOP0 + i].fd = supervise_pidfd(d->stopping[i].sup);
 
@@ -1493,11 +1545,23 @@ static int loop(struct dev *d)
 			proxy_run_once(d->px, 0);
 		if (pfd[FD_STDIN].revents)
 			forward_stdin(d);
+		if (pfd[FD_STDIN_OUT].revents)
+			flush_stdin(d);
 		if (pfd[FD_WATCH].revents) {
 			char *cause = NULL;
 			if (watch_read(d->w, on_watch_event, d, &cause) < 0) {
 				warning("golive dev: %s", cause);
 				free(cause);
+			}
+			if (d->eager) {
+				/* leading edge: a lone save builds without waiting */
+				struct argv_array files = ARGV_ARRAY_INIT;
+				int64_t t_event = d->first_event;
+				d->eager = 0;
+				take_changes(d, &files);
+				if (files.argc)
+					start_build(d, "change", &files, t_event);
+				argv_clear(&files);
 			}
 		}
 		if (pfd[FD_BUILDOUT].revents)
@@ -1560,6 +1624,7 @@ int cmd_dev(int argc, char **argv)
 	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = -1;
 	d->in_fd = d->in_w = d->in_r = -1;
 	strbuf_init(&d->build_log, 0);
+	strbuf_init(&d->in_buf, 0);
 	config_init(&d->cfg);
 	d->t0 = now_mono_ns();
 
@@ -1718,6 +1783,7 @@ out:
 	argv_clear(&d->o.listen);
 	argv_clear(&d->o.args);
 	strbuf_release(&d->build_log);
+	strbuf_release(&d->in_buf);
 	if (d->tmp) {
 		struct session s = {d->tmp};
 		session_remove(&s);
