@@ -3,7 +3,6 @@
 #include "pathmatch.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,28 +11,45 @@
 #define GITIGNORE_MAX (8u << 20)
 
 /*
- * A pattern is compiled to segments, split at its slashes. Matching walks
- * them against the path's segments: a SEG_GLOB matches one path segment
- * (seg_match), SEG_ANY any one segment, SEG_STARSTAR any number of them.
- * Both levels use the classic iterative backtracking of '*' that only
- * remembers the last star, so a match costs at most O(pattern * path) and
- * never recurses: no pattern can make it exponential or blow the stack.
+ * A pattern is compiled to segments, split at its slashes: a SEG_GLOB
+ * matches one path segment (seg_match), SEG_ANY any one segment,
+ * SEG_STARSTAR any number of them. Inside a segment, '*' uses the classic
+ * iterative backtracking that only remembers the last star; across
+ * segments, the pattern runs as an NFA over the path's segments, which
+ * finds at once every prefix of the path the pattern matches (what the
+ * parent-directory rules need). Nothing recurses, and a match costs at most
+ * O(len(pattern) * len(path)) whatever the pattern.
  */
 enum { SEG_GLOB, SEG_ANY, SEG_STARSTAR };
 
+/* A glob segment is compiled to items, each matching one byte but IT_STAR. */
+enum { IT_BYTE, IT_ONE, IT_CLASS, IT_STAR };
+
+struct item {
+	unsigned char kind; /* IT_* */
+	unsigned char c;    /* IT_BYTE: the byte */
+	uint32_t cls;       /* IT_CLASS: the index of its bitmap in pattern.classes */
+};
+
+typedef unsigned char class_bits[32]; /* bit c: byte c belongs to the class */
+
 struct pseg {
-	const char *p; /* SEG_GLOB: the glob (points into the pattern text) */
+	const char *p; /* SEG_GLOB: the glob text (points into the pattern text) */
 	size_t len;
-	int kind; /* SEG_* */
+	size_t first, nit; /* SEG_GLOB: its items, pattern.items[first..first+nit) */
+	int kind;          /* SEG_* */
 };
 
 struct pattern {
 	struct pseg *segs; /* malloc'd; points into the pattern text */
 	size_t n;
-	size_t min;       /* segments a match needs at least (those not "**") */
-	int anchored;     /* 0: matches below any directory (a virtual leading "**") */
-	int dir_only;     /* written with a trailing '/' */
-	int has_starstar; /* some segment is "**" */
+	struct item *items; /* malloc'd, the items of all SEG_GLOB segments */
+	size_t nitems;
+	class_bits *classes; /* malloc'd */
+	size_t nclasses;
+	size_t min;   /* segments a match needs at least (those not "**") */
+	int anchored; /* 0: matches below any directory (a virtual leading "**") */
+	int dir_only; /* written with a trailing '/' */
 };
 
 /* A segment of a path: no '/' in it, never empty. */
@@ -44,17 +60,21 @@ struct span {
 
 typedef ARRAY(struct span) span_array;
 
-/* What follows the pattern's own segments when matching a directory-only pattern. */
-enum { TAIL_NONE, TAIL_DIR, TAIL_SUB };
+/* Scratch memory for prefix_match, reused across calls. */
+typedef ARRAY(unsigned char) byte_array;
 
-static const struct pseg starstar_seg = {NULL, 0, SEG_STARSTAR};
-static const struct pseg tail_dir[] = {{NULL, 0, SEG_STARSTAR}};
-static const struct pseg tail_sub[] = {{NULL, 0, SEG_ANY}, {NULL, 0, SEG_STARSTAR}};
+static const struct pseg starstar_seg = {NULL, 0, 0, 0, SEG_STARSTAR};
 
 /* --- one segment: *, ?, [...], \c ------------------------------------------ */
 
-/* 1 when c is in the POSIX class name[0..len) ("alpha"), 0 when not, -1 for an unknown name. */
-static int posix_class(const char *name, size_t len, int c)
+static void bits_set(unsigned char *bits, unsigned lo, unsigned hi)
+{
+	for (unsigned c = lo; c <= hi; c++)
+		bits[c >> 3] |= (unsigned char)(1u << (c & 7));
+}
+
+/* Adds the POSIX class name[0..len) ("alpha") to bits; -1 for an unknown name. */
+static int posix_class(const char *name, size_t len, unsigned char *bits)
 {
 	static const struct {
 		const char *name;
@@ -64,20 +84,25 @@ static int posix_class(const char *name, size_t len, int c)
 	    {"digit", isdigit}, {"graph", isgraph}, {"lower", islower}, {"print", isprint},
 	    {"punct", ispunct}, {"space", isspace}, {"upper", isupper}, {"xdigit", isxdigit},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
-		if (strlen(classes[i].name) == len && !memcmp(classes[i].name, name, len))
-			return c >= 0 && classes[i].fn(c) ? 1 : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+		if (strlen(classes[i].name) != len || memcmp(classes[i].name, name, len))
+			continue;
+		for (unsigned c = 0; c < 256; c++)
+			if (classes[i].fn((int)c))
+				bits_set(bits, c, c);
+		return 0;
+	}
 	return -1;
 }
 
 /*
- * Reads the class that opens at p[i] == '['. Returns the index just past its
- * closing ']', or 0 with *why for a malformed class. With c >= 0, *hit says
- * whether the byte c belongs to the class.
+ * Compiles the class that opens at p[i] == '[' into bits (zeroed by the
+ * caller). Returns the index just past its closing ']', or 0 with *why.
  */
-static size_t class_scan(const char *p, size_t pl, size_t i, int c, int *hit, const char **why)
+static size_t class_compile(const char *p, size_t pl, size_t i, unsigned char *bits,
+                            const char **why)
 {
-	int negate = 0, found = 0;
+	int negate = 0;
 
 	i++;
 	if (i < pl && (p[i] == '!' || p[i] == '^')) {
@@ -95,12 +120,10 @@ static size_t class_scan(const char *p, size_t pl, size_t i, int c, int *hit, co
 			while (j + 1 < pl && !(p[j] == ':' && p[j + 1] == ']'))
 				j++;
 			if (j + 1 < pl) {
-				int r = posix_class(p + i + 2, j - (i + 2), c);
-				if (r < 0) {
+				if (posix_class(p + i + 2, j - (i + 2), bits)) {
 					*why = "unknown character class";
 					return 0;
 				}
-				found |= r;
 				i = j + 2;
 				continue;
 			}
@@ -119,100 +142,105 @@ static size_t class_scan(const char *p, size_t pl, size_t i, int c, int *hit, co
 				goto unclosed;
 			hi = (unsigned char)p[i++];
 		}
-		if (c >= lo && c <= hi)
-			found = 1;
+		if (lo <= hi)
+			bits_set(bits, lo, hi);
 	}
-	*hit = found != negate;
+	if (negate)
+		for (size_t k = 0; k < sizeof(class_bits); k++)
+			bits[k] = (unsigned char)~bits[k];
 	return i + 1;
 unclosed:
 	*why = "unclosed [";
 	return 0;
 }
 
-/* Matches the byte c against the item at p[*i] (not a '*') and moves *i past it. */
-static int item_match(const char *p, size_t pl, size_t *i, unsigned char c)
+/* Compiles the glob segment g into pt->items: 0, or -1 with *why. */
+static int seg_compile(struct pattern *pt, struct pseg *g, const char **why)
 {
-	unsigned char pc = (unsigned char)p[*i];
-	const char *why;
-	int hit = 0;
-	size_t end;
+	const char *p = g->p;
+	size_t pl = g->len, i = 0;
 
-	switch (pc) {
-	case '?':
-		(*i)++;
-		return 1;
-	case '[':
-		end = class_scan(p, pl, *i, c, &hit, &why);
-		if (!end)
-			return 0; /* malformed; compiled patterns never are */
-		*i = end;
-		return hit;
-	case '\\':
-		if (*i + 1 < pl)
-			pc = (unsigned char)p[++*i];
-		break;
+	g->first = pt->nitems;
+	while (i < pl) {
+		struct item it = {IT_BYTE, 0, 0};
+		switch (p[i]) {
+		case '*':
+			while (i < pl && p[i] == '*')
+				i++;
+			it.kind = IT_STAR;
+			break;
+		case '?':
+			it.kind = IT_ONE;
+			i++;
+			break;
+		case '[':
+			memset(pt->classes[pt->nclasses], 0, sizeof(class_bits));
+			i = class_compile(p, pl, i, pt->classes[pt->nclasses], why);
+			if (!i)
+				return -1;
+			it.kind = IT_CLASS;
+			it.cls = (uint32_t)pt->nclasses++;
+			break;
+		case '\\':
+			if (i + 1 >= pl) {
+				*why = "trailing \\";
+				return -1;
+			}
+			it.c = (unsigned char)p[i + 1];
+			i += 2;
+			break;
+		default:
+			it.c = (unsigned char)p[i++];
+		}
+		pt->items[pt->nitems++] = it;
 	}
-	(*i)++;
-	return pc == c;
+	g->nit = pt->nitems - g->first;
+	return 0;
+}
+
+static int item_match(const struct pattern *pt, const struct item *it, unsigned char c)
+{
+	switch (it->kind) {
+	case IT_BYTE:
+		return it->c == c;
+	case IT_CLASS:
+		return pt->classes[it->cls][c >> 3] >> (c & 7) & 1;
+	default:
+		return 1; /* IT_ONE */
+	}
 }
 
 /*
- * Glob p[0..pl) against one path segment t[0..tl). Iterative: on a mismatch
- * go back to the last '*' and let it take one more byte. Each restart scans
- * at most the pattern, so the cost is O(pl * tl).
+ * The glob segment g against one path segment t[0..tl). Iterative: on a
+ * mismatch go back to the last '*' and let it take one more byte. Each
+ * restart scans at most the segment's items, so the cost is O(items * tl).
  */
-static int seg_match(const char *p, size_t pl, const char *t, size_t tl)
+static int seg_match(const struct pattern *pt, const struct pseg *g, const char *t, size_t tl)
 {
-	size_t pi = 0, ti = 0, star = SIZE_MAX, star_t = 0;
+	const struct item *it = pt->items + g->first;
+	size_t n = g->nit, pi = 0, ti = 0, star = SIZE_MAX, star_t = 0;
 
 	while (ti < tl) {
-		if (pi < pl && p[pi] == '*') {
-			while (pi < pl && p[pi] == '*')
-				pi++;
-			if (pi == pl)
+		if (pi < n && it[pi].kind == IT_STAR) {
+			if (++pi == n)
 				return 1; /* a trailing star takes the rest */
 			star = pi;
 			star_t = ti;
 			continue;
 		}
-		if (pi < pl) {
-			size_t next = pi;
-			if (item_match(p, pl, &next, (unsigned char)t[ti])) {
-				pi = next;
-				ti++;
-				continue;
-			}
+		if (pi < n && item_match(pt, &it[pi], (unsigned char)t[ti])) {
+			pi++;
+			ti++;
+			continue;
 		}
 		if (star == SIZE_MAX)
 			return 0;
 		pi = star;
 		ti = ++star_t;
 	}
-	while (pi < pl && p[pi] == '*')
+	while (pi < n && it[pi].kind == IT_STAR)
 		pi++;
-	return pi == pl;
-}
-
-/* 0, or -1 with *why when the glob segment is malformed. */
-static int seg_check(const char *p, size_t pl, const char **why)
-{
-	for (size_t i = 0; i < pl;) {
-		int hit;
-		if (p[i] == '\\') {
-			if (i + 1 >= pl) {
-				*why = "trailing \\";
-				return -1;
-			}
-			i += 2;
-		} else if (p[i] == '[') {
-			i = class_scan(p, pl, i, -1, &hit, why);
-			if (!i)
-				return -1;
-		} else {
-			i++;
-		}
-	}
-	return 0;
+	return pi == n;
 }
 
 /* --- whole patterns ------------------------------------------------------- */
@@ -220,6 +248,8 @@ static int seg_check(const char *p, size_t pl, const char **why)
 static void pattern_release(struct pattern *pt)
 {
 	free(pt->segs);
+	free(pt->items);
+	free(pt->classes);
 	memset(pt, 0, sizeof(*pt));
 }
 
@@ -229,13 +259,17 @@ static void pattern_release(struct pattern *pt)
  */
 static int pattern_compile(const char *s, struct pattern *pt, const char **why)
 {
-	size_t len = strlen(s), nslash = 0, start = 0, i, w;
+	size_t len = strlen(s), nslash = 0, nbracket = 0, start = 0, i, w;
 	int lead = 0, trail = 0;
 
 	memset(pt, 0, sizeof(*pt));
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		nslash += s[i] == '/';
+		nbracket += s[i] == '[';
+	}
 	pt->segs = xmalloc((nslash + 3) * sizeof(*pt->segs));
+	pt->items = xmalloc((len + 1) * sizeof(*pt->items));
+	pt->classes = xmalloc((nbracket + 1) * sizeof(*pt->classes));
 
 	/* split at '/' */
 	for (i = 0;; i++) {
@@ -246,12 +280,13 @@ static int pattern_compile(const char *s, struct pattern *pt, const char **why)
 			}
 			if (i + 1 < len)
 				i++; /* an escaped byte stays in its segment */
-			continue;    /* a trailing '\\' too: seg_check reports it */
+			continue;    /* a trailing '\\' too: seg_compile reports it */
 		}
 		if (i < len && s[i] != '/')
 			continue;
 		if (i > start) {
 			struct pseg *g = &pt->segs[pt->n++];
+			memset(g, 0, sizeof(*g));
 			g->p = s + start;
 			g->len = i - start;
 			/* "**" (or "***"...) as a whole segment */
@@ -290,11 +325,9 @@ static int pattern_compile(const char *s, struct pattern *pt, const char **why)
 		goto fail;
 	}
 	for (i = 0; i < pt->n; i++) {
-		if (pt->segs[i].kind == SEG_STARSTAR)
-			pt->has_starstar = 1;
-		else
+		if (pt->segs[i].kind != SEG_STARSTAR)
 			pt->min++;
-		if (pt->segs[i].kind == SEG_GLOB && seg_check(pt->segs[i].p, pt->segs[i].len, why))
+		if (pt->segs[i].kind == SEG_GLOB && seg_compile(pt, &pt->segs[i], why))
 			goto fail;
 	}
 	return 0;
@@ -303,79 +336,66 @@ fail:
 	return -1;
 }
 
-/*
- * The segments a match walks: a virtual "**" first for an unanchored
- * pattern, the pattern's own, then the tail (TAIL_DIR: "**", the path or
- * any directory above it; TAIL_SUB: one segment and "**", a directory above
- * the path).
- */
-struct view {
-	const struct pattern *pt;
-	size_t lead, n;
-	const struct pseg *tail;
-};
-
-static const struct pseg *view_at(const struct view *v, size_t i)
+/* Segment i of pt, counting the virtual leading "**" of an unanchored pattern. */
+static const struct pseg *seg_at(const struct pattern *pt, size_t i)
 {
-	if (i < v->lead)
-		return &starstar_seg;
-	i -= v->lead;
-	if (i < v->pt->n)
-		return &v->pt->segs[i];
-	return &v->tail[i - v->pt->n];
+	if (!pt->anchored) {
+		if (!i)
+			return &starstar_seg;
+		i--;
+	}
+	return &pt->segs[i];
 }
 
 /*
- * Matches the segments of pt (with the tail) against the path segments
- * ps[0..np). Each (pattern segment, path segment) pair is compared at most
- * once: a pattern segment belongs to the run after one "**", and for that
- * "**" each restart moves to a new diagonal.
+ * Sets hit[k] (k = 0..np) to whether pt matches the first k segments of ps
+ * (one NFA pass over the path); returns the number of hits. scratch holds
+ * the state sets. Each (pattern segment, path segment) pair is compared at
+ * most once.
  */
-static int pattern_match(const struct pattern *pt, const struct span *ps, size_t np, int tail)
+static size_t prefix_match(const struct pattern *pt, const struct span *ps, size_t np,
+                           unsigned char *hit, byte_array *scratch)
 {
-	struct view v = {pt, !pt->anchored, 0, NULL};
-	size_t i = 0, j = 0, star = SIZE_MAX, star_j = 0;
+	size_t n = pt->n + !pt->anchored, nhits = 0, i, j;
+	unsigned char *cur, *nxt, *tmp;
+	int live = 1;
 
-	if (tail == TAIL_NONE) {
-		/* the common cases, without the walk */
-		if (np < pt->min)
-			return 0;
-		if (!pt->anchored && pt->n == 1 && pt->segs[0].kind == SEG_GLOB)
-			return seg_match(pt->segs[0].p, pt->segs[0].len, ps[np - 1].p,
-			                 ps[np - 1].len);
-		if (pt->anchored && !pt->has_starstar && np != pt->n)
-			return 0;
-		if (pt->segs[pt->n - 1].kind == SEG_GLOB &&
-		    !seg_match(pt->segs[pt->n - 1].p, pt->segs[pt->n - 1].len, ps[np - 1].p,
-		               ps[np - 1].len))
-			return 0;
-	} else {
-		v.tail = tail == TAIL_DIR ? tail_dir : tail_sub;
-	}
-	v.n = v.lead + pt->n + (tail == TAIL_NONE ? 0 : tail == TAIL_DIR ? 1 : 2);
-
-	while (j < np) {
-		if (i < v.n) {
-			const struct pseg *s = view_at(&v, i);
-			if (s->kind == SEG_STARSTAR) {
-				star = i++;
-				star_j = j;
-				continue;
-			}
-			if (s->kind == SEG_ANY || seg_match(s->p, s->len, ps[j].p, ps[j].len)) {
-				i++;
-				j++;
-				continue;
-			}
+	memset(hit, 0, np + 1);
+	if (np < pt->min)
+		return 0;
+	ARRAY_GROW(*scratch, 2 * (n + 1));
+	cur = scratch->v;
+	nxt = cur + n + 1;
+	memset(cur, 0, n + 1);
+	cur[0] = 1;
+	for (j = 0;; j++) {
+		/* "**" may match no segment: its successor is live too */
+		for (i = 0; i < n; i++)
+			if (cur[i] && seg_at(pt, i)->kind == SEG_STARSTAR)
+				cur[i + 1] = 1;
+		if (cur[n]) {
+			hit[j] = 1;
+			nhits++;
 		}
-		if (star == SIZE_MAX)
-			return 0;
-		i = star + 1;
-		j = ++star_j;
+		if (j == np || !live)
+			break;
+		memset(nxt, 0, n + 1);
+		live = 0;
+		for (i = 0; i < n; i++) {
+			const struct pseg *s;
+			if (!cur[i])
+				continue;
+			s = seg_at(pt, i);
+			if (s->kind == SEG_STARSTAR)
+				nxt[i] = live = 1;
+			else if (s->kind == SEG_ANY || seg_match(pt, s, ps[j].p, ps[j].len))
+				nxt[i + 1] = live = 1;
+		}
+		tmp = cur;
+		cur = nxt;
+		nxt = tmp;
 	}
-	while (i < v.n && view_at(&v, i)->kind == SEG_STARSTAR)
-		i++;
-	return i == v.n;
+	return nhits;
 }
 
 /* Appends the segments of path to a; empty and "." segments are skipped. */
@@ -397,16 +417,24 @@ int glob_match(const char *pattern, const char *path, int is_dir)
 {
 	struct pattern pt;
 	span_array ps = ARRAY_INIT;
+	byte_array scratch = ARRAY_INIT;
+	unsigned char *hit;
 	const char *why;
-	int ret;
+	int ret = 0;
 
 	if (pattern_compile(pattern, &pt, &why))
 		return 0;
 	split_path(path, &ps);
-	ret = pattern_match(&pt, ps.v, ps.n,
-	                    !pt.dir_only ? TAIL_NONE
-	                    : is_dir     ? TAIL_DIR
-	                                 : TAIL_SUB);
+	hit = xmalloc(ps.n + 1);
+	if (prefix_match(&pt, ps.v, ps.n, hit, &scratch)) {
+		if (!pt.dir_only || is_dir)
+			ret = ps.n > 0 && hit[ps.n];
+		/* a directory-only pattern matching a directory above the path */
+		for (size_t k = 1; pt.dir_only && k < ps.n && !ret; k++)
+			ret = hit[k];
+	}
+	free(hit);
+	ARRAY_FREE(scratch);
 	ARRAY_FREE(ps);
 	pattern_release(&pt);
 	return ret;
@@ -627,53 +655,90 @@ out:
 }
 
 /*
- * The verdict of the rules on the path ps[0..np) itself (parents aside): 1
- * ignored, -1 re-included by a '!' rule, 0 when no rule matches. Deeper
- * .gitignore files come first, then the root's, then info/exclude; in each
- * the last matching rule wins.
+ * Applies rule (of a file in a directory nd segments deep) to the prefixes
+ * of ps[0..np) still undecided, open[0..*nopen) (ascending): the verdict
+ * goes to dec[k] for each one it matches, and those leave open.
  */
-static int verdict(const struct gitignore *g, const struct span *ps, size_t np, int is_dir)
+static void rule_apply(const struct rule *rule, const struct span *ps, size_t np, size_t nd,
+                       int is_dir, signed char *dec, size_t *open, size_t *nopen,
+                       unsigned char *hit, byte_array *scratch)
 {
-	for (size_t s = g->sources.n; s-- > 0;) {
-		const struct source *src = g->sources.v[s];
-		size_t nd = src->dsegs.n, k;
-		if (nd >= np)
-			continue;
-		for (k = 0; k < nd; k++)
-			if (ps[k].len != src->dsegs.v[k].len ||
-			    memcmp(ps[k].p, src->dsegs.v[k].p, ps[k].len))
-				break;
-		if (k < nd)
-			continue;
-		for (size_t r = src->rules.n; r-- > 0;) {
-			const struct rule *rule = &src->rules.v[r];
-			if (rule->pt.dir_only && !is_dir)
-				continue;
-			if (pattern_match(&rule->pt, ps + nd, np - nd, TAIL_NONE))
-				return rule->negate ? -1 : 1;
-		}
+	const struct pattern *pt = &rule->pt;
+	size_t i, w, k, last = open[*nopen - 1];
+	int basename = !pt->anchored && pt->n == 1 && pt->segs[0].kind == SEG_GLOB;
+
+	if (last <= nd)
+		return;
+	/* a base name rule ("*.o") looks at the open prefixes only; others run over the path */
+	if (!basename && !prefix_match(pt, ps + nd, last - nd, hit, scratch))
+		return;
+	for (i = w = 0; i < *nopen; i++) {
+		k = open[i];
+		if (k > nd && !(k == np && pt->dir_only && !is_dir) &&
+		    (basename ? seg_match(pt, &pt->segs[0], ps[k - 1].p, ps[k - 1].len)
+		              : hit[k - nd]))
+			dec[k] = rule->negate ? -1 : 1;
+		else
+			open[w++] = k;
 	}
-	return 0;
+	*nopen = w;
 }
 
+/*
+ * Whether the path is ignored. dec[k] is the verdict on its first k
+ * segments (1 ignored, -1 re-included by a '!' rule, 0 no rule yet): the
+ * rules are tried from the highest precedence down (the deepest .gitignore
+ * first, then the root's, then info/exclude; in each file the last rule
+ * first) and the first that matches a prefix decides for it. The path is
+ * ignored when it, or a directory above it, is. A rule costs
+ * O(len(rule) * len(path)) at most, a base name rule O(open prefixes).
+ */
 int gitignore_ignored(const struct gitignore *g, const char *path, int is_dir)
 {
 	span_array ps = ARRAY_INIT;
+	byte_array scratch = ARRAY_INIT;
+	signed char *dec = NULL;
+	unsigned char *hit = NULL;
+	size_t *open = NULL, nopen, np, k;
 	int ret = 0;
 
 	split_path(path, &ps);
-	for (size_t k = 0; k < ps.n; k++)
+	np = ps.n;
+	for (k = 0; k < np; k++)
 		if (ps.v[k].len == 4 && !memcmp(ps.v[k].p, ".git", 4)) {
 			ret = 1;
 			goto out;
 		}
-	/* a directory above the path first: git never looks inside an ignored one */
-	for (size_t k = 1; k <= ps.n && g->sources.n; k++)
-		if (verdict(g, ps.v, k, k < ps.n || is_dir) > 0) {
-			ret = 1;
-			break;
-		}
+	if (!np || !g->sources.n)
+		goto out;
+	dec = xcalloc(np + 1, 1);
+	hit = xmalloc(np + 1);
+	open = xmalloc(np * sizeof(*open));
+	for (k = 0; k < np; k++)
+		open[k] = k + 1;
+	nopen = np;
+	for (size_t s = g->sources.n; s-- > 0 && nopen;) {
+		const struct source *src = g->sources.v[s];
+		size_t nd = src->dsegs.n;
+		if (nd >= np)
+			continue;
+		for (k = 0; k < nd; k++)
+			if (ps.v[k].len != src->dsegs.v[k].len ||
+			    memcmp(ps.v[k].p, src->dsegs.v[k].p, ps.v[k].len))
+				break;
+		if (k < nd)
+			continue;
+		for (size_t r = src->rules.n; r-- > 0 && nopen;)
+			rule_apply(&src->rules.v[r], ps.v, np, nd, is_dir, dec, open, &nopen, hit,
+			           &scratch);
+	}
+	for (k = 1; k <= np && !ret; k++)
+		ret = dec[k] > 0;
 out:
+	free(open);
+	free(dec);
+	free(hit);
+	ARRAY_FREE(scratch);
 	ARRAY_FREE(ps);
 	return ret;
 }

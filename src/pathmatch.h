@@ -32,15 +32,14 @@
  * Only a trailing '/' matches through a parent: "tmp" matches the directory
  * (or file) tmp itself, not tmp/x.go (callers prune directories as they
  * walk). "**" at the end needs at least one segment: "a/" + "**" does not
- * match a itself. Classes may hold POSIX names ("[[:digit:]]"), a ']' first
- * in a class is literal; matching is bytewise ('?' is one
- * byte) and case-sensitive, as in git. Empty and "." path segments are
- * skipped ("a//b" is "a/b").
- * "***" as a whole segment is "**" (as in git).
+ * match a itself; "***" as a whole segment is "**" (as in git). Classes may
+ * hold POSIX names ("[[:digit:]]"), a ']' first in a class is literal.
+ * Matching is bytewise ('?' is one byte) and case-sensitive, as in git.
+ * Empty and "." path segments are skipped ("a//b" is "a/b").
  * Returns 1 on a match, 0 otherwise; a malformed pattern (an unclosed '[',
- * an unknown [:class:], a trailing '\', an escaped '/', an empty segment:
- * "a//b", or no segment at all: "" or "/") never matches. Cost: O(len(pattern) * len(path)), no
- * recursion.
+ * an unknown [:class:], a trailing '\', an escaped '/', an empty segment as
+ * in "a//b", or no segment at all: "" or "/") never matches.
+ * Cost: O(len(pattern) * len(path)), no recursion.
  */
 int glob_match(const char *pattern, const char *path, int is_dir);
 
@@ -48,11 +47,11 @@ int glob_match(const char *pattern, const char *path, int is_dir);
 int glob_match_any(const struct argv_array *list, const char *path, int is_dir);
 
 /*
- * Checks a pattern for glob_match: 0, or -1 with *cause ("unclosed [ in
- * \"web/[ab\"", "unknown character class in ...", "trailing \\ in ...",
- * "escaped / in ...", "empty segment in \"a//b\"", "empty pattern in \"\"")
- * for a malformed one. The cause is one line
- * (control bytes of the pattern are written \xNN); cause may be NULL.
+ * Checks a pattern for glob_match: 0, or -1 with *cause for a malformed
+ * one ("unclosed [ in \"web/[ab\"", "unknown character class in ...",
+ * "trailing \\ in ...", "escaped / in ...", "empty segment in \"a//b\"",
+ * "empty pattern in \"\""). The cause is one line (control bytes of the
+ * pattern are written \xNN); cause may be NULL.
  */
 int glob_check(const char *pattern, char **cause);
 
@@ -69,8 +68,9 @@ int glob_check(const char *pattern, char **cause);
  * ignored (git never looks inside an ignored directory).
  * Precedence, highest first: the deepest .gitignore above the path, ...,
  * the root's, then .git/info/exclude. A "\r" before the newline and a UTF-8
- * BOM are dropped; a malformed pattern is skipped. ".git" is ignored as any
- * path segment (a submodule's .git too).
+ * BOM are dropped; a malformed pattern is skipped. A path with a ".git"
+ * segment anywhere (a submodule's .git too) is always ignored. Cost of a
+ * query: at most O(len(rules) * len(path)).
  */
 struct gitignore;
 
