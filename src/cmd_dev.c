@@ -129,6 +129,13 @@ struct dev {
 	struct pathmap pending_set;
 	int64_t first_event, last_event;
 	int rescan, eager;
+	/*
+	 * Files outside the graph that changed since the last listing, with when:
+	 * a package imported for the first time by a build is in the graph only
+	 * once that build is over, and a save of its files meanwhile must count.
+	 */
+	struct pathmap outside;
+	int64_t last_build_start;
 
 	/* the build */
 	pid_t build_pid;
@@ -648,11 +655,22 @@ static void start_listing(struct dev *d)
 }
 
 /* Hashes the graph's files that have no recorded hash yet. */
+static void add_pending(struct dev *d, const char *rel);
+
+/*
+ * Hashes the graph's files that have no recorded hash yet, except those
+ * saved since the last build started: what that build compiled of them is
+ * unknown, so they are queued as changes instead.
+ */
 static void hash_new_files(struct dev *d)
 {
 	for (size_t i = 0; i < d->graph.files.cap; i++) {
 		const char *k = d->graph.files.keys[i];
-		if (k && !pathmap_get(&d->built, k, NULL)) {
+		uint64_t t;
+		if (k && !pathmap_get(&d->built, k, NULL) && pathmap_get(&d->outside, k, &t) &&
+		    (int64_t)t >= d->last_build_start) {
+			add_pending(d, k);
+		} else if (k && !pathmap_get(&d->built, k, NULL)) {
 			char *abs = xasprintf("%s/%s", d->cfg.root, k);
 			pathmap_set(&d->built, k, devgraph_hash_file(abs));
 			free(abs);
@@ -669,8 +687,10 @@ static int load_graph(struct dev *d, char **cause)
 		*cause = xasprintf("%s: %s", d->list_path, strerror(errno));
 	} else {
 		rc = devgraph_parse(&d->graph, sb.buf, sb.len, cause);
-		if (rc == 0)
+		if (rc == 0) {
 			hash_new_files(d);
+			pathmap_clear(&d->outside);
+		}
 	}
 	strbuf_release(&sb);
 	return rc;
@@ -752,8 +772,9 @@ static void on_watch_event(const struct watch_event *ev, void *data)
 	char *rel = rel_path(d, ev->path);
 	int is_dir = (ev->kind & WATCH_DIR) != 0;
 	int relevant = 0;
-	if (glob_match_any(&d->cfg.watch.exclude, rel, is_dir) ||
-	    (d->gi && gitignore_ignored(d->gi, rel, is_dir))) {
+	int excluded = glob_match_any(&d->cfg.watch.exclude, rel, is_dir) ||
+	               (d->gi && gitignore_ignored(d->gi, rel, is_dir));
+	if (excluded) {
 		relevant = 0;
 	} else if (d->cfg.watch.include.argc &&
 	           glob_match_any(&d->cfg.watch.include, rel, is_dir)) {
@@ -764,6 +785,8 @@ static void on_watch_event(const struct watch_event *ev, void *data)
 	}
 	if (relevant)
 		add_pending(d, rel);
+	else if (!is_dir && !excluded && d->outside.n < 4096)
+		pathmap_set(&d->outside, rel, (uint64_t)now_mono_ns());
 	free(rel);
 }
 
@@ -873,6 +896,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	int p[2];
 	char *cause = NULL;
 	d->bc.t_build_start = now_mono_ns();
+	d->last_build_start = d->bc.t_build_start;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
@@ -1778,6 +1802,7 @@ out:
 	devgraph_release(&d->graph);
 	pathmap_clear(&d->built);
 	pathmap_clear(&d->pending_set);
+	pathmap_clear(&d->outside);
 	argv_clear(&d->pending);
 	argv_clear(&d->penv);
 	argv_clear(&d->o.listen);
