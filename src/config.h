@@ -41,24 +41,35 @@ struct golive_config {
 		int keep;                   /* build.keep: boolean, default 0 */
 		int top; /* build.top: 0..1000, slowest compiles listed, default 10 */
 	} build;
-	/* run: how golive dev runs the program (docs/dev.md). */
+	/*
+	 * run: how golive dev runs the program (docs/dev.md, docs/config.md).
+	 *  package      the main package; NULL: build.packages[0], else the module's
+	 *               only main package ("" is an error)
+	 *  args         program arguments (a string is one; "" is a real argument)
+	 *  listen       "[NAME=]ADDR" sockets golive holds (NAME: [A-Za-z0-9_.-],
+	 *               at most 255 bytes); not together with proxy
+	 *  env          "NAME=value" added to the program's environment; LISTEN_* and
+	 *               NOTIFY_SOCKET are refused (golive dev sets them)
+	 *  proxy, to    ADDR golive accepts on / ADDR the program listens on: both or
+	 *               neither
+	 *  stop_signal  "SIGTERM", "TERM", "sigterm" or 15 (default SIGTERM)
+	 *  grace_ms     0..600000, default 5000
+	 */
 	struct {
-		char *package;            /* run.package: the main package; NULL: build.packages[0],
-		                             else the module's only main package */
-		struct argv_array args;   /* run.args: program arguments (a list; a string is one) */
-		struct argv_array listen; /* run.listen: "[NAME=]ADDR" sockets golive holds */
-		struct argv_array env;    /* run.env: "NAME=value" added to the program's environment */
-		char *proxy;              /* run.proxy: ADDR golive accepts on, or NULL */
-		char *to;                 /* run.to: ADDR the program listens on (with proxy) */
-		int stop_signal;          /* run.stop_signal: "SIGTERM", "TERM" or 15; default SIGTERM */
-		int grace_ms;             /* run.grace_ms: 0..600000, default 5000 */
+		char *package;
+		struct argv_array args, listen, env;
+		char *proxy, *to;
+		int stop_signal, grace_ms;
 	} run;
-	/* watch: what golive dev watches (docs/dev.md). */
+	/*
+	 * watch: what golive dev watches (docs/dev.md).
+	 *  include, exclude  globs (pathmatch.h) that also rebuild / never rebuild
+	 *  debounce_ms       0..10000, default 20
+	 *  gitignore         bool, default 1: .gitignored paths never rebuild
+	 */
 	struct {
-		struct argv_array include; /* watch.include: globs that also trigger a rebuild */
-		struct argv_array exclude; /* watch.exclude: globs that never trigger one */
-		int debounce_ms;           /* watch.debounce_ms: 0..10000, default 20 */
-		int gitignore;             /* watch.gitignore: bool, default 1 (.gitignored = ignored) */
+		struct argv_array include, exclude;
+		int debounce_ms, gitignore;
 	} watch;
 	/*
 	 * analyzers: (fail_on, include_generated, include_deps, one entry per
