@@ -1,0 +1,3 @@
+module golive.bench/reloadapp
+
+go 1.19

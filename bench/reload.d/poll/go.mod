@@ -1,0 +1,3 @@
+module golive.bench/reloadpoll
+
+go 1.19
