@@ -1,0 +1,3 @@
+module example.com/fdlisten
+
+go 1.19

@@ -1,0 +1,3 @@
+module golive.test/poller
+
+go 1.19
