@@ -1739,6 +1739,7 @@ int cmd_dev(int argc, char **argv)
 	so.fds = d->fds;
 	so.nfds = d->nfds;
 	so.stdin_fd = d->in_r;
+	so.stdout_fd = d->o.json ? 2 : -1; /* --json: stdout is golive's alone */
 	so.stop_signal = d->o.stop_signal         ? d->o.stop_signal
 	                 : d->cfg.run.stop_signal ? d->cfg.run.stop_signal
 	                                          : SIGTERM;

@@ -27,7 +27,7 @@ struct supervisor {
 	struct argv_array env;  /* copy of opts->env */
 	int *fds;               /* copy of opts->fds */
 	size_t nfds;
-	int stdin_fd;
+	int stdin_fd, stdout_fd;
 	int stop_signal;
 	int64_t grace_ms;
 
@@ -46,9 +46,10 @@ struct child_plan {
 	const int *fds;   /* to become 3, 4, ... */
 	int *high;        /* scratch, nfds entries */
 	size_t nfds;
-	int stdin_fd; /* -1: inherit */
-	int err_fd;   /* CLOEXEC pipe: errno of a failed start, EOF on exec */
-	pid_t parent; /* for the PR_SET_PDEATHSIG race check */
+	int stdin_fd;  /* -1: inherit */
+	int stdout_fd; /* -1: inherit */
+	int err_fd;    /* CLOEXEC pipe: errno of a failed start, EOF on exec */
+	pid_t parent;  /* for the PR_SET_PDEATHSIG race check */
 };
 
 int supervise_init_process(char **cause)
@@ -75,6 +76,7 @@ struct supervisor *supervise_new(const struct supervise_opts *opts)
 	}
 	s->nfds = opts->nfds;
 	s->stdin_fd = opts->stdin_fd;
+	s->stdout_fd = opts->stdout_fd;
 	s->stop_signal = opts->stop_signal ? opts->stop_signal : SIGTERM;
 	s->grace_ms = opts->grace_ms > 0 ? opts->grace_ms : SUPERVISE_GRACE_MS;
 	s->pidfd = -1;
@@ -177,7 +179,7 @@ static NORETURN void child_exec(const struct child_plan *p)
 	struct sigaction dfl;
 	sigset_t none;
 	int lo = 3 + (int)p->nfds;
-	int err_fd = p->err_fd, in = -1, fd;
+	int err_fd = p->err_fd, in = -1, out = -1, fd;
 
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -191,10 +193,14 @@ static NORETURN void child_exec(const struct child_plan *p)
 	err_fd = fd;
 	if (p->stdin_fd >= 0 && (in = fcntl(p->stdin_fd, F_DUPFD_CLOEXEC, lo)) < 0)
 		goto fail;
+	if (p->stdout_fd >= 0 && (out = fcntl(p->stdout_fd, F_DUPFD_CLOEXEC, lo)) < 0)
+		goto fail;
 	for (size_t i = 0; i < p->nfds; i++)
 		if ((p->high[i] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, lo)) < 0)
 			goto fail;
 	if (in >= 0 && dup2(in, 0) < 0)
+		goto fail;
+	if (out >= 0 && dup2(out, 1) < 0)
 		goto fail;
 	for (size_t i = 0; i < p->nfds; i++)
 		if (dup2(p->high[i], 3 + (int)i) < 0)
@@ -282,6 +288,7 @@ int supervise_start(struct supervisor *s, char **cause)
 	plan.fds = s->fds;
 	plan.nfds = s->nfds;
 	plan.stdin_fd = s->stdin_fd;
+	plan.stdout_fd = s->stdout_fd;
 	plan.parent = getpid();
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		*cause = xasprintf("cannot run %s: pipe: %s", s->argv.argv[0], strerror(errno));

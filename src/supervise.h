@@ -41,12 +41,13 @@ struct supervise_opts {
 	const int *fds;    /* become fds 3, 4, ... with LISTEN_FDS, LISTEN_PID (systemd) */
 	size_t nfds;       /* number of fds; 0: none, and no LISTEN_* variables */
 	int stdin_fd;      /* -1: the program inherits golive's stdin; else dup2'ed to 0 */
+	int stdout_fd;     /* -1: the program inherits golive's stdout; else dup2'ed to 1 */
 	int stop_signal;   /* sent to the group by supervise_stop(); 0: SIGTERM */
 	int64_t grace_ms;  /* supervise_stop()'s wait before SIGKILL; 0: SUPERVISE_GRACE_MS */
 };
 #define SUPERVISE_OPTS_INIT                                                                        \
 	{                                                                                          \
-		NULL, NULL, NULL, 0, -1, 0, 0                                                      \
+		NULL, NULL, NULL, 0, -1, -1, 0, 0                                                  \
 	}
 
 /* How one run of the program ended. */
