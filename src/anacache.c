@@ -159,30 +159,6 @@ char *anacache_default_dir(void)
 	return NULL;
 }
 
-/* mkdir -p, new directories 0700. */
-static int mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-				rc = -1;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	int e = errno;
-	free(p);
-	errno = e;
-	return rc;
-}
-
 void anacache_exe_id(char *buf, size_t size)
 {
 	struct stat st;
@@ -223,7 +199,7 @@ int anacache_open(struct anacache *c, const char *dir, char **cause)
 		free(d);
 		return -1;
 	}
-	if (mkdirs(d) < 0) {
+	if (mkdir_p(d, 0700) < 0) {
 		*cause = xasprintf("analysis cache %s: %s", d, strerror(errno));
 		free(d);
 		return -1;

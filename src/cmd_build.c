@@ -137,17 +137,6 @@ static char *toolexec_value(void)
 	die("golive's path cannot be quoted for -toolexec: %s", self);
 }
 
-static int pidfd_open_compat(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /*
  * Reads the package graph go list wrote (a stream of JSON objects) into
  * graph, and its import paths into out. A graph that does not decode is
@@ -697,7 +686,7 @@ int cmd_build(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
-	r.pidfd = pidfd_open_compat(r.go_pid);
+	r.pidfd = proc_pidfd_open(r.go_pid);
 	wait_for_go(&r, &pr, &s, deps_path, &graph, &deps);
 	progress_finish(&pr);
 	int64_t wall = now_mono_ns() - t0;

@@ -33,6 +33,7 @@
 #include "listen.h"
 #include "notify.h"
 #include "pathmatch.h"
+#include "proc.h"
 #include "proxy.h"
 #include "session.h"
 #include "supervise.h"
@@ -435,10 +436,11 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 				return -1;
 			break;
 		default:
-			o->stop_signal = signal_from_name(val);
-			if (!o->stop_signal)
-				return error("golive dev: --stop-signal: unknown signal \"%s\"",
-				             val);
+			if (config_signal_parse(val, &o->stop_signal) < 0)
+				return error(
+				    "golive dev: --stop-signal: unknown signal \"%s\" (TERM, "
+				    "INT, HUP, QUIT, KILL, USR1, USR2, RTMIN+N, or 1..64)",
+				    val);
 			break;
 		}
 	}
@@ -551,11 +553,6 @@ static int resolve_package(struct dev *d, const char *cwd)
 
 /* ---- processes ---------------------------------------------------------- */
 
-static int pidfd_open_compat(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 /*
  * Spawns argv in a new process group with default signals and an empty
  * mask, stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1:
@@ -645,7 +642,7 @@ static void start_listing(struct dev *d)
 		close(fd);
 	}
 	if (d->list_pid > 0) {
-		d->list_pidfd = pidfd_open_compat(d->list_pid);
+		d->list_pidfd = proc_pidfd_open(d->list_pid);
 		keeper_add(d->list_pid);
 	} else
 		d->list_pid = 0;
@@ -917,7 +914,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	}
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	d->build_out = p[0];
-	d->build_pidfd = pidfd_open_compat(d->build_pid);
+	d->build_pidfd = proc_pidfd_open(d->build_pid);
 	keeper_add(d->build_pid);
 }
 
@@ -1290,20 +1287,7 @@ static char *dev_cache_dir(const struct dev *d)
 	                      (unsigned long long)XXH3_64bits(key, strlen(key)));
 	free(key);
 	free(base);
-	/* mkdir -p, 0700 */
-	for (char *s = dir + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-				*s = c;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
+	mkdir_p(dir, 0700); /* a failure shows in the build's -o */
 	return dir;
 }
 

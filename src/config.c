@@ -37,7 +37,7 @@ enum key_type {
 	KEY_BOOL,        /* int 0/1 */
 	KEY_INT,         /* int in min..max */
 	KEY_FAIL_ON,     /* enum fail_on: never, warning or error */
-	KEY_SIGNAL,      /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (signal_parse) */
+	KEY_SIGNAL,      /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (config_signal_parse) */
 };
 
 struct key_spec {
@@ -543,7 +543,7 @@ static const struct {
  * with or without "SIG", in any case; or a number in 1..MAX_SIGNAL. 0 with
  * *out set, or -1.
  */
-static int signal_parse(const char *s, int *out)
+int config_signal_parse(const char *s, int *out)
 {
 	int v = parse_decimal(s, MAX_SIGNAL), n = 0;
 
@@ -837,7 +837,7 @@ static int set_key(struct golive_config *c, const char *section, const struct ke
 			              k->name, describe(&d, n));
 		break;
 	case KEY_SIGNAL:
-		if (!is_string(n) || signal_parse(n->value, field)) {
+		if (!is_string(n) || config_signal_parse(n->value, field)) {
 			struct strbuf names = STRBUF_INIT;
 			for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
 				strbuf_addf(&names, "%s, ", signal_names[i].name);

@@ -80,6 +80,14 @@ struct golive_config {
 	struct analysis_settings analysis;
 };
 
+/*
+ * Parses a signal as run.stop_signal takes it (and golive dev --stop-signal):
+ * TERM, INT, HUP, QUIT, KILL, USR1, USR2, RTMIN, RTMIN+N, RTMAX, RTMAX-N,
+ * with or without "SIG", in any case, or a number in 1..64. Returns 0 with
+ * *out set, or -1.
+ */
+int config_signal_parse(const char *s, int *out);
+
 /* Fills c with the defaults; c owns no memory afterwards. */
 void config_init(struct golive_config *c);
 /* Frees everything c owns and leaves it as config_init() does. */

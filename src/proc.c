@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,4 +126,15 @@ void proc_exit_like(int status)
 long long proc_tv_ns(const struct timeval *tv)
 {
 	return (long long)tv->tv_sec * 1000000000LL + (long long)tv->tv_usec * 1000LL;
+}
+
+int proc_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }

@@ -55,6 +55,9 @@ NORETURN void proc_exit_like(int status);
 /* Dies by signal sig (core dumps disabled); exits 128+sig if that signal does not kill. */
 NORETURN void proc_die_by_signal(int sig);
 
+/* A pidfd for pid (pidfd_open(2)), pollable until it exits; -1 (errno) where unsupported. */
+int proc_pidfd_open(pid_t pid);
+
 /* Converts a timeval to nanoseconds. */
 long long proc_tv_ns(const struct timeval *tv);
 

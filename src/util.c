@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,32 +375,6 @@ char *path_join_clean(const char *base, const char *rel)
 	return strbuf_detach(&sb, NULL);
 }
 
-int signal_from_name(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	if (*s >= '0' && *s <= '9') {
-		char *end;
-		long v = strtol(s, &end, 10);
-		return !*end && v >= 1 && v <= 64 ? (int)v : 0;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	if (strncasecmp(s, "RTMIN+", 6) == 0) {
-		char *end;
-		long v = strtol(s + 6, &end, 10);
-		return s[6] >= '0' && s[6] <= '9' && !*end && SIGRTMIN + v <= SIGRTMAX
-		           ? (int)(SIGRTMIN + v)
-		           : 0;
-	}
-	for (int i = 1; i < SIGRTMIN; i++) {
-		const char *abbrev = sigabbrev_np(i);
-		if (abbrev && strcasecmp(abbrev, s) == 0)
-			return i;
-	}
-	return 0;
-}
-
 const char *signal_to_name(int sig, char *buf, size_t size)
 {
 	const char *abbrev = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
@@ -412,4 +385,27 @@ const char *signal_to_name(int sig, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%d", sig);
 	return buf;
+}
+
+int mkdir_p(const char *dir, unsigned mode)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST) {
+				rc = -1;
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	int e = errno;
+	free(p);
+	errno = e;
+	return rc;
 }

@@ -148,15 +148,17 @@ char *path_join_clean(const char *base, const char *rel);
 int64_t now_mono_ns(void);
 int64_t now_unix_ns(void);
 
+/* mkdir -p: creates dir and its missing parents with mode; 0, or -1 (errno). */
+int mkdir_p(const char *dir, unsigned mode);
+
 /* Writes all of buf, retrying on EINTR and short writes; 0 or -1 (errno). */
 int write_all(int fd, const void *buf, size_t len);
 
 /*
- * A signal from its name or number: "SIGTERM", "TERM", "sigterm", "15";
- * "SIGRTMIN+N" too. Returns the number (1..64), or 0 when s names none.
+ * A signal's name for messages: "SIGTERM" for 15, "SIGSEGV", "SIGRTMIN+2",
+ * or the number as text; into buf (>= 16 bytes). (golive.yaml's own names are
+ * config_signal_parse()'s.)
  */
-int signal_from_name(const char *s);
-/* "SIGTERM" for 15, "SIGRTMIN+2", or the number as text; into buf (>= 16 bytes). */
 const char *signal_to_name(int sig, char *buf, size_t size);
 
 #endif
