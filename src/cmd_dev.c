@@ -1735,9 +1735,11 @@ int cmd_dev(int argc, char **argv)
 	devgraph_init(&d->graph, d->cfg.root);
 	start_listing(d);
 	if (d->list_pid > 0) {
-		int st;
-		while (waitpid(d->list_pid, &st, 0) < 0 && errno == EINTR)
+		siginfo_t si;
+		while (waitid(P_PID, (id_t)d->list_pid, &si, WEXITED | WNOWAIT) < 0 &&
+		       errno == EINTR)
 			;
+		kill_and_reap(d->list_pid); /* reaps it, and forgets it in the keeper */
 		close(d->list_pidfd);
 		d->list_pid = 0;
 		d->list_pidfd = -1;
