@@ -81,7 +81,7 @@ static const char dev_usage[] =
     "  --json                one JSON object per line on stdout for each cycle\n"
     "  --quiet               no status lines (build errors are still printed)\n"
     "  --config FILE         read FILE instead of searching for golive.yaml\n"
-    "  --debounce MS         wait this long after the last change (default 20)\n"
+    "  --debounce MS         quiet time that groups changes into one build (default 20)\n"
     "  --stop-signal SIG     signal that stops the program (default SIGTERM)\n"
     "  --grace MS            then SIGKILL after this long (default 5000)\n"
     "  -h, --help            show this help\n"
@@ -825,6 +825,23 @@ static void take_changes(struct dev *d, struct argv_array *files)
 	pathmap_clear(&d->pending_set);
 }
 
+/*
+ * True when a pending path is missing: a file renamed away or deleted is
+ * usually half of a save (vim renames main.go to main.go~, then writes
+ * main.go), so it waits for the debounce instead of building at once.
+ */
+static int pending_gone(const struct dev *d)
+{
+	for (size_t i = 0; i < d->pending.argc; i++) {
+		char *abs = xasprintf("%s/%s", d->cfg.root, d->pending.argv[i]);
+		int gone = access(abs, F_OK) < 0;
+		free(abs);
+		if (gone)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 static void build_cleanup(struct dev *d)
@@ -1561,16 +1578,16 @@ static int loop(struct dev *d)
 				warning("golive dev: %s", cause);
 				free(cause);
 			}
-			if (d->eager) {
+			if (d->eager && !pending_gone(d)) {
 				/* leading edge: a lone save builds without waiting */
 				struct argv_array files = ARGV_ARRAY_INIT;
 				int64_t t_event = d->first_event;
-				d->eager = 0;
 				take_changes(d, &files);
 				if (files.argc)
 					start_build(d, "change", &files, t_event);
 				argv_clear(&files);
 			}
+			d->eager = 0;
 		}
 		if (pfd[FD_BUILDOUT].revents)
 			drain_build_output(d);
