@@ -1020,6 +1020,26 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 	st->killed = 0;
 }
 
+/* The "stop" line of a program golive stopped, and a word when it needed SIGKILL. */
+static void report_stop(const struct dev *d, pid_t pid, int killed, int64_t t0)
+{
+	if (d->o.json) {
+		char sig[32];
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string("stop"));
+		json_object_set_new(o, "pid", json_integer(pid));
+		json_object_set_new(
+		    o, "signal",
+		    json_string(signal_to_name(d->sopts.stop_signal, sig, sizeof(sig))));
+		json_object_set_new(o, "killed", json_boolean(killed));
+		json_object_set_new(o, "stop_ms", json_round(ms_between(t0, now_mono_ns())));
+		json_line(o);
+	}
+	if (killed)
+		say(d, "pid %d did not stop within %lld ms of the stop signal; killed it", (int)pid,
+		    (long long)d->sopts.grace_ms);
+}
+
 static void stop_done(struct dev *d, size_t i)
 {
 	struct stopping *st = &d->stopping[i];
@@ -1031,21 +1051,7 @@ static void stop_done(struct dev *d, size_t i)
 		warning("golive dev: %s", cause);
 		free(cause);
 	}
-	if (d->o.json) {
-		char sig[32];
-		json_t *o = json_object();
-		json_object_set_new(o, "type", json_string("stop"));
-		json_object_set_new(o, "pid", json_integer(st->pid));
-		json_object_set_new(
-		    o, "signal",
-		    json_string(signal_to_name(d->sopts.stop_signal, sig, sizeof(sig))));
-		json_object_set_new(o, "killed", json_boolean(st->killed));
-		json_object_set_new(o, "stop_ms", json_round(ms_between(st->t0, now_mono_ns())));
-		json_line(o);
-	}
-	if (st->killed)
-		say(d, "pid %d did not stop within %lld ms of the stop signal; killed it",
-		    (int)st->pid, (long long)d->sopts.grace_ms);
+	report_stop(d, st->pid, st->killed, st->t0);
 	supervise_free(st->sup);
 	if (st->bin)
 		unlink(st->bin);
@@ -1487,9 +1493,13 @@ static void shutdown_all(struct dev *d)
 		if (all[i]) {
 			struct supervise_exit ex;
 			char *cause = NULL;
-			if (supervise_pid(all[i]) > 0 && supervise_stop(all[i], &ex, &cause) < 0) {
+			pid_t pid = supervise_pid(all[i]);
+			int64_t t0 = now_mono_ns();
+			if (pid > 0 && supervise_stop(all[i], &ex, &cause) < 0) {
 				warning("golive dev: %s", cause);
 				free(cause);
+			} else if (pid > 0) {
+				report_stop(d, pid, ex.killed, t0);
 			}
 			supervise_free(all[i]);
 			if (bins[i])

@@ -63,6 +63,8 @@ pass "the --listen example serves on the port golive bound (port 0 -> $addr)"
 edits lis "$d" "http://$addr"
 dev_stop lis INT
 expect_eq "$DEV_RC" 0 "golive dev exits 0 on SIGINT"
+expect_eq "$(dev_q lis '[S[-1]["pid"], S[-1]["killed"]] == [C[-1]["pid"], False]')" true \
+	"the last program's stop on exit has its stop line"
 
 # --- the --proxy example ----------------------------------------------------------------
 d=$tmp/proxy
