@@ -603,9 +603,8 @@ static void kill_and_reap(pid_t pid)
 }
 
 /* The subreaper collects orphans of killed builds: reap whatever is not ours. */
-static void reap_orphans(struct dev *d)
+static void reap_orphans(const struct dev *d)
 {
-	(void)d;
 	siginfo_t si;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
@@ -1787,9 +1786,9 @@ int cmd_dev(int argc, char **argv)
 
 	struct argv_array none = ARGV_ARRAY_INIT;
 	start_build(d, "start", &none, now_mono_ns());
+	char signame[32];
 	int sig = loop(d);
-	(void)sig;
-	say(d, "stopping");
+	say(d, "%s: stopping", signal_to_name(sig, signame, sizeof(signame)));
 	shutdown_all(d);
 	keeper_stop();
 	ret = 0;
