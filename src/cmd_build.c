@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "anacache.h"
+#include "buildtrace.h"
 #include "analyze.h"
 #include "buildargs.h"
 #include "commands.h"
@@ -58,6 +59,7 @@ static const char build_usage[] =
     "  --top N            list the N slowest compiles (default 10, build.top)\n"
     "  --config FILE      read FILE instead of searching for golive.yaml\n"
     "  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
+    "  --chrome-trace FILE  write the build as a Chrome/Perfetto trace (one span per tool)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: go build's, or 1 when go succeeded but findings reach\n"
@@ -65,7 +67,7 @@ static const char build_usage[] =
 
 struct build_opts {
 	int json, quiet, keep, top;
-	const char *config, *session_parent;
+	const char *config, *session_parent, *chrome_trace;
 };
 
 /* Separates golive's own options from the go build words. */
@@ -85,7 +87,7 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = 1;
 		} else if (starts_with(a, "--top") || starts_with(a, "--config") ||
-		           starts_with(a, "--session-dir")) {
+		           starts_with(a, "--session-dir") || starts_with(a, "--chrome-trace")) {
 			size_t n = strcspn(a, "=");
 			if (a[n] == '=')
 				val = a + n + 1;
@@ -105,6 +107,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 				o->config = val;
 			} else if (strncmp(a, "--session-dir", n) == 0 && n == 13) {
 				o->session_parent = val;
+			} else if (strncmp(a, "--chrome-trace", n) == 0 && n == 14) {
+				o->chrome_trace = val;
 			} else {
 				argv_push(go_words, a);
 				if (a[n] != '=')
@@ -445,18 +449,15 @@ static json_t *findings_to_json(const struct findings *f, const char *cwd)
  * there is no session to summarise.
  */
 static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
-                   const struct argv_array *deps, const struct findings *f, const char *cwd,
-                   int color)
+                   const event_array *evs, long bad_events, const struct argv_array *deps,
+                   const struct findings *f, const char *cwd, int color)
 {
-	event_array evs = ARRAY_INIT;
-	long long off = 0;
 	struct build_summary sum;
 	memset(&sum, 0, sizeof(sum));
-	if (s->dir)
-		session_read_events(s, &off, &evs, &sum.bad_events);
+	sum.bad_events = bad_events;
 	sum.wall_ns = wall;
 	sum.exit_status = status;
-	summary_compute(&sum, &evs, deps, (size_t)o->top);
+	summary_compute(&sum, evs, deps, (size_t)o->top);
 	if (o->json) {
 		json_t *j = summary_to_json(&sum);
 		json_object_set_new(j, "diagnostics", findings_to_json(f, cwd));
@@ -479,14 +480,18 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		    f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
 	}
 	summary_release(&sum);
-	event_array_release(&evs);
 	if (o->keep && s->dir)
 		fprintf(stderr, "golive: session kept in %s\n", s->dir);
 }
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_opts o = {0, 0, 0, -1, NULL, NULL};
+	struct build_opts o = {0, 0, 0, -1, NULL, NULL, NULL};
+	struct trace_exporter *exporters[1];
+	size_t nexporters = 0;
+	struct buildtrace bt;
+	event_array evs = ARRAY_INIT;
+	long bad_events = 0;
 	struct argv_array go_words = ARGV_ARRAY_INIT, go_argv = ARGV_ARRAY_INIT,
 	                  list_argv = ARGV_ARRAY_INIT, deps = ARGV_ARRAY_INIT;
 	struct build_args ba = BUILD_ARGS_INIT;
@@ -504,6 +509,7 @@ int cmd_build(int argc, char **argv)
 
 	memset(&ac, 0, sizeof(ac));
 	memset(&found, 0, sizeof(found));
+	memset(&bt, 0, sizeof(bt));
 	if (!getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
 	config_init(&cfg);
@@ -572,6 +578,16 @@ int cmd_build(int argc, char **argv)
 			argv_pushf(&ba.flags, "%s/%s", cfg.root, cfg.build.output);
 	}
 
+	/* Trace outputs the user asked for: a bad one is a usage error, before the build. */
+	if (o.chrome_trace) {
+		exporters[nexporters] = trace_chrome_new(o.chrome_trace, &cause);
+		if (!exporters[nexporters]) {
+			error("golive build: --chrome-trace: %s", cause);
+			goto out;
+		}
+		nexporters++;
+	}
+
 	go = gotool_find();
 	if (!go) {
 		error(GOTOOL_MISSING);
@@ -604,6 +620,14 @@ int cmd_build(int argc, char **argv)
 		unsetenv("GOLIVE_SESSION");
 	}
 
+	if (nexporters) {
+		char *why = NULL, tp[TRACEPARENT_LEN + 1];
+		if (buildtrace_init(&bt, &why) != 0)
+			warning("%s", why);
+		free(why);
+		buildtrace_traceparent(&bt, tp);
+		setenv("TRACEPARENT", tp, 1); /* the build span is the parent of what go runs */
+	}
 	int64_t t0 = now_mono_ns();
 	/*
 	 * go (and go list) get a process group of their own, so that Ctrl-C reaches
@@ -727,7 +751,22 @@ int cmd_build(int argc, char **argv)
 			ret = 1;
 		}
 	}
-	report(&o, &s, wall, ret, deps.argc ? &deps : NULL, &found, cwd[0] ? cwd : NULL, tty);
+	if (s.dir) {
+		long long off = 0;
+		session_read_events(&s, &off, &evs, &bad_events);
+	}
+	if (nexporters) {
+		if (!s.dir)
+			warning("no session: the trace has the build span only");
+		if (buildtrace_export(&bt, &evs, now_unix_ns(), ret, exporters, nexporters,
+		                      &cause) < 0) {
+			warning("%s", cause); /* the build's outcome stands */
+			free(cause);
+			cause = NULL;
+		}
+	}
+	report(&o, &s, wall, ret, &evs, bad_events, deps.argc ? &deps : NULL, &found,
+	       cwd[0] ? cwd : NULL, tty);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
 		if (s.dir && !o.keep)
@@ -751,6 +790,9 @@ out:
 	argv_clear(&deps);
 	golist_packages_release(&graph);
 	findings_release(&found);
+	event_array_release(&evs);
+	for (size_t i = 0; i < nexporters; i++)
+		exporters[i]->free(exporters[i]);
 	if (actx)
 		analysis_ctx_free(actx);
 	anacache_close(&ac);
