@@ -60,6 +60,7 @@ static const char build_usage[] =
     "  --config FILE      read FILE instead of searching for golive.yaml\n"
     "  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
     "  --chrome-trace FILE  write the build as a Chrome/Perfetto trace (one span per tool)\n"
+    "  --trace-out FILE   append the build's spans to FILE as OTLP/JSON (one line a build)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: go build's, or 1 when go succeeded but findings reach\n"
@@ -67,7 +68,7 @@ static const char build_usage[] =
 
 struct build_opts {
 	int json, quiet, keep, top;
-	const char *config, *session_parent, *chrome_trace;
+	const char *config, *session_parent, *chrome_trace, *trace_out;
 };
 
 /* Separates golive's own options from the go build words. */
@@ -87,7 +88,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = 1;
 		} else if (starts_with(a, "--top") || starts_with(a, "--config") ||
-		           starts_with(a, "--session-dir") || starts_with(a, "--chrome-trace")) {
+		           starts_with(a, "--session-dir") || starts_with(a, "--chrome-trace") ||
+		           starts_with(a, "--trace-out")) {
 			size_t n = strcspn(a, "=");
 			if (a[n] == '=')
 				val = a + n + 1;
@@ -109,6 +111,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 				o->session_parent = val;
 			} else if (strncmp(a, "--chrome-trace", n) == 0 && n == 14) {
 				o->chrome_trace = val;
+			} else if (strncmp(a, "--trace-out", n) == 0 && n == 11) {
+				o->trace_out = val;
 			} else {
 				argv_push(go_words, a);
 				if (a[n] != '=')
@@ -486,8 +490,8 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_opts o = {0, 0, 0, -1, NULL, NULL, NULL};
-	struct trace_exporter *exporters[1];
+	struct build_opts o = {0, 0, 0, -1, NULL, NULL, NULL, NULL};
+	struct trace_exporter *exporters[2];
 	size_t nexporters = 0;
 	struct buildtrace bt;
 	event_array evs = ARRAY_INIT;
@@ -583,6 +587,14 @@ int cmd_build(int argc, char **argv)
 		exporters[nexporters] = trace_chrome_new(o.chrome_trace, &cause);
 		if (!exporters[nexporters]) {
 			error("golive build: --chrome-trace: %s", cause);
+			goto out;
+		}
+		nexporters++;
+	}
+	if (o.trace_out) {
+		exporters[nexporters] = trace_otlp_file_new(o.trace_out, &cause);
+		if (!exporters[nexporters]) {
+			error("golive build: --trace-out: %s", cause);
 			goto out;
 		}
 		nexporters++;

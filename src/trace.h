@@ -79,4 +79,23 @@ struct trace_exporter {
  */
 struct trace_exporter *trace_chrome_new(const char *path, char **cause);
 
+/*
+ * OTLP/JSON file (--trace-out FILE; the OpenTelemetry collector's file
+ * exporter format): end() appends one line to path holding one
+ * ExportTraceServiceRequest, {"resourceSpans":[{"resource":{"attributes":
+ * [...]},"scopeSpans":[{"scope":{"name":"golive","version":...},"spans":
+ * [...]}]}]}, with the resource's attributes and every span in arrival
+ * order. The OTLP/JSON rules apply: traceId, spanId and parentSpanId are
+ * lowercase hex (parentSpanId left out for an all-zero parent), kind is 1
+ * (INTERNAL), times and intValue are decimal strings, status is
+ * {"code":2,"message":...} for a failed span and {} otherwise; invalid
+ * UTF-8 becomes U+FFFD. The line goes out in one write() to a file opened
+ * with O_APPEND (created 0644), so several golive processes may share one
+ * file. Returns NULL with *cause ("trace file PATH: <strerror>") when path
+ * cannot be created (checked at creation, so a bad path fails early).
+ * A second end(), or a span() after end(), fails with *cause; free()
+ * without end() writes nothing.
+ */
+struct trace_exporter *trace_otlp_file_new(const char *path, char **cause);
+
 #endif

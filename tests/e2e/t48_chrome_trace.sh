@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# t48_chrome_trace: golive build --chrome-trace on real builds.
+# t48_chrome_trace: golive build --chrome-trace and --trace-out on real builds.
 #  - `golive build -a --chrome-trace F encoding/json` under a valid TRACEPARENT:
 #    F is valid Chrome trace JSON with one "build" span (tid 0) and one span
 #    per non-probe tool run of the session (--keep), named by tool; spans on one
 #    lane never overlap; the build span covers them all; no warning printed;
+#    --trace-out writes the same spans as one OTLP/JSON line, all in the incoming
+#    trace, the build span the child of the incoming span, tools its children;
 #  - a garbage TRACEPARENT: exactly one warning naming it, the build and the
 #    trace go on;
 #  - a failing compile: the trace is still written, the build span and the
@@ -52,7 +54,8 @@ EOF
 
 # --- a parallel build under a valid TRACEPARENT ------------------------------------------
 export TRACEPARENT=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
-"$GOLIVE" build -a --keep --json --chrome-trace "$tmp/t1.json" -o /dev/null encoding/json \
+"$GOLIVE" build -a --keep --json --chrome-trace "$tmp/t1.json" --trace-out "$tmp/t1.otlp" \
+	-o /dev/null encoding/json \
 	>"$tmp/t1.out" 2>"$tmp/t1.err" || fail "golive build failed: $(tail -5 "$tmp/t1.err")"
 ! grep -q 'warning' "$tmp/t1.err" || fail "a valid TRACEPARENT gave a warning: $(grep warning "$tmp/t1.err")"
 sess=$(json_get "$tmp/t1.out" 'd["session"]')
@@ -61,6 +64,35 @@ case $res in ok*) pass "encoding/json -a: $res" ;; *) fail "trace: $res" ;; esac
 lanes=$(python3 -c 'import json,sys; print(len({e["tid"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"]=="X" and e["tid"]}))' "$tmp/t1.json")
 [ "$lanes" -ge 2 ] || fail "a parallel build used $lanes lane(s)"
 pass "tools that ran at once are on $lanes lanes"
+res=$(python3 - "$tmp/t1.otlp" "$tmp/t1.json" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, "want one OTLP line, got %d" % len(lines)
+rs = json.loads(lines[0])["resourceSpans"]
+spans = rs[0]["scopeSpans"][0]["spans"]
+X = [e for e in json.load(open(sys.argv[2]))["traceEvents"] if e["ph"] == "X"]
+root = [s for s in spans if s["name"] == "build"]
+bad = []
+if len(spans) != len(X):
+    bad.append("%d OTLP spans, %d Chrome spans" % (len(spans), len(X)))
+if {s["traceId"] for s in spans} != {"0af7651916cd43dd8448eb211c80319c"}:
+    bad.append("not every span is in the incoming trace")
+if len(root) != 1 or root[0].get("parentSpanId") != "b7ad6b7169203331":
+    bad.append("the build span is not the child of the incoming span")
+kids = [s for s in spans if s["name"] != "build"]
+if root and any(s.get("parentSpanId") != root[0]["spanId"] for s in kids):
+    bad.append("a tool span's parent is not the build span")
+if len({s["spanId"] for s in spans}) != len(spans):
+    bad.append("span ids repeat")
+keys = {a["key"] for a in rs[0]["resource"]["attributes"]}
+if "service.name" not in keys:
+    bad.append("no service.name")
+if any(not isinstance(a["value"].get("intValue", ""), str) for s in kids for a in s["attributes"]):
+    bad.append("an intValue is not a string")
+print("\n".join(bad) if bad else "ok %d spans" % len(spans))
+EOF
+)
+case $res in ok*) pass "--trace-out: OTLP/JSON, $res in the TRACEPARENT's trace, tool spans children of the build span" ;; *) fail "OTLP: $res" ;; esac
 
 # --- a garbage TRACEPARENT ---------------------------------------------------------------
 w=$tmp/webapp
