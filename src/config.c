@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "config.h"
+#include "jsonl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1760,47 +1761,6 @@ int config_to_yaml(const struct golive_config *c, struct strbuf *out, char **cau
 	strbuf_add(out, yaml.buf, yaml.len);
 	strbuf_release(&yaml);
 	return 0;
-}
-
-/* A JSON string of s, with invalid UTF-8 replaced by U+FFFD. */
-static json_t *json_string_lossy(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	json_t *j = json_string(s);
-
-	if (j)
-		return j;
-	while (*p) {
-		size_t n = 0;
-		unsigned cp = 0, min = 0;
-
-		if (*p < 0x80)
-			n = 1, cp = *p;
-		else if ((*p & 0xe0) == 0xc0)
-			n = 2, cp = *p & 0x1f, min = 0x80;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 3, cp = *p & 0x0f, min = 0x800;
-		else if ((*p & 0xf8) == 0xf0)
-			n = 4, cp = *p & 0x07, min = 0x10000;
-		for (size_t i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80) {
-				n = 0;
-				break;
-			}
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (!n || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
-			p++;
-			continue;
-		}
-		strbuf_add(&sb, p, n);
-		p += n;
-	}
-	j = json_string(sb.buf);
-	strbuf_release(&sb);
-	return j;
 }
 
 static json_t *json_string_or_null(const char *s)

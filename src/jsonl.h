@@ -25,4 +25,11 @@ char *jsonl_encode(struct json_t *o, size_t *len);
  */
 int jsonl_next_line(const char *buf, size_t size, size_t *pos, const char **line, size_t *n);
 
+/*
+ * A JSON string of s (a new reference), with bytes that are not valid
+ * UTF-8 replaced by U+FFFD, so that paths and messages from the outside
+ * always encode; json null for NULL.
+ */
+struct json_t *json_string_lossy(const char *s);
+
 #endif

@@ -9,6 +9,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "jsonl.h"
 #include "trace.h"
 #include "util.h"
 
@@ -50,68 +51,13 @@ static struct chrome_exporter *chrome_of(struct trace_exporter *e)
 	return (struct chrome_exporter *)e;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0xff >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* A JSON string of s (null for NULL); bytes that are not valid UTF-8 become U+FFFD. */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-		if (k) {
-			strbuf_add(&sb, s + i, k);
-			i += k;
-		} else {
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_string(sb.buf);
-	strbuf_release(&sb);
-	return j ? j : json_string("");
-}
-
 /* The JSON value of an attribute: typed as given; a non-finite double is null. */
 static json_t *attr_json(const struct trace_attr *a)
 {
 	json_t *j = NULL;
 	switch (a->type) {
 	case TRACE_ATTR_STRING:
-		return jstr(a->v.s);
+		return json_string_lossy(a->v.s);
 	case TRACE_ATTR_INT:
 		return json_integer((json_int_t)a->v.i);
 	case TRACE_ATTR_DOUBLE:
@@ -276,8 +222,8 @@ static json_t *complete_event(const struct chrome_span *cs, int64_t t0)
 {
 	json_t *x = json_object();
 	json_int_t ts = us_since(cs->start_ns, t0);
-	json_object_set_new(x, "name", jstr(cs->name));
-	json_object_set_new(x, "cat", jstr(cs->name));
+	json_object_set_new(x, "name", json_string_lossy(cs->name));
+	json_object_set_new(x, "cat", json_string_lossy(cs->name));
 	json_object_set_new(x, "ph", json_string("X"));
 	json_object_set_new(x, "ts", json_integer(ts));
 	/* The end rounded like the start: a lane's events never overlap. */
@@ -290,7 +236,8 @@ static json_t *complete_event(const struct chrome_span *cs, int64_t t0)
 	if (cs->error) {
 		json_object_set_new(args, "error", json_true());
 		if (cs->status_message)
-			json_object_set_new(args, "status_message", jstr(cs->status_message));
+			json_object_set_new(args, "status_message",
+			                    json_string_lossy(cs->status_message));
 	}
 	json_object_set_new(x, "args", args);
 	return x;
@@ -307,9 +254,10 @@ static json_t *chrome_document(struct chrome_exporter *c)
 	int64_t t0 = n ? order[0]->start_ns : 0; /* order is by start now */
 
 	json_t *events = json_array();
-	json_array_append_new(events,
-	                      metadata("process_name", 0, "name",
-	                               jstr(c->process_name ? c->process_name : "golive build")));
+	json_array_append_new(
+	    events,
+	    metadata("process_name", 0, "name",
+	             json_string_lossy(c->process_name ? c->process_name : "golive build")));
 	for (long tid = 0; tid <= lanes; tid++) {
 		json_t *name = tid ? json_sprintf("lane %ld", tid) : json_string("build");
 		json_array_append_new(events, metadata("thread_name", tid, "name", name));
@@ -392,45 +340,9 @@ static void chrome_free(struct trace_exporter *e)
 	free(c);
 }
 
-/*
- * Checks that path can be created: its directory exists and is writable,
- * and path itself is not a directory. 0, or -1 with errno.
- */
-static int check_writable(const char *path)
-{
-	struct stat st;
-	const char *slash = strrchr(path, '/');
-	char *dir =
-	    slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	int rc = -1;
-
-	if (!*path || (slash && !slash[1])) {
-		errno = EISDIR; /* "" or "dir/": no file name */
-		goto out;
-	}
-	if (stat(dir, &st) < 0)
-		goto out;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		goto out;
-	}
-	if (access(dir, W_OK | X_OK) < 0)
-		goto out;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto out;
-	}
-	rc = 0;
-out:;
-	int saved = errno;
-	free(dir);
-	errno = saved;
-	return rc;
-}
-
 struct trace_exporter *trace_chrome_new(const char *path, char **cause)
 {
-	if (!path || check_writable(path) < 0) {
+	if (!path || path_creatable(path) < 0) {
 		*cause = xasprintf("chrome trace %s: %s", path ? path : "(null)",
 		                   path ? strerror(errno) : strerror(EINVAL));
 		return NULL;

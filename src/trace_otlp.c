@@ -11,6 +11,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "jsonl.h"
 #include "trace.h"
 #include "util.h"
 
@@ -62,59 +63,10 @@ static struct otlp_exporter *otlp_of(struct trace_exporter *e)
 	return (struct otlp_exporter *)e;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0xff >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* A JSON string of s ("" for NULL); bytes that are not valid UTF-8 become U+FFFD. */
+/* A JSON string of s ("" for NULL), invalid UTF-8 replaced. */
 static json_t *jstr(const char *s)
 {
-	if (!s)
-		return json_string("");
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-		if (k) {
-			strbuf_add(&sb, s + i, k);
-			i += k;
-		} else {
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_string(sb.buf);
-	strbuf_release(&sb);
-	return j ? j : json_string("");
+	return s ? json_string_lossy(s) : json_string("");
 }
 
 /* An id as lowercase hex (OTLP/JSON: not base64). */
@@ -390,45 +342,9 @@ static void otlp_free(struct trace_exporter *e)
 	free(o);
 }
 
-/*
- * Checks that path can be created or appended to: its directory exists and
- * is writable, and path itself is not a directory. 0, or -1 with errno.
- */
-static int check_writable(const char *path)
-{
-	struct stat st;
-	const char *slash = strrchr(path, '/');
-	char *dir =
-	    slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	int rc = -1;
-
-	if (!*path || (slash && !slash[1])) {
-		errno = EISDIR; /* "" or "dir/": no file name */
-		goto out;
-	}
-	if (stat(dir, &st) < 0)
-		goto out;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		goto out;
-	}
-	if (access(dir, W_OK | X_OK) < 0)
-		goto out;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto out;
-	}
-	rc = 0;
-out:;
-	int saved = errno;
-	free(dir);
-	errno = saved;
-	return rc;
-}
-
 struct trace_exporter *trace_otlp_file_new(const char *path, char **cause)
 {
-	if (!path || check_writable(path) < 0) {
+	if (!path || path_creatable(path) < 0) {
 		*cause = xasprintf("trace file %s: %s", path ? path : "(null)",
 		                   path ? strerror(errno) : strerror(EINVAL));
 		return NULL;

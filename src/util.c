@@ -409,3 +409,39 @@ int mkdir_p(const char *dir, unsigned mode)
 	errno = e;
 	return rc;
 }
+
+/*
+ * Checks that path can be created: its directory exists and is writable,
+ * and path itself is not a directory. 0, or -1 with errno.
+ */
+int path_creatable(const char *path)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	char *dir =
+	    slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int rc = -1;
+
+	if (!*path || (slash && !slash[1])) {
+		errno = EISDIR; /* "" or "dir/": no file name */
+		goto out;
+	}
+	if (stat(dir, &st) < 0)
+		goto out;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto out;
+	}
+	if (access(dir, W_OK | X_OK) < 0)
+		goto out;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto out;
+	}
+	rc = 0;
+out:;
+	int saved = errno;
+	free(dir);
+	errno = saved;
+	return rc;
+}

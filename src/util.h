@@ -148,6 +148,13 @@ char *path_join_clean(const char *base, const char *rel);
 int64_t now_mono_ns(void);
 int64_t now_unix_ns(void);
 
+/*
+ * Whether a file can be created at path: its directory exists and is
+ * writable, and path is not a directory. 0, or -1 with errno (ENOENT,
+ * ENOTDIR, EACCES, EISDIR). Lets an output option fail before the work.
+ */
+int path_creatable(const char *path);
+
 /* mkdir -p: creates dir and its missing parents with mode; 0, or -1 (errno). */
 int mkdir_p(const char *dir, unsigned mode);
 
