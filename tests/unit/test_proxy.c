@@ -217,6 +217,24 @@ static int free_port(void)
 	return listen_port(&bound);
 }
 
+/*
+ * A port that refuses connections for as long as the returned fd stays
+ * open: bound but never listening, so no other test can take it meanwhile.
+ */
+static int refusing_port(int *fd)
+{
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*fd >= 0);
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
 static int client_connect(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -554,7 +572,8 @@ static void test_give_up(void **state)
 	int port, lfd;
 	struct proxy_opts opts = PROXY_OPTS_INIT;
 	opts.retry_total_ms = 100;
-	struct proxy *p = proxy_start(free_port(), &port, &lfd, &opts);
+	int rfd;
+	struct proxy *p = proxy_start(refusing_port(&rfd), &port, &lfd, &opts);
 
 	struct client cl;
 	long ok, fail;
@@ -568,6 +587,7 @@ static void test_give_up(void **state)
 	assert_int_equal(st.active, 0);
 	proxy_free(p);
 	close(lfd);
+	close(rfd);
 }
 
 static void test_replay_after_reset(void **state)
