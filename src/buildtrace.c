@@ -50,44 +50,37 @@ void buildtrace_traceparent(const struct buildtrace *bt, char buf[TRACEPARENT_LE
 	tracectx_format_traceparent(&bt->root, buf);
 }
 
+static void attr_str(struct trace_attr *a, const char *key, const char *v)
+{
+	a->key = key;
+	a->type = TRACE_ATTR_STRING;
+	a->v.s = v;
+}
+
+static void attr_int(struct trace_attr *a, const char *key, int64_t v)
+{
+	a->key = key;
+	a->type = TRACE_ATTR_INT;
+	a->v.i = v;
+}
+
 /* The attributes of one tool span, pointing into ev. */
 #define TOOL_ATTRS 9
 static size_t tool_attrs(const struct event *ev, struct trace_attr *a)
 {
 	size_t n = 0;
-	if (ev->importpath) {
-		a[n].key = "golive.importpath";
-		a[n].type = TRACE_ATTR_STRING;
-		a[n++].v.s = ev->importpath;
-	}
-	if (ev->pkg) {
-		a[n].key = "golive.package";
-		a[n].type = TRACE_ATTR_STRING;
-		a[n++].v.s = ev->pkg;
-	}
-	a[n].key = "process.exit.code";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->exit;
-	a[n].key = "golive.cpu_user_ns";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->tool_user_ns;
-	a[n].key = "golive.cpu_sys_ns";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->tool_sys_ns;
-	a[n].key = "golive.maxrss_kb";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->tool_maxrss_kb;
-	a[n].key = "golive.files";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->files;
-	a[n].key = "golive.bytes";
-	a[n].type = TRACE_ATTR_INT;
-	a[n++].v.i = ev->bytes;
-	if (ev->analysed) {
-		a[n].key = "golive.diagnostics";
-		a[n].type = TRACE_ATTR_INT;
-		a[n++].v.i = ev->diags;
-	}
+	if (ev->importpath)
+		attr_str(&a[n++], "golive.importpath", ev->importpath);
+	if (ev->pkg)
+		attr_str(&a[n++], "golive.package", ev->pkg);
+	attr_int(&a[n++], "process.exit.code", ev->exit);
+	attr_int(&a[n++], "golive.cpu_user_ns", ev->tool_user_ns);
+	attr_int(&a[n++], "golive.cpu_sys_ns", ev->tool_sys_ns);
+	attr_int(&a[n++], "golive.maxrss_kb", ev->tool_maxrss_kb);
+	attr_int(&a[n++], "golive.files", ev->files);
+	attr_int(&a[n++], "golive.bytes", ev->bytes);
+	if (ev->analysed)
+		attr_int(&a[n++], "golive.diagnostics", ev->diags);
 	return n;
 }
 

@@ -59,6 +59,14 @@ struct trace_exporter {
 };
 
 /*
+ * For exporters, which keep copies of what they are given: a fresh array of
+ * attrs with keys and string values owned (attributes without a key are
+ * dropped; *nout is the number kept; NULL when none), and its release.
+ */
+struct trace_attr *trace_attrs_copy(const struct trace_attr *attrs, size_t n, size_t *nout);
+void trace_attrs_free(struct trace_attr *attrs, size_t n);
+
+/*
  * Chrome trace event format (chrome://tracing, Perfetto): writes path at
  * end() as {"traceEvents": [...], "displayTimeUnit": "ms"}. Each span is a
  * complete event (ph "X") with ts and dur in microseconds from the earliest

@@ -73,12 +73,7 @@ static void chrome_span_release(struct chrome_span *cs)
 {
 	free(cs->name);
 	free(cs->status_message);
-	for (size_t i = 0; i < cs->nattrs; i++) {
-		free((char *)cs->attrs[i].key);
-		if (cs->attrs[i].type == TRACE_ATTR_STRING)
-			free((char *)cs->attrs[i].v.s);
-	}
-	free(cs->attrs);
+	trace_attrs_free(cs->attrs, cs->nattrs);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -118,19 +113,7 @@ static int chrome_span(struct trace_exporter *e, const struct span *s, char **ca
 	cs.end_ns = s->end_ns < s->start_ns ? s->start_ns : s->end_ns;
 	cs.error = s->error;
 	cs.status_message = s->status_message ? xstrdup(s->status_message) : NULL;
-	if (s->nattrs) {
-		cs.attrs = xcalloc(s->nattrs, sizeof(*cs.attrs));
-		for (size_t i = 0; i < s->nattrs; i++) {
-			const struct trace_attr *a = &s->attrs[i];
-			if (!a->key)
-				continue; /* nothing to name it by */
-			struct trace_attr *d = &cs.attrs[cs.nattrs++];
-			*d = *a;
-			d->key = xstrdup(a->key);
-			if (a->type == TRACE_ATTR_STRING)
-				d->v.s = a->v.s ? xstrdup(a->v.s) : NULL;
-		}
-	}
+	cs.attrs = trace_attrs_copy(s->attrs, s->nattrs, &cs.nattrs);
 	ARRAY_PUSH(c->spans, cs);
 	return 0;
 }

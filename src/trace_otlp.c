@@ -134,44 +134,11 @@ static json_t *key_values(const struct trace_attr *attrs, size_t n)
 	return arr;
 }
 
-/*
- * Copies attrs into a fresh array (keys and string values owned), dropping
- * those without a key; *nout is set to the number kept.
- */
-static struct trace_attr *copy_attrs(const struct trace_attr *attrs, size_t n, size_t *nout)
-{
-	*nout = 0;
-	if (!n || !attrs)
-		return NULL;
-	struct trace_attr *d = xcalloc(n, sizeof(*d));
-	for (size_t i = 0; i < n; i++) {
-		const struct trace_attr *a = &attrs[i];
-		if (!a->key)
-			continue; /* nothing to name it by */
-		struct trace_attr *t = &d[(*nout)++];
-		*t = *a;
-		t->key = xstrdup(a->key);
-		if (a->type == TRACE_ATTR_STRING)
-			t->v.s = a->v.s ? xstrdup(a->v.s) : NULL;
-	}
-	return d;
-}
-
-static void free_attrs(struct trace_attr *attrs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free((char *)attrs[i].key);
-		if (attrs[i].type == TRACE_ATTR_STRING)
-			free((char *)attrs[i].v.s);
-	}
-	free(attrs);
-}
-
 static void otlp_span_release(struct otlp_span *os)
 {
 	free(os->name);
 	free(os->status_message);
-	free_attrs(os->attrs, os->nattrs);
+	trace_attrs_free(os->attrs, os->nattrs);
 	memset(os, 0, sizeof(*os));
 }
 
@@ -182,11 +149,11 @@ static int otlp_begin(struct trace_exporter *e, const struct trace_resource *res
 		*cause = xasprintf("trace file %s: begin after end", o->path);
 		return -1;
 	}
-	free_attrs(o->res_attrs, o->res_nattrs);
+	trace_attrs_free(o->res_attrs, o->res_nattrs);
 	o->res_attrs = NULL;
 	o->res_nattrs = 0;
 	if (res)
-		o->res_attrs = copy_attrs(res->attrs, res->nattrs, &o->res_nattrs);
+		o->res_attrs = trace_attrs_copy(res->attrs, res->nattrs, &o->res_nattrs);
 	return 0;
 }
 
@@ -208,7 +175,7 @@ static int otlp_span(struct trace_exporter *e, const struct span *s, char **caus
 	os.end_ns = s->end_ns < os.start_ns ? os.start_ns : s->end_ns;
 	os.error = s->error;
 	os.status_message = s->status_message ? xstrdup(s->status_message) : NULL;
-	os.attrs = copy_attrs(s->attrs, s->nattrs, &os.nattrs);
+	os.attrs = trace_attrs_copy(s->attrs, s->nattrs, &os.nattrs);
 	ARRAY_PUSH(o->spans, os);
 	return 0;
 }
@@ -337,7 +304,7 @@ static void otlp_free(struct trace_exporter *e)
 	for (size_t i = 0; i < o->spans.n; i++)
 		otlp_span_release(&o->spans.v[i]);
 	ARRAY_FREE(o->spans);
-	free_attrs(o->res_attrs, o->res_nattrs);
+	trace_attrs_free(o->res_attrs, o->res_nattrs);
 	free(o->path);
 	free(o);
 }
