@@ -21,6 +21,8 @@
 #include "config.h"
 #include "diag.h"
 #include "golist.h"
+#include "jsonl.h"
+#include "log.h"
 #include "gotool.h"
 #include "proc.h"
 #include "progress.h"
@@ -61,6 +63,12 @@ static const char build_usage[] =
     "  --session-dir DIR  create the session directory under DIR (default $TMPDIR)\n"
     "  --chrome-trace FILE  write the build as a Chrome/Perfetto trace (one span per tool)\n"
     "  --trace-out FILE   append the build's spans to FILE as OTLP/JSON (one line a build)\n"
+    "  --report FILE      write an HTML report: timeline, critical path, slowest packages\n"
+    "  --log-format F     text (default) or json: golive's messages as JSON lines\n"
+    "\n"
+    "Tracing: TRACEPARENT/TRACESTATE join a trace; OTEL_EXPORTER_OTLP_ENDPOINT (or\n"
+    "..._TRACES_ENDPOINT) sends the spans over OTLP/HTTP; OTEL_SDK_DISABLED=true and\n"
+    "OTEL_TRACES_EXPORTER=none turn that off (see docs/tracing.md).\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: go build's, or 1 when go succeeded but findings reach\n"
@@ -68,7 +76,7 @@ static const char build_usage[] =
 
 struct build_opts {
 	int json, quiet, keep, top;
-	const char *config, *session_parent, *chrome_trace, *trace_out;
+	const char *config, *session_parent, *chrome_trace, *trace_out, *report, *log_format;
 };
 
 /* Separates golive's own options from the go build words. */
@@ -89,7 +97,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 			o->keep = 1;
 		} else if (starts_with(a, "--top") || starts_with(a, "--config") ||
 		           starts_with(a, "--session-dir") || starts_with(a, "--chrome-trace") ||
-		           starts_with(a, "--trace-out")) {
+		           starts_with(a, "--trace-out") || starts_with(a, "--report") ||
+		           starts_with(a, "--log-format")) {
 			size_t n = strcspn(a, "=");
 			if (a[n] == '=')
 				val = a + n + 1;
@@ -113,6 +122,17 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 				o->chrome_trace = val;
 			} else if (strncmp(a, "--trace-out", n) == 0 && n == 11) {
 				o->trace_out = val;
+			} else if (strncmp(a, "--report", n) == 0 && n == 8) {
+				o->report = val;
+			} else if (strncmp(a, "--log-format", n) == 0 && n == 12) {
+				enum log_format f;
+				if (log_format_parse(val, &f) < 0)
+					return error(
+					    "golive build: --log-format: want text or json, "
+					    "got \"%s\"",
+					    val);
+				o->log_format = val;
+				log_set_format(f);
 			} else {
 				argv_push(go_words, a);
 				if (a[n] != '=')
@@ -187,8 +207,9 @@ struct run {
 	int go_status, list_status;
 	int go_done, list_done;
 	int pidfd;
-	int out_fd, err_fd; /* read ends of go's stdout/stderr when relaying, else -1 */
-	int64_t kill_at;    /* when to SIGKILL go's group after an interrupt, 0 if not */
+	int out_fd, err_fd;       /* read ends of go's stdout/stderr when relaying, else -1 */
+	struct log_relay logs[2]; /* go's stdout and stderr as JSON log lines (--log-format json) */
+	int64_t kill_at;          /* when to SIGKILL go's group after an interrupt, 0 if not */
 };
 
 static void relay(struct run *r, struct progress *pr, int *fdp, int to)
@@ -202,8 +223,10 @@ static void relay(struct run *r, struct progress *pr, int *fdp, int to)
 		*fdp = -1;
 		return;
 	}
-	(void)r;
-	progress_write(pr, to, buf, (size_t)n);
+	if (log_get_format() == LOG_FORMAT_JSON)
+		log_relay_write(&r->logs[to == 1 ? 0 : 1], buf, (size_t)n);
+	else
+		progress_write(pr, to, buf, (size_t)n);
 }
 
 /* Runs the event loop until go build has exited and its output is drained. */
@@ -420,6 +443,23 @@ static void print_findings(const struct findings *f, const char *cwd)
 		const struct pkg_findings *p = &f->pkgs.v[i];
 		if (!p->diags.n || p->printed)
 			continue;
+		if (log_get_format() == LOG_FORMAT_JSON) {
+			for (size_t k = 0; k < p->diags.n; k++) {
+				const struct diag *d = &p->diags.v[k];
+				json_t *fl = json_object();
+				json_object_set_new(fl, "importpath", json_string(p->importpath));
+				json_object_set_new(fl, "file",
+				                    json_string_lossy(diag_display_path(d, cwd)));
+				json_object_set_new(fl, "line", json_integer(d->line));
+				json_object_set_new(fl, "column", json_integer(d->col));
+				json_object_set_new(fl, "analyzer", json_string_lossy(d->analyzer));
+				log_json(d->severity == SEV_ERROR     ? "error"
+				         : d->severity == SEV_WARNING ? "warn"
+				                                      : "info",
+				         d->message, fl);
+			}
+			continue;
+		}
 		fprintf(stderr, "# %s\n", p->importpath);
 		for (size_t k = 0; k < p->diags.n; k++)
 			diag_print_text(&p->diags.v[k], stderr, cwd);
@@ -472,6 +512,14 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 			printf("%s\n", txt);
 		free(txt);
 		json_decref(j);
+	} else if (!o->quiet && s->dir && log_get_format() == LOG_FORMAT_JSON) {
+		json_t *fl = json_object();
+		json_object_set_new(fl, "summary", summary_to_json(&sum));
+		json_object_set_new(fl, "diagnostics", json_integer(f->total));
+		char *msg = xasprintf("build %s in %.2fs", status == 0 ? "ok" : "failed",
+		                      (double)wall / 1e9);
+		log_json(status == 0 ? "info" : "error", msg, fl);
+		free(msg);
 	} else if (!o->quiet && s->dir) {
 		summary_print_text(&sum, stderr, color);
 		size_t with = 0;
@@ -484,15 +532,32 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		    f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
 	}
 	summary_release(&sum);
-	if (o->keep && s->dir)
-		fprintf(stderr, "golive: session kept in %s\n", s->dir);
+	if (o->keep && s->dir) {
+		if (log_get_format() == LOG_FORMAT_JSON) {
+			json_t *fl = json_object();
+			json_object_set_new(fl, "session", json_string_lossy(s->dir));
+			log_json("info", "session kept", fl);
+		} else {
+			fprintf(stderr, "golive: session kept in %s\n", s->dir);
+		}
+	}
+}
+
+/* A message that already names its source ("golive.yaml:3:1: ..."), as text or a log line. */
+static void print_cause(const char *cause)
+{
+	if (log_get_format() == LOG_FORMAT_JSON)
+		log_json("error", cause, NULL);
+	else
+		fprintf(stderr, "%s\n", cause);
 }
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_opts o = {0, 0, 0, -1, NULL, NULL, NULL, NULL};
-	struct trace_exporter *exporters[2];
+	struct build_opts o = {.top = -1};
+	struct trace_exporter *exporters[4];
 	size_t nexporters = 0;
+	char *cfg_paths[3] = {NULL, NULL, NULL}; /* trace outputs from golive.yaml */
 	struct buildtrace bt;
 	event_array evs = ARRAY_INIT;
 	long bad_events = 0;
@@ -502,7 +567,7 @@ int cmd_build(int argc, char **argv)
 	struct golive_config cfg;
 	struct session s = {NULL};
 	struct progress pr;
-	struct run r = {-1, -1, 0, 0, 0, 0, -1, -1, -1, 0};
+	struct run r = {.go_pid = -1, .list_pid = -1, .pidfd = -1, .out_fd = -1, .err_fd = -1};
 	struct anacache ac;
 	struct analysis_ctx *actx = NULL;
 	struct findings found;
@@ -524,16 +589,35 @@ int cmd_build(int argc, char **argv)
 		               ? getenv("GOLIVE_CONFIG")
 		               : NULL;
 	if (config_load(&cfg, o.config, &cause) < 0) {
-		fprintf(stderr, "%s\n", cause);
+		print_cause(cause);
 		goto out;
 	}
 	if (o.top < 0)
 		o.top = cfg.build.top;
+	/* trace: from golive.yaml unless the command line said (not under golive dev: its own). */
+	{
+		enum log_format lf;
+		if (!o.log_format && cfg.trace.log_format &&
+		    log_format_parse(cfg.trace.log_format, &lf) == 0)
+			log_set_format(lf);
+		const char *devb_ = getenv("GOLIVE_DEV_BUILD");
+		int under_dev = devb_ && strcmp(devb_, "1") == 0;
+		const char *want[3] = {cfg.trace.trace_out, cfg.trace.chrome_trace,
+		                       cfg.trace.report};
+		const char **have[3] = {&o.trace_out, &o.chrome_trace, &o.report};
+		for (size_t i = 0; i < 3 && !under_dev; i++)
+			if (!*have[i] && want[i]) {
+				cfg_paths[i] = want[i][0] == '/'
+				                   ? xstrdup(want[i])
+				                   : xasprintf("%s/%s", cfg.root, want[i]);
+				*have[i] = cfg_paths[i];
+			}
+	}
 	o.keep |= cfg.build.keep;
 	/* A rule whose query does not compile is a configuration error, before any build. */
 	actx = analysis_ctx_new(&cfg.analysis, &cause);
 	if (!actx) {
-		fprintf(stderr, "%s\n", cause);
+		print_cause(cause);
 		goto out;
 	}
 	if (anacache_open(&ac, NULL, &cause) < 0) {
@@ -599,6 +683,41 @@ int cmd_build(int argc, char **argv)
 		}
 		nexporters++;
 	}
+	if (o.report) {
+		exporters[nexporters] = trace_html_new(o.report, &cause);
+		if (!exporters[nexporters]) {
+			error("golive build: --report: %s", cause);
+			goto out;
+		}
+		nexporters++;
+	}
+	/* OTLP/HTTP from the OpenTelemetry environment: problems are warnings, never fatal. */
+	{
+		struct otlp_http_config hc;
+		struct strbuf warn = STRBUF_INIT;
+		int on = otlp_http_config_from_env(&hc, &warn);
+		for (char *line = warn.buf, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*line)
+				warning("%s", line);
+			if (!nl)
+				break;
+		}
+		strbuf_release(&warn);
+		if (on == 1) {
+			exporters[nexporters] = trace_otlp_http_new(&hc, &cause);
+			if (exporters[nexporters]) {
+				nexporters++;
+			} else {
+				warning("%s; the build is not exported", cause);
+				free(cause);
+				cause = NULL;
+			}
+			otlp_http_config_release(&hc);
+		}
+	}
 
 	go = gotool_find();
 	if (!go) {
@@ -632,13 +751,16 @@ int cmd_build(int argc, char **argv)
 		unsetenv("GOLIVE_SESSION");
 	}
 
-	if (nexporters) {
-		char *why = NULL, tp[TRACEPARENT_LEN + 1];
-		if (buildtrace_init(&bt, &why) != 0)
+	/* A trace when something exports it, or logs name it. */
+	int traced = nexporters || log_get_format() == LOG_FORMAT_JSON;
+	if (traced) {
+		char *why = NULL;
+		int rc = buildtrace_init(&bt, &why);
+		log_set_span(bt.root.trace_id, bt.root.span_id);
+		if (rc != 0)
 			warning("%s", why);
 		free(why);
-		buildtrace_traceparent(&bt, tp);
-		setenv("TRACEPARENT", tp, 1); /* the build span is the parent of what go runs */
+		buildtrace_setenv(&bt); /* the build span is the parent of what go runs */
 	}
 	int64_t t0 = now_mono_ns();
 	/*
@@ -704,7 +826,13 @@ int cmd_build(int argc, char **argv)
 	gopt.new_pgroup = own_pgroup;
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	gopt.stdin_fd = nullfd; /* a background process group must not read the terminal */
-	if (pr.enabled && pipe2(opipe, O_CLOEXEC) == 0 && pipe2(epipe, O_CLOEXEC) == 0) {
+	r.logs[0].logger = r.logs[1].logger = "go";
+	r.logs[0].level = "info";
+	r.logs[1].level = "error";
+	strbuf_init(&r.logs[0].pending, 0);
+	strbuf_init(&r.logs[1].pending, 0);
+	if ((pr.enabled || log_get_format() == LOG_FORMAT_JSON) && pipe2(opipe, O_CLOEXEC) == 0 &&
+	    pipe2(epipe, O_CLOEXEC) == 0) {
 		gopt.stdout_fd = opipe[1];
 		gopt.stderr_fd = epipe[1];
 	}
@@ -724,6 +852,8 @@ int cmd_build(int argc, char **argv)
 	}
 	r.pidfd = proc_pidfd_open(r.go_pid);
 	wait_for_go(&r, &pr, &s, deps_path, &graph, &deps);
+	log_relay_flush(&r.logs[0]);
+	log_relay_flush(&r.logs[1]);
 	progress_finish(&pr);
 	int64_t wall = now_mono_ns() - t0;
 	if (r.pidfd >= 0)
@@ -758,8 +888,15 @@ int cmd_build(int argc, char **argv)
 		}
 		print_findings(&found, cwd[0] ? cwd : NULL);
 		if (ret == 0 && diag_fails(&found.all, cfg.analysis.fail_on)) {
-			fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n",
-			        fail_on_name(cfg.analysis.fail_on));
+			if (log_get_format() == LOG_FORMAT_JSON) {
+				char *m = xasprintf("findings reach analyzers.fail_on (%s)",
+				                    fail_on_name(cfg.analysis.fail_on));
+				log_json("error", m, NULL);
+				free(m);
+			} else {
+				fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n",
+				        fail_on_name(cfg.analysis.fail_on));
+			}
 			ret = 1;
 		}
 	}
@@ -770,8 +907,31 @@ int cmd_build(int argc, char **argv)
 	if (nexporters) {
 		if (!s.dir)
 			warning("no session: the trace has the build span only");
-		if (buildtrace_export(&bt, &evs, now_unix_ns(), ret, exporters, nexporters,
-		                      &cause) < 0) {
+		struct build_summary sum;
+		memset(&sum, 0, sizeof(sum));
+		summary_compute(&sum, &evs, deps.argc ? &deps : NULL, 0);
+		struct buildtrace_findings *bf = xcalloc(found.pkgs.n + 1, sizeof(*bf));
+		for (size_t i = 0; i < found.pkgs.n; i++) {
+			bf[i].importpath = found.pkgs.v[i].importpath;
+			bf[i].diags = &found.pkgs.v[i].diags;
+		}
+		char *gov = gotool_goroot_version(go);
+		struct buildtrace_result br = {
+		    .exit_status = ret,
+		    .end_ns = now_unix_ns(),
+		    .packages = (const char *const *)ba.packages.argv,
+		    .npackages = ba.packages.argc,
+		    .go_version = gov,
+		    .cache_hits = sum.cached,
+		    .graph_packages = sum.graph,
+		    .findings = bf,
+		    .nfindings = found.pkgs.n,
+		};
+		int xrc = buildtrace_export(&bt, &evs, &br, exporters, nexporters, &cause);
+		free(gov);
+		free(bf);
+		summary_release(&sum);
+		if (xrc < 0) {
 			warning("%s", cause); /* the build's outcome stands */
 			free(cause);
 			cause = NULL;
@@ -805,6 +965,9 @@ out:
 	event_array_release(&evs);
 	for (size_t i = 0; i < nexporters; i++)
 		exporters[i]->free(exporters[i]);
+	buildtrace_release(&bt);
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_paths); i++)
+		free(cfg_paths[i]);
 	if (actx)
 		analysis_ctx_free(actx);
 	anacache_close(&ac);

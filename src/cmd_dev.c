@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "config.h"
 #include "devgraph.h"
+#include "devtrace.h"
 #include "golist.h"
 #include "keeper.h"
 #include "gotool.h"
@@ -84,6 +85,9 @@ static const char dev_usage[] =
     "  --debounce MS         quiet time that groups changes into one build (default 20)\n"
     "  --stop-signal SIG     signal that stops the program (default SIGTERM)\n"
     "  --grace MS            then SIGKILL after this long (default 5000)\n"
+    "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
+    "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
+    "  --report FILE         the latest cycle as an HTML report\n"
     "  -h, --help            show this help\n"
     "\n"
     "ADDR is host:port, [v6]:port or :port (127.0.0.1). See docs/dev.md.\n";
@@ -91,6 +95,7 @@ static const char dev_usage[] =
 struct dev_opts {
 	int json, quiet;
 	const char *config, *package, *proxy, *to;
+	const char *trace_out, *chrome_trace, *report;
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
 	struct argv_array listen, args;
 	int have_args;
@@ -103,6 +108,7 @@ struct cycle {
 	struct argv_array files;
 	int64_t t_event, t_build_start, t_build_end, t_ready;
 	int active;
+	struct devtrace_cycle tc; /* its trace, when tracing is on */
 };
 
 /* A program being stopped: signal sent, waiting for it to end. */
@@ -116,6 +122,8 @@ struct stopping {
 
 struct dev {
 	struct dev_opts o;
+	struct devtrace trace;
+	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;
 	char *go, *self, *pkg, *name, *tmp, *bindir;
 	int color, listen_mode;
@@ -270,9 +278,29 @@ static void describe_trigger(const struct cycle *c, struct strbuf *sb)
 }
 
 /* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
-static void report_cycle(struct dev *d, const struct cycle *c, const char *build, pid_t pid,
+static void report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
                          const char *ready)
 {
+	if (devtrace_enabled(&d->trace)) {
+		struct devtrace_info ti = {
+		    .n = c->n,
+		    .trigger = c->trigger,
+		    .files = (const char *const *)c->files.argv,
+		    .nfiles = c->files.argc,
+		    .build = build,
+		    .pid = pid,
+		    .ready = ready,
+		    .t_event = c->t_event,
+		    .t_build_start = c->t_build_start,
+		    .t_build_end = c->t_build_end,
+		    .t_ready = pid > 0 ? c->t_ready : 0,
+		};
+		char *cause = NULL;
+		if (devtrace_cycle_export(&d->trace, &c->tc, &ti, &cause) < 0) {
+			warning("golive dev: cycle %d trace: %s", c->n, cause);
+			free(cause);
+		}
+	}
 	if (d->o.json) {
 		json_t *o = json_object();
 		json_t *files = json_array();
@@ -349,6 +377,7 @@ static void describe_exit(const struct supervise_exit *ex, char *buf, size_t n)
 static void cycle_reset(struct cycle *c)
 {
 	argv_clear(&c->files);
+	devtrace_cycle_release(&c->tc);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -386,9 +415,9 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 			o->quiet = 1;
 			continue;
 		}
-		static const char *const valued[] = {"--listen",     "--proxy",    "--to",
-		                                     "--config",     "--debounce", "--grace",
-		                                     "--stop-signal"};
+		static const char *const valued[] = {
+		    "--listen", "--proxy",       "--to",        "--config",       "--debounce",
+		    "--grace",  "--stop-signal", "--trace-out", "--chrome-trace", "--report"};
 		size_t k;
 		const char *val = NULL;
 		for (k = 0; k < ARRAY_SIZE(valued); k++) {
@@ -434,6 +463,15 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 		case 5:
 			if (parse_int_opt("--grace", val, 600000, &o->grace_ms) < 0)
 				return -1;
+			break;
+		case 7:
+			o->trace_out = val;
+			break;
+		case 8:
+			o->chrome_trace = val;
+			break;
+		case 9:
+			o->report = val;
 			break;
 		default:
 			if (config_signal_parse(val, &o->stop_signal) < 0)
@@ -902,6 +940,20 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		argv_push(&av, "--config");
 		argv_push(&av, d->cfg.path);
 	}
+	/*
+	 * Tracing: the build's spans go to its session directory (read back in
+	 * build_done) under this cycle's span; it exports nothing itself.
+	 */
+	char tp[TRACEPARENT_LEN + 1], *old_tp = NULL, *old_sdk = NULL;
+	int traced = devtrace_enabled(&d->trace) && devtrace_cycle_begin(&d->bc.tc, tp) == 0;
+	if (traced) {
+		argv_push(&av, "--trace-out");
+		argv_pushf(&av, "%s/trace.jsonl", d->build_dir);
+		old_tp = getenv("TRACEPARENT") ? xstrdup(getenv("TRACEPARENT")) : NULL;
+		old_sdk = getenv("OTEL_SDK_DISABLED") ? xstrdup(getenv("OTEL_SDK_DISABLED")) : NULL;
+		setenv("TRACEPARENT", tp, 1);
+		setenv("OTEL_SDK_DISABLED", "true", 1);
+	}
 	argv_push(&av, "-o");
 	argv_push(&av, d->build_bin);
 	argv_push(&av, d->pkg);
@@ -915,6 +967,19 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
 	d->build_pid = spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
+	if (traced) {
+		/* The program must see the environment golive dev was given. */
+		if (old_tp)
+			setenv("TRACEPARENT", old_tp, 1);
+		else
+			unsetenv("TRACEPARENT");
+		if (old_sdk)
+			setenv("OTEL_SDK_DISABLED", old_sdk, 1);
+		else
+			unsetenv("OTEL_SDK_DISABLED");
+		free(old_tp);
+		free(old_sdk);
+	}
 	close(p[1]);
 	argv_clear(&av);
 	if (d->build_pid < 0) {
@@ -975,6 +1040,15 @@ static void build_done(struct dev *d)
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	char *bin = d->build_bin;
 	d->build_bin = NULL;
+	if (d->bc.tc.started && d->build_dir) {
+		char *path = xasprintf("%s/trace.jsonl", d->build_dir), *cause = NULL;
+		if (devtrace_cycle_read_build(&d->bc.tc, path, &cause) < 0) {
+			warning("golive dev: cycle %d trace: the build's spans: %s", d->bc.n,
+			        cause);
+			free(cause);
+		}
+		free(path);
+	}
 	build_cleanup(d);
 	struct cycle c = d->bc;
 	memset(&d->bc, 0, sizeof(d->bc));
@@ -1672,6 +1746,28 @@ int cmd_dev(int argc, char **argv)
 		fprintf(stderr, "%s\n", cause);
 		goto out;
 	}
+	{
+		const char *want[3] = {d->cfg.trace.trace_out, d->cfg.trace.chrome_trace,
+		                       d->cfg.trace.report};
+		const char **have[3] = {&d->o.trace_out, &d->o.chrome_trace, &d->o.report};
+		for (size_t i = 0; i < 3; i++)
+			if (!*have[i] && want[i]) {
+				d->trace_paths[i] = want[i][0] == '/'
+				                        ? xstrdup(want[i])
+				                        : xasprintf("%s/%s", d->cfg.root, want[i]);
+				*have[i] = d->trace_paths[i];
+			}
+		struct strbuf warn = STRBUF_INIT;
+		if (devtrace_init(&d->trace, d->o.trace_out, d->o.chrome_trace, d->o.report, &warn,
+		                  &cause) < 0) {
+			error("golive dev: %s", cause);
+			strbuf_release(&warn);
+			goto out;
+		}
+		for (char *line = strtok(warn.buf, "\n"); line; line = strtok(NULL, "\n"))
+			warning("%s", line);
+		strbuf_release(&warn);
+	}
 	if (d->o.debounce_ms >= 0)
 		d->cfg.watch.debounce_ms = d->o.debounce_ms;
 	if (!d->o.have_args)
@@ -1801,6 +1897,9 @@ out:
 	cycle_reset(&d->bc);
 	cycle_reset(&d->rc);
 	cycle_reset(&d->start_cycle);
+	devtrace_release(&d->trace);
+	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
+		free(d->trace_paths[i]);
 	free(d->build_bin);
 	if (d->px)
 		proxy_free(d->px);

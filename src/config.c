@@ -112,6 +112,15 @@ static const struct key_spec watch_keys[] = {
     {"gitignore", KEY_BOOL, FIELD(watch.gitignore), 0, 0, NULL},
 };
 
+static int check_log_format(const char *s, char **why);
+
+static const struct key_spec trace_keys[] = {
+    {"log_format", KEY_STRING, FIELD(trace.log_format), 0, 0, check_log_format},
+    {"trace_out", KEY_STRING, FIELD(trace.trace_out), 0, 0, check_nonempty},
+    {"chrome_trace", KEY_STRING, FIELD(trace.chrome_trace), 0, 0, check_nonempty},
+    {"report", KEY_STRING, FIELD(trace.report), 0, 0, check_nonempty},
+};
+
 /* The fixed keys of analyzers:; the built-in analyzers' names follow them. */
 static const struct key_spec analyzers_keys[] = {
     {"fail_on", KEY_FAIL_ON, FIELD(analysis.fail_on), 0, 0, NULL},
@@ -139,6 +148,7 @@ static const struct section_spec sections[] = {
     {"build", build_keys, ARRAY_SIZE(build_keys), NULL, NULL, NULL, NULL},
     {"run", run_keys, ARRAY_SIZE(run_keys), NULL, NULL, NULL, check_run},
     {"watch", watch_keys, ARRAY_SIZE(watch_keys), NULL, NULL, NULL, NULL},
+    {"trace", trace_keys, ARRAY_SIZE(trace_keys), NULL, NULL, NULL, NULL},
     {"analyzers", analyzers_keys, ARRAY_SIZE(analyzers_keys), parse_analyzers, emit_analyzers,
      analyzers_to_json, NULL},
     {"rules", NULL, 0, parse_rules, emit_rules, rules_to_json, NULL},
@@ -170,6 +180,10 @@ void config_release(struct golive_config *c)
 	free(c->run.to);
 	argv_clear(&c->watch.include);
 	argv_clear(&c->watch.exclude);
+	free(c->trace.log_format);
+	free(c->trace.trace_out);
+	free(c->trace.chrome_trace);
+	free(c->trace.report);
 	analysis_settings_release(&c->analysis);
 	config_init(c);
 }
@@ -606,6 +620,14 @@ static int check_nonempty(const char *s, char **why)
 	if (*s)
 		return 0;
 	*why = xstrdup("expected a non-empty string, got \"\"");
+	return -1;
+}
+
+static int check_log_format(const char *s, char **why)
+{
+	if (strcmp(s, "text") == 0 || strcmp(s, "json") == 0)
+		return 0;
+	*why = xasprintf("expected text or json, got \"%s\"", s);
 	return -1;
 }
 

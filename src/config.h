@@ -72,6 +72,16 @@ struct golive_config {
 		int debounce_ms, gitignore;
 	} watch;
 	/*
+	 * trace: observable builds (docs/tracing.md); the command line wins.
+	 *  log_format    "text" (default) or "json"
+	 *  trace_out     OTLP/JSON lines file (--trace-out), relative to the root
+	 *  chrome_trace  Chrome/Perfetto trace file (--chrome-trace), relative to the root
+	 *  report        HTML report file (--report), relative to the root
+	 */
+	struct {
+		char *log_format, *trace_out, *chrome_trace, *report;
+	} trace;
+	/*
 	 * analyzers: (fail_on, include_generated, include_deps, one entry per
 	 * built-in analyzer named in the file) and rules: (user rules, with the
 	 * position of each query in the file). Defaults: every analyzer on at

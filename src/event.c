@@ -1,6 +1,7 @@
 /* event.c - see event.h. */
 #include "event.h"
 #include "jsonl.h"
+#include "tracectx.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -12,6 +13,7 @@ void event_release(struct event *ev)
 	free(ev->tool);
 	free(ev->importpath);
 	free(ev->pkg);
+	free(ev->path);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -47,6 +49,16 @@ char *event_encode(const struct event *ev, size_t *len)
 	json_object_set_new(o, "probe", json_boolean(ev->probe));
 	if (ev->analysed)
 		set_int(o, "diags", ev->diags);
+	set_str(o, "path", ev->path);
+	if (ev->has_span) {
+		char hex[33];
+		tracectx_hex(ev->trace_id, sizeof(ev->trace_id), hex);
+		set_str(o, "trace_id", hex);
+		tracectx_hex(ev->span_id, sizeof(ev->span_id), hex);
+		set_str(o, "span_id", hex);
+		tracectx_hex(ev->parent_id, sizeof(ev->parent_id), hex);
+		set_str(o, "parent_span_id", hex);
+	}
 	return jsonl_encode(o, len);
 }
 
@@ -76,6 +88,53 @@ static int get_int(json_t *o, const char *key, long long *out, char **cause)
 	return 0;
 }
 
+/* n bytes from 2n lowercase hex digits; -1 unless exactly that and not all zero. */
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	int nonzero = 0;
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < 2 * n; i++) {
+		int c = (unsigned char)s[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] |= (uint8_t)v;
+		nonzero |= v;
+	}
+	return nonzero ? 0 : -1;
+}
+
+/* The optional span ids: all three valid, or none given. */
+static int get_span(json_t *o, struct event *ev, char **cause)
+{
+	char *t = NULL, *sp = NULL, *pa = NULL;
+	int rc = 0;
+	if (get_str(o, "trace_id", &t, cause) || get_str(o, "span_id", &sp, cause) ||
+	    get_str(o, "parent_span_id", &pa, cause)) {
+		rc = -1;
+	} else if (t || sp || pa) {
+		if (!t || !sp || !pa || unhex(t, ev->trace_id, 16) || unhex(sp, ev->span_id, 8) ||
+		    unhex(pa, ev->parent_id, 8)) {
+			*cause = xstrdup("fields \"trace_id\", \"span_id\", \"parent_span_id\": "
+			                 "expected all three, as non-zero lowercase hex");
+			rc = -1;
+		} else {
+			ev->has_span = 1;
+		}
+	}
+	free(t);
+	free(sp);
+	free(pa);
+	return rc;
+}
+
 int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 {
 	json_error_t jerr;
@@ -101,7 +160,8 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 	    get_int(o, "tool_sys_ns", &ts, cause) || get_int(o, "tool_maxrss_kb", &trss, cause) ||
 	    get_int(o, "self_user_ns", &su, cause) || get_int(o, "self_sys_ns", &ss, cause) ||
 	    get_int(o, "self_maxrss_kb", &srss, cause) || get_int(o, "exit", &ex, cause) ||
-	    get_int(o, "signal", &sig, cause) || get_int(o, "diags", &diags, cause)) {
+	    get_int(o, "signal", &sig, cause) || get_int(o, "diags", &diags, cause) ||
+	    get_str(o, "path", &ev->path, cause) || get_span(o, ev, cause)) {
 		rc = -1;
 		goto out;
 	}

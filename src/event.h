@@ -32,6 +32,17 @@ struct event {
 	int probe;            /* 1 for a -V=full / -### probe */
 	int analysed;         /* 1 when golive analysed the compile's sources ("diags" written) */
 	long diags;           /* the analysis findings for this compile (0 when not analysed) */
+	char *path;           /* the tool's executable as go named it (argv[1]), or NULL */
+	/*
+	 * The wrapper's span when $TRACEPARENT was valid (has_span): a child of
+	 * the span named there (golive build's), so parallel wrappers' spans
+	 * join one trace; "trace_id", "span_id", "parent_span_id" in lowercase
+	 * hex on the wire.
+	 */
+	int has_span;
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_id[8];
 };
 
 /* Frees the strings of ev (not ev itself) and zeroes it. */

@@ -129,3 +129,40 @@ int gotool_version(const char *go, struct strbuf *out, char **cause)
 	}
 	return 0;
 }
+
+/* The first line of dir/VERSION when it names a go version, else NULL. */
+static char *version_file(const char *dir)
+{
+	char *path = xasprintf("%s/VERSION", dir);
+	struct strbuf sb = STRBUF_INIT;
+	char *v = NULL;
+	if (strbuf_read_file(&sb, path, 4096) == 0 && starts_with(sb.buf, "go")) {
+		size_t n = strcspn(sb.buf, "\r\n \t");
+		v = xstrndup(sb.buf, n);
+	}
+	strbuf_release(&sb);
+	free(path);
+	return v;
+}
+
+char *gotool_goroot_version(const char *go)
+{
+	const char *env = getenv("GOROOT");
+	char *v = env && *env ? version_file(env) : NULL;
+	if (v || !go)
+		return v;
+	char *real = realpath(go, NULL);
+	if (!real)
+		return NULL;
+	char *slash = strrchr(real, '/'); /* .../bin/go -> .../bin */
+	if (slash) {
+		*slash = '\0';
+		slash = strrchr(real, '/'); /* .../bin -> GOROOT */
+		if (slash) {
+			*slash = '\0';
+			v = version_file(*real ? real : "/");
+		}
+	}
+	free(real);
+	return v;
+}

@@ -27,4 +27,12 @@ int gotool_run_capture(char *const argv[], struct strbuf *out, struct strbuf *er
 /* `go version` without the trailing newline, e.g. "go version go1.19.8 linux/amd64". */
 int gotool_version(const char *go, struct strbuf *out, char **cause);
 
+/*
+ * The toolchain's version ("go1.19.8") from the VERSION file of its GOROOT
+ * (the directory above the real bin/go), without running go; NULL when
+ * there is no such file or it does not start with "go". $GOROOT, when set,
+ * is tried first. malloc'd.
+ */
+char *gotool_goroot_version(const char *go);
+
 #endif

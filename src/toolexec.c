@@ -1,6 +1,7 @@
 /* toolexec.c - see toolexec.h. */
 #define _GNU_SOURCE
 #include "toolexec.h"
+#include "tracectx.h"
 #include "anacache.h"
 #include "config.h"
 #include "event.h"
@@ -337,6 +338,26 @@ void toolexec_main(int argc, char **argv)
 	memset(&job, 0, sizeof(job));
 	opts.use_path = argv[1][0] != '/';
 
+	/*
+	 * This invocation's span: a child of golive build's (TRACEPARENT), and
+	 * the parent of whatever the tool itself traces.
+	 */
+	const char *tp = getenv("TRACEPARENT");
+	if (tp && *tp && !ti.probe) {
+		struct trace_ctx in, me;
+		char *why = NULL, buf[TRACEPARENT_LEN + 1];
+		if (tracectx_parse_traceparent(tp, &in, &why) == 0 &&
+		    tracectx_child(&in, &me) == 0) {
+			ev.has_span = 1;
+			memcpy(ev.trace_id, me.trace_id, sizeof(ev.trace_id));
+			memcpy(ev.span_id, me.span_id, sizeof(ev.span_id));
+			memcpy(ev.parent_id, in.span_id, sizeof(ev.parent_id));
+			tracectx_format_traceparent(&me, buf);
+			setenv("TRACEPARENT", buf, 1);
+		}
+		free(why);
+	}
+
 	ev.start_ns = now_unix_ns();
 	int64_t t0 = now_mono_ns();
 	pid_t pid = proc_spawn(argv + 1, &opts, &cause);
@@ -371,6 +392,7 @@ void toolexec_main(int argc, char **argv)
 	}
 
 	ev.tool = ti.name;
+	ev.path = argv[1];
 	ev.importpath = getenv("TOOLEXEC_IMPORTPATH");
 	ev.pkg = (char *)ti.pkg;
 	ev.probe = ti.probe;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 /* A typed attribute value: OpenTelemetry's string, int, double and bool. */
 enum trace_attr_type { TRACE_ATTR_STRING, TRACE_ATTR_INT, TRACE_ATTR_DOUBLE, TRACE_ATTR_BOOL };
 
@@ -29,6 +31,19 @@ struct trace_attr {
 	} v;
 };
 
+/*
+ * Something that happened at a point in a span (OTLP Span.Event): golive
+ * uses it for analysis findings, name "golive.diagnostic" with attributes
+ * code.filepath, code.lineno, code.column, golive.analyzer,
+ * golive.severity and message.
+ */
+struct span_event {
+	const char *name;
+	int64_t time_ns; /* unix time, nanoseconds */
+	const struct trace_attr *attrs;
+	size_t nattrs;
+};
+
 struct span {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
@@ -40,6 +55,9 @@ struct span {
 	const char *status_message; /* with error, or NULL */
 	const struct trace_attr *attrs;
 	size_t nattrs;
+	const char *trace_state; /* W3C tracestate carried along (OTLP traceState), or NULL */
+	const struct span_event *events;
+	size_t nevents;
 };
 
 /* What produced the spans: OpenTelemetry resource attributes (service.name, ...). */
@@ -65,6 +83,40 @@ struct trace_exporter {
  */
 struct trace_attr *trace_attrs_copy(const struct trace_attr *attrs, size_t n, size_t *nout);
 void trace_attrs_free(struct trace_attr *attrs, size_t n);
+
+/*
+ * A deep copy of s into *d (every string, attribute and event owned; a
+ * NULL name becomes ""; an end before the start is moved to the start),
+ * and its release (which zeroes *d).
+ */
+void trace_span_copy(struct span *d, const struct span *s);
+void trace_span_release(struct span *d);
+
+typedef ARRAY(struct span) span_array;
+/* Releases every span of a (owned copies) and the array. */
+void trace_spans_release(span_array *a);
+
+/*
+ * Sends one batch through each exporter: begin(res), span() for each of
+ * spans in order, end(). An exporter that fails is reported in *cause (the
+ * first failure, malloc'd, prefixed with nothing: the exporters name what
+ * failed) and the others still run. Returns 0, or -1 with *cause.
+ */
+int trace_export_all(struct trace_exporter **ex, size_t nex, const struct trace_resource *res,
+                     const struct span *spans, size_t nspans, char **cause);
+
+/*
+ * The resource of golive's traces: service.name from $OTEL_SERVICE_NAME,
+ * else a service.name in $OTEL_RESOURCE_ATTRIBUTES, else "golive";
+ * service.version (golive's), process.pid, host.name, and every other
+ * member of $OTEL_RESOURCE_ATTRIBUTES ("key1=value1,key2=value2", values
+ * percent-decoded, blanks around members trimmed) as string attributes.
+ * A malformed member (no '=', an empty key, a bad %-escape) is skipped and
+ * named in *warning (malloc'd, one line, the first only; NULL when none).
+ * res->attrs is malloc'd with owned strings: trace_resource_release().
+ */
+void trace_resource_from_env(struct trace_resource *res, char **warning);
+void trace_resource_release(struct trace_resource *res);
 
 /*
  * Chrome trace event format (chrome://tracing, Perfetto): writes path at
@@ -105,5 +157,91 @@ struct trace_exporter *trace_chrome_new(const char *path, char **cause);
  * without end() writes nothing.
  */
 struct trace_exporter *trace_otlp_file_new(const char *path, char **cause);
+
+/*
+ * The OTLP exporters' shared core: an exporter that collects spans and at
+ * end() encodes one ExportTraceServiceRequest (the encoding described for
+ * trace_otlp_file_new, spans' traceState and events included) and hands
+ * it to deliver(ctx, json, len, cause) (json is NUL-terminated, len
+ * without the NUL, no trailing newline). deliver's return value and cause
+ * are end()'s. free() calls free_ctx(ctx) (may be NULL). what names the
+ * destination in the exporter's own errors ("trace file PATH").
+ */
+struct trace_exporter *trace_otlp_new(const char *name, const char *what,
+                                      int (*deliver)(void *ctx, const char *json, size_t len,
+                                                     char **cause),
+                                      void (*free_ctx)(void *ctx), void *ctx);
+
+/*
+ * The reverse of the OTLP/JSON encoding, for golive's own files (golive
+ * dev reads back the spans its build wrote with --trace-out): appends
+ * every span of one ExportTraceServiceRequest (all resourceSpans and
+ * scopeSpans; resources and scopes are dropped) to out as owned spans,
+ * with their attributes (string, int, double and bool values; others are
+ * skipped), events, status and traceState. Returns the number of spans
+ * appended, or -1 with *cause (malloc'd, one line naming the JSON path)
+ * when the document is not such a request; spans appended before the
+ * error stay in out.
+ */
+long trace_otlp_decode(const char *json, size_t len, span_array *out, char **cause);
+
+/*
+ * OTLP/HTTP with JSON bodies (trace_otlp_http.c): where and how to send.
+ * otlp_http_config_from_env() fills it from the OpenTelemetry environment:
+ *   OTEL_SDK_DISABLED=true                       -> disabled
+ *   OTEL_TRACES_EXPORTER: unset or containing "otlp" -> as below; "none" -> disabled;
+ *       anything else (console, zipkin, ...) -> disabled with a warning
+ *   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT           -> url as given
+ *   OTEL_EXPORTER_OTLP_ENDPOINT                  -> url = it + "/v1/traces"
+ *       (neither set: enabled only when OTEL_TRACES_EXPORTER names otlp
+ *       explicitly, with http://localhost:4318/v1/traces)
+ *   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS          -> "k=v,k2=v2", values percent-decoded
+ *   OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT          -> milliseconds (default 10000)
+ *   OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION      -> "gzip" or "none"
+ *   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL         -> anything but http/json: a warning
+ * (the TRACES_ variable wins over the general one).
+ */
+struct otlp_http_config {
+	char *url;      /* the full traces URL, http:// or https:// */
+	char **headers; /* "Name: value" lines, nheaders of them */
+	size_t nheaders;
+	long timeout_ms; /* hard bound on one export, retries and waits included */
+	int gzip;        /* Content-Encoding: gzip */
+};
+
+/*
+ * Returns 1 (enabled, *c filled), 0 (disabled) or -1 (enabled in the
+ * environment but misconfigured: *c empty). Each problem is one line
+ * appended to warnings ("OTEL_EXPORTER_OTLP_TIMEOUT \"abc\": not a number of
+ * milliseconds; using 10000"), for the caller to print.
+ */
+int otlp_http_config_from_env(struct otlp_http_config *c, struct strbuf *warnings);
+void otlp_http_config_release(struct otlp_http_config *c);
+
+/*
+ * The OTLP/HTTP exporter: end() POSTs the request to c->url with
+ * Content-Type: application/json (gzip-compressed when asked), retrying
+ * only on 429, 502, 503, 504 or a connection that failed or dropped, with
+ * exponential backoff or the server's Retry-After (seconds or an HTTP
+ * date), never past c->timeout_ms in total from the start of end(). A
+ * 2xx whose body has a partialSuccess with rejectedSpans > 0 or an
+ * errorMessage is returned as -1 with a *cause naming it. libcurl is
+ * loaded with dlopen() at the first export (the wrapper never pays for
+ * it); when it cannot be loaded, end() fails with *cause saying so.
+ * The exporter copies c.
+ */
+struct trace_exporter *trace_otlp_http_new(const struct otlp_http_config *c, char **cause);
+
+/*
+ * The HTML report (--report FILE, trace_html.c): at end() writes one
+ * self-contained HTML file (inline CSS and JS, the data inline as JSON; no
+ * network fetches) with a timeline of every non-root span (one element
+ * with class "bar" each, coloured by span name, lanes like the Chrome
+ * exporter's), the critical path, the slowest packages, the root span's
+ * summary attributes (cache hits, tool runs, go version, ...) and every
+ * "golive.diagnostic" span event. Readable from phone to laptop widths.
+ * Returns NULL with *cause when path cannot be created (checked early).
+ */
+struct trace_exporter *trace_html_new(const char *path, char **cause);
 
 #endif

@@ -35,26 +35,15 @@
 #define OTLP_SPAN_KIND_INTERNAL 1 /* opentelemetry.proto.trace.v1.Span.SpanKind */
 #define OTLP_STATUS_CODE_ERROR  2 /* opentelemetry.proto.trace.v1.Status.StatusCode */
 
-/* A span as the exporter keeps it: every string owned. */
-struct otlp_span {
-	uint8_t trace_id[16];
-	uint8_t span_id[8];
-	uint8_t parent_id[8];
-	char *name;
-	int64_t start_ns;
-	int64_t end_ns;
-	int error;
-	char *status_message;     /* or NULL */
-	struct trace_attr *attrs; /* keys and string values owned */
-	size_t nattrs;
-};
-
 struct otlp_exporter {
 	struct trace_exporter base; /* first: the vtable the caller holds */
-	char *path;
+	char *what;                 /* the destination, in errors: "trace file PATH" */
+	int (*deliver)(void *ctx, const char *json, size_t len, char **cause);
+	void (*free_ctx)(void *ctx);
+	void *ctx;
 	struct trace_attr *res_attrs; /* the resource's, keys and string values owned */
 	size_t res_nattrs;
-	ARRAY(struct otlp_span) spans; /* in arrival order */
+	ARRAY(struct span) spans; /* owned copies, in arrival order */
 	int ended;
 };
 
@@ -134,19 +123,11 @@ static json_t *key_values(const struct trace_attr *attrs, size_t n)
 	return arr;
 }
 
-static void otlp_span_release(struct otlp_span *os)
-{
-	free(os->name);
-	free(os->status_message);
-	trace_attrs_free(os->attrs, os->nattrs);
-	memset(os, 0, sizeof(*os));
-}
-
 static int otlp_begin(struct trace_exporter *e, const struct trace_resource *res, char **cause)
 {
 	struct otlp_exporter *o = otlp_of(e);
 	if (o->ended) {
-		*cause = xasprintf("trace file %s: begin after end", o->path);
+		*cause = xasprintf("%s: begin after end", o->what);
 		return -1;
 	}
 	trace_attrs_free(o->res_attrs, o->res_nattrs);
@@ -161,32 +142,29 @@ static int otlp_span(struct trace_exporter *e, const struct span *s, char **caus
 {
 	struct otlp_exporter *o = otlp_of(e);
 	if (o->ended) {
-		*cause = xasprintf("trace file %s: span after end", o->path);
+		*cause = xasprintf("%s: span after end", o->what);
 		return -1;
 	}
-	struct otlp_span os;
-	memset(&os, 0, sizeof(os));
-	memcpy(os.trace_id, s->trace_id, sizeof(os.trace_id));
-	memcpy(os.span_id, s->span_id, sizeof(os.span_id));
-	memcpy(os.parent_id, s->parent_id, sizeof(os.parent_id));
-	os.name = xstrdup(s->name ? s->name : "");
-	/* fixed64 on the wire: no negative times, and no end before the start. */
-	os.start_ns = s->start_ns < 0 ? 0 : s->start_ns;
-	os.end_ns = s->end_ns < os.start_ns ? os.start_ns : s->end_ns;
-	os.error = s->error;
-	os.status_message = s->status_message ? xstrdup(s->status_message) : NULL;
-	os.attrs = trace_attrs_copy(s->attrs, s->nattrs, &os.nattrs);
+	struct span os;
+	trace_span_copy(&os, s);
+	/* fixed64 on the wire: no negative times. */
+	if (os.start_ns < 0)
+		os.start_ns = 0;
+	if (os.end_ns < os.start_ns)
+		os.end_ns = os.start_ns;
 	ARRAY_PUSH(o->spans, os);
 	return 0;
 }
 
 /* One Span in OTLP/JSON. */
-static json_t *span_json(const struct otlp_span *os)
+static json_t *span_json(const struct span *os)
 {
 	static const uint8_t zero[8];
 	json_t *j = json_object();
 	json_object_set_new(j, "traceId", hex_id(os->trace_id, sizeof(os->trace_id)));
 	json_object_set_new(j, "spanId", hex_id(os->span_id, sizeof(os->span_id)));
+	if (os->trace_state && *os->trace_state)
+		json_object_set_new(j, "traceState", jstr(os->trace_state));
 	if (memcmp(os->parent_id, zero, sizeof(zero)) != 0)
 		json_object_set_new(j, "parentSpanId",
 		                    hex_id(os->parent_id, sizeof(os->parent_id)));
@@ -195,6 +173,19 @@ static json_t *span_json(const struct otlp_span *os)
 	json_object_set_new(j, "startTimeUnixNano", int64_str(os->start_ns));
 	json_object_set_new(j, "endTimeUnixNano", int64_str(os->end_ns));
 	json_object_set_new(j, "attributes", key_values(os->attrs, os->nattrs));
+	if (os->nevents) {
+		json_t *evs = json_array();
+		for (size_t i = 0; i < os->nevents; i++) {
+			const struct span_event *ev = &os->events[i];
+			json_t *je = json_object();
+			json_object_set_new(je, "timeUnixNano",
+			                    int64_str(ev->time_ns < 0 ? 0 : ev->time_ns));
+			json_object_set_new(je, "name", jstr(ev->name));
+			json_object_set_new(je, "attributes", key_values(ev->attrs, ev->nattrs));
+			json_array_append_new(evs, je);
+		}
+		json_object_set_new(j, "events", evs);
+	}
 	/* proto3 JSON leaves out defaults: UNSET (0) is {}, an empty message too. */
 	json_t *status = json_object();
 	if (os->error) {
@@ -240,58 +231,20 @@ static json_t *otlp_document(const struct otlp_exporter *o)
 static int otlp_end(struct trace_exporter *e, char **cause)
 {
 	struct otlp_exporter *o = otlp_of(e);
-	char *txt = NULL;
-	int fd = -1, rc = -1;
-
 	if (o->ended) {
-		*cause = xasprintf("trace file %s: end called twice", o->path);
+		*cause = xasprintf("%s: end called twice", o->what);
 		return -1;
 	}
 	o->ended = 1;
 
 	json_t *doc = otlp_document(o);
-	txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (!txt) {
-		*cause = xasprintf("trace file %s: cannot encode the trace", o->path);
-		goto out;
+		*cause = xasprintf("%s: cannot encode the trace", o->what);
+		return -1;
 	}
-	size_t len = strlen(txt);
-	txt[len] = '\n'; /* json_dumps' NUL, now a newline: len + 1 bytes are written */
-
-	fd = open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		*cause = xasprintf("trace file %s: %s", o->path, strerror(errno));
-		goto out;
-	}
-	/*
-	 * One write() of the whole line: with O_APPEND, lines of concurrent
-	 * writers never interleave. A short write is not retried (the rest
-	 * could land after another writer's line); it is reported instead.
-	 */
-	ssize_t n;
-	do
-		n = write(fd, txt, len + 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		*cause = xasprintf("trace file %s: %s", o->path, strerror(errno));
-		goto out;
-	}
-	if ((size_t)n != len + 1) {
-		*cause =
-		    xasprintf("trace file %s: short write (%zd of %zu bytes)", o->path, n, len + 1);
-		goto out;
-	}
-	int closed = close(fd);
-	fd = -1;
-	if (closed < 0) {
-		*cause = xasprintf("trace file %s: %s", o->path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
+	int rc = o->deliver(o->ctx, txt, strlen(txt), cause);
 	free(txt);
 	return rc;
 }
@@ -302,11 +255,78 @@ static void otlp_free(struct trace_exporter *e)
 	if (!o)
 		return;
 	for (size_t i = 0; i < o->spans.n; i++)
-		otlp_span_release(&o->spans.v[i]);
+		trace_span_release(&o->spans.v[i]);
 	ARRAY_FREE(o->spans);
 	trace_attrs_free(o->res_attrs, o->res_nattrs);
-	free(o->path);
+	if (o->free_ctx)
+		o->free_ctx(o->ctx);
+	free(o->what);
 	free(o);
+}
+
+struct trace_exporter *trace_otlp_new(const char *name, const char *what,
+                                      int (*deliver)(void *ctx, const char *json, size_t len,
+                                                     char **cause),
+                                      void (*free_ctx)(void *ctx), void *ctx)
+{
+	struct otlp_exporter *o = xcalloc(1, sizeof(*o));
+	o->base.name = name;
+	o->base.begin = otlp_begin;
+	o->base.span = otlp_span;
+	o->base.end = otlp_end;
+	o->base.free = otlp_free;
+	o->what = xstrdup(what);
+	o->deliver = deliver;
+	o->free_ctx = free_ctx;
+	o->ctx = ctx;
+	return &o->base;
+}
+
+/* ---- the file exporter: one line appended per batch ----------------------- */
+
+static int file_deliver(void *ctx, const char *json, size_t len, char **cause)
+{
+	const char *path = ctx;
+	char *line = xmalloc(len + 1);
+	int fd = -1, rc = -1;
+	memcpy(line, json, len);
+	line[len] = '\n';
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		*cause = xasprintf("trace file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/*
+	 * One write() of the whole line: with O_APPEND, lines of concurrent
+	 * writers never interleave. A short write is not retried (the rest
+	 * could land after another writer's line); it is reported instead.
+	 */
+	ssize_t n;
+	do
+		n = write(fd, line, len + 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		*cause = xasprintf("trace file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((size_t)n != len + 1) {
+		*cause =
+		    xasprintf("trace file %s: short write (%zd of %zu bytes)", path, n, len + 1);
+		goto out;
+	}
+	int closed = close(fd);
+	fd = -1;
+	if (closed < 0) {
+		*cause = xasprintf("trace file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	return rc;
 }
 
 struct trace_exporter *trace_otlp_file_new(const char *path, char **cause)
@@ -316,12 +336,232 @@ struct trace_exporter *trace_otlp_file_new(const char *path, char **cause)
 		                   path ? strerror(errno) : strerror(EINVAL));
 		return NULL;
 	}
-	struct otlp_exporter *o = xcalloc(1, sizeof(*o));
-	o->base.name = "otlp-file";
-	o->base.begin = otlp_begin;
-	o->base.span = otlp_span;
-	o->base.end = otlp_end;
-	o->base.free = otlp_free;
-	o->path = xstrdup(path);
-	return &o->base;
+	char *what = xasprintf("trace file %s", path);
+	struct trace_exporter *e =
+	    trace_otlp_new("otlp-file", what, file_deliver, free, xstrdup(path));
+	free(what);
+	return e;
+}
+
+/* ---- decoding (golive's own files) -------------------------------------- */
+
+/* n bytes from the 2n-digit hex string v (either case); -1 if it is not one. */
+static int dec_hex(json_t *v, uint8_t *out, size_t n)
+{
+	const char *s = json_string_value(v);
+	if (!s || strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < 2 * n; i++) {
+		int c = (unsigned char)s[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | d : d << 4);
+	}
+	return 0;
+}
+
+/* A decimal string or an integer as int64; -1 if it is neither. */
+static int dec_int64(json_t *v, int64_t *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	const char *s = json_string_value(v);
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	long long x = strtoll(s, &end, 10);
+	if (*end || errno)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+typedef ARRAY(struct trace_attr) dec_attrs;
+
+/* Attributes [{"key","value":{...}}] into owned attrs; unsupported values skipped. */
+static int dec_attributes(json_t *arr, struct trace_attr **attrs, size_t *n, const char *where,
+                          char **cause)
+{
+	dec_attrs a = ARRAY_INIT;
+	*attrs = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr)) {
+		*cause = xasprintf("%s.attributes: expected an array", where);
+		return -1;
+	}
+	size_t i;
+	json_t *kv;
+	json_array_foreach(arr, i, kv)
+	{
+		const char *key = json_string_value(json_object_get(kv, "key"));
+		json_t *val = json_object_get(kv, "value");
+		if (!key || !json_is_object(val)) {
+			*cause = xasprintf("%s.attributes[%zu]: expected {\"key\", \"value\"}",
+			                   where, i);
+			trace_attrs_free(a.v, a.n);
+			return -1;
+		}
+		struct trace_attr t;
+		json_t *x;
+		memset(&t, 0, sizeof(t));
+		if ((x = json_object_get(val, "stringValue")) && json_is_string(x)) {
+			t.type = TRACE_ATTR_STRING;
+			t.v.s = xstrdup(json_string_value(x));
+		} else if ((x = json_object_get(val, "intValue")) && dec_int64(x, &t.v.i) == 0) {
+			t.type = TRACE_ATTR_INT;
+		} else if ((x = json_object_get(val, "doubleValue")) && json_is_number(x)) {
+			t.type = TRACE_ATTR_DOUBLE;
+			t.v.d = json_number_value(x);
+		} else if ((x = json_object_get(val, "boolValue")) && json_is_boolean(x)) {
+			t.type = TRACE_ATTR_BOOL;
+			t.v.b = json_is_true(x);
+		} else {
+			continue;
+		}
+		t.key = xstrdup(key);
+		ARRAY_PUSH(a, t);
+	}
+	*attrs = a.v;
+	*n = a.n;
+	return 0;
+}
+
+static int dec_span(json_t *js, struct span *sp, const char *where, char **cause)
+{
+	static const uint8_t zero[16];
+	memset(sp, 0, sizeof(*sp));
+	const char *name = json_string_value(json_object_get(js, "name"));
+	json_t *parent = json_object_get(js, "parentSpanId");
+	if (!json_is_object(js) || !name ||
+	    dec_hex(json_object_get(js, "traceId"), sp->trace_id, 16) < 0 ||
+	    dec_hex(json_object_get(js, "spanId"), sp->span_id, 8) < 0 ||
+	    (parent && !(json_is_string(parent) && !*json_string_value(parent)) &&
+	     dec_hex(parent, sp->parent_id, 8) < 0) ||
+	    !memcmp(sp->trace_id, zero, 16) || !memcmp(sp->span_id, zero, 8) ||
+	    dec_int64(json_object_get(js, "startTimeUnixNano"), &sp->start_ns) < 0 ||
+	    dec_int64(json_object_get(js, "endTimeUnixNano"), &sp->end_ns) < 0) {
+		*cause =
+		    xasprintf("%s: not a span (name, traceId, spanId, parentSpanId, times)", where);
+		return -1;
+	}
+	sp->name = xstrdup(name);
+	if (sp->end_ns < sp->start_ns)
+		sp->end_ns = sp->start_ns;
+	const char *ts = json_string_value(json_object_get(js, "traceState"));
+	sp->trace_state = ts && *ts ? xstrdup(ts) : NULL;
+	json_t *st = json_object_get(js, "status");
+	if (json_is_object(st)) {
+		json_t *code = json_object_get(st, "code");
+		sp->error =
+		    json_is_integer(code) && json_integer_value(code) == OTLP_STATUS_CODE_ERROR;
+		const char *msg = json_string_value(json_object_get(st, "message"));
+		sp->status_message = msg && sp->error ? xstrdup(msg) : NULL;
+	}
+	struct trace_attr *attrs;
+	size_t n;
+	if (dec_attributes(json_object_get(js, "attributes"), &attrs, &n, where, cause) < 0)
+		goto fail;
+	sp->attrs = attrs;
+	sp->nattrs = n;
+	json_t *evs = json_object_get(js, "events");
+	if (evs && !json_is_array(evs)) {
+		*cause = xasprintf("%s.events: expected an array", where);
+		goto fail;
+	}
+	if (evs && json_array_size(evs)) {
+		struct span_event *e = xcalloc(json_array_size(evs), sizeof(*e));
+		sp->events = e;
+		size_t i;
+		json_t *je;
+		json_array_foreach(evs, i, je)
+		{
+			char *w = xasprintf("%s.events[%zu]", where, i);
+			const char *en = json_string_value(json_object_get(je, "name"));
+			int bad = !en ||
+			          dec_int64(json_object_get(je, "timeUnixNano"), &e[i].time_ns) < 0;
+			if (bad)
+				*cause = xasprintf("%s: expected name and timeUnixNano", w);
+			else if (dec_attributes(json_object_get(je, "attributes"), &attrs, &n, w,
+			                        cause) == 0) {
+				e[i].attrs = attrs;
+				e[i].nattrs = n;
+			} else {
+				bad = 1;
+			}
+			free(w);
+			e[i].name = xstrdup(en ? en : "");
+			sp->nevents = i + 1;
+			if (bad)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	trace_span_release(sp);
+	return -1;
+}
+
+long trace_otlp_decode(const char *json, size_t len, span_array *out, char **cause)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(json, len, 0, &jerr);
+	long added = 0;
+	if (!doc) {
+		*cause = xasprintf("line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	json_t *rss = json_object_get(doc, "resourceSpans");
+	if (!json_is_array(rss)) {
+		json_decref(doc);
+		*cause = xstrdup("resourceSpans: expected an array");
+		return -1;
+	}
+	size_t i, j, k;
+	json_t *rs, *ss, *js;
+	json_array_foreach(rss, i, rs)
+	{
+		json_t *sss = json_object_get(rs, "scopeSpans");
+		if (sss && !json_is_array(sss)) {
+			*cause = xasprintf("resourceSpans[%zu].scopeSpans: expected an array", i);
+			goto fail;
+		}
+		json_array_foreach(sss, j, ss)
+		{
+			json_t *spans = json_object_get(ss, "spans");
+			if (spans && !json_is_array(spans)) {
+				*cause = xasprintf(
+				    "resourceSpans[%zu].scopeSpans[%zu].spans: expected an array",
+				    i, j);
+				goto fail;
+			}
+			json_array_foreach(spans, k, js)
+			{
+				char *where = xasprintf(
+				    "resourceSpans[%zu].scopeSpans[%zu].spans[%zu]", i, j, k);
+				struct span sp;
+				int rc = dec_span(js, &sp, where, cause);
+				free(where);
+				if (rc < 0)
+					goto fail;
+				ARRAY_PUSH(*out, sp);
+				added++;
+			}
+		}
+	}
+	json_decref(doc);
+	return added;
+fail:
+	json_decref(doc);
+	return -1;
 }

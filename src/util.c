@@ -67,10 +67,27 @@ char *xasprintf(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
+static void (*report_hook)(const char *level, const char *message);
+
+void set_report_hook(void (*hook)(const char *level, const char *message))
+{
+	report_hook = hook;
+}
+
 static PRINTF_LIKE(2, 0) void vreport(const char *prefix, const char *fmt, va_list ap,
                                       const char *suffix)
 {
 	struct strbuf sb = STRBUF_INIT;
+	if (report_hook) {
+		strbuf_vaddf(&sb, fmt, ap);
+		if (suffix) {
+			strbuf_addstr(&sb, ": ");
+			strbuf_addstr(&sb, suffix);
+		}
+		report_hook(strcmp(prefix, "warning: ") == 0 ? "warn" : "error", sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
 	strbuf_addstr(&sb, "golive: ");
 	strbuf_addstr(&sb, prefix);
 	strbuf_vaddf(&sb, fmt, ap);

@@ -32,6 +32,13 @@ char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/*
+ * Routes error()/warning()/die() through hook(level, message) instead of
+ * the text lines below: level "error" or "warn", message without prefix
+ * or newline (log.c's JSON logs). NULL restores the text lines.
+ */
+void set_report_hook(void (*hook)(const char *level, const char *message));
+
 /* Prints "golive: error: <msg>" to stderr and returns -1. */
 int error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Prints "golive: warning: <msg>" to stderr. */

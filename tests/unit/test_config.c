@@ -244,7 +244,7 @@ static void test_unknown_keys(void **state)
 {
 	(void)state;
 	expect_error("# config\nbild:\n  keep: true\n",
-	             "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, analyzers, "
+	             "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
 	             "rules)");
 	expect_error(
 	    "run:\n  signal: TERM\n",
@@ -444,6 +444,31 @@ static void test_run(void **state)
 		assert_string_equal(c.run.proxy, ":1");
 		config_release(&c);
 	}
+}
+
+/* trace: its four keys, and a log_format that is neither text nor json. */
+static void test_trace_section(void **state)
+{
+	struct golive_config c;
+	(void)state;
+	parse_ok(&c, "trace:\n  log_format: json\n  trace_out: out/b.otlp.jsonl\n"
+	             "  chrome_trace: /tmp/b.json\n  report: r.html\n");
+	assert_string_equal(c.trace.log_format, "json");
+	assert_string_equal(c.trace.trace_out, "out/b.otlp.jsonl");
+	assert_string_equal(c.trace.chrome_trace, "/tmp/b.json");
+	assert_string_equal(c.trace.report, "r.html");
+	config_release(&c);
+	parse_ok(&c, "trace: {log_format: text}\n");
+	assert_string_equal(c.trace.log_format, "text");
+	assert_null(c.trace.report);
+	config_release(&c);
+	expect_error("trace:\n  log_format: xml\n",
+	             "golive.yaml:2:15: trace.log_format: expected text or json, got \"xml\"");
+	expect_error("trace:\n  report: ''\n",
+	             "golive.yaml:2:11: trace.report: expected a non-empty string, got \"\"");
+	expect_error("trace:\n  reports: r.html\n",
+	             "golive.yaml:2:3: unknown key \"reports\" in trace (known: log_format, "
+	             "trace_out, chrome_trace, report)");
 }
 
 static void test_run_errors(void **state)
@@ -1222,6 +1247,11 @@ static void test_yaml_round_trip(void **state)
 	                             "  exclude: []\n"
 	                             "  debounce_ms: 20\n"
 	                             "  gitignore: true\n"
+	                             "trace:\n"
+	                             "  log_format: null\n"
+	                             "  trace_out: null\n"
+	                             "  chrome_trace: null\n"
+	                             "  report: null\n"
 	                             "analyzers:\n"
 	                             "  fail_on: never\n"
 	                             "  include_generated: false\n"
@@ -1283,6 +1313,11 @@ static void test_yaml_round_trip(void **state)
 	                    "  exclude: []\n"
 	                    "  debounce_ms: 20\n"
 	                    "  gitignore: true\n"
+	                    "trace:\n"
+	                    "  log_format: null\n"
+	                    "  trace_out: null\n"
+	                    "  chrome_trace: null\n"
+	                    "  report: null\n"
 	                    "analyzers:\n"
 	                    "  fail_on: error\n"
 	                    "  include_generated: false\n"
@@ -1394,6 +1429,11 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  - '[!a-z]*.tmp'\n"
 	                                "  debounce_ms: 0\n"
 	                                "  gitignore: false\n"
+	                                "trace:\n"
+	                                "  log_format: null\n"
+	                                "  trace_out: null\n"
+	                                "  chrome_trace: null\n"
+	                                "  report: null\n"
 	                                "analyzers:\n"));
 	strbuf_release(&out);
 	round_trip(&c);
@@ -1610,6 +1650,7 @@ int main(void)
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_find_without_go_mod),
 	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_trace_section),
 	    cmocka_unit_test(test_yaml_round_trip),
 	    cmocka_unit_test(test_yaml_round_trip_run_watch),
 	    cmocka_unit_test(test_yaml_invalid_utf8),

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,167 @@ static void test_decode_errors(void **state)
 	}
 }
 
+/* Ids with every hex letter, so that case matters. */
+static void fill_ids(struct event *ev)
+{
+	for (size_t i = 0; i < 16; i++)
+		ev->trace_id[i] = (uint8_t)(0xa0 + i * 3);
+	for (size_t i = 0; i < 8; i++) {
+		ev->span_id[i] = (uint8_t)(0xb1 + i * 5);
+		ev->parent_id[i] = (uint8_t)(0xc2 + i * 7);
+	}
+	ev->has_span = 1;
+}
+
+static char *hex(const uint8_t *b, size_t n)
+{
+	char *s = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", b[i]);
+	return s;
+}
+
+static void test_span_ids_round_trip(void **state)
+{
+	(void)state;
+	struct event ev = {0}, back;
+	ev.tool = "compile";
+	ev.path = "/usr/lib/go/pkg/tool/linux_amd64/compile";
+	fill_ids(&ev);
+	size_t len;
+	char *line = event_encode(&ev, &len);
+	assert_non_null(line);
+
+	/* On the wire: lowercase hex under the documented names. */
+	json_error_t err;
+	json_t *o = json_loadb(line, len, 0, &err);
+	assert_non_null(o);
+	char *t = hex(ev.trace_id, 16), *sp = hex(ev.span_id, 8), *pa = hex(ev.parent_id, 8);
+	assert_string_equal(json_string_value(json_object_get(o, "trace_id")), t);
+	assert_string_equal(json_string_value(json_object_get(o, "span_id")), sp);
+	assert_string_equal(json_string_value(json_object_get(o, "parent_span_id")), pa);
+	assert_string_equal(json_string_value(json_object_get(o, "path")), ev.path);
+	json_decref(o);
+	free(t);
+	free(sp);
+	free(pa);
+
+	char *cause = NULL;
+	assert_int_equal(event_decode(&back, line, len, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(back.has_span, 1);
+	assert_memory_equal(back.trace_id, ev.trace_id, 16);
+	assert_memory_equal(back.span_id, ev.span_id, 8);
+	assert_memory_equal(back.parent_id, ev.parent_id, 8);
+	assert_string_equal(back.path, ev.path);
+	event_release(&back);
+	free(line);
+}
+
+static void test_span_ids_absent(void **state)
+{
+	(void)state;
+	struct event ev = {0}, back;
+	ev.tool = "link";
+	/* Ids without has_span are not written. */
+	fill_ids(&ev);
+	ev.has_span = 0;
+	size_t len;
+	char *line = event_encode(&ev, &len);
+	assert_null(strstr(line, "trace_id"));
+	assert_null(strstr(line, "span_id"));
+	assert_null(strstr(line, "\"path\""));
+	char *cause = NULL;
+	assert_int_equal(event_decode(&back, line, len, &cause), 0);
+	assert_int_equal(back.has_span, 0);
+	static const uint8_t zero[16];
+	assert_memory_equal(back.trace_id, zero, 16);
+	assert_memory_equal(back.span_id, zero, 8);
+	assert_memory_equal(back.parent_id, zero, 8);
+	assert_null(back.path);
+	event_release(&back);
+	free(line);
+
+	/* null is absent too. */
+	const char *nulls = "{\"tool\":\"asm\",\"trace_id\":null,\"span_id\":null,"
+	                    "\"parent_span_id\":null,\"path\":null}";
+	assert_int_equal(event_decode(&back, nulls, strlen(nulls), &cause), 0);
+	assert_int_equal(back.has_span, 0);
+	assert_null(back.path);
+	event_release(&back);
+}
+
+#define T_OK "0af7651916cd43dd8448eb211c80319c"
+#define S_OK "b7ad6b7169203331"
+#define P_OK "00f067aa0ba902b7"
+
+static void test_span_ids_rejected(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    /* only one or two of the three */
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\"}",
+	    "{\"tool\":\"compile\",\"span_id\":\"" S_OK "\"}",
+	    "{\"tool\":\"compile\",\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK "\"}",
+	    "{\"tool\":\"compile\",\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":null,\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"" P_OK "\"}",
+	    /* uppercase hex */
+	    "{\"tool\":\"compile\",\"trace_id\":\"0AF7651916CD43DD8448EB211C80319C\","
+	    "\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"B7ad6b7169203331\","
+	    "\"parent_span_id\":\"" P_OK "\"}",
+	    /* wrong lengths */
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "0\",\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"b7ad6b716920333\","
+	    "\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"\"}",
+	    /* not hex */
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"00f067aa0ba902bg\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319 \","
+	    "\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK "\"}",
+	    /* all zeros */
+	    "{\"tool\":\"compile\",\"trace_id\":\"00000000000000000000000000000000\","
+	    "\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"0000000000000000\","
+	    "\"parent_span_id\":\"" P_OK "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"0000000000000000\"}",
+	    /* not strings */
+	    "{\"tool\":\"compile\",\"trace_id\":12,\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK
+	    "\"}",
+	    "{\"tool\":\"compile\",\"path\":[\"/bin/go\"]}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct event ev;
+		char *cause = NULL;
+		if (event_decode(&ev, bad[i], strlen(bad[i]), &cause) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(cause);
+		assert_null(ev.tool);
+		assert_int_equal(ev.has_span, 0);
+		free(cause);
+	}
+
+	/* The same three, valid, are accepted: the cases above fail for their flaw. */
+	const char *good = "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK
+	                   "\",\"parent_span_id\":\"" P_OK "\",\"path\":\"/bin/compile\"}";
+	struct event ev;
+	char *cause = NULL;
+	assert_int_equal(event_decode(&ev, good, strlen(good), &cause), 0);
+	assert_int_equal(ev.has_span, 1);
+	assert_int_equal(ev.trace_id[0], 0x0a);
+	assert_int_equal(ev.trace_id[15], 0x9c);
+	assert_int_equal(ev.span_id[0], 0xb7);
+	assert_int_equal(ev.parent_id[7], 0xb7);
+	assert_string_equal(ev.path, "/bin/compile");
+	event_release(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +294,9 @@ int main(void)
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_decode_unknown_fields_and_strings_escaped),
 	    cmocka_unit_test(test_decode_errors),
+	    cmocka_unit_test(test_span_ids_round_trip),
+	    cmocka_unit_test(test_span_ids_absent),
+	    cmocka_unit_test(test_span_ids_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
