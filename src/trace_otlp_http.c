@@ -392,34 +392,27 @@ static const char *env_either(const char *traces_var, const char *general_var, c
 	return v;
 }
 
-/* Whether the comma list s has member word (blanks trimmed, any case). */
-static int list_has(const char *s, const char *word)
+/*
+ * Whether the comma list s has member word (blanks trimmed, any case);
+ * *other tells whether it has members besides (blank members aside).
+ */
+static int list_has(const char *s, const char *word, int *other)
 {
 	size_t wn = strlen(word);
+	int found = 0;
+	*other = 0;
 	for (const char *p = s; p && *p;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		const char *next = comma ? comma + 1 : p + n;
 		const char *m = trim(p, &n);
 		if (n == wn && strncasecmp(m, word, n) == 0)
-			return 1;
-		p = comma ? comma + 1 : p + n;
+			found = 1;
+		else if (n)
+			*other = 1;
+		p = next;
 	}
-	return 0;
-}
-
-/* Whether the comma list s has a member other than word (blank members aside). */
-static int list_has_other(const char *s, const char *word)
-{
-	size_t wn = strlen(word);
-	for (const char *p = s; p && *p;) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		const char *m = trim(p, &n);
-		if (n && !(n == wn && strncasecmp(m, word, n) == 0))
-			return 1;
-		p = comma ? comma + 1 : p + n;
-	}
-	return 0;
+	return found;
 }
 
 /* A variable's value for a warning: quoted by the caller, one line, cut at 120 bytes. */
@@ -452,11 +445,12 @@ int otlp_http_config_from_env(struct otlp_http_config *c, struct strbuf *warning
 	if (v && is_word(v, "true"))
 		return 0;
 
-	int explicit_otlp = 0;
+	int explicit_otlp = 0, other;
 	v = env_nonempty("OTEL_TRACES_EXPORTER");
 	if (v) {
-		if (!list_has(v, "otlp")) {
-			if (list_has_other(v, "none"))
+		if (!list_has(v, "otlp", &other)) {
+			list_has(v, "none", &other);
+			if (other)
 				warn_value(warnings, "OTEL_TRACES_EXPORTER", v,
 				           "golive exports traces only with otlp; not exported");
 			return 0;
@@ -484,7 +478,8 @@ int otlp_http_config_from_env(struct otlp_http_config *c, struct strbuf *warning
 		return 0;
 	}
 	if (!is_http_url(url) || has_ctl(url, strlen(url))) {
-		warn_value(warnings, url_var, getenv(url_var),
+		warn_value(warnings, url_var ? url_var : "OTEL_TRACES_EXPORTER",
+		           url_var ? getenv(url_var) : url,
 		           "not an http:// or https:// URL; traces not exported");
 		free(url);
 		return -1;

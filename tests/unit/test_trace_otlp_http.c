@@ -710,6 +710,9 @@ static void test_config_enabled_or_not(void **state)
 	setenv("OTEL_TRACES_EXPORTER", "none", 1);
 	assert_int_equal(from_env(&c, &w), 0);
 	assert_int_equal(w.len, 0);
+	setenv("OTEL_TRACES_EXPORTER", "   None , ", 1);
+	assert_int_equal(from_env(&c, &w), 0);
+	assert_int_equal(w.len, 0);
 
 	/* console (or zipkin): disabled with one warning line naming the variable. */
 	setenv("OTEL_TRACES_EXPORTER", "console", 1);
