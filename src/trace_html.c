@@ -121,6 +121,7 @@ static const char *const html_head[] = {
     ".share span{display:block;height:100%;background:#4e79a7}\n"
     "ol#critical{padding:0 0 0 36px;margin:0;max-height:330px;overflow:auto;"
     "border:1px solid var(--line);border-radius:6px}\n"
+    "ol#critical:empty{display:none}\n"
     "ol#critical li{padding:2px 0;cursor:pointer}\n"
     ".sev-error{color:var(--bad);font-weight:600}\n"
     ".sev-warning{color:#b06000}\n"
@@ -128,7 +129,7 @@ static const char *const html_head[] = {
     "</style>\n"
     "</head>\n"
     "<body>\n"
-    "<header><h1>golive build report</h1><dl id=\"summary\"></dl></header>\n"
+    "<header><h1 id=\"title\">golive build report</h1><dl id=\"summary\"></dl></header>\n"
     "<noscript><p>This report is drawn by its inline script: enable JavaScript to "
     "see it.</p></noscript>\n"
     "<section><h2>Timeline</h2>\n"
@@ -220,9 +221,17 @@ static const char *const html_tail[] = {
     "+ ')' : '') : 'ok';\n"
     "if (failed.length) result += ', ' + failed.length + ' tool run' + "
     "(failed.length > 1 ? 's' : '') + ' failed';\n"
-    "var built = kv('built', sm.packages || sm.name || '(unknown)');\n"
+    "var dev = sm.name === 'cycle';\n"
+    "if (dev) $('title').textContent = 'golive dev report';\n"
+    "if (sm.cycle != null) kv('cycle', '#' + sm.cycle + (sm.trigger ? ' (' + "
+    "sm.trigger + ')' : ''));\n"
+    "var built = kv('built', sm.packages || (dev ? null : sm.name || '(unknown)'));\n"
     "if (built) built.parentNode.className = 'kv wide';\n"
+    "var changed = kv('changed', sm.changed, 'mono');\n"
+    "if (changed) changed.parentNode.className = 'kv wide';\n"
     "kv('result', result, bad ? 'bad' : 'ok');\n"
+    "kv('build', sm.build);\n"
+    "kv('ready', sm.ready);\n"
     "kv('wall time', dur(D.wall_ns));\n"
     "kv('tool runs', sm.tool_runs != null ? sm.tool_runs : S.length - (D.roots || 0));\n"
     "kv('cache hits', sm.cache_hits);\n"
@@ -230,15 +239,16 @@ static const char *const html_tail[] = {
     "kv('go', sm.go_version);\n"
     "kv('golive', sm.golive_version);\n"
     "if (D.start_unix_ms) kv('started', new Date(D.start_unix_ms).toLocaleString());\n"
+    "if (D.service && D.service !== 'golive') kv('service', D.service);\n"
     "var tid = kv('trace id', (D.trace_ids || []).join(' '), 'mono');\n"
     "if (tid) tid.parentNode.className = 'kv wide';\n"
-    "if (failed.length) {\n"
+    "if (failed.length) {\n",
     "  var fl = kv('failed', failed.slice(0, 8).map(label).join(', ') + "
     "(failed.length > 8 ? ', ...' : ''), 'bad');\n"
     "  fl.parentNode.className = 'kv wide';\n"
     "}\n"
-    "document.title = 'golive build: ' + (sm.packages || '') + ' - ' + (bad ? "
-    "'failed' : 'ok');\n"
+    "document.title = (dev ? 'golive dev: cycle ' + sm.cycle : 'golive build: ' + "
+    "(sm.packages || '')) + ' - ' + (bad ? 'failed' : 'ok');\n"
     "\n"
     "/* critical path */\n"
     "var crit = D.critical || [], onCrit = {};\n"
@@ -246,7 +256,7 @@ static const char *const html_tail[] = {
     "\n"
     "/* timeline */\n"
     "var tl = $('timeline'), inner = add(tl, el('div', 'tl-inner')), axis = "
-    "add(inner, el('div', 'axis'));\n",
+    "add(inner, el('div', 'axis'));\n"
     "var roots = add(inner, el('div', 'roots')), lanes = add(inner, el('div', 'lanes'));\n"
     "roots.style.height = ((D.root_lanes || 0) * LH) + 'px';\n"
     "lanes.style.height = ((D.lanes || 0) * LH) + 'px';\n"
@@ -328,7 +338,7 @@ static const char *const html_tail[] = {
     "  tip.textContent = '';\n"
     "  add(tip, el('b', null, s.name));\n"
     "  var d = add(tip, el('dl'));\n"
-    "  row(d, 'package', s.importpath);\n"
+    "  row(d, 'package', s.importpath);\n",
     "  row(d, 'starts at', '+' + dur(s.start));\n"
     "  row(d, 'wall', dur(s.dur));\n"
     "  row(d, 'CPU', s.cpu_ns != null ? dur(s.cpu_ns) : null);\n"
@@ -340,7 +350,7 @@ static const char *const html_tail[] = {
     "  if (s.error) row(d, 'failed', s.status || 'yes');\n"
     "  if (onCrit[i]) row(d, 'critical path', 'step ' + (crit.indexOf(i) + 1) + ' "
     "of ' + crit.length);\n"
-    "}\n",
+    "}\n"
     "function hide() {\n"
     "  tip.hidden = true;\n"
     "  if (sel) sel.classList.remove('sel');\n"
@@ -389,12 +399,14 @@ static const char *const html_tail[] = {
     "  };\n"
     "});\n"
     "$('crit-sum').textContent = crit.length\n"
-    "  ? crit.length + ' runs, ' + dur(ctot) + ' of work (' + pct(Math.min(1, ctot "
-    "/ W)) + ' of the wall time); the rest is waiting between them'\n"
+    "  ? crit.length + (crit.length > 1 ? ' runs, ' : ' run, ') + dur(ctot) + ' of "
+    "work (' + pct(Math.min(1, ctot / W)) + ' of the wall time); the rest is "
+    "waiting between them'\n"
     "  : 'no tool runs';\n"
     "\n"
     "/* tables */\n"
     "function table(t, head, rows) {\n"
+    "  if (!rows.length) return;\n"
     "  var tr = add(add(t, el('thead')), el('tr'));\n"
     "  head.forEach(function (h) { add(tr, el('th', h[1], h[0])); });\n"
     "  var tb = add(t, el('tbody'));\n"
@@ -409,9 +421,12 @@ static const char *const html_tail[] = {
     "}\n"
     "var P = D.packages || [];\n"
     "$('pkg-sum').textContent = P.length\n"
-    "  ? 'Top ' + P.length + ' import paths by the summed wall time of their tool "
-    "runs; share of all ' + dur(D.tool_wall_ns) + ' of tool time.'\n"
+    "  ? 'Import paths by the summed wall time of their tool runs' + (P.length >= "
+    "15 ? ' (the top 15)' : '') + ', and their share of all ' + dur(D.tool_wall_ns) "
+    "+ ' of tool time.'\n"
     "  : 'no packages';\n"
+    "if (!(D.tools || []).length) add($('tools').parentNode, el('p', null, 'no tool "
+    "runs'));\n"
     "table($('packages'), [['import path', 'path'], ['wall', 'num'], ['share', "
     "'num'], ['runs', 'num']],\n"
     "  P.map(function (p) {\n"
@@ -422,7 +437,7 @@ static const char *const html_tail[] = {
     "  }));\n"
     "table($('tools'), [['tool'], ['runs', 'num'], ['wall', 'num'], ['CPU', 'num'], "
     "['failed', 'num']],\n"
-    "  (D.tools || []).map(function (t) {\n"
+    "  (D.tools || []).map(function (t) {\n",
     "    var f = el('span');\n"
     "    add(f, swatch(t.name));\n"
     "    add(f, document.createTextNode(t.name));\n"
@@ -442,7 +457,7 @@ static const char *const html_tail[] = {
     "g.severity || '');\n"
     "      return [loc, sv, g.analyzer || '', g.message || ''];\n"
     "    }));\n"
-    "}\n",
+    "}\n"
     "$('foot').textContent = 'Written by ' + (D.generator || 'golive') + '. This "
     "file is self-contained: it loads nothing from the network.';\n"
     "root.dataset.fits = root.scrollWidth <= root.clientWidth ? '1' : '0';\n"
@@ -597,7 +612,6 @@ static void relate(struct span_info *info, const struct span *spans, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		info[i].s = &spans[i];
-		info[i].root = 1; /* for the order; settled below */
 		memcpy(ids[i].id, spans[i].span_id, 8);
 		ids[i].index = (long)i;
 	}
@@ -942,7 +956,43 @@ static json_t *diagnostics_json(const struct span_info *info, size_t n)
 	return a;
 }
 
-/* The header: the first root's attributes (what was built, how it went). */
+/*
+ * The attribute key for the header: from the first root that has it, else
+ * from the first span named "build" that has it (golive dev's build, under
+ * its cycle); NULL when none has it.
+ */
+static const struct trace_attr *summary_attr(const struct span_info *info, size_t n,
+                                             const char *key)
+{
+	for (int roots = 1; roots >= 0; roots--)
+		for (size_t i = 0; i < n; i++) {
+			const struct span *s = info[i].s;
+			if (info[i].root != roots || (!roots && strcmp(s->name, "build") != 0))
+				continue;
+			const struct trace_attr *a = find_attr(s->attrs, s->nattrs, key);
+			if (a)
+				return a;
+		}
+	return NULL;
+}
+
+static void summary_str(json_t *o, const char *name, const struct span_info *info, size_t n,
+                        const char *key)
+{
+	const struct trace_attr *a = summary_attr(info, n, key);
+	if (a)
+		set_str(o, name, attr_str(a, 1, key));
+}
+
+static void summary_int(json_t *o, const char *name, const struct span_info *info, size_t n,
+                        const char *key)
+{
+	const struct trace_attr *a = summary_attr(info, n, key);
+	if (a)
+		copy_int(o, name, a, 1, key);
+}
+
+/* The header: what was built and how it went (see summary_attr). */
 static json_t *summary_json(const struct span_info *info, size_t n)
 {
 	json_t *o = json_object();
@@ -952,18 +1002,23 @@ static json_t *summary_json(const struct span_info *info, size_t n)
 			r = info[i].s;
 	if (r) {
 		set_str(o, "name", r->name);
-		set_str(o, "packages", attr_str(r->attrs, r->nattrs, "golive.packages"));
-		copy_int(o, "exit_code", r->attrs, r->nattrs, "process.exit.code");
-		copy_int(o, "tool_runs", r->attrs, r->nattrs, "golive.tool_runs");
-		copy_int(o, "cache_hits", r->attrs, r->nattrs, "golive.cache_hits");
-		copy_int(o, "graph_packages", r->attrs, r->nattrs, "golive.graph_packages");
-		set_str(o, "go_version", attr_str(r->attrs, r->nattrs, "golive.go_version"));
-		set_str(o, "golive_version", attr_str(r->attrs, r->nattrs, "golive.version"));
 		if (r->error) {
 			json_object_set_new(o, "error", json_true());
 			set_str(o, "status", r->status_message);
 		}
 	}
+	summary_str(o, "packages", info, n, "golive.packages");
+	summary_int(o, "exit_code", info, n, "process.exit.code");
+	summary_int(o, "tool_runs", info, n, "golive.tool_runs");
+	summary_int(o, "cache_hits", info, n, "golive.cache_hits");
+	summary_int(o, "graph_packages", info, n, "golive.graph_packages");
+	summary_str(o, "go_version", info, n, "golive.go_version");
+	summary_str(o, "golive_version", info, n, "golive.version");
+	summary_int(o, "cycle", info, n, "golive.cycle"); /* golive dev */
+	summary_str(o, "trigger", info, n, "golive.trigger");
+	summary_str(o, "changed", info, n, "golive.files");
+	summary_str(o, "build", info, n, "golive.build");
+	summary_str(o, "ready", info, n, "golive.ready");
 	if (!json_object_get(o, "golive_version"))
 		set_str(o, "golive_version", GOLIVE_VERSION_STRING);
 	return o;

@@ -434,10 +434,25 @@ static void test_nested(void **state)
 	(void)state;
 	char *dir = make_tmpdir(), *path = xasprintf("%s/dev.html", dir), *cause = NULL;
 	struct trace_attr ip[] = {
-	    {"golive.importpath", TRACE_ATTR_STRING, {.s = "example.com/app"}}};
+	    {"golive.importpath", TRACE_ATTR_STRING, {.s = "example.com/app"}},
+	    {"process.exit.code", TRACE_ATTR_INT, {.i = 3}},
+	};
+	struct trace_attr ca[] = {
+	    {"golive.cycle", TRACE_ATTR_INT, {.i = 4}},
+	    {"golive.trigger", TRACE_ATTR_STRING, {.s = "edit"}},
+	    {"golive.files", TRACE_ATTR_STRING, {.s = "main.go"}},
+	    {"golive.build", TRACE_ATTR_STRING, {.s = "ok"}},
+	};
+	struct trace_attr ba[] = {
+	    {"process.exit.code", TRACE_ATTR_INT, {.i = 0}},
+	    {"golive.packages", TRACE_ATTR_STRING, {.s = "./cmd/app"}},
+	    {"golive.go_version", TRACE_ATTR_STRING, {.s = "go1.19.8"}},
+	};
 	struct span spans[] = {
-	    tool(1, 77, "cycle", 0, 100, NULL, 0),  tool(2, 1, "build", 0, 60, NULL, 0),
-	    tool(3, 2, "compile", 5, 40, ip, 1),    tool(4, 2, "link", 41, 59, ip, 1),
+	    tool(1, 77, "cycle", 0, 100, ca, ARRAY_SIZE(ca)),
+	    tool(2, 1, "build", 0, 60, ba, ARRAY_SIZE(ba)),
+	    tool(3, 2, "compile", 5, 40, ip, ARRAY_SIZE(ip)),
+	    tool(4, 2, "link", 41, 59, ip, ARRAY_SIZE(ip)),
 	    tool(5, 1, "restart", 61, 90, NULL, 0),
 	};
 	struct trace_exporter *e = trace_html_new(path, &cause);
@@ -465,7 +480,19 @@ static void test_nested(void **state)
 	expect_critical(d, chain, ARRAY_SIZE(chain));
 	/* Tool time counts the leaves: compile, link and restart. */
 	assert_int_equal(int_of(d, "tool_wall_ns"), (35 + 18 + 29) * MS);
-	assert_string_equal(str_of(json_object_get(d, "summary"), "name"), "cycle");
+	/* The header: the cycle's attributes, then its build's (not a tool's exit code). */
+	json_t *sm = json_object_get(d, "summary");
+	assert_string_equal(str_of(sm, "name"), "cycle");
+	assert_int_equal(int_of(sm, "cycle"), 4);
+	assert_string_equal(str_of(sm, "trigger"), "edit");
+	assert_string_equal(str_of(sm, "changed"), "main.go");
+	assert_string_equal(str_of(sm, "build"), "ok");
+	assert_string_equal(str_of(sm, "packages"), "./cmd/app");
+	assert_string_equal(str_of(sm, "go_version"), "go1.19.8");
+	assert_int_equal(int_of(sm, "exit_code"), 0);
+	assert_null(json_object_get(sm, "tool_runs"));
+	/* The cycle's golive.files is text (what changed), not a tool's file count. */
+	assert_null(json_object_get(json_array_get(sp, 0), "files"));
 	assert_int_equal(json_array_size(json_object_get(d, "diagnostics")), 0);
 	json_decref(d);
 	e->free(e);
