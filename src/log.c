@@ -106,8 +106,11 @@ void log_relay_write(struct log_relay *r, const char *data, size_t len)
 		if (!nl && avail < RELAY_MAX_LINE)
 			break;
 		size_t n = nl ? (size_t)(nl - (r->pending.buf + start)) : RELAY_MAX_LINE;
+		int whole = nl && n <= RELAY_MAX_LINE; /* else a piece of a longer line */
+		if (!whole)
+			n = RELAY_MAX_LINE;
 		relay_line(r, r->pending.buf + start, n);
-		start += n + (nl ? 1 : 0);
+		start += n + (whole ? 1 : 0);
 	}
 	if (start) {
 		memmove(r->pending.buf, r->pending.buf + start, r->pending.len - start);

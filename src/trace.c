@@ -148,7 +148,7 @@ static char *trim_decode(const char *s, size_t n)
 			return NULL;
 		}
 		int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
-		if (a < 0 || b < 0) {
+		if (a < 0 || b < 0 || (a == 0 && b == 0)) { /* %00 would cut the value */
 			strbuf_release(&sb);
 			return NULL;
 		}

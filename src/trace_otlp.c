@@ -385,6 +385,23 @@ static int dec_int64(json_t *v, int64_t *out)
 	return 0;
 }
 
+/* A number, or "NaN", "Infinity" or "-Infinity" as any_value() writes them; -1 otherwise. */
+static int dec_double(json_t *v, double *out)
+{
+	const char *s = json_string_value(v);
+	if (json_is_number(v))
+		*out = json_number_value(v);
+	else if (s && strcmp(s, "NaN") == 0)
+		*out = NAN;
+	else if (s && strcmp(s, "Infinity") == 0)
+		*out = INFINITY;
+	else if (s && strcmp(s, "-Infinity") == 0)
+		*out = -INFINITY;
+	else
+		return -1;
+	return 0;
+}
+
 typedef ARRAY(struct trace_attr) dec_attrs;
 
 /* Attributes [{"key","value":{...}}] into owned attrs; unsupported values skipped. */
@@ -420,9 +437,9 @@ static int dec_attributes(json_t *arr, struct trace_attr **attrs, size_t *n, con
 			t.v.s = xstrdup(json_string_value(x));
 		} else if ((x = json_object_get(val, "intValue")) && dec_int64(x, &t.v.i) == 0) {
 			t.type = TRACE_ATTR_INT;
-		} else if ((x = json_object_get(val, "doubleValue")) && json_is_number(x)) {
+		} else if ((x = json_object_get(val, "doubleValue")) &&
+		           dec_double(x, &t.v.d) == 0) {
 			t.type = TRACE_ATTR_DOUBLE;
-			t.v.d = json_number_value(x);
 		} else if ((x = json_object_get(val, "boolValue")) && json_is_boolean(x)) {
 			t.type = TRACE_ATTR_BOOL;
 			t.v.b = json_is_true(x);
@@ -450,7 +467,8 @@ static int dec_span(json_t *js, struct span *sp, const char *where, char **cause
 	     dec_hex(parent, sp->parent_id, 8) < 0) ||
 	    !memcmp(sp->trace_id, zero, 16) || !memcmp(sp->span_id, zero, 8) ||
 	    dec_int64(json_object_get(js, "startTimeUnixNano"), &sp->start_ns) < 0 ||
-	    dec_int64(json_object_get(js, "endTimeUnixNano"), &sp->end_ns) < 0) {
+	    dec_int64(json_object_get(js, "endTimeUnixNano"), &sp->end_ns) < 0 ||
+	    sp->start_ns < 0 || sp->end_ns < 0) { /* fixed64: never negative */
 		*cause =
 		    xasprintf("%s: not a span (name, traceId, spanId, parentSpanId, times)", where);
 		return -1;
@@ -488,8 +506,10 @@ static int dec_span(json_t *js, struct span *sp, const char *where, char **cause
 		{
 			char *w = xasprintf("%s.events[%zu]", where, i);
 			const char *en = json_string_value(json_object_get(je, "name"));
-			int bad = !en ||
-			          dec_int64(json_object_get(je, "timeUnixNano"), &e[i].time_ns) < 0;
+			int bad =
+			    !en ||
+			    dec_int64(json_object_get(je, "timeUnixNano"), &e[i].time_ns) < 0 ||
+			    e[i].time_ns < 0;
 			if (bad)
 				*cause = xasprintf("%s: expected name and timeUnixNano", w);
 			else if (dec_attributes(json_object_get(je, "attributes"), &attrs, &n, w,

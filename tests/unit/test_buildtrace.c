@@ -129,12 +129,12 @@ static void test_init_invalid_traceparent(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-	    "00-" TID "-" PID "-0",                            /* short */
-	    "00-4BF92F3577B34DA6A3CE929D0E0E4736-" PID "-01",  /* uppercase */
-	    "00-00000000000000000000000000000000-" PID "-01",  /* zero trace id */
-	    "00-" TID "-0000000000000000-01",                  /* zero parent */
-	    " " TP,                                            /* blank */
-	    "ff-" TID "-" PID "-01",                           /* version ff */
+	    "00-" TID "-" PID "-0",                           /* short */
+	    "00-4BF92F3577B34DA6A3CE929D0E0E4736-" PID "-01", /* uppercase */
+	    "00-00000000000000000000000000000000-" PID "-01", /* zero trace id */
+	    "00-" TID "-0000000000000000-01",                 /* zero parent */
+	    " " TP,                                           /* blank */
+	    "ff-" TID "-" PID "-01",                          /* version ff */
 	    "garbage",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -163,11 +163,11 @@ static void test_init_invalid_tracestate(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-	    "a=1,a=2",    /* a key twice */
-	    "Upper=1",    /* uppercase key */
-	    "novalue",    /* no '=' */
-	    "k=v=w",      /* '=' in the value */
-	    "1k=v",       /* a key starting with a digit, no tenant */
+	    "a=1,a=2", /* a key twice */
+	    "Upper=1", /* uppercase key */
+	    "novalue", /* no '=' */
+	    "k=v=w",   /* '=' in the value */
+	    "1k=v",    /* a key starting with a digit, no tenant */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct buildtrace bt;
@@ -580,8 +580,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_init_new_trace, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_init_joins, env_setup, env_teardown),
-	    cmocka_unit_test_setup_teardown(test_init_invalid_traceparent, env_setup,
-	                                    env_teardown),
+	    cmocka_unit_test_setup_teardown(test_init_invalid_traceparent, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_init_invalid_tracestate, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_setenv, env_setup, env_teardown),
 	    cmocka_unit_test_setup_teardown(test_spans, env_setup, env_teardown),

@@ -257,8 +257,8 @@ static void test_span_ids_rejected(void **state)
 	    "{\"tool\":\"compile\",\"trace_id\":\"" T_OK "\",\"span_id\":\"" S_OK
 	    "\",\"parent_span_id\":\"0000000000000000\"}",
 	    /* not strings */
-	    "{\"tool\":\"compile\",\"trace_id\":12,\"span_id\":\"" S_OK "\",\"parent_span_id\":\"" P_OK
-	    "\"}",
+	    "{\"tool\":\"compile\",\"trace_id\":12,\"span_id\":\"" S_OK
+	    "\",\"parent_span_id\":\"" P_OK "\"}",
 	    "{\"tool\":\"compile\",\"path\":[\"/bin/go\"]}",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
