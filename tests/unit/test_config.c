@@ -243,9 +243,10 @@ static void test_integers(void **state)
 static void test_unknown_keys(void **state)
 {
 	(void)state;
-	expect_error("# config\nbild:\n  keep: true\n",
-	             "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
-	             "rules)");
+	expect_error(
+	    "# config\nbild:\n  keep: true\n",
+	    "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
+	    "rules)");
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
