@@ -83,39 +83,25 @@ void buildtrace_setenv(const struct buildtrace *bt)
 		unsetenv("TRACESTATE");
 }
 
-static void attr_str(struct trace_attr *a, const char *key, const char *v)
-{
-	a->key = key;
-	a->type = TRACE_ATTR_STRING;
-	a->v.s = v;
-}
-
-static void attr_int(struct trace_attr *a, const char *key, int64_t v)
-{
-	a->key = key;
-	a->type = TRACE_ATTR_INT;
-	a->v.i = v;
-}
-
 /* The attributes of one tool span, pointing into ev. */
 #define TOOL_ATTRS 10
 static size_t tool_attrs(const struct event *ev, struct trace_attr *a)
 {
 	size_t n = 0;
 	if (ev->importpath)
-		attr_str(&a[n++], "golive.importpath", ev->importpath);
+		trace_attr_str(&a[n++], "golive.importpath", ev->importpath);
 	if (ev->pkg)
-		attr_str(&a[n++], "golive.package", ev->pkg);
+		trace_attr_str(&a[n++], "golive.package", ev->pkg);
 	if (ev->path)
-		attr_str(&a[n++], "process.executable.path", ev->path);
-	attr_int(&a[n++], "process.exit.code", ev->exit);
-	attr_int(&a[n++], "golive.cpu_user_ns", ev->tool_user_ns);
-	attr_int(&a[n++], "golive.cpu_sys_ns", ev->tool_sys_ns);
-	attr_int(&a[n++], "golive.maxrss_kb", ev->tool_maxrss_kb);
-	attr_int(&a[n++], "golive.files", ev->files);
-	attr_int(&a[n++], "golive.bytes", ev->bytes);
+		trace_attr_str(&a[n++], "process.executable.path", ev->path);
+	trace_attr_int(&a[n++], "process.exit.code", ev->exit);
+	trace_attr_int(&a[n++], "golive.cpu_user_ns", ev->tool_user_ns);
+	trace_attr_int(&a[n++], "golive.cpu_sys_ns", ev->tool_sys_ns);
+	trace_attr_int(&a[n++], "golive.maxrss_kb", ev->tool_maxrss_kb);
+	trace_attr_int(&a[n++], "golive.files", ev->files);
+	trace_attr_int(&a[n++], "golive.bytes", ev->bytes);
 	if (ev->analysed)
-		attr_int(&a[n++], "golive.diagnostics", ev->diags);
+		trace_attr_int(&a[n++], "golive.diagnostics", ev->diags);
 	return n;
 }
 
@@ -128,12 +114,12 @@ static struct span_event *diag_events(const diag_array *d, int64_t t, size_t *n)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
 		struct trace_attr *a = &attrs[i * DIAG_ATTRS];
-		attr_str(&a[0], "code.filepath", g->file);
-		attr_int(&a[1], "code.lineno", g->line);
-		attr_int(&a[2], "code.column", g->col);
-		attr_str(&a[3], "golive.analyzer", g->analyzer);
-		attr_str(&a[4], "golive.severity", severity_name(g->severity));
-		attr_str(&a[5], "message", g->message);
+		trace_attr_str(&a[0], "code.filepath", g->file);
+		trace_attr_int(&a[1], "code.lineno", g->line);
+		trace_attr_int(&a[2], "code.column", g->col);
+		trace_attr_str(&a[3], "golive.analyzer", g->analyzer);
+		trace_attr_str(&a[4], "golive.severity", severity_name(g->severity));
+		trace_attr_str(&a[5], "message", g->message);
 		evs[i].name = "golive.diagnostic";
 		evs[i].time_ns = t;
 		evs[i].attrs = a;
@@ -184,16 +170,16 @@ int buildtrace_spans(const struct buildtrace *bt, const event_array *evs,
 		strbuf_addf(&pk, "%s%s", i ? " " : "", r->packages[i]);
 	struct trace_attr root_attrs[7];
 	size_t nroot = 0;
-	attr_int(&root_attrs[nroot++], "process.exit.code", r->exit_status);
-	attr_int(&root_attrs[nroot++], "golive.tool_runs", runs);
-	attr_str(&root_attrs[nroot++], "golive.packages", pk.buf);
-	attr_str(&root_attrs[nroot++], "golive.version", GOLIVE_VERSION_STRING);
+	trace_attr_int(&root_attrs[nroot++], "process.exit.code", r->exit_status);
+	trace_attr_int(&root_attrs[nroot++], "golive.tool_runs", runs);
+	trace_attr_str(&root_attrs[nroot++], "golive.packages", pk.buf);
+	trace_attr_str(&root_attrs[nroot++], "golive.version", GOLIVE_VERSION_STRING);
 	if (r->go_version)
-		attr_str(&root_attrs[nroot++], "golive.go_version", r->go_version);
+		trace_attr_str(&root_attrs[nroot++], "golive.go_version", r->go_version);
 	if (r->cache_hits >= 0)
-		attr_int(&root_attrs[nroot++], "golive.cache_hits", r->cache_hits);
+		trace_attr_int(&root_attrs[nroot++], "golive.cache_hits", r->cache_hits);
 	if (r->graph_packages >= 0)
-		attr_int(&root_attrs[nroot++], "golive.graph_packages", r->graph_packages);
+		trace_attr_int(&root_attrs[nroot++], "golive.graph_packages", r->graph_packages);
 
 	/* The build span; findings of packages without a compile go on it. */
 	ARRAY(struct span_event) root_events = ARRAY_INIT;

@@ -88,20 +88,6 @@ void devtrace_cycle_release(struct devtrace_cycle *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void attr_str(struct trace_attr *a, const char *key, const char *v)
-{
-	a->key = key;
-	a->type = TRACE_ATTR_STRING;
-	a->v.s = v;
-}
-
-static void attr_int(struct trace_attr *a, const char *key, int64_t v)
-{
-	a->key = key;
-	a->type = TRACE_ATTR_INT;
-	a->v.i = v;
-}
-
 /* The exporters of one cycle; *n set. Failures to create them are warnings. */
 static size_t make_exporters(const struct devtrace *t, struct trace_exporter **ex)
 {
@@ -134,16 +120,16 @@ static int export_now(const struct devtrace *t, struct devtrace_cycle *c,
 
 	struct trace_attr ca[7];
 	size_t nca = 0;
-	attr_int(&ca[nca++], "golive.cycle", i->n);
-	attr_str(&ca[nca++], "golive.trigger", i->trigger ? i->trigger : "");
+	trace_attr_int(&ca[nca++], "golive.cycle", i->n);
+	trace_attr_str(&ca[nca++], "golive.trigger", i->trigger ? i->trigger : "");
 	if (files.len)
-		attr_str(&ca[nca++], "golive.files", files.buf);
+		trace_attr_str(&ca[nca++], "golive.files", files.buf);
 	if (i->build)
-		attr_str(&ca[nca++], "golive.build", i->build);
+		trace_attr_str(&ca[nca++], "golive.build", i->build);
 	if (i->pid > 0)
-		attr_int(&ca[nca++], "process.pid", i->pid);
+		trace_attr_int(&ca[nca++], "process.pid", i->pid);
 	if (i->ready)
-		attr_str(&ca[nca++], "golive.ready", i->ready);
+		trace_attr_str(&ca[nca++], "golive.ready", i->ready);
 
 	span_array spans = ARRAY_INIT;
 	struct span s;
@@ -166,9 +152,9 @@ static int export_now(const struct devtrace *t, struct devtrace_cycle *c,
 	if (i->pid > 0 && i->t_ready) {
 		struct trace_attr ra[2];
 		size_t nra = 0;
-		attr_int(&ra[nra++], "process.pid", i->pid);
+		trace_attr_int(&ra[nra++], "process.pid", i->pid);
 		if (i->ready)
-			attr_str(&ra[nra++], "golive.ready", i->ready);
+			trace_attr_str(&ra[nra++], "golive.ready", i->ready);
 		memset(&s, 0, sizeof(s));
 		memcpy(s.trace_id, c->ctx.trace_id, 16);
 		memcpy(s.parent_id, c->ctx.span_id, 8);

@@ -119,17 +119,6 @@ int trace_export_all(struct trace_exporter **ex, size_t nex, const struct trace_
 
 /* ---- the resource ---------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* s[0..n) with blanks trimmed and %XX decoded into a new string; NULL on a bad escape. */
 static char *trim_decode(const char *s, size_t n)
 {
@@ -137,25 +126,7 @@ static char *trim_decode(const char *s, size_t n)
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			strbuf_addch(&sb, s[i]);
-			continue;
-		}
-		if (i + 2 >= n) {
-			strbuf_release(&sb);
-			return NULL;
-		}
-		int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
-		if (a < 0 || b < 0 || (a == 0 && b == 0)) { /* %00 would cut the value */
-			strbuf_release(&sb);
-			return NULL;
-		}
-		strbuf_addch(&sb, a * 16 + b);
-		i += 2;
-	}
-	return strbuf_detach(&sb, NULL);
+	return percent_decode(s, n);
 }
 
 typedef ARRAY(struct trace_attr) attr_array;

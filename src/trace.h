@@ -44,6 +44,21 @@ struct span_event {
 	size_t nattrs;
 };
 
+/* Sets *a to a string or an integer attribute (key and v borrowed). */
+static inline void trace_attr_str(struct trace_attr *a, const char *key, const char *v)
+{
+	a->key = key;
+	a->type = TRACE_ATTR_STRING;
+	a->v.s = v;
+}
+
+static inline void trace_attr_int(struct trace_attr *a, const char *key, int64_t v)
+{
+	a->key = key;
+	a->type = TRACE_ATTR_INT;
+	a->v.i = v;
+}
+
 struct span {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];

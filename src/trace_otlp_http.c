@@ -96,38 +96,6 @@ static char *one_line(const char *s, size_t n, size_t max)
 	return out;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* s[0..n) with %XX decoded into a new string; NULL on a bad escape. */
-static char *percent_decode(const char *s, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			strbuf_addch(&sb, s[i]);
-			continue;
-		}
-		int a = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-		int b = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-		if (a < 0 || b < 0) {
-			strbuf_release(&sb);
-			return NULL;
-		}
-		strbuf_addch(&sb, a * 16 + b);
-		i += 2;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* An HTTP token character (RFC 9110 tchar). */
 static int is_tchar(int c)
 {

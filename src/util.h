@@ -139,6 +139,12 @@ void argv_clear(struct argv_array *a);
 
 /* True when s starts with prefix. */
 int starts_with(const char *s, const char *prefix);
+
+/*
+ * s[0..n) with each %XX (hex, either case) decoded, as a new string; NULL
+ * on a bad or cut-off escape, and on %00 (it would end the string early).
+ */
+char *percent_decode(const char *s, size_t n);
 /* True when s ends with suffix. */
 int ends_with(const char *s, const char *suffix);
 /* The part of path after the last '/'. */
