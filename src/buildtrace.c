@@ -168,7 +168,7 @@ int buildtrace_spans(const struct buildtrace *bt, const event_array *evs,
 	struct strbuf pk = STRBUF_INIT;
 	for (size_t i = 0; i < r->npackages; i++)
 		strbuf_addf(&pk, "%s%s", i ? " " : "", r->packages[i]);
-	struct trace_attr root_attrs[7];
+	struct trace_attr root_attrs[8];
 	size_t nroot = 0;
 	trace_attr_int(&root_attrs[nroot++], "process.exit.code", r->exit_status);
 	trace_attr_int(&root_attrs[nroot++], "golive.tool_runs", runs);
@@ -180,6 +180,8 @@ int buildtrace_spans(const struct buildtrace *bt, const event_array *evs,
 		trace_attr_int(&root_attrs[nroot++], "golive.cache_hits", r->cache_hits);
 	if (r->graph_packages >= 0)
 		trace_attr_int(&root_attrs[nroot++], "golive.graph_packages", r->graph_packages);
+	if (r->profile)
+		trace_attr_str(&root_attrs[nroot++], "golive.profile", r->profile);
 
 	/* The build span; findings of packages without a compile go on it. */
 	ARRAY(struct span_event) root_events = ARRAY_INIT;

@@ -63,6 +63,7 @@ struct buildtrace_result {
 	const struct buildtrace_findings *findings; /* per package, nfindings of them */
 	size_t nfindings;
 	const char *root_name; /* "build" when NULL */
+	const char *profile;   /* "dev", "ci" or "prod" (profile.h), or NULL */
 };
 
 /*
@@ -70,8 +71,8 @@ struct buildtrace_result {
  * (from bt->start_ns to r->end_ns, child of the incoming parent;
  * attributes process.exit.code, golive.tool_runs, golive.packages,
  * golive.go_version, golive.cache_hits, golive.graph_packages,
- * golive.version), then one span per non-probe event in order (child of
- * the build span; attributes golive.importpath, golive.package,
+ * golive.version, golive.profile), then one span per non-probe event in
+ * order (child of the build span; attributes golive.importpath, golive.package,
  * process.executable.path, process.exit.code, golive.cpu_user_ns,
  * golive.cpu_sys_ns, golive.maxrss_kb, golive.files, golive.bytes,
  * golive.diagnostics). A package's findings become "golive.diagnostic"

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "anacache.h"
 #include "buildtrace.h"
+#include "buildplugins.h"
 #include "analyze.h"
 #include "buildargs.h"
 #include "commands.h"
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "gotool.h"
 #include "proc.h"
+#include "profile.h"
 #include "progress.h"
 #include "session.h"
 #include "summary.h"
@@ -65,6 +67,8 @@ static const char build_usage[] =
     "  --trace-out FILE   append the build's spans to FILE as OTLP/JSON (one line a build)\n"
     "  --report FILE      write an HTML report: timeline, critical path, slowest packages\n"
     "  --log-format F     text (default) or json: golive's messages as JSON lines\n"
+    "  --profile P        dev, ci or prod (default: $GOLIVE_PROFILE, else detected;\n"
+    "                     prod is plain go build: no analysis, no per-tool figures)\n"
     "\n"
     "Tracing: TRACEPARENT/TRACESTATE join a trace; OTEL_EXPORTER_OTLP_ENDPOINT (or\n"
     "..._TRACES_ENDPOINT) sends the spans over OTLP/HTTP; OTEL_SDK_DISABLED=true and\n"
@@ -77,6 +81,7 @@ static const char build_usage[] =
 struct build_opts {
 	int json, quiet, keep, top;
 	const char *config, *session_parent, *chrome_trace, *trace_out, *report, *log_format;
+	const char *profile; /* --profile, or NULL */
 };
 
 /* Separates golive's own options from the go build words. */
@@ -98,7 +103,7 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 		} else if (starts_with(a, "--top") || starts_with(a, "--config") ||
 		           starts_with(a, "--session-dir") || starts_with(a, "--chrome-trace") ||
 		           starts_with(a, "--trace-out") || starts_with(a, "--report") ||
-		           starts_with(a, "--log-format")) {
+		           starts_with(a, "--log-format") || starts_with(a, "--profile")) {
 			size_t n = strcspn(a, "=");
 			if (a[n] == '=')
 				val = a + n + 1;
@@ -133,6 +138,8 @@ static int parse_opts(struct build_opts *o, int argc, char **argv, struct argv_a
 					    val);
 				o->log_format = val;
 				log_set_format(f);
+			} else if (strncmp(a, "--profile", n) == 0 && n == 9) {
+				o->profile = val;
 			} else {
 				argv_push(go_words, a);
 				if (a[n] != '=')
@@ -490,11 +497,12 @@ static json_t *findings_to_json(const struct findings *f, const char *cwd)
 /*
  * Prints the summary: JSON on stdout with --json (also without a session,
  * then with no per-tool figures), else text on stderr unless --quiet or
- * there is no session to summarise.
+ * there is no session to summarise (in the prod profile: one line saying so).
  */
 static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
                    const event_array *evs, long bad_events, const struct argv_array *deps,
-                   const struct findings *f, const char *cwd, int color)
+                   const struct findings *f, const char *cwd, int color, enum golive_profile prof,
+                   const char *prof_why)
 {
 	struct build_summary sum;
 	memset(&sum, 0, sizeof(sum));
@@ -507,6 +515,8 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		json_object_set_new(j, "diagnostics", findings_to_json(f, cwd));
 		json_object_set_new(j, "session",
 		                    o->keep && s->dir ? json_string(s->dir) : json_null());
+		json_object_set_new(j, "profile", json_string(profile_name(prof)));
+		json_object_set_new(j, "profile_reason", json_string_lossy(prof_why));
 		char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (txt)
 			printf("%s\n", txt);
@@ -530,6 +540,15 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		    "diagnostics: %ld in %zu package%s (%ld analysed in this build, %ld replayed "
 		    "from golive's analysis cache)\n",
 		    f->total, with, with == 1 ? "" : "s", f->analysed, f->replayed);
+	} else if (!o->quiet && prof == PROFILE_PROD) {
+		/* The wrappers exec'd the tools: nothing was measured. */
+		char *msg = xasprintf("build %s in %.2fs (prod profile: no per-tool figures)",
+		                      status == 0 ? "ok" : "failed", (double)wall / 1e9);
+		if (log_get_format() == LOG_FORMAT_JSON)
+			log_json(status == 0 ? "info" : "error", msg, NULL);
+		else
+			fprintf(stderr, "golive: %s\n", msg);
+		free(msg);
 	}
 	summary_release(&sum);
 	if (o->keep && s->dir) {
@@ -541,6 +560,53 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 			fprintf(stderr, "golive: session kept in %s\n", s->dir);
 		}
 	}
+}
+
+/* Each line of sb as a golive message ("golive: LINE", or an info log record). */
+static void print_lines(const struct strbuf *sb, int quiet)
+{
+	for (const char *p = sb->buf; *p && !quiet;) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+		if (log_get_format() == LOG_FORMAT_JSON)
+			log_json("warn", line, NULL);
+		else
+			fprintf(stderr, "golive: %s\n", line);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/*
+ * The plugin failures the wrappers recorded (<session>/plugins.log), each
+ * distinct one once, at most 20: a build that went on without a plugin says
+ * so. A plugin's own log lines ("NAME: log: ...") stay in the file.
+ */
+static void print_plugin_failures(const struct session *s)
+{
+	struct strbuf sb = STRBUF_INIT, shown = STRBUF_INIT;
+	char *path = session_path(s, PLUGIN_LOG);
+	size_t count = 0;
+	if (strbuf_read_file(&sb, path, 1u << 20) == 0) {
+		for (char *line = strtok(sb.buf, "\n"); line; line = strtok(NULL, "\n")) {
+			const char *colon = strstr(line, ": ");
+			if (!colon || starts_with(colon + 2, "log: "))
+				continue;
+			struct strbuf key = STRBUF_INIT;
+			strbuf_addf(&key, "\n%s\n", line);
+			int seen = strstr(shown.buf, key.buf) != NULL;
+			if (!seen && count++ < 20) {
+				strbuf_addstr(&shown, key.buf);
+				warning("%s", line);
+			}
+			strbuf_release(&key);
+		}
+	}
+	if (count > 20)
+		warning("%zu more plugin failures in %s", count - 20, path);
+	strbuf_release(&sb);
+	strbuf_release(&shown);
+	free(path);
 }
 
 /* A message that already names its source ("golive.yaml:3:1: ..."), as text or a log line. */
@@ -573,7 +639,8 @@ int cmd_build(int argc, char **argv)
 	struct findings found;
 	golist_packages graph = ARRAY_INIT;
 	char *cause = NULL, *go = NULL, *deps_path = NULL, *toolexec = NULL;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], prof_why[PATH_MAX + 32] = "";
+	enum golive_profile prof = PROFILE_DEV;
 	int ret = EXIT_USAGE;
 
 	memset(&ac, 0, sizeof(ac));
@@ -590,6 +657,12 @@ int cmd_build(int argc, char **argv)
 		               : NULL;
 	if (config_load(&cfg, o.config, &cause) < 0) {
 		print_cause(cause);
+		goto out;
+	}
+	/* prod (docs/profiles.md): no session, no analysis; the wrappers exec the tools. */
+	if (profile_choose(o.profile, cfg.profiles.prod_marker, &prof, prof_why, sizeof(prof_why),
+	                   &cause) < 0) {
+		error("golive build: %s", cause);
 		goto out;
 	}
 	if (o.top < 0)
@@ -615,12 +688,12 @@ int cmd_build(int argc, char **argv)
 	}
 	o.keep |= cfg.build.keep;
 	/* A rule whose query does not compile is a configuration error, before any build. */
-	actx = analysis_ctx_new(&cfg.analysis, &cause);
-	if (!actx) {
+	actx = prof == PROFILE_PROD ? NULL : analysis_ctx_new(&cfg.analysis, &cause);
+	if (!actx && prof != PROFILE_PROD) {
 		print_cause(cause);
 		goto out;
 	}
-	if (anacache_open(&ac, NULL, &cause) < 0) {
+	if (prof != PROFILE_PROD && anacache_open(&ac, NULL, &cause) < 0) {
 		warning("%s; findings of packages go serves from its cache are analysed again",
 		        cause);
 		free(cause);
@@ -726,7 +799,7 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 
-	if (session_create(&s, o.session_parent, &cause) < 0) {
+	if (prof != PROFILE_PROD && session_create(&s, o.session_parent, &cause) < 0) {
 		warning("%s; building without a session (no per-tool summary)", cause);
 		free(cause);
 		cause = NULL;
@@ -736,11 +809,24 @@ int cmd_build(int argc, char **argv)
 		free(cause);
 		cause = NULL;
 	}
+	/* Plugins (not in prod): verified, described, listed for the wrappers. */
+	if (s.dir && prof != PROFILE_PROD && cfg.plugins.n) {
+		struct strbuf notes = STRBUF_INIT;
+		int prc = buildplugins_setup(&cfg, prof, s.dir, NULL, &notes, &cause);
+		print_lines(&notes, o.quiet);
+		strbuf_release(&notes);
+		if (prc < 0) {
+			error("%s", cause);
+			ret = 1;
+			goto out;
+		}
+	}
 	int tty = isatty(2) && !o.quiet && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
 	          !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	progress_init(&pr, tty && s.dir, 2);
 
 	unsetenv("TOOLEXEC_IMPORTPATH");
+	setenv("GOLIVE_PROFILE", profile_name(prof), 1); /* for the wrappers */
 	if (s.dir) {
 		setenv("GOLIVE_SESSION", s.dir, 1);
 		if (pr.enabled)
@@ -761,6 +847,18 @@ int cmd_build(int argc, char **argv)
 			warning("%s", why);
 		free(why);
 		buildtrace_setenv(&bt); /* the build span is the parent of what go runs */
+	}
+	if (!o.quiet && !o.json) {
+		char *msg = xasprintf("profile %s (%s)", profile_name(prof), prof_why);
+		if (log_get_format() == LOG_FORMAT_JSON) {
+			json_t *fl = json_object();
+			json_object_set_new(fl, "profile", json_string(profile_name(prof)));
+			json_object_set_new(fl, "profile_reason", json_string_lossy(prof_why));
+			log_json("info", msg, fl);
+		} else {
+			fprintf(stderr, "golive: %s\n", msg);
+		}
+		free(msg);
 	}
 	int64_t t0 = now_mono_ns();
 	/*
@@ -887,6 +985,7 @@ int cmd_build(int argc, char **argv)
 			cause = NULL;
 		}
 		print_findings(&found, cwd[0] ? cwd : NULL);
+		print_plugin_failures(&s);
 		if (ret == 0 && diag_fails(&found.all, cfg.analysis.fail_on)) {
 			if (log_get_format() == LOG_FORMAT_JSON) {
 				char *m = xasprintf("findings reach analyzers.fail_on (%s)",
@@ -905,7 +1004,7 @@ int cmd_build(int argc, char **argv)
 		session_read_events(&s, &off, &evs, &bad_events);
 	}
 	if (nexporters) {
-		if (!s.dir)
+		if (!s.dir && prof != PROFILE_PROD)
 			warning("no session: the trace has the build span only");
 		struct build_summary sum;
 		memset(&sum, 0, sizeof(sum));
@@ -926,6 +1025,7 @@ int cmd_build(int argc, char **argv)
 		    .graph_packages = sum.graph,
 		    .findings = bf,
 		    .nfindings = found.pkgs.n,
+		    .profile = profile_name(prof),
 		};
 		int xrc = buildtrace_export(&bt, &evs, &br, exporters, nexporters, &cause);
 		free(gov);
@@ -938,7 +1038,7 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	report(&o, &s, wall, ret, &evs, bad_events, deps.argc ? &deps : NULL, &found,
-	       cwd[0] ? cwd : NULL, tty);
+	       cwd[0] ? cwd : NULL, tty, prof, prof_why);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
 		if (s.dir && !o.keep)

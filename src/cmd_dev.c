@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "pathmatch.h"
 #include "proc.h"
+#include "profile.h"
 #include "proxy.h"
 #include "session.h"
 #include "supervise.h"
@@ -88,6 +89,8 @@ static const char dev_usage[] =
     "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
     "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
     "  --report FILE         the latest cycle as an HTML report\n"
+    "  --profile P           dev or ci (default: $GOLIVE_PROFILE, else detected; prod\n"
+    "                        is refused: see docs/profiles.md)\n"
     "  -h, --help            show this help\n"
     "\n"
     "ADDR is host:port, [v6]:port or :port (127.0.0.1). See docs/dev.md.\n";
@@ -95,7 +98,7 @@ static const char dev_usage[] =
 struct dev_opts {
 	int json, quiet;
 	const char *config, *package, *proxy, *to;
-	const char *trace_out, *chrome_trace, *report;
+	const char *trace_out, *chrome_trace, *report, *profile;
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
 	struct argv_array listen, args;
 	int have_args;
@@ -125,6 +128,7 @@ struct dev {
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;
+	enum golive_profile profile; /* dev or ci: every build's --profile */
 	char *go, *self, *pkg, *name, *tmp, *bindir;
 	int color, listen_mode;
 	int64_t t0;
@@ -416,8 +420,9 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 			continue;
 		}
 		static const char *const valued[] = {
-		    "--listen", "--proxy",       "--to",        "--config",       "--debounce",
-		    "--grace",  "--stop-signal", "--trace-out", "--chrome-trace", "--report"};
+		    "--listen",       "--proxy",  "--to",          "--config",
+		    "--debounce",     "--grace",  "--stop-signal", "--trace-out",
+		    "--chrome-trace", "--report", "--profile"};
 		size_t k;
 		const char *val = NULL;
 		for (k = 0; k < ARRAY_SIZE(valued); k++) {
@@ -472,6 +477,9 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 			break;
 		case 9:
 			o->report = val;
+			break;
+		case 10:
+			o->profile = val;
 			break;
 		default:
 			if (config_signal_parse(val, &o->stop_signal) < 0)
@@ -936,6 +944,8 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	argv_push(&av, "--quiet");
 	argv_push(&av, "--session-dir");
 	argv_push(&av, d->build_dir);
+	argv_push(&av, "--profile");
+	argv_push(&av, profile_name(d->profile));
 	if (d->cfg.path) {
 		argv_push(&av, "--config");
 		argv_push(&av, d->cfg.path);
@@ -1775,6 +1785,23 @@ int cmd_dev(int argc, char **argv)
 			argv_push(&d->o.args, d->cfg.run.args.argv[i]);
 	d->color = isatty(2) && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
 	           !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+	{
+		char why[PATH_MAX + 32];
+		if (profile_choose(d->o.profile, d->cfg.profiles.prod_marker, &d->profile, why,
+		                   sizeof(why), &cause) < 0) {
+			error("golive dev: %s", cause);
+			goto out;
+		}
+		/* Reloading is a development feature: a prod build is golive build's job. */
+		if (d->profile == PROFILE_PROD) {
+			error(
+			    "golive dev: the prod profile (%s) is for golive build; use --profile "
+			    "dev or ci",
+			    why);
+			goto out;
+		}
+		say(d, "profile %s (%s)", profile_name(d->profile), why);
+	}
 
 	d->go = gotool_find();
 	if (!d->go) {

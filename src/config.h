@@ -14,7 +14,8 @@
  * config_init(), free them in config_release(), and add a key table plus a
  * line in the section table in config.c; parsing, YAML and JSON output follow.
  * A section of another shape (analyzers: names the built-in analyzers,
- * rules: is a list) brings its own parse, emit and to_json functions.
+ * rules: and plugins: are lists) brings its own parse, emit and to_json
+ * functions.
  */
 #ifndef GOLIVE_CONFIG_H
 #define GOLIVE_CONFIG_H
@@ -28,6 +29,26 @@
 #define CONFIG_MAX_SIZE  (1024 * 1024) /* bytes; larger files are refused */
 
 struct json_t;
+
+/*
+ * One entry of plugins: (docs/config.md, docs/plugins.md). Exactly one of
+ * path and exec is set; both are absolute. Verified and loaded by
+ * plugin_check.c and plugin.c, never here.
+ */
+struct plugin_spec {
+	char *name;             /* [A-Za-z0-9_.-]{1,64}, not "." nor "..", unique */
+	char *path;             /* absolute .so path, or NULL */
+	char *exec;             /* absolute executable path, or NULL */
+	char *sha256;           /* 64 lowercase hex digits, or NULL */
+	struct argv_array args; /* "key=value" in file order */
+	int timeout_ms;         /* default 2000 */
+	int required;           /* default 0 */
+	char *where;            /* "FILE:LINE:COL" of the entry, for messages */
+};
+typedef ARRAY(struct plugin_spec) plugin_spec_array;
+
+#define PLUGIN_TIMEOUT_DEFAULT_MS 2000
+#define PLUGIN_TIMEOUT_MAX_MS     (10 * 60 * 1000)
 
 struct golive_config {
 	char *path; /* absolute path of the file the config came from, NULL when none was found */
@@ -88,6 +109,17 @@ struct golive_config {
 	 * its own severity, no rules, fail_on never.
 	 */
 	struct analysis_settings analysis;
+	/* plugins: the configured plugins, in file order (a plugins: list replaces them) */
+	plugin_spec_array plugins;
+	/*
+	 * profiles: (the profile itself is chosen in profile.c).
+	 *  prod_marker   absolute path of a file whose existence selects prod, or NULL
+	 *  trusted_dirs  absolute directories: plugins under them need no sha256
+	 */
+	struct {
+		char *prod_marker;
+		struct argv_array trusted_dirs;
+	} profiles;
 };
 
 /*

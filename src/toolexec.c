@@ -8,6 +8,8 @@
 #include "proc.h"
 #include "session.h"
 #include "toolargs.h"
+#include "plugin.h"
+#include "plugin_check.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -262,18 +265,82 @@ static NORETURN void run_without_session(int argc, char **argv)
  * include_deps). Runs while the compiler runs.
  */
 static void analyse_in_session(const char *session, const struct tool_invocation *ti,
-                               struct session_analysis *sa, struct job *job)
+                               struct session_analysis *sa, struct job *job,
+                               struct argv_array *files)
 {
-	struct argv_array files = ARGV_ARRAY_INIT;
 	char *cause = NULL;
 	if (session_read_analysis(session, sa, &cause) != 1) {
 		free(cause);
 		return;
 	}
-	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, &files);
-	if (files.argc)
-		job_run(job, &sa->settings, sa->cache, &files);
-	argv_clear(&files);
+	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, files);
+	if (files->argc)
+		job_run(job, &sa->settings, sa->cache, files);
+}
+
+/* ---- plugins (plugin.h; in the session only, never in the prod profile) ------- */
+
+/* go's command for plugins: $GOROOT/bin/go from the tool's path, or "go". */
+static char *go_of_tool(const char *tool)
+{
+	char *goroot = goroot_of_tool(tool);
+	char *go = goroot ? xasprintf("%s/bin/go", goroot) : xstrdup("go");
+	free(goroot);
+	return go;
+}
+
+/*
+ * A plugin failed: one line in the session's plugins.log; and when it is
+ * required, or rewrites arguments (running the tool without it would put an
+ * unmodified object into go's cache under the salted tool ID), the tool
+ * fails here with that line on stderr.
+ */
+static void plugin_failed(const char *session, const struct plugin *p, const char *cause)
+{
+	plugin_log_failure(session, p, cause);
+	if (p->required || (p->flags & GOLIVE_PLUGIN_REWRITES_ARGS)) {
+		fprintf(stderr, "golive: %s%s\n", cause,
+		        p->required ? " (required: true)" : " (it rewrites this tool's arguments)");
+		exit(1);
+	}
+}
+
+/*
+ * -V=full with rewriting plugins: the tool's answer with the plugins' salt
+ * in it (plugin_salt_line), so go's cache keeps their objects apart.
+ */
+static NORETURN void salted_version(char **argv, const char *salt)
+{
+	int pfd[2];
+	struct proc_opts opts = PROC_OPTS_INIT;
+	char *cause = NULL;
+	int status = 0;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	opts.use_path = argv[0][0] != '/';
+	opts.stdout_fd = pfd[1];
+	pid_t pid = proc_spawn(argv, &opts, &cause);
+	close(pfd[1]);
+	if (pid < 0) {
+		fprintf(stderr, "golive: %s\n", cause);
+		exit(127);
+	}
+	struct strbuf out = STRBUF_INIT, line = STRBUF_INIT, salted = STRBUF_INIT;
+	strbuf_read_fd(&out, pfd[0], 1u << 20, NULL);
+	close(pfd[0]);
+	if (proc_wait(pid, &status, NULL) < 0)
+		exit(1);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		size_t n = strcspn(out.buf, "\n");
+		strbuf_add(&line, out.buf, n);
+		if (plugin_salt_line(line.buf, salt, &salted) == 0) {
+			strbuf_addstr(&salted, out.buf + n); /* the newline and anything after */
+			(void)write_all(1, salted.buf, salted.len);
+			exit(0);
+		}
+	}
+	(void)write_all(1, out.buf, out.len); /* not an answer we know: go will say so */
+	proc_exit_like(status);
 }
 
 /* Appends the job's findings to <session>/diags.jsonl (one line, one write). */
@@ -319,6 +386,11 @@ static long self_peak_rss_kb(long fallback)
 
 void toolexec_main(int argc, char **argv)
 {
+	/* The prod profile (docs/profiles.md): plain go build, nothing read, nothing recorded. */
+	const char *profile = getenv("GOLIVE_PROFILE");
+	if (profile && strcmp(profile, "prod") == 0)
+		exec_tool(argv + 1);
+
 	const char *session = getenv("GOLIVE_SESSION");
 	if (!session || !*session)
 		run_without_session(argc, argv);
@@ -337,6 +409,58 @@ void toolexec_main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	memset(&job, 0, sizeof(job));
 	opts.use_path = argv[1][0] != '/';
+
+	/* Plugins golive build verified for this session (plugins.json), if any. */
+	plugin_array plugins = ARRAY_INIT;
+	struct argv_array tool_argv = ARGV_ARRAY_INIT, files = ARGV_ARRAY_INIT;
+	char salt[17] = "";
+	if (plugins_read_session(session, &plugins, &cause) < 0) {
+		struct plugin none = {0};
+		none.name = (char *)"plugins.json";
+		plugin_log_failure(session, &none, cause); /* golive's own file: go on without */
+		free(cause);
+		cause = NULL;
+		plugin_array_release(&plugins);
+	}
+	plugins_salt(&plugins, salt);
+	if (ti.probe && salt[0] && argc >= 3 && strcmp(argv[2], "-V=full") == 0)
+		salted_version(argv + 1, salt);
+	for (int i = 1; i < argc; i++)
+		argv_push(&tool_argv, argv[i]);
+	char *go = NULL, *workdir = NULL;
+	struct golive_tool_call call;
+	memset(&call, 0, sizeof(call));
+	if (plugins.n && !ti.probe) {
+		go = go_of_tool(argv[1]);
+		workdir = xasprintf("%s/plugin-work", session);
+		mkdir(workdir, 0700);
+		call.tool = ti.name;
+		call.importpath = getenv("TOOLEXEC_IMPORTPATH");
+		call.package = ti.pkg;
+		call.workdir = workdir;
+		call.go = go;
+		for (size_t i = 0; i < plugins.n; i++) {
+			const struct plugin *p = &plugins.v[i];
+			if (!(p->hooks & PLUGIN_HOOK_BEFORE))
+				continue;
+			call.argc = (int)tool_argv.argc;
+			call.argv = (const char *const *)tool_argv.argv;
+			struct argv_array next = ARGV_ARRAY_INIT;
+			int rc = plugin_before_tool(p, session, &call, &next, &cause);
+			if (rc < 0) {
+				plugin_failed(session, p, cause);
+				free(cause);
+				cause = NULL;
+			} else if (rc == 1) {
+				argv_clear(&tool_argv);
+				tool_argv = next;
+				continue;
+			}
+			argv_clear(&next);
+		}
+		call.argc = (int)tool_argv.argc;
+		call.argv = (const char *const *)tool_argv.argv;
+	}
 
 	/*
 	 * This invocation's span: a child of golive build's (TRACEPARENT), and
@@ -360,7 +484,7 @@ void toolexec_main(int argc, char **argv)
 
 	ev.start_ns = now_unix_ns();
 	int64_t t0 = now_mono_ns();
-	pid_t pid = proc_spawn(argv + 1, &opts, &cause);
+	pid_t pid = proc_spawn(tool_argv.argv, &opts, &cause);
 	if (pid < 0) {
 		fprintf(stderr, "golive: %s\n", cause);
 		exit(127);
@@ -377,18 +501,67 @@ void toolexec_main(int argc, char **argv)
 	ev.files = (long)ti.nfiles;
 	ev.bytes = toolargs_source_bytes(&ti);
 	if (ti.kind == TOOL_COMPILE && !ti.probe && ti.nfiles)
-		analyse_in_session(session, &ti, &sa, &job);
+		analyse_in_session(session, &ti, &sa, &job, &files);
+	/* Plugins' analyze_file hooks on the same files, while the compiler runs. */
+	diag_array plugin_diags = ARRAY_INIT;
+	for (size_t i = 0; files.argc && i < plugins.n; i++) {
+		const struct plugin *p = &plugins.v[i];
+		if (!(p->hooks & PLUGIN_HOOK_FILE))
+			continue;
+		if (plugin_analyze_files(p, session, &files, &plugin_diags, &cause) < 0) {
+			plugin_failed(session, p, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
 	if (proc_wait(pid, &status, &ru) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
 		exit(1);
 	}
 	ev.wall_ns = now_mono_ns() - t0;
 
-	if (job.done) {
+	if (job.done || plugin_diags.n) {
+		/* The plugins' findings join golive's own, under the same fail_on. */
+		for (size_t i = 0; i < plugin_diags.n; i++) {
+			ARRAY_PUSH(job.diags, plugin_diags.v[i]);
+			memset(&plugin_diags.v[i], 0, sizeof(plugin_diags.v[i]));
+		}
+		int done = job.done;
+		job.done = 1;
 		failed = fail_if_needed(&job, status, sa.settings.fail_on);
+		if (!done && !job.ps.dir && files.argc) {
+			/* no analysis of its own (not asked for): the package's dir for golive
+			 * build */
+			char *dir = xstrdup(files.argv[0]);
+			char *slash = strrchr(dir, '/');
+			if (slash)
+				*slash = '\0';
+			job.ps.dir = dir;
+		}
 		record_diags(session, &ti, &job, failed);
 		ev.analysed = 1;
 		ev.diags = (long)job.diags.n;
+	}
+	diag_array_release(&plugin_diags);
+	if (plugins.n && !ti.probe) {
+		struct golive_tool_result res = {
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+		    ev.wall_ns,
+		    proc_tv_ns(&ru.ru_utime),
+		    proc_tv_ns(&ru.ru_stime),
+		    ru.ru_maxrss,
+		};
+		for (size_t i = 0; i < plugins.n; i++) {
+			const struct plugin *p = &plugins.v[i];
+			if (!(p->hooks & PLUGIN_HOOK_AFTER))
+				continue;
+			if (plugin_after_tool(p, session, &call, &res, &cause) < 0) {
+				plugin_failed(session, p, cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
 	}
 
 	ev.tool = ti.name;
@@ -414,6 +587,11 @@ void toolexec_main(int argc, char **argv)
 	job_release(&job);
 	session_analysis_release(&sa);
 	toolargs_release(&ti);
+	plugin_array_release(&plugins);
+	argv_clear(&tool_argv);
+	argv_clear(&files);
+	free(go);
+	free(workdir);
 	if (failed)
 		exit(1);
 	proc_exit_like(status);

@@ -5,6 +5,8 @@
  * build, so this path is kept small: it reads no configuration and loads no
  * library it does not use.
  *
+ * With GOLIVE_PROFILE=prod (checked first) the wrapper execs the tool in
+ * place and does nothing else: no configuration, no plugin, no event.
  * Without a session (GOLIVE_SESSION unset or empty) the wrapper execs the
  * tool in place: nothing is recorded and the build behaves exactly like
  * plain go build. With a session it runs the tool as a child (inheriting

@@ -22,7 +22,8 @@ case "$GOLIVE" in /*) ;; *) echo "FAIL: $T_NAME: GOLIVE must be absolute: $GOLIV
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # A clean, predictable environment for go and golive.
-unset GOLIVE_SESSION GOLIVE_CONFIG GOLIVE_PROGRESS TOOLEXEC_IMPORTPATH GOFLAGS NO_COLOR || true
+unset GOLIVE_SESSION GOLIVE_CONFIG GOLIVE_PROGRESS GOLIVE_PROFILE ENV GO_ENV TOOLEXEC_IMPORTPATH GOFLAGS \
+	NO_COLOR || true
 export GO111MODULE=on GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=1 LC_ALL=C
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/golive-e2e-$T_NAME.XXXXXX")

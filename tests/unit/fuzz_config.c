@@ -61,6 +61,21 @@ static int same_str(const char *a, const char *b)
 	return !a == !b && (!a || !strcmp(a, b));
 }
 
+static int same_plugins(const plugin_spec_array *a, const plugin_spec_array *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct plugin_spec *x = &a->v[i], *y = &b->v[i];
+		if (strcmp(x->name, y->name) || !same_str(x->path, y->path) ||
+		    !same_str(x->exec, y->exec) || !same_str(x->sha256, y->sha256) ||
+		    !same_argv(&x->args, &y->args) || x->timeout_ms != y->timeout_ms ||
+		    x->required != y->required)
+			return 0;
+	}
+	return 1;
+}
+
 static int same(const struct golive_config *a, const struct golive_config *b)
 {
 	return same_argv(&a->build.packages, &b->build.packages) &&
@@ -75,7 +90,10 @@ static int same(const struct golive_config *a, const struct golive_config *b)
 	       same_argv(&a->watch.exclude, &b->watch.exclude) &&
 	       a->watch.debounce_ms == b->watch.debounce_ms &&
 	       a->watch.gitignore == b->watch.gitignore &&
-	       same_analysis(&a->analysis, &b->analysis);
+	       same_analysis(&a->analysis, &b->analysis) &&
+	       same_plugins(&a->plugins, &b->plugins) &&
+	       same_str(a->profiles.prod_marker, b->profiles.prod_marker) &&
+	       same_argv(&a->profiles.trusted_dirs, &b->profiles.trusted_dirs);
 }
 
 /* What the rules of a configuration run over: handlers, nesting, a syntax error. */

@@ -354,6 +354,7 @@ static void test_spans(void **state)
 	r.go_version = "go1.22.3";
 	r.cache_hits = 4;
 	r.graph_packages = 17;
+	r.profile = "ci";
 	r.findings = f;
 	r.nfindings = ARRAY_SIZE(f);
 
@@ -382,7 +383,8 @@ static void test_spans(void **state)
 	assert_int_equal(int_attr(root, "golive.cache_hits"), 4);
 	assert_int_equal(int_attr(root, "golive.graph_packages"), 17);
 	assert_true(strlen(str_attr(root->attrs, root->nattrs, "golive.version")) > 0);
-	assert_int_equal(root->nattrs, 7);
+	assert_string_equal(str_attr(root->attrs, root->nattrs, "golive.profile"), "ci");
+	assert_int_equal(root->nattrs, 8);
 	/* c's finding is on the root (no compile of c ran); a's and d's are not. */
 	assert_int_equal(root->nevents, 1);
 	const struct span_event *re = &root->events[0];
@@ -506,6 +508,7 @@ static void test_spans_minimal(void **state)
 	assert_null(find_attr(root->attrs, root->nattrs, "golive.go_version"));
 	assert_null(find_attr(root->attrs, root->nattrs, "golive.cache_hits"));
 	assert_null(find_attr(root->attrs, root->nattrs, "golive.graph_packages"));
+	assert_null(find_attr(root->attrs, root->nattrs, "golive.profile"));
 	assert_non_null(find_attr(root->attrs, root->nattrs, "golive.version"));
 
 	/* Appended: what out held stays first. */

@@ -81,6 +81,9 @@ static void assert_defaults(const struct golive_config *c)
 	assert_int_equal(c->analysis.fail_on, FAIL_NEVER);
 	assert_int_equal(c->analysis.include_generated, 0);
 	assert_int_equal(c->analysis.include_deps, 0);
+	assert_int_equal(c->plugins.n, 0);
+	assert_null(c->profiles.prod_marker);
+	assert_int_equal(c->profiles.trusted_dirs.argc, 0);
 }
 
 static void test_defaults(void **state)
@@ -246,7 +249,7 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "# config\nbild:\n  keep: true\n",
 	    "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
-	    "rules)");
+	    "rules, plugins, profiles)");
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
@@ -1193,6 +1196,31 @@ static void assert_same_config(const struct golive_config *a, const struct goliv
 		assert_int_equal(x->severity, y->severity);
 		assert_int_equal(x->handler_scope, y->handler_scope);
 	}
+	assert_int_equal(a->plugins.n, b->plugins.n);
+	for (size_t i = 0; i < a->plugins.n; i++) {
+		const struct plugin_spec *x = &a->plugins.v[i], *y = &b->plugins.v[i];
+		assert_string_equal(x->name, y->name);
+		if (x->path)
+			assert_string_equal(x->path, y->path);
+		else
+			assert_null(y->path);
+		if (x->exec)
+			assert_string_equal(x->exec, y->exec);
+		else
+			assert_null(y->exec);
+		if (x->sha256)
+			assert_string_equal(x->sha256, y->sha256);
+		else
+			assert_null(y->sha256);
+		assert_same_argv(&x->args, &y->args);
+		assert_int_equal(x->timeout_ms, y->timeout_ms);
+		assert_int_equal(x->required, y->required);
+	}
+	if (a->profiles.prod_marker)
+		assert_string_equal(a->profiles.prod_marker, b->profiles.prod_marker);
+	else
+		assert_null(b->profiles.prod_marker);
+	assert_same_argv(&a->profiles.trusted_dirs, &b->profiles.trusted_dirs);
 }
 
 static void round_trip(const struct golive_config *c)
@@ -1259,7 +1287,11 @@ static void test_yaml_round_trip(void **state)
 	                             "  include_deps: false\n"
 	                             "  httpctx: on\n"
 	                             "  logtrace: on\n"
-	                             "rules: []\n");
+	                             "rules: []\n"
+	                             "plugins: []\n"
+	                             "profiles:\n"
+	                             "  prod_marker: null\n"
+	                             "  trusted_dirs: []\n");
 	strbuf_release(&out);
 
 	c.path = xstrdup("/m/golive.yaml");
@@ -1339,7 +1371,11 @@ static void test_yaml_round_trip(void **state)
 	                    "  query: (x) @y\n"
 	                    "  message: \"true\"\n"
 	                    "  severity: info\n"
-	                    "  scope: file\n");
+	                    "  scope: file\n"
+	                    "plugins: []\n"
+	                    "profiles:\n"
+	                    "  prod_marker: null\n"
+	                    "  trusted_dirs: []\n");
 	strbuf_release(&out);
 	round_trip(&c);
 
@@ -1622,6 +1658,395 @@ static void test_json(void **state)
 	config_release(&c);
 }
 
+#define HEX64_UPPER "3F1C0000000000000000000000000000000000000000000000000000000000AB"
+#define HEX64_LOWER "3f1c0000000000000000000000000000000000000000000000000000000000ab"
+
+static void test_plugins(void **state)
+{
+	struct golive_config c;
+	const struct plugin_spec *p;
+	(void)state;
+
+	parse_ok(&c,
+	         "plugins:\n"
+	         "  - name: devpprof\n"
+	         "    path: /usr/local/lib/golive/devpprof.so\n"
+	         "    sha256: " HEX64_UPPER "\n"
+	         "    args: { addr: \"127.0.0.1:6060\", verbose: yes, n: 3, empty: \"\" }\n"
+	         "    timeout: 500ms\n"
+	         "  - name: lic.check_2-B\n"
+	         "    exec: /opt/tools/licensecheck\n"
+	         "    timeout: 10s\n"
+	         "    required: true\n"
+	         "  - {name: x, exec: /x, timeout: 1m, args: {}}\n"
+	         "  - {name: y, exec: /y, timeout: 250}\n"
+	         "  - {name: z, exec: /z, timeout: ~, required: ~, sha256: ~, path: ~, args: ~}\n"
+	         "  - {name: w, exec: /w, timeout: 10m}\n"
+	         "  - {name: v, exec: /v, timeout: 1ms, required: off}\n"
+	         "profiles:\n"
+	         "  prod_marker: /etc/golive-prod\n"
+	         "  trusted_dirs: [/usr/local/lib/golive, /opt/golive]\n");
+	assert_int_equal(c.plugins.n, 7);
+	p = &c.plugins.v[0];
+	assert_string_equal(p->name, "devpprof");
+	assert_string_equal(p->path, "/usr/local/lib/golive/devpprof.so");
+	assert_null(p->exec);
+	assert_string_equal(p->sha256, HEX64_LOWER); /* stored lowercase */
+	assert_int_equal(p->args.argc, 4);
+	assert_string_equal(p->args.argv[0], "addr=127.0.0.1:6060");
+	assert_string_equal(p->args.argv[1], "verbose=yes"); /* the text, not a boolean */
+	assert_string_equal(p->args.argv[2], "n=3");
+	assert_string_equal(p->args.argv[3], "empty=");
+	assert_int_equal(p->timeout_ms, 500);
+	assert_int_equal(p->required, 0);
+	assert_string_equal(p->where, "golive.yaml:2:5");
+	p = &c.plugins.v[1];
+	assert_string_equal(p->name, "lic.check_2-B");
+	assert_null(p->path);
+	assert_string_equal(p->exec, "/opt/tools/licensecheck");
+	assert_null(p->sha256);
+	assert_int_equal(p->args.argc, 0);
+	assert_int_equal(p->timeout_ms, 10000);
+	assert_int_equal(p->required, 1);
+	assert_int_equal(c.plugins.v[2].timeout_ms, 60000);
+	assert_string_equal(c.plugins.v[2].where, "golive.yaml:11:5");
+	assert_int_equal(c.plugins.v[3].timeout_ms, 250);
+	p = &c.plugins.v[4]; /* nulls keep the defaults */
+	assert_string_equal(p->exec, "/z");
+	assert_null(p->path);
+	assert_null(p->sha256);
+	assert_int_equal(p->timeout_ms, 2000);
+	assert_int_equal(p->required, 0);
+	assert_int_equal(c.plugins.v[5].timeout_ms, 600000);
+	assert_int_equal(c.plugins.v[6].timeout_ms, 1);
+	assert_string_equal(c.profiles.prod_marker, "/etc/golive-prod");
+	assert_int_equal(c.profiles.trusted_dirs.argc, 2);
+	assert_string_equal(c.profiles.trusted_dirs.argv[0], "/usr/local/lib/golive");
+	assert_string_equal(c.profiles.trusted_dirs.argv[1], "/opt/golive");
+	config_release(&c);
+
+	/* a 64-character name; trusted_dirs as one string */
+	parse_ok(&c,
+	         "plugins: [{name: "
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, exec: /a}]\n"
+	         "profiles: {trusted_dirs: /opt/golive}\n");
+	assert_int_equal(strlen(c.plugins.v[0].name), 64);
+	assert_int_equal(c.profiles.trusted_dirs.argc, 1);
+	config_release(&c);
+
+	/* plugins: replaces the list; null keeps it; [] empties it */
+	{
+		char *cause = NULL;
+		const char *y = "plugins:\n";
+		parse_ok(&c, "plugins: [{name: a, exec: /a}, {name: b, exec: /b}]\n");
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_int_equal(c.plugins.n, 2);
+		y = "plugins: [{name: c, path: /c.so}]\n";
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_int_equal(c.plugins.n, 1);
+		assert_string_equal(c.plugins.v[0].name, "c");
+		assert_string_equal(c.plugins.v[0].where, "x.yaml:1:11");
+		y = "plugins: []\n";
+		assert_int_equal(config_parse(&c, "x.yaml", y, strlen(y), &cause), 0);
+		assert_int_equal(c.plugins.n, 0);
+		config_release(&c);
+	}
+}
+
+static void test_plugins_errors(void **state)
+{
+	(void)state;
+	expect_error("plugins: {a: b}\n",
+	             "golive.yaml:1:10: plugins: expected a list of plugins, got a mapping");
+	expect_error(
+	    "plugins: [a]\n",
+	    "golive.yaml:1:11: plugins[0]: expected a mapping (name, path or exec, sha256, "
+	    "args, timeout, required), got \"a\"");
+	expect_error("plugins:\n  - path: /x.so\n",
+	             "golive.yaml:2:5: plugins[0]: missing key \"name\"");
+	expect_error("plugins:\n  - {name: ~, path: /x.so}\n",
+	             "golive.yaml:2:5: plugins[0]: missing key \"name\"");
+	expect_error("plugins:\n  - name: a\n    sha: x\n",
+	             "golive.yaml:3:5: unknown key \"sha\" in plugins[0] (known: name, path, exec, "
+	             "sha256, args, timeout, required)");
+	expect_error("plugins:\n  - name: a\n    exec: /a\n    name: b\n",
+	             "golive.yaml:4:5: duplicate key \"name\" in plugins[0] (first at line 2)");
+
+	/* names */
+	expect_error(
+	    "plugins:\n  - name: a b\n    exec: /x\n",
+	    "golive.yaml:2:11: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got \"a b\"");
+	expect_error(
+	    "plugins:\n  - {name: .., exec: /x}\n",
+	    "golive.yaml:2:12: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got \"..\"");
+	expect_error(
+	    "plugins:\n  - {name: a/b, exec: /x}\n",
+	    "golive.yaml:2:12: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got \"a/b\"");
+	expect_error(
+	    "plugins:\n  - {name: \"\", exec: /x}\n",
+	    "golive.yaml:2:12: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got \"\"");
+	expect_error(
+	    "plugins:\n  - {name: [a], exec: /x}\n",
+	    "golive.yaml:2:12: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got a sequence");
+	expect_error(
+	    "plugins: [{name: "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, exec: /a}]\n",
+	    "golive.yaml:1:18: plugins[0].name: expected 1 to 64 letters, digits, '_', '.' "
+	    "and '-' (not . or ..), got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"...");
+	expect_error("plugins:\n  - {name: a, exec: /x}\n  - {name: b, exec: /y}\n"
+	             "  - {name: a, exec: /z}\n",
+	             "golive.yaml:4:12: plugins[2].name: duplicate name \"a\" (first at line 2)");
+
+	/* path and exec */
+	expect_error("plugins:\n  - name: a\n    path: x.so\n",
+	             "golive.yaml:3:11: plugins[0].path: must be an absolute path, got \"x.so\"");
+	expect_error("plugins:\n  - name: a\n    exec: ./tools/lint\n",
+	             "golive.yaml:3:11: plugins[0].exec: must be an absolute path, got "
+	             "\"./tools/lint\"");
+	expect_error("plugins:\n  - name: a\n    path: \"\"\n",
+	             "golive.yaml:3:11: plugins[0].path: expected a non-empty string, got \"\"");
+	expect_error("plugins:\n  - name: a\n    exec: [/a]\n",
+	             "golive.yaml:3:11: plugins[0].exec: expected a non-empty string, got a "
+	             "sequence");
+	expect_error(
+	    "plugins:\n  - name: a\n    path: /a.so\n    exec: /a\n",
+	    "golive.yaml:4:11: plugins[0]: path and exec are both set (a plugin is a shared "
+	    "object or a program, not both)");
+	expect_error(
+	    "plugins:\n  - name: a\n    exec: /a\n    path: /a.so\n",
+	    "golive.yaml:4:11: plugins[0]: path and exec are both set (a plugin is a shared "
+	    "object or a program, not both)");
+	expect_error("plugins:\n  - name: a\n    timeout: 1s\n",
+	             "golive.yaml:2:5: plugins[0]: needs path (a C plugin) or exec (a program)");
+
+	/* sha256 */
+	expect_error("plugins:\n  - {name: a, exec: /a, sha256: abc}\n",
+	             "golive.yaml:2:33: plugins[0].sha256: expected 64 hexadecimal digits, got "
+	             "\"abc\"");
+	expect_error("plugins:\n  - {name: a, exec: /a, sha256: "
+	             "3f1c000000000000000000000000000000000000000000000000000000000g}\n",
+	             "golive.yaml:2:33: plugins[0].sha256: expected 64 hexadecimal digits, got "
+	             "\"3f1c000000000000000000000000000000000000\"...");
+	expect_error("plugins:\n  - {name: a, exec: /a, sha256: " HEX64_LOWER "0}\n",
+	             "golive.yaml:2:33: plugins[0].sha256: expected 64 hexadecimal digits, got "
+	             "\"3f1c000000000000000000000000000000000000\"...");
+	expect_error("plugins:\n  - {name: a, exec: /a, sha256: 12}\n",
+	             "golive.yaml:2:33: plugins[0].sha256: expected 64 hexadecimal digits, got "
+	             "\"12\"");
+
+	/* timeout */
+	{
+		static const char *const bad[] = {
+		    "2h",   "0",   "0ms",  "11m", "600001",
+		    "1.5s", "-1s", "s",    "2 s", "2S",
+		    "ms",   "+5",  "601s", "1e3", "99999999999999999999999ms"};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *y =
+			    xasprintf("plugins:\n  - {name: a, exec: /a, timeout: %s}\n", bad[i]);
+			char *want = xasprintf(
+			    "golive.yaml:2:34: plugins[0].timeout: expected a duration in 1ms..10m "
+			    "(500ms, 2s, 1m, or a number of milliseconds), got \"%.40s\"%s",
+			    bad[i], strlen(bad[i]) > 40 ? "..." : "");
+			expect_error(y, want);
+			free(y);
+			free(want);
+		}
+		expect_error(
+		    "plugins:\n  - {name: a, exec: /a, timeout: [1s]}\n",
+		    "golive.yaml:2:34: plugins[0].timeout: expected a duration in 1ms..10m "
+		    "(500ms, 2s, 1m, or a number of milliseconds), got a sequence");
+	}
+
+	/* required */
+	expect_error("plugins:\n  - {name: a, exec: /a, required: maybe}\n",
+	             "golive.yaml:2:35: plugins[0].required: expected a boolean, got \"maybe\"");
+
+	/* args */
+	expect_error(
+	    "plugins:\n  - {name: a, exec: /a, args: [x]}\n",
+	    "golive.yaml:2:31: plugins[0].args: expected a mapping of names to values, got a "
+	    "sequence");
+	expect_error(
+	    "plugins:\n  - {name: a, exec: /a, args: x=1}\n",
+	    "golive.yaml:2:31: plugins[0].args: expected a mapping of names to values, got "
+	    "\"x=1\"");
+	expect_error(
+	    "plugins:\n  - name: a\n    exec: /a\n    args:\n      addr: {host: x}\n",
+	    "golive.yaml:5:13: plugins[0].args.addr: expected a string, number or boolean, "
+	    "got a mapping");
+	expect_error(
+	    "plugins:\n  - name: a\n    exec: /a\n    args:\n      addr:\n",
+	    "golive.yaml:5:12: plugins[0].args.addr: expected a string, number or boolean, "
+	    "got null");
+	expect_error("plugins:\n  - name: a\n    exec: /a\n    args:\n      a=b: 1\n",
+	             "golive.yaml:5:7: plugins[0].args: a name must be a non-empty string without "
+	             "'=', got \"a=b\"");
+	expect_error("plugins:\n  - name: a\n    exec: /a\n    args:\n      \"\": 1\n",
+	             "golive.yaml:5:7: plugins[0].args: a name must be a non-empty string without "
+	             "'=', got \"\"");
+	expect_error("plugins:\n  - name: a\n    exec: /a\n    args:\n      ? [k]\n      : 1\n",
+	             "golive.yaml:5:9: keys must be strings, got a sequence");
+	expect_error("plugins:\n  - name: a\n    exec: /a\n    args:\n      a: 1\n      b: 2\n"
+	             "      a: 3\n",
+	             "golive.yaml:7:7: duplicate key \"a\" in plugins[0].args (first at line 5)");
+}
+
+static void test_profiles(void **state)
+{
+	struct golive_config c;
+	(void)state;
+
+	parse_ok(&c, "profiles:\n  prod_marker: /etc/golive-prod\n  trusted_dirs: /\n");
+	assert_string_equal(c.profiles.prod_marker, "/etc/golive-prod");
+	assert_string_equal(c.profiles.trusted_dirs.argv[0], "/");
+	config_release(&c);
+	parse_ok(&c, "profiles:\n");
+	assert_defaults(&c);
+	config_release(&c);
+	parse_ok(&c, "profiles: {prod_marker: ~, trusted_dirs: []}\n");
+	assert_defaults(&c);
+	config_release(&c);
+
+	expect_error("profiles:\n  trusted_dirs: [lib]\n",
+	             "golive.yaml:2:18: profiles.trusted_dirs[0]: must be an absolute path, got "
+	             "\"lib\"");
+	expect_error("profiles:\n  trusted_dirs: [/ok, ./lib]\n",
+	             "golive.yaml:2:23: profiles.trusted_dirs[1]: must be an absolute path, got "
+	             "\"./lib\"");
+	expect_error(
+	    "profiles:\n  trusted_dirs: lib\n",
+	    "golive.yaml:2:17: profiles.trusted_dirs: must be an absolute path, got \"lib\"");
+	expect_error("profiles:\n  trusted_dirs: [\"\"]\n",
+	             "golive.yaml:2:18: profiles.trusted_dirs[0]: expected a non-empty string, got "
+	             "\"\"");
+	expect_error("profiles:\n  prod_marker: golive-prod\n",
+	             "golive.yaml:2:16: profiles.prod_marker: must be an absolute path, got "
+	             "\"golive-prod\"");
+	expect_error("profiles:\n  prod_marker: [/a]\n",
+	             "golive.yaml:2:16: profiles.prod_marker: expected a string, got a sequence");
+	expect_error("profiles:\n  default: dev\n",
+	             "golive.yaml:2:3: unknown key \"default\" in profiles (known: prod_marker, "
+	             "trusted_dirs)");
+	expect_error("profiles: [dev]\n",
+	             "golive.yaml:1:11: profiles: expected a mapping, got a sequence");
+}
+
+/* golive config prints plugins: and profiles: so that they read back the same. */
+static void test_plugins_yaml_json(void **state)
+{
+	static const char *const odd[] = {"true",  "null", "~",   "10",  "a: b", "#c", "- x",
+	                                  "é ünï", "\"d",  "[x]", "{a}", "*a",   "",   "x=y"};
+	struct golive_config c;
+	struct strbuf out = STRBUF_INIT;
+	char *cause = NULL;
+	json_t *j, *p, *a;
+	(void)state;
+
+	parse_ok(&c, "plugins:\n"
+	             "  - name: devpprof\n"
+	             "    path: /usr/local/lib/golive/devpprof.so\n"
+	             "    sha256: " HEX64_UPPER "\n"
+	             "    args: { addr: \"127.0.0.1:6060\", on: yes }\n"
+	             "  - {name: lint, exec: /opt/lint, timeout: 1500, required: yes}\n"
+	             "  - {name: m, exec: /opt/m, timeout: 120s}\n"
+	             "profiles:\n"
+	             "  prod_marker: /etc/golive-prod\n"
+	             "  trusted_dirs: [/usr/local/lib/golive]\n");
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "rules: []\n"
+	                                "plugins:\n"
+	                                "- name: devpprof\n"
+	                                "  path: /usr/local/lib/golive/devpprof.so\n"
+	                                "  sha256: \"" HEX64_LOWER "\"\n"
+	                                "  args:\n"
+	                                "    addr: \"127.0.0.1:6060\"\n"
+	                                "    \"on\": \"yes\"\n"
+	                                "  timeout: 2s\n"
+	                                "  required: false\n"
+	                                "- name: lint\n"
+	                                "  exec: /opt/lint\n"
+	                                "  sha256: null\n"
+	                                "  args: {}\n"
+	                                "  timeout: 1500ms\n"
+	                                "  required: true\n"
+	                                "- name: m\n"
+	                                "  exec: /opt/m\n"
+	                                "  sha256: null\n"
+	                                "  args: {}\n"
+	                                "  timeout: 2m\n"
+	                                "  required: false\n"
+	                                "profiles:\n"
+	                                "  prod_marker: /etc/golive-prod\n"
+	                                "  trusted_dirs:\n"
+	                                "  - /usr/local/lib/golive\n"));
+	strbuf_release(&out);
+	round_trip(&c);
+
+	j = config_to_json(&c);
+	a = json_object_get(j, "plugins");
+	assert_int_equal(json_array_size(a), 3);
+	p = json_array_get(a, 0);
+	assert_int_equal(json_object_size(p), 7);
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "devpprof");
+	assert_string_equal(json_string_value(json_object_get(p, "path")),
+	                    "/usr/local/lib/golive/devpprof.so");
+	assert_true(json_is_null(json_object_get(p, "exec")));
+	assert_string_equal(json_string_value(json_object_get(p, "sha256")), HEX64_LOWER);
+	assert_int_equal(json_object_size(json_object_get(p, "args")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(p, "args"), "addr")),
+	                    "127.0.0.1:6060");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(p, "args"), "on")),
+	                    "yes");
+	assert_string_equal(json_string_value(json_object_get(p, "timeout")), "2s");
+	assert_true(json_is_false(json_object_get(p, "required")));
+	p = json_array_get(a, 1);
+	assert_true(json_is_null(json_object_get(p, "path")));
+	assert_string_equal(json_string_value(json_object_get(p, "exec")), "/opt/lint");
+	assert_true(json_is_null(json_object_get(p, "sha256")));
+	assert_int_equal(json_object_size(json_object_get(p, "args")), 0);
+	assert_string_equal(json_string_value(json_object_get(p, "timeout")), "1500ms");
+	assert_true(json_is_true(json_object_get(p, "required")));
+	p = json_object_get(j, "profiles");
+	assert_string_equal(json_string_value(json_object_get(p, "prod_marker")),
+	                    "/etc/golive-prod");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(p, "trusted_dirs"), 0)),
+	    "/usr/local/lib/golive");
+	json_decref(j);
+
+	/* odd argument names and values read back as themselves */
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		if (odd[i][0] && !strchr(odd[i], '='))
+			argv_pushf(&c.plugins.v[1].args, "%s=%s", odd[i], odd[i]);
+		argv_pushf(&c.plugins.v[2].args, "k%zu=%s", i, odd[i]);
+		round_trip(&c);
+	}
+	/* every timeout reads back as itself */
+	for (int ms = 1; ms <= PLUGIN_TIMEOUT_MAX_MS; ms = ms < 3000 ? ms + 499 : ms * 7) {
+		c.plugins.v[0].timeout_ms = ms;
+		round_trip(&c);
+	}
+	c.plugins.v[0].timeout_ms = PLUGIN_TIMEOUT_MAX_MS;
+	round_trip(&c);
+	config_release(&c);
+
+	/* the defaults, in JSON */
+	config_init(&c);
+	j = config_to_json(&c);
+	assert_int_equal(json_array_size(json_object_get(j, "plugins")), 0);
+	p = json_object_get(j, "profiles");
+	assert_int_equal(json_object_size(p), 2);
+	assert_true(json_is_null(json_object_get(p, "prod_marker")));
+	assert_int_equal(json_array_size(json_object_get(p, "trusted_dirs")), 0);
+	json_decref(j);
+	config_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1656,6 +2081,10 @@ int main(void)
 	    cmocka_unit_test(test_yaml_round_trip_run_watch),
 	    cmocka_unit_test(test_yaml_invalid_utf8),
 	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_plugins),
+	    cmocka_unit_test(test_plugins_errors),
+	    cmocka_unit_test(test_profiles),
+	    cmocka_unit_test(test_plugins_yaml_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
