@@ -11,8 +11,8 @@
 #include "plugin_check.h"
 
 int buildplugins_setup(const struct golive_config *cfg, enum golive_profile prof,
-                       const char *session, plugin_array *active, struct strbuf *notes,
-                       char **cause)
+                       const char *session, plugin_array *active, struct strbuf *warnings,
+                       struct strbuf *notes, char **cause)
 {
 	plugin_array kept = ARRAY_INIT;
 	int rc = 0;
@@ -28,7 +28,7 @@ int buildplugins_setup(const struct golive_config *cfg, enum golive_profile prof
 				*cause = xasprintf("%s (required: true)", why);
 				rc = -1;
 			} else {
-				strbuf_addf(notes, "%s; the build goes on without it\n", why);
+				strbuf_addf(warnings, "%s; the build goes on without it\n", why);
 				json_t *f = json_object();
 				json_object_set_new(f, "reason", json_string(why));
 				plugin_audit(session, spec->name, "dropped", f);

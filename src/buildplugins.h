@@ -16,14 +16,14 @@
  * the session (plugin_verify), ask it what it is (plugin_describe), and
  * keep it when the profile allows it (dev: every plugin; ci: those that do
  * not rewrite tool arguments; prod: none: do not call this). A plugin that
- * fails is one line in notes ("plugin NAME: REASON; the build goes on
- * without it") unless it is required: then -1 with *cause (the build must
+ * fails is one line in warnings ("plugin NAME: REASON; the build goes
+ * on without it") unless it is required: then -1 with *cause (the build must
  * not start). One left out by the profile is a line in notes too. Writes
  * <session>/plugins.json when at least one plugin is kept. active gets
  * the kept plugins (may be NULL). Returns 0, or -1 with *cause.
  */
 int buildplugins_setup(const struct golive_config *cfg, enum golive_profile prof,
-                       const char *session, plugin_array *active, struct strbuf *notes,
-                       char **cause);
+                       const char *session, plugin_array *active, struct strbuf *warnings,
+                       struct strbuf *notes, char **cause);
 
 #endif

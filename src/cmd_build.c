@@ -562,14 +562,16 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 	}
 }
 
-/* Each line of sb as a golive message ("golive: LINE", or an info log record). */
-static void print_lines(const struct strbuf *sb, int quiet)
+/* Each line of sb as a golive message at level ("warn": a warning; "info"), unless quiet. */
+static void print_lines(const struct strbuf *sb, int quiet, const char *level)
 {
 	for (const char *p = sb->buf; *p && !quiet;) {
 		size_t n = strcspn(p, "\n");
 		char *line = xstrndup(p, n);
 		if (log_get_format() == LOG_FORMAT_JSON)
-			log_json("warn", line, NULL);
+			log_json(level, line, NULL);
+		else if (strcmp(level, "warn") == 0)
+			warning("%s", line);
 		else
 			fprintf(stderr, "golive: %s\n", line);
 		free(line);
@@ -811,9 +813,11 @@ int cmd_build(int argc, char **argv)
 	}
 	/* Plugins (not in prod): verified, described, listed for the wrappers. */
 	if (s.dir && prof != PROFILE_PROD && cfg.plugins.n) {
-		struct strbuf notes = STRBUF_INIT;
-		int prc = buildplugins_setup(&cfg, prof, s.dir, NULL, &notes, &cause);
-		print_lines(&notes, o.quiet);
+		struct strbuf warns = STRBUF_INIT, notes = STRBUF_INIT;
+		int prc = buildplugins_setup(&cfg, prof, s.dir, NULL, &warns, &notes, &cause);
+		print_lines(&warns, 0, "warn");
+		print_lines(&notes, o.quiet, "info");
+		strbuf_release(&warns);
 		strbuf_release(&notes);
 		if (prc < 0) {
 			error("%s", cause);
