@@ -145,6 +145,12 @@ serves_pprof() {
 	wait "$app" 2>/dev/null || true
 	return $((1 - ok))
 }
+# golive plugins: what is configured, verified and active in the profile
+(cd "$w" && "$GOLIVE" plugins --profile dev) >"$tmp/pl.dev" 2>&1 || fail "golive plugins: $(cat "$tmp/pl.dev")"
+grep -q '^devpprof .*verified (sha256) *active$' "$tmp/pl.dev" || fail "golive plugins (dev): $(cat "$tmp/pl.dev")"
+(cd "$w" && "$GOLIVE" plugins --profile ci) >"$tmp/pl.ci" 2>&1 || fail "golive plugins --profile ci failed"
+grep -q '^devpprof .*inactive (rewrites tool arguments' "$tmp/pl.ci" || fail "golive plugins (ci): $(cat "$tmp/pl.ci")"
+pass "golive plugins: devpprof verified, active in dev, inactive in ci"
 build dev1 --profile dev --keep
 expect_eq "$rc" 0 "devpprof, dev: built"
 serves_pprof "$tmp/dev1" || fail "the dev binary does not serve pprof$(cat "$tmp/app.log")"
