@@ -57,12 +57,16 @@ for v in exec sess quiet; do
 	expect_same_file "$o/plain.out" "$o/$v.out" "$v: same stdout as go build"
 done
 
-# Without --quiet: go's output untouched first, then the summary.
+# Without --quiet: the profile line, go's output untouched, then the summary.
 expect_eq "$(cat "$o/loud.rc")" "$(cat "$o/plain.rc")" "golive build: same exit status as go build"
+head -n 1 "$o/loud.err" | grep -Eq '^golive: profile (dev|ci) \(.+\)$' ||
+	fail "golive build: no profile line first: $(head -n 1 "$o/loud.err")"
+pass "golive build: the profile line comes first"
+tail -n +2 "$o/loud.err" >"$o/loud.go"
 n=$(count_lines "$o/plain.err")
-head -n "$n" "$o/loud.err" >"$o/loud.head"
-expect_same_file "$o/plain.err" "$o/loud.head" "golive build: go's output comes first, unchanged"
-tail -n +"$((n + 1))" "$o/loud.err" >"$o/loud.tail"
+head -n "$n" "$o/loud.go" >"$o/loud.head"
+expect_same_file "$o/plain.err" "$o/loud.head" "golive build: go's output comes next, unchanged"
+tail -n +"$((n + 1))" "$o/loud.go" >"$o/loud.tail"
 head -n 1 "$o/loud.tail" | grep -q '^golive: build failed' ||
 	fail "golive build: no 'golive: build failed' line after go's output: $(cat "$o/loud.tail")"
 pass "golive build: summary line says build failed"
