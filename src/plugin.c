@@ -527,6 +527,54 @@ static const char *sig_name(int sig, char *buf, size_t n)
 }
 
 /*
+ * A child's answer: a JSON object (its "log" lines go to the session's
+ * plugins.log; an "error" is the plugin's own failure: -1 with *cause, the
+ * answer still returned for what it holds). 0 with *answer, or -1 with
+ * *cause (*answer NULL when it is not a JSON object at all).
+ */
+static int parse_answer(const struct plugin *p, const char *session, const char *hook,
+                        const char *buf, size_t len, json_t **answer, char **cause)
+{
+	json_error_t jerr;
+	json_t *ans = json_loadb(buf, len, 0, &jerr);
+	*answer = NULL;
+	if (!json_is_object(ans)) {
+		size_t n = len > 60 ? 60 : len;
+		struct strbuf shown = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			strbuf_addch(&shown, buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?');
+		*cause = xasprintf("plugin %s: %s: the answer is not a JSON object (%s%s\"%s%s\")",
+		                   p->name, hook, len ? "" : "empty", len ? "" : ": ", shown.buf,
+		                   len > n ? "..." : "");
+		strbuf_release(&shown);
+		json_decref(ans);
+		return -1;
+	}
+	/* Its log lines go to the session's plugins.log, whatever else it said. */
+	json_t *log = json_object_get(ans, "log");
+	if (session && json_is_array(log)) {
+		size_t i;
+		json_t *l;
+		json_array_foreach(log, i, l)
+		{
+			if (!json_is_string(l))
+				continue;
+			char *what = xasprintf("log: %s", json_string_value(l));
+			plugin_log_failure(session, p, what);
+			free(what);
+		}
+	}
+	*answer = ans;
+	const char *err = json_string_value(json_object_get(ans, "error"));
+	if (err) {
+		/* The rest of the answer is the caller's: analyze_file keeps the findings. */
+		*cause = xasprintf("plugin %s: %s: %s", p->name, hook, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Runs one hook child for p and parses its answer into *answer. Returns 0,
  * or -1 with *cause (one line, starting "plugin NAME: ").
  */
@@ -679,46 +727,9 @@ static int run_hook(const struct plugin *p, const char *session, const struct re
 		strbuf_release(&out);
 		return -1;
 	}
-	json_error_t jerr;
-	json_t *ans = json_loadb(out.buf, out.len, 0, &jerr);
-	if (!json_is_object(ans)) {
-		size_t n = out.len > 60 ? 60 : out.len;
-		struct strbuf shown = STRBUF_INIT;
-		for (size_t i = 0; i < n; i++)
-			strbuf_addch(&shown,
-			             out.buf[i] >= 0x20 && out.buf[i] < 0x7f ? out.buf[i] : '?');
-		*cause = xasprintf("plugin %s: %s: the answer is not a JSON object (%s%s\"%s%s\")",
-		                   p->name, rq->hook, out.len ? "" : "empty", out.len ? "" : ": ",
-		                   shown.buf, out.len > n ? "..." : "");
-		strbuf_release(&shown);
-		json_decref(ans);
-		strbuf_release(&out);
-		return -1;
-	}
+	int rc = parse_answer(p, session, rq->hook, out.buf, out.len, answer, cause);
 	strbuf_release(&out);
-	/* Its log lines go to the session's plugins.log, whatever else it said. */
-	json_t *log = json_object_get(ans, "log");
-	if (session && json_is_array(log)) {
-		size_t i;
-		json_t *l;
-		json_array_foreach(log, i, l)
-		{
-			if (!json_is_string(l))
-				continue;
-			char *what = xasprintf("log: %s", json_string_value(l));
-			plugin_log_failure(session, p, what);
-			free(what);
-		}
-	}
-	const char *err = json_string_value(json_object_get(ans, "error"));
-	if (err) {
-		/* The rest of the answer is the caller's: analyze_file keeps the findings. */
-		*cause = xasprintf("plugin %s: %s: %s", p->name, rq->hook, err);
-		*answer = ans;
-		return -1;
-	}
-	*answer = ans;
-	return 0;
+	return rc;
 }
 
 void plugin_log_failure(const char *session, const struct plugin *p, const char *what)
@@ -737,128 +748,90 @@ void plugin_log_failure(const char *session, const struct plugin *p, const char 
 	free(path);
 }
 
-int plugin_describe(struct plugin *p, const char *session, char **cause)
+/* describe's answer into p. 0, or -1 with *cause. */
+static int answer_describe(struct plugin *p, json_t *ans, char **cause)
 {
-	struct request rq = {"describe", NULL, NULL, NULL};
-	json_t *ans;
-	if (run_hook(p, session, &rq, &ans, cause) < 0) {
-		json_decref(ans);
-		return -1;
-	}
 	const char *name = json_string_value(json_object_get(ans, "name"));
 	const char *version = json_string_value(json_object_get(ans, "version"));
 	json_t *hooks = json_object_get(ans, "hooks");
-	int rc = -1;
 	if (!name || !version || !json_is_array(hooks)) {
 		*cause = xasprintf("plugin %s: describe: want {\"name\", \"version\", \"hooks\"}",
 		                   p->name);
-	} else if (strcmp(name, p->name) != 0) {
+		return -1;
+	}
+	if (strcmp(name, p->name) != 0) {
 		*cause = xasprintf("plugin %s: describe: calls itself \"%s\"", p->name, name);
-	} else {
-		free(p->version);
-		p->version = xstrdup(version);
-		p->flags = json_is_true(json_object_get(ans, "rewrites_args"))
-		               ? GOLIVE_PLUGIN_REWRITES_ARGS
-		               : 0;
-		p->hooks = 0;
-		size_t i;
-		json_t *v;
-		json_array_foreach(hooks, i, v)
-		{
-			for (size_t k = 0; k < ARRAY_SIZE(hook_names); k++)
-				if (json_is_string(v) &&
-				    strcmp(json_string_value(v), hook_names[k]) == 0)
-					p->hooks |= 1u << k;
-		}
-		rc = 0;
-	}
-	json_decref(ans);
-	return rc;
-}
-
-int plugin_before_tool(const struct plugin *p, const char *session,
-                       const struct golive_tool_call *call, struct argv_array *args, char **cause)
-{
-	struct request rq = {"before_tool", call, NULL, NULL};
-	json_t *ans;
-	if (run_hook(p, session, &rq, &ans, cause) < 0) {
-		json_decref(ans);
 		return -1;
 	}
-	json_t *a = json_object_get(ans, "args");
-	int rc = 0;
-	if (a && !json_is_null(a)) {
-		if (!(p->flags & GOLIVE_PLUGIN_REWRITES_ARGS)) {
-			*cause = xasprintf("plugin %s: before_tool: rewrote the arguments but does "
-			                   "not declare that it does (rewrites_args)",
-			                   p->name);
-			rc = -1;
-		} else if (!json_is_array(a) || json_array_size(a) < 1) {
-			*cause = xasprintf("plugin %s: before_tool: \"args\" must be a non-empty "
-			                   "array of strings",
-			                   p->name);
-			rc = -1;
-		} else {
-			size_t i;
-			json_t *v;
-			json_array_foreach(a, i, v)
-			{
-				if (!json_is_string(v)) {
-					*cause =
-					    xasprintf("plugin %s: before_tool: args[%zu] is not a "
-					              "string",
-					              p->name, i);
-					rc = -1;
-					break;
-				}
-			}
-			if (rc == 0 &&
-			    strcmp(json_string_value(json_array_get(a, 0)), call->argv[0]) != 0) {
-				*cause = xasprintf("plugin %s: before_tool: args[0] must stay the "
-				                   "tool's path",
-				                   p->name);
-				rc = -1;
-			}
-			if (rc == 0) {
-				argv_clear(args);
-				json_array_foreach(a, i, v) argv_push(args, json_string_value(v));
-				rc = 1;
-			}
-		}
+	free(p->version);
+	p->version = xstrdup(version);
+	p->flags =
+	    json_is_true(json_object_get(ans, "rewrites_args")) ? GOLIVE_PLUGIN_REWRITES_ARGS : 0;
+	p->hooks = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(hooks, i, v)
+	{
+		for (size_t k = 0; k < ARRAY_SIZE(hook_names); k++)
+			if (json_is_string(v) && strcmp(json_string_value(v), hook_names[k]) == 0)
+				p->hooks |= 1u << k;
 	}
-	json_decref(ans);
-	return rc;
-}
-
-int plugin_after_tool(const struct plugin *p, const char *session,
-                      const struct golive_tool_call *call, const struct golive_tool_result *result,
-                      char **cause)
-{
-	struct request rq = {"after_tool", call, result, NULL};
-	json_t *ans;
-	if (run_hook(p, session, &rq, &ans, cause) < 0) {
-		json_decref(ans);
-		return -1;
-	}
-	json_decref(ans);
 	return 0;
 }
 
-int plugin_analyze_files(const struct plugin *p, const char *session,
-                         const struct argv_array *files, diag_array *out, char **cause)
+/* before_tool's answer: 1 with the new argv in *args, 0 unchanged, -1 with *cause. */
+static int answer_args(const struct plugin *p, const char *argv0, json_t *ans,
+                       struct argv_array *args, char **cause)
 {
-	struct request rq = {"analyze_file", NULL, NULL, files};
-	json_t *ans;
-	int rc = run_hook(p, session, &rq, &ans, cause) < 0 ? -1 : 0;
-	if (!ans)
+	json_t *a = json_object_get(ans, "args");
+	if (!a || json_is_null(a))
+		return 0;
+	if (!(p->flags & GOLIVE_PLUGIN_REWRITES_ARGS)) {
+		*cause = xasprintf("plugin %s: before_tool: rewrote the arguments but does not "
+		                   "declare that it does (rewrites_args)",
+		                   p->name);
 		return -1;
+	}
+	if (!json_is_array(a) || json_array_size(a) < 1) {
+		*cause = xasprintf("plugin %s: before_tool: \"args\" must be a non-empty array of "
+		                   "strings",
+		                   p->name);
+		return -1;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v)) {
+			*cause = xasprintf("plugin %s: before_tool: args[%zu] is not a string",
+			                   p->name, i);
+			return -1;
+		}
+	}
+	if (strcmp(json_string_value(json_array_get(a, 0)), argv0) != 0) {
+		*cause =
+		    xasprintf("plugin %s: before_tool: args[0] must stay the tool's path", p->name);
+		return -1;
+	}
+	argv_clear(args);
+	json_array_foreach(a, i, v) argv_push(args, json_string_value(v));
+	return 1;
+}
+
+/*
+ * analyze_file's findings into out (those before a malformed one are
+ * kept). failed: the plugin failed already (*cause set; keep it). 0, or
+ * -1 with *cause.
+ */
+static int answer_diags(const struct plugin *p, json_t *ans, int failed, diag_array *out,
+                        char **cause)
+{
 	json_t *ds = json_object_get(ans, "diagnostics");
-	if (rc < 0) {
-		/* it failed (*cause set): the findings it reported before still count */
-	} else if (ds && !json_is_array(ds)) {
+	int rc = failed ? -1 : 0;
+	if (!failed && ds && !json_is_array(ds)) {
 		*cause =
 		    xasprintf("plugin %s: analyze_file: \"diagnostics\" must be an array", p->name);
-		rc = -1;
+		return -1;
 	}
 	size_t i;
 	json_t *d;
@@ -870,13 +843,16 @@ int plugin_analyze_files(const struct plugin *p, const char *session,
 		json_t *line = json_object_get(d, "line"), *col = json_object_get(d, "col");
 		enum severity s = SEV_WARNING;
 		if (!file || !msg || !json_is_integer(line) || json_integer_value(line) < 1 ||
-		    (col && (!json_is_integer(col) || json_integer_value(col) < 0)) ||
+		    json_integer_value(line) > UINT32_MAX ||
+		    (col && (!json_is_integer(col) || json_integer_value(col) < 0 ||
+		             json_integer_value(col) > UINT32_MAX)) ||
 		    (sev && severity_parse(sev, &s) < 0)) {
 			if (rc == 0)
-				*cause = xasprintf("plugin %s: analyze_file: diagnostics[%zu] is "
-				                   "not {\"file\", \"line\", \"col\", "
-				                   "\"severity\", \"message\"}",
-				                   p->name, i);
+				*cause =
+				    xasprintf("plugin %s: analyze_file: diagnostics[%zu] is not "
+				              "{\"file\", \"line\", \"col\", \"severity\", "
+				              "\"message\"}",
+				              p->name, i);
 			rc = -1;
 			break;
 		}
@@ -885,6 +861,69 @@ int plugin_analyze_files(const struct plugin *p, const char *session,
 		          col ? (unsigned)json_integer_value(col) : 1, p->name, s, one);
 		free(one);
 	}
+	return rc;
+}
+
+int plugin_describe(struct plugin *p, const char *session, char **cause)
+{
+	struct request rq = {"describe", NULL, NULL, NULL};
+	json_t *ans;
+	int rc = run_hook(p, session, &rq, &ans, cause);
+	if (rc == 0)
+		rc = answer_describe(p, ans, cause);
+	json_decref(ans);
+	return rc;
+}
+
+int plugin_before_tool(const struct plugin *p, const char *session,
+                       const struct golive_tool_call *call, struct argv_array *args, char **cause)
+{
+	struct request rq = {"before_tool", call, NULL, NULL};
+	json_t *ans;
+	int rc = run_hook(p, session, &rq, &ans, cause);
+	if (rc == 0)
+		rc = answer_args(p, call->argv[0], ans, args, cause);
+	json_decref(ans);
+	return rc;
+}
+
+int plugin_after_tool(const struct plugin *p, const char *session,
+                      const struct golive_tool_call *call, const struct golive_tool_result *result,
+                      char **cause)
+{
+	struct request rq = {"after_tool", call, result, NULL};
+	json_t *ans;
+	int rc = run_hook(p, session, &rq, &ans, cause);
+	json_decref(ans);
+	return rc;
+}
+
+int plugin_analyze_files(const struct plugin *p, const char *session,
+                         const struct argv_array *files, diag_array *out, char **cause)
+{
+	struct request rq = {"analyze_file", NULL, NULL, files};
+	json_t *ans;
+	int rc = run_hook(p, session, &rq, &ans, cause);
+	if (!ans)
+		return -1;
+	rc = answer_diags(p, ans, rc < 0, out, cause);
+	json_decref(ans);
+	return rc;
+}
+
+int plugin_check_answer(struct plugin *p, const char *hook, const char *buf, size_t len,
+                        const char *argv0, struct argv_array *args, diag_array *diags, char **cause)
+{
+	json_t *ans;
+	int rc = parse_answer(p, NULL, hook, buf, len, &ans, cause);
+	if (!ans)
+		return -1;
+	if (strcmp(hook, "describe") == 0 && rc == 0)
+		rc = answer_describe(p, ans, cause);
+	else if (strcmp(hook, "before_tool") == 0 && rc == 0)
+		rc = answer_args(p, argv0, ans, args, cause);
+	else if (strcmp(hook, "analyze_file") == 0)
+		rc = answer_diags(p, ans, rc < 0, diags, cause);
 	json_decref(ans);
 	return rc;
 }

@@ -123,6 +123,17 @@ int plugin_after_tool(const struct plugin *p, const char *session,
 int plugin_analyze_files(const struct plugin *p, const char *session,
                          const struct argv_array *files, diag_array *out, char **cause);
 
+/*
+ * What a hook does with a child's answer buf[0..len) (for tests and the
+ * fuzzer; the hooks above use the same code): parsed as hook's answer
+ * ("describe" fills p's version, flags and hooks; "before_tool" checks
+ * "args" against argv0 and fills args, returning 1; "analyze_file" appends
+ * to diags), no log lines written. 0/1, or -1 with *cause.
+ */
+int plugin_check_answer(struct plugin *p, const char *hook, const char *buf, size_t len,
+                        const char *argv0, struct argv_array *args, diag_array *diags,
+                        char **cause);
+
 /* Appends one line to <session>/plugins.log (the wrapper's failure record). */
 void plugin_log_failure(const char *session, const struct plugin *p, const char *what);
 
