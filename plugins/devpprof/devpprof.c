@@ -182,14 +182,15 @@ static int all_exist(const struct lines *l)
  * from the cache, else from go list -export (which builds what is missing).
  */
 static int export_list(const struct golive_host_api *api, struct golive_host *h,
-                       const struct golive_tool_call *c, struct lines *out)
+                       const struct golive_tool_call *c, int trimpath, struct lines *out)
 {
 	int race = has_arg(c, "-race");
 	unsigned long long key = 14695981039346656037ull;
-	const char *vars[] = {"GOOS", "GOARCH", "GOAMD64", "GOFLAGS", "CGO_ENABLED", "GOROOT",
-	                      "GOEXPERIMENT"};
+	const char *vars[] = {"GOOS",        "GOARCH", "GOAMD64",     "GOFLAGS",
+	                      "CGO_ENABLED", "GOROOT", "GOEXPERIMENT"};
 	key = fnv(key, c->go);
 	key = fnv(key, race ? "race" : "");
+	key = fnv(key, trimpath ? "trimpath" : "");
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		key = fnv(fnv(key, vars[i]), getenv(vars[i]));
 	/* The tool's path names the toolchain: its export data is not another's. */
@@ -200,7 +201,8 @@ static int export_list(const struct golive_host_api *api, struct golive_host *h,
 	if (xdg && *xdg == '/')
 		snprintf(dir, sizeof(dir), "%s/golive/devpprof", xdg);
 	else
-		snprintf(dir, sizeof(dir), "%s/.cache/golive/devpprof", home && *home ? home : "/tmp");
+		snprintf(dir, sizeof(dir), "%s/.cache/golive/devpprof",
+		         home && *home ? home : "/tmp");
 	snprintf(path, sizeof(path), "%s/%016llx.txt", dir, key);
 
 	char *cached = read_file(path);
@@ -214,10 +216,17 @@ static int export_list(const struct golive_host_api *api, struct golive_host *h,
 		out->n = 0;
 	}
 
-	const char *argv[] = {c->go, "list", "-export", "-deps", "-f",
-	                      "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}",
-	                      race ? "-race" : "net/http/pprof", race ? "net/http/pprof" : NULL,
-	                      NULL};
+	/* The export data must come from a build like this one: -race and -trimpath alike. */
+	const char *argv[10] = {c->go,     "list",
+	                        "-export", "-deps",
+	                        "-f",      "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}"};
+	int n = 6;
+	if (race)
+		argv[n++] = "-race";
+	if (trimpath)
+		argv[n++] = "-trimpath";
+	argv[n++] = "net/http/pprof";
+	argv[n] = NULL;
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -1;
@@ -355,8 +364,8 @@ static const char source_fmt[] =
     "\t}()\n"
     "}\n";
 
-static int dp_before_tool(void *state, const struct golive_host_api *api,
-                          struct golive_host *h, const struct golive_tool_call *c)
+static int dp_before_tool(void *state, const struct golive_host_api *api, struct golive_host *h,
+                          const struct golive_tool_call *c)
 {
 	const struct devpprof *st = state;
 	int is_compile = strcmp(c->tool, "compile") == 0 && c->package &&
@@ -370,8 +379,24 @@ static int dp_before_tool(void *state, const struct golive_host_api *api,
 	if (has_arg(c, "-shared") || has_arg(c, "-dynlink") || has_arg(c, "-linkshared"))
 		return 0;
 
+	/*
+	 * go build -trimpath: go passes the compile "-trimpath $WORK/bNNN=>;DIR=>PATH"
+	 * (more than its own $WORK rewrite). The link shows no sign of it, so the
+	 * compile of main leaves a note in the work directory for the link.
+	 */
+	char note[4200];
+	snprintf(note, sizeof(note), "%s/devpprof.trimpath", c->workdir);
+	int trimpath = 0;
+	if (is_compile) {
+		int t = flag_value(c, "-trimpath");
+		trimpath = t > 0 && strchr(c->argv[t], ';') != NULL;
+		if (trimpath)
+			write_file(note, "1\n", 2);
+	} else {
+		trimpath = access(note, F_OK) == 0;
+	}
 	struct lines exports = {NULL, 0, 0};
-	if (export_list(api, h, c, &exports) < 0)
+	if (export_list(api, h, c, trimpath, &exports) < 0)
 		return 2;
 
 	char newcfg[4200], gofile[4200];

@@ -168,4 +168,9 @@ serves_pprof "$tmp/dev2" || fail "dev after prod: the binary does not serve ppro
 expect_same_file "$tmp/dev2" "$tmp/dev1" "dev after prod: the same dev binary"
 build prod2 --profile prod
 expect_same_file "$tmp/prod2" "$tmp/plain" "prod after dev: still the plain binary"
+# -trimpath: pprof's export data must be built with -trimpath too (else the link fails)
+build trim --profile dev -trimpath
+expect_eq "$rc" 0 "devpprof with -trimpath: built"
+serves_pprof "$tmp/trim" || fail "the -trimpath dev binary does not serve pprof"
+pass "devpprof with -trimpath: serves /debug/pprof/"
 finish
