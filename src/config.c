@@ -26,19 +26,22 @@
 #include <yaml.h>
 
 #include "pathmatch.h"
+#include "verify_policy.h"
 
 #define MAX_DEPTH 64 /* nesting levels accepted in the file */
 
 /* The key tables. */
 
 enum key_type {
-	KEY_STRING,      /* char *, NULL when unset */
-	KEY_STRING_LIST, /* struct argv_array: a string or a list of non-empty strings */
-	KEY_ARGV,        /* struct argv_array: like KEY_STRING_LIST, "" allowed (arguments) */
-	KEY_BOOL,        /* int 0/1 */
-	KEY_INT,         /* int in min..max */
-	KEY_FAIL_ON,     /* enum fail_on: never, warning or error */
-	KEY_SIGNAL,      /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (config_signal_parse) */
+	KEY_STRING,       /* char *, NULL when unset */
+	KEY_STRING_LIST,  /* struct argv_array: a string or a list of non-empty strings */
+	KEY_ARGV,         /* struct argv_array: like KEY_STRING_LIST, "" allowed (arguments) */
+	KEY_BOOL,         /* int 0/1 */
+	KEY_INT,          /* int in min..max */
+	KEY_FAIL_ON,      /* enum fail_on: never, warning or error */
+	KEY_SIGNAL,       /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (config_signal_parse) */
+	KEY_LIST_DEFAULT, /* struct config_list: like KEY_STRING_LIST, with static defaults */
+	KEY_ALLOWED,      /* int 0/1: "allowed" or "forbidden" */
 };
 
 struct key_spec {
@@ -128,6 +131,21 @@ static const struct key_spec profiles_keys[] = {
     {"trusted_dirs", KEY_STRING_LIST, FIELD(profiles.trusted_dirs), 0, 0, check_absolute},
 };
 
+static int check_package_pattern(const char *s, char **why);
+static int check_build_tag(const char *s, char **why);
+
+static const struct key_spec verify_keys[] = {
+    {"forbid_packages", KEY_LIST_DEFAULT, FIELD(verify.forbid_packages), 0, 0,
+     check_package_pattern},
+    {"allow_packages", KEY_STRING_LIST, FIELD(verify.allow_packages), 0, 0, check_package_pattern},
+    {"forbid_tags", KEY_LIST_DEFAULT, FIELD(verify.forbid_tags), 0, 0, check_build_tag},
+    {"forbid_race", KEY_BOOL, FIELD(verify.forbid_race), 0, 0, NULL},
+    {"forbid_no_optimize", KEY_BOOL, FIELD(verify.forbid_no_optimize), 0, 0, NULL},
+    {"forbid_modified", KEY_BOOL, FIELD(verify.forbid_modified), 0, 0, NULL},
+    {"dwarf", KEY_ALLOWED, FIELD(verify.dwarf_forbidden), 0, 0, NULL},
+    {"require_trimpath", KEY_BOOL, FIELD(verify.require_trimpath), 0, 0, NULL},
+};
+
 /* The fixed keys of analyzers:; the built-in analyzers' names follow them. */
 static const struct key_spec analyzers_keys[] = {
     {"fail_on", KEY_FAIL_ON, FIELD(analysis.fail_on), 0, 0, NULL},
@@ -171,6 +189,7 @@ static const struct section_spec sections[] = {
     {"rules", NULL, 0, parse_rules, emit_rules, rules_to_json, NULL},
     {"plugins", NULL, 0, parse_plugins, emit_plugins, plugins_to_json, NULL},
     {"profiles", profiles_keys, ARRAY_SIZE(profiles_keys), NULL, NULL, NULL, NULL},
+    {"verify", verify_keys, ARRAY_SIZE(verify_keys), NULL, NULL, NULL, NULL},
 };
 
 static void plugin_spec_release(struct plugin_spec *p);
@@ -184,6 +203,27 @@ void config_init(struct golive_config *c)
 	c->watch.debounce_ms = 20;
 	c->watch.gitignore = 1;
 	analysis_settings_init(&c->analysis);
+	c->verify.forbid_packages.defaults = verify_default_forbid_packages;
+	c->verify.forbid_tags.defaults = verify_default_forbid_tags;
+	c->verify.forbid_race = 1;
+	c->verify.forbid_no_optimize = 1;
+	c->verify.forbid_modified = 1;
+}
+
+size_t config_list_len(const struct config_list *l)
+{
+	size_t n = 0;
+
+	if (l->set)
+		return l->items.argc;
+	while (l->defaults && l->defaults[n])
+		n++;
+	return n;
+}
+
+const char *config_list_get(const struct config_list *l, size_t i)
+{
+	return l->set ? l->items.argv[i] : l->defaults[i];
 }
 
 void config_release(struct golive_config *c)
@@ -211,6 +251,9 @@ void config_release(struct golive_config *c)
 	ARRAY_FREE(c->plugins);
 	free(c->profiles.prod_marker);
 	argv_clear(&c->profiles.trusted_dirs);
+	argv_clear(&c->verify.forbid_packages.items);
+	argv_clear(&c->verify.allow_packages);
+	argv_clear(&c->verify.forbid_tags.items);
 	config_init(c);
 }
 
@@ -662,6 +705,47 @@ static int check_absolute(const char *s, char **why)
 	return -1;
 }
 
+/*
+ * verify.forbid_packages and verify.allow_packages: an import path, or one
+ * ending in "/..." (docs/verify.md); no spaces, no leading slash.
+ */
+static int check_package_pattern(const char *s, char **why)
+{
+	const char *dots;
+	char *q;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == ',')
+			goto bad;
+	dots = strstr(s, "...");
+	if (s[0] == '/' || ends_with(s, "/") ||
+	    (dots && (!ends_with(s, "/...") || dots != s + strlen(s) - 3)))
+		goto bad;
+	return 0;
+bad:
+	q = quoted(s);
+	*why = xasprintf("expected an import path or PATH/..., got %s", q);
+	free(q);
+	return -1;
+}
+
+/* verify.forbid_tags: a build tag (letters, digits, '_' and '.'). */
+static int check_build_tag(const char *s, char **why)
+{
+	char *q;
+
+	for (const char *p = s; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '_' && *p != '.')
+			goto bad;
+	return 0;
+bad:
+	q = quoted(s);
+	*why = xasprintf("expected a build tag (letters, digits, '_' and '.'), got %s", q);
+	free(q);
+	return -1;
+}
+
 static int check_log_format(const char *s, char **why)
 {
 	if (strcmp(s, "text") == 0 || strcmp(s, "json") == 0)
@@ -880,6 +964,21 @@ static int set_key(struct golive_config *c, const char *section, const struct ke
 	case KEY_STRING_LIST:
 	case KEY_ARGV:
 		ret = set_string_list(field, n, section, k, path, cause);
+		break;
+	case KEY_LIST_DEFAULT: {
+		struct config_list *l = field;
+		ret = set_string_list(&l->items, n, section, k, path, cause);
+		if (!ret)
+			l->set = 1;
+		break;
+	}
+	case KEY_ALLOWED:
+		if (!is_string(n) || (strcmp(n->value, "allowed") && strcmp(n->value, "forbidden")))
+			ret = fail_at(cause, path, n->mark,
+			              "%s.%s: expected allowed or forbidden, got %s", section,
+			              k->name, describe(&d, n));
+		else
+			*(int *)field = strcmp(n->value, "forbidden") == 0;
 		break;
 	case KEY_BOOL:
 		if (parse_bool(n, field))
@@ -1954,6 +2053,22 @@ static void emit_key(struct emit *em, const struct key_spec *k, const void *fiel
 		emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
 		break;
 	}
+	case KEY_LIST_DEFAULT: {
+		const struct config_list *l = field;
+		size_t n = config_list_len(l);
+		emit_event(em,
+		           yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+		                                                n ? YAML_BLOCK_SEQUENCE_STYLE
+		                                                  : YAML_FLOW_SEQUENCE_STYLE),
+		           &ev);
+		for (size_t i = 0; i < n; i++)
+			emit_scalar(em, config_list_get(l, i), 1);
+		emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
+		break;
+	}
+	case KEY_ALLOWED:
+		emit_scalar(em, *(const int *)field ? "forbidden" : "allowed", 0);
+		break;
 	case KEY_BOOL:
 		emit_scalar(em, *(const int *)field ? "true" : "false", 0);
 		break;
@@ -2207,6 +2322,15 @@ static json_t *key_to_json(const struct key_spec *k, const void *field)
 			json_array_append_new(v, json_string_lossy(a->argv[n]));
 		return v;
 	}
+	case KEY_LIST_DEFAULT: {
+		const struct config_list *l = field;
+		json_t *v = json_array();
+		for (size_t n = 0; n < config_list_len(l); n++)
+			json_array_append_new(v, json_string_lossy(config_list_get(l, n)));
+		return v;
+	}
+	case KEY_ALLOWED:
+		return json_string(*(const int *)field ? "forbidden" : "allowed");
 	case KEY_BOOL:
 		return json_boolean(*(const int *)field);
 	case KEY_INT:

@@ -47,6 +47,21 @@ struct plugin_spec {
 };
 typedef ARRAY(struct plugin_spec) plugin_spec_array;
 
+/*
+ * A list key with a default (verify.forbid_packages, verify.forbid_tags):
+ * until golive.yaml names the key its items are the defaults; once named,
+ * the file's items ([] included). Read it with config_list_len/_get.
+ */
+struct config_list {
+	struct argv_array items;     /* the file's items, when set */
+	int set;                     /* the file named the key */
+	const char *const *defaults; /* NULL-terminated, static; set by config_init() */
+};
+
+/* The number of effective items of l, and item i. */
+size_t config_list_len(const struct config_list *l);
+const char *config_list_get(const struct config_list *l, size_t i);
+
 #define PLUGIN_TIMEOUT_DEFAULT_MS 2000
 #define PLUGIN_TIMEOUT_MAX_MS     (10 * 60 * 1000)
 
@@ -120,6 +135,22 @@ struct golive_config {
 		char *prod_marker;
 		struct argv_array trusted_dirs;
 	} profiles;
+	/*
+	 * verify: golive verify's policy (docs/verify.md, verify_policy.h).
+	 *  forbid_packages     package patterns ("P" or "P/..."), default [net/http/pprof]
+	 *  allow_packages      patterns that win over forbid_packages, default []
+	 *  forbid_tags         build tags, default [dev]
+	 *  forbid_race, forbid_no_optimize, forbid_modified   bool, default 1
+	 *  dwarf_forbidden     dwarf: allowed (0, the default) or forbidden (1)
+	 *  require_trimpath    bool, default 0
+	 */
+	struct {
+		struct config_list forbid_packages;
+		struct argv_array allow_packages;
+		struct config_list forbid_tags;
+		int forbid_race, forbid_no_optimize, forbid_modified;
+		int dwarf_forbidden, require_trimpath;
+	} verify;
 };
 
 /*
@@ -130,7 +161,7 @@ struct golive_config {
  */
 int config_signal_parse(const char *s, int *out);
 
-/* Fills c with the defaults; c owns no memory afterwards. */
+/* Fills c with the defaults; c owns no memory afterwards (list defaults are static). */
 void config_init(struct golive_config *c);
 /* Frees everything c owns and leaves it as config_init() does. */
 void config_release(struct golive_config *c);

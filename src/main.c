@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"check", cmd_check, "analyse Go sources without building (text, --json, --sarif)"},
     {"config", cmd_config, "print the effective configuration (golive.yaml)"},
     {"plugins", cmd_plugins, "list the configured plugins: verified, active in the profile"},
+    {"verify", cmd_verify, "check a release binary: policy, reproducibility, ABI diff"},
     {"version", cmd_version, "print golive's version and the go it finds"},
     {"help", cmd_help, "show help for golive or one command"},
 };

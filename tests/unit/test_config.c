@@ -84,6 +84,19 @@ static void assert_defaults(const struct golive_config *c)
 	assert_int_equal(c->plugins.n, 0);
 	assert_null(c->profiles.prod_marker);
 	assert_int_equal(c->profiles.trusted_dirs.argc, 0);
+	assert_int_equal(c->verify.forbid_packages.set, 0);
+	assert_int_equal(c->verify.forbid_packages.items.argc, 0);
+	assert_int_equal(config_list_len(&c->verify.forbid_packages), 1);
+	assert_string_equal(config_list_get(&c->verify.forbid_packages, 0), "net/http/pprof");
+	assert_int_equal(c->verify.allow_packages.argc, 0);
+	assert_int_equal(c->verify.forbid_tags.set, 0);
+	assert_int_equal(config_list_len(&c->verify.forbid_tags), 1);
+	assert_string_equal(config_list_get(&c->verify.forbid_tags, 0), "dev");
+	assert_int_equal(c->verify.forbid_race, 1);
+	assert_int_equal(c->verify.forbid_no_optimize, 1);
+	assert_int_equal(c->verify.forbid_modified, 1);
+	assert_int_equal(c->verify.dwarf_forbidden, 0);
+	assert_int_equal(c->verify.require_trimpath, 0);
 }
 
 static void test_defaults(void **state)
@@ -249,7 +262,7 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "# config\nbild:\n  keep: true\n",
 	    "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
-	    "rules, plugins, profiles)");
+	    "rules, plugins, profiles, verify)");
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
@@ -1221,6 +1234,23 @@ static void assert_same_config(const struct golive_config *a, const struct goliv
 	else
 		assert_null(b->profiles.prod_marker);
 	assert_same_argv(&a->profiles.trusted_dirs, &b->profiles.trusted_dirs);
+	/* verify: the same effective lists (a list written out reads back as set) */
+	assert_int_equal(config_list_len(&a->verify.forbid_packages),
+	                 config_list_len(&b->verify.forbid_packages));
+	for (size_t i = 0; i < config_list_len(&a->verify.forbid_packages); i++)
+		assert_string_equal(config_list_get(&a->verify.forbid_packages, i),
+		                    config_list_get(&b->verify.forbid_packages, i));
+	assert_same_argv(&a->verify.allow_packages, &b->verify.allow_packages);
+	assert_int_equal(config_list_len(&a->verify.forbid_tags),
+	                 config_list_len(&b->verify.forbid_tags));
+	for (size_t i = 0; i < config_list_len(&a->verify.forbid_tags); i++)
+		assert_string_equal(config_list_get(&a->verify.forbid_tags, i),
+		                    config_list_get(&b->verify.forbid_tags, i));
+	assert_int_equal(a->verify.forbid_race, b->verify.forbid_race);
+	assert_int_equal(a->verify.forbid_no_optimize, b->verify.forbid_no_optimize);
+	assert_int_equal(a->verify.forbid_modified, b->verify.forbid_modified);
+	assert_int_equal(a->verify.dwarf_forbidden, b->verify.dwarf_forbidden);
+	assert_int_equal(a->verify.require_trimpath, b->verify.require_trimpath);
 }
 
 static void round_trip(const struct golive_config *c)
@@ -1291,7 +1321,18 @@ static void test_yaml_round_trip(void **state)
 	                             "plugins: []\n"
 	                             "profiles:\n"
 	                             "  prod_marker: null\n"
-	                             "  trusted_dirs: []\n");
+	                             "  trusted_dirs: []\n"
+	                             "verify:\n"
+	                             "  forbid_packages:\n"
+	                             "  - net/http/pprof\n"
+	                             "  allow_packages: []\n"
+	                             "  forbid_tags:\n"
+	                             "  - dev\n"
+	                             "  forbid_race: true\n"
+	                             "  forbid_no_optimize: true\n"
+	                             "  forbid_modified: true\n"
+	                             "  dwarf: allowed\n"
+	                             "  require_trimpath: false\n");
 	strbuf_release(&out);
 
 	c.path = xstrdup("/m/golive.yaml");
@@ -1375,7 +1416,18 @@ static void test_yaml_round_trip(void **state)
 	                    "plugins: []\n"
 	                    "profiles:\n"
 	                    "  prod_marker: null\n"
-	                    "  trusted_dirs: []\n");
+	                    "  trusted_dirs: []\n"
+	                    "verify:\n"
+	                    "  forbid_packages:\n"
+	                    "  - net/http/pprof\n"
+	                    "  allow_packages: []\n"
+	                    "  forbid_tags:\n"
+	                    "  - dev\n"
+	                    "  forbid_race: true\n"
+	                    "  forbid_no_optimize: true\n"
+	                    "  forbid_modified: true\n"
+	                    "  dwarf: allowed\n"
+	                    "  require_trimpath: false\n");
 	strbuf_release(&out);
 	round_trip(&c);
 
@@ -2047,6 +2099,157 @@ static void test_plugins_yaml_json(void **state)
 	config_release(&c);
 }
 
+/* verify: golive verify's policy; lists with defaults, [] is a real value */
+static void test_verify(void **state)
+{
+	struct golive_config c;
+	struct strbuf out = STRBUF_INIT;
+	char *cause = NULL;
+	json_t *j, *v;
+	(void)state;
+
+	parse_ok(&c, "verify:\n"
+	             "  forbid_packages: [net/http/pprof, github.com/evil/...]\n"
+	             "  allow_packages: github.com/evil/ok\n"
+	             "  forbid_tags: [dev, debug]\n"
+	             "  forbid_race: no\n"
+	             "  forbid_no_optimize: off\n"
+	             "  forbid_modified: false\n"
+	             "  dwarf: forbidden\n"
+	             "  require_trimpath: yes\n");
+	assert_int_equal(c.verify.forbid_packages.set, 1);
+	assert_int_equal(config_list_len(&c.verify.forbid_packages), 2);
+	assert_string_equal(config_list_get(&c.verify.forbid_packages, 1), "github.com/evil/...");
+	assert_string_equal(c.verify.allow_packages.argv[0], "github.com/evil/ok");
+	assert_int_equal(config_list_len(&c.verify.forbid_tags), 2);
+	assert_string_equal(config_list_get(&c.verify.forbid_tags, 1), "debug");
+	assert_int_equal(c.verify.forbid_race, 0);
+	assert_int_equal(c.verify.forbid_no_optimize, 0);
+	assert_int_equal(c.verify.forbid_modified, 0);
+	assert_int_equal(c.verify.dwarf_forbidden, 1);
+	assert_int_equal(c.verify.require_trimpath, 1);
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "verify:\n"
+	                                "  forbid_packages:\n"
+	                                "  - net/http/pprof\n"
+	                                "  - github.com/evil/...\n"
+	                                "  allow_packages:\n"
+	                                "  - github.com/evil/ok\n"
+	                                "  forbid_tags:\n"
+	                                "  - dev\n"
+	                                "  - debug\n"
+	                                "  forbid_race: false\n"
+	                                "  forbid_no_optimize: false\n"
+	                                "  forbid_modified: false\n"
+	                                "  dwarf: forbidden\n"
+	                                "  require_trimpath: true\n"));
+	strbuf_release(&out);
+	round_trip(&c);
+	j = config_to_json(&c);
+	v = json_object_get(j, "verify");
+	assert_int_equal(json_object_size(v), 8);
+	assert_int_equal(json_array_size(json_object_get(v, "forbid_packages")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "forbid_tags"), 1)),
+	                    "debug");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(v, "allow_packages"), 0)),
+	    "github.com/evil/ok");
+	assert_true(json_is_false(json_object_get(v, "forbid_race")));
+	assert_string_equal(json_string_value(json_object_get(v, "dwarf")), "forbidden");
+	assert_true(json_is_true(json_object_get(v, "require_trimpath")));
+	json_decref(j);
+	config_release(&c);
+	assert_defaults(&c); /* released: the defaults again, nothing owned */
+
+	/* [] forbids nothing, and is written back as [] */
+	parse_ok(&c, "verify: {forbid_packages: [], forbid_tags: []}\n");
+	assert_int_equal(c.verify.forbid_packages.set, 1);
+	assert_int_equal(config_list_len(&c.verify.forbid_packages), 0);
+	assert_int_equal(config_list_len(&c.verify.forbid_tags), 0);
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "verify:\n"
+	                                "  forbid_packages: []\n"
+	                                "  allow_packages: []\n"
+	                                "  forbid_tags: []\n"));
+	strbuf_release(&out);
+	round_trip(&c);
+	config_release(&c);
+
+	/* a single string is a list of one; null keeps the default */
+	parse_ok(&c, "verify:\n  forbid_tags: debug\n  forbid_packages:\n  dwarf: ~\n");
+	assert_int_equal(config_list_len(&c.verify.forbid_tags), 1);
+	assert_string_equal(config_list_get(&c.verify.forbid_tags, 0), "debug");
+	assert_int_equal(c.verify.forbid_packages.set, 0);
+	assert_string_equal(config_list_get(&c.verify.forbid_packages, 0), "net/http/pprof");
+	assert_int_equal(c.verify.dwarf_forbidden, 0);
+	config_release(&c);
+	parse_ok(&c, "verify:\n");
+	assert_defaults(&c);
+	config_release(&c);
+	parse_ok(&c, "verify: {dwarf: allowed}\n");
+	assert_defaults(&c);
+	config_release(&c);
+
+	/* the defaults, in JSON */
+	config_init(&c);
+	j = config_to_json(&c);
+	v = json_object_get(j, "verify");
+	assert_int_equal(json_object_size(v), 8);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(v, "forbid_packages"), 0)),
+	    "net/http/pprof");
+	assert_int_equal(json_array_size(json_object_get(v, "allow_packages")), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "forbid_tags"), 0)),
+	                    "dev");
+	assert_true(json_is_true(json_object_get(v, "forbid_race")));
+	assert_true(json_is_true(json_object_get(v, "forbid_no_optimize")));
+	assert_true(json_is_true(json_object_get(v, "forbid_modified")));
+	assert_string_equal(json_string_value(json_object_get(v, "dwarf")), "allowed");
+	assert_true(json_is_false(json_object_get(v, "require_trimpath")));
+	json_decref(j);
+	config_release(&c);
+
+	expect_error(
+	    "verify:\n  dwarf: stripped\n",
+	    "golive.yaml:2:10: verify.dwarf: expected allowed or forbidden, got \"stripped\"");
+	expect_error(
+	    "verify:\n  dwarf: [allowed]\n",
+	    "golive.yaml:2:10: verify.dwarf: expected allowed or forbidden, got a sequence");
+	expect_error("verify:\n  forbid_tags: [dev, \"de v\"]\n",
+	             "golive.yaml:2:22: verify.forbid_tags[1]: expected a build tag (letters, "
+	             "digits, '_' and '.'), got \"de v\"");
+	expect_error("verify:\n  forbid_tags: \"dev,debug\"\n",
+	             "golive.yaml:2:16: verify.forbid_tags: expected a build tag (letters, digits, "
+	             "'_' and '.'), got \"dev,debug\"");
+	expect_error("verify:\n  forbid_packages: [\"\"]\n",
+	             "golive.yaml:2:21: verify.forbid_packages[0]: expected a non-empty string, "
+	             "got \"\"");
+	expect_error("verify:\n  forbid_packages: [net/http/pprof/]\n",
+	             "golive.yaml:2:21: verify.forbid_packages[0]: expected an import path or "
+	             "PATH/..., got \"net/http/pprof/\"");
+	expect_error("verify:\n  allow_packages: [\"net/...x\"]\n",
+	             "golive.yaml:2:20: verify.allow_packages[0]: expected an import path or "
+	             "PATH/..., got \"net/...x\"");
+	expect_error("verify:\n  allow_packages: [\"a b\"]\n",
+	             "golive.yaml:2:20: verify.allow_packages[0]: expected an import path or "
+	             "PATH/..., got \"a b\"");
+	expect_error("verify:\n  allow_packages: /abs\n",
+	             "golive.yaml:2:19: verify.allow_packages: expected an import path or "
+	             "PATH/..., got \"/abs\"");
+	expect_error("verify:\n  forbid_race: maybe\n",
+	             "golive.yaml:2:16: verify.forbid_race: expected a boolean, got \"maybe\"");
+	expect_error("verify:\n  forbid: [x]\n",
+	             "golive.yaml:2:3: unknown key \"forbid\" in verify (known: forbid_packages, "
+	             "allow_packages, forbid_tags, forbid_race, forbid_no_optimize, "
+	             "forbid_modified, dwarf, require_trimpath)");
+	expect_error("verify: [x]\n",
+	             "golive.yaml:1:9: verify: expected a mapping, got a sequence");
+	/* a failed parse still releases cleanly (defaults are static) */
+	expect_error("verify:\n  forbid_packages: [a, b]\n  forbid_tags: [x y]\n",
+	             "golive.yaml:3:17: verify.forbid_tags[0]: expected a build tag (letters, "
+	             "digits, '_' and '.'), got \"x y\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2085,6 +2288,7 @@ int main(void)
 	    cmocka_unit_test(test_plugins_errors),
 	    cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_plugins_yaml_json),
+	    cmocka_unit_test(test_verify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
