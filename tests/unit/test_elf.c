@@ -328,6 +328,13 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(cause, "not a regular file"));
 	free(cause);
 	cause = NULL;
+	char *fifo = tpath("fifo");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(binfile_open(&b, fifo, &cause), -1); /* without blocking for a writer */
+	assert_non_null(strstr(cause, "not a regular file"));
+	free(cause);
+	free(fifo);
+	cause = NULL;
 	write_file(p, "#!/bin/sh\n", 10);
 	assert_int_equal(binfile_open(&b, p, &cause), -1);
 	assert_cause(cause, p);
