@@ -422,15 +422,18 @@ void toolexec_main(int argc, char **argv)
 		cause = NULL;
 		plugin_array_release(&plugins);
 	}
-	plugins_salt(&plugins, salt);
+	if (plugins.n)
+		plugins_salt(&plugins, salt);
 	if (ti.probe && salt[0] && argc >= 3 && strcmp(argv[2], "-V=full") == 0)
 		salted_version(argv + 1, salt);
-	for (int i = 1; i < argc; i++)
-		argv_push(&tool_argv, argv[i]);
+	/* The tool's argv: go's, unless a plugin rewrites it (no copy without plugins). */
+	char **run_argv = argv + 1;
 	char *go = NULL, *workdir = NULL;
 	struct golive_tool_call call;
 	memset(&call, 0, sizeof(call));
 	if (plugins.n && !ti.probe) {
+		for (int i = 1; i < argc; i++)
+			argv_push(&tool_argv, argv[i]);
 		go = go_of_tool(argv[1]);
 		workdir = xasprintf("%s/plugin-work", session);
 		mkdir(workdir, 0700);
@@ -460,6 +463,7 @@ void toolexec_main(int argc, char **argv)
 		}
 		call.argc = (int)tool_argv.argc;
 		call.argv = (const char *const *)tool_argv.argv;
+		run_argv = tool_argv.argv;
 	}
 
 	/*
@@ -484,7 +488,7 @@ void toolexec_main(int argc, char **argv)
 
 	ev.start_ns = now_unix_ns();
 	int64_t t0 = now_mono_ns();
-	pid_t pid = proc_spawn(tool_argv.argv, &opts, &cause);
+	pid_t pid = proc_spawn(run_argv, &opts, &cause);
 	if (pid < 0) {
 		fprintf(stderr, "golive: %s\n", cause);
 		exit(127);
