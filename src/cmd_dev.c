@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "config.h"
 #include "devgraph.h"
+#include "drain.h"
 #include "devtrace.h"
 #include "golist.h"
 #include "keeper.h"
@@ -63,6 +64,7 @@
 
 extern char **environ;
 
+#define DRAIN_MAX_MS 250 /* at most this long pausing an old program until it is idle */
 #define READY_TIMEOUT_MS                                                                           \
 	10000 /* a program that once sent READY=1 gets this long to send it again */
 #define MAX_STOPPING 16
@@ -1093,7 +1095,14 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 		return;
 	}
 	int sig = d->sopts.stop_signal;
-	kill(-pid, sig);
+	if (d->listen_mode && d->nfds) {
+		/* Nothing in flight when it gets the signal (drain.h). */
+		drain_pause(pid, pid, d->fds, d->nfds, DRAIN_MAX_MS);
+		kill(-pid, sig);
+		kill(-pid, SIGCONT);
+	} else {
+		kill(-pid, sig);
+	}
 	struct stopping *st = &d->stopping[d->nstopping++];
 	st->sup = s;
 	st->bin = bin;

@@ -43,7 +43,7 @@ EOF
 	touch "$tmp/$name.stop"
 	wait "$ppid" || fail "$name: the poller failed"
 	expect_eq "$(json_get "$tmp/$name.poll" 'd["failed"]')" 0 \
-		"$name: no failed request over 3 restarts ($(json_get "$tmp/$name.poll" 'd["ok"]') ok)"
+		"$name: no failed request over 3 restarts ($(json_get "$tmp/$name.poll" 'd["ok"]') ok; first error: $(json_get "$tmp/$name.poll" 'd["first_error"]'))"
 	expect_eq "$(json_get "$tmp/$name.poll" '[b.strip() for b in d["bodies"]]')" '["hello", "hello2", "hello3", "hello4"]' \
 		"$name: every version served, in order"
 }
