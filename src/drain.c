@@ -100,7 +100,7 @@ int drain_accepted(pid_t pid, const int *fds, size_t nfds)
 		}
 		struct dirent *de;
 		while ((de = readdir(dir))) {
-			char link[96], target[64];
+			char link[512], target[64];
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(link, sizeof(link), "%s/%s", path, de->d_name);
