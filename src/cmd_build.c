@@ -16,6 +16,7 @@
 #include "anacache.h"
 #include "buildtrace.h"
 #include "buildplugins.h"
+#include "cache_config.h"
 #include "analyze.h"
 #include "buildargs.h"
 #include "commands.h"
@@ -27,6 +28,8 @@
 #include "gotool.h"
 #include "proc.h"
 #include "profile.h"
+#include "rcache.h"
+#include "rcache_summary.h"
 #include "progress.h"
 #include "session.h"
 #include "summary.h"
@@ -502,7 +505,7 @@ static json_t *findings_to_json(const struct findings *f, const char *cwd)
 static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
                    const event_array *evs, long bad_events, const struct argv_array *deps,
                    const struct findings *f, const char *cwd, int color, enum golive_profile prof,
-                   const char *prof_why)
+                   const char *prof_why, const struct rcache_summary *rs)
 {
 	struct build_summary sum;
 	memset(&sum, 0, sizeof(sum));
@@ -517,6 +520,7 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		                    o->keep && s->dir ? json_string(s->dir) : json_null());
 		json_object_set_new(j, "profile", json_string(profile_name(prof)));
 		json_object_set_new(j, "profile_reason", json_string_lossy(prof_why));
+		json_object_set_new(j, "remote_cache", rcache_summary_to_json(rs));
 		char *txt = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (txt)
 			printf("%s\n", txt);
@@ -526,12 +530,14 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 		json_t *fl = json_object();
 		json_object_set_new(fl, "summary", summary_to_json(&sum));
 		json_object_set_new(fl, "diagnostics", json_integer(f->total));
+		json_object_set_new(fl, "remote_cache", rcache_summary_to_json(rs));
 		char *msg = xasprintf("build %s in %.2fs", status == 0 ? "ok" : "failed",
 		                      (double)wall / 1e9);
 		log_json(status == 0 ? "info" : "error", msg, fl);
 		free(msg);
 	} else if (!o->quiet && s->dir) {
 		summary_print_text(&sum, stderr, color);
+		rcache_summary_print(rs, stderr);
 		size_t with = 0;
 		for (size_t i = 0; i < f->pkgs.n; i++)
 			with += f->pkgs.v[i].diags.n > 0;
@@ -645,6 +651,10 @@ int cmd_build(int argc, char **argv)
 	enum golive_profile prof = PROFILE_DEV;
 	int ret = EXIT_USAGE;
 
+	struct cache_settings cset;
+	struct rcache_summary rsum;
+	cache_settings_init(&cset);
+	memset(&rsum, 0, sizeof(rsum));
 	memset(&ac, 0, sizeof(ac));
 	memset(&found, 0, sizeof(found));
 	memset(&bt, 0, sizeof(bt));
@@ -810,6 +820,20 @@ int cmd_build(int argc, char **argv)
 		warning("%s; the build is not analysed", cause);
 		free(cause);
 		cause = NULL;
+	}
+	/* The shared compile cache (docs/cache.md): settings for the wrappers. */
+	if (s.dir && prof != PROFILE_PROD) {
+		if (cache_settings_resolve(&cfg, &cset, &cause) < 0) {
+			warning("%s; building without the shared cache", cause);
+			free(cause);
+			cause = NULL;
+			cache_settings_release(&cset);
+		} else if (cset.backend && cache_settings_write(s.dir, &cset, &cause) < 0) {
+			warning("%s; building without the shared cache", cause);
+			free(cause);
+			cause = NULL;
+			cache_settings_release(&cset);
+		}
 	}
 	/* Plugins (not in prod): verified, described, listed for the wrappers. */
 	if (s.dir && prof != PROFILE_PROD && cfg.plugins.n) {
@@ -1003,10 +1027,16 @@ int cmd_build(int argc, char **argv)
 			ret = 1;
 		}
 	}
+	/* The uploaders of the cache's misses: done before we report (bounded). */
+	int uploads_pending = 0;
+	if (s.dir && cset.backend && cset.mode == CACHE_MODE_READ_WRITE)
+		uploads_pending = !rcache_wait_uploads(s.dir, cset.timeout_ms * 4 + 2000);
 	if (s.dir) {
 		long long off = 0;
 		session_read_events(&s, &off, &evs, &bad_events);
 	}
+	rcache_summary_compute(&rsum, &cset, s.dir, &evs);
+	rsum.uploads_pending = uploads_pending;
 	if (nexporters) {
 		if (!s.dir && prof != PROFILE_PROD)
 			warning("no session: the trace has the build span only");
@@ -1042,7 +1072,7 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	report(&o, &s, wall, ret, &evs, bad_events, deps.argc ? &deps : NULL, &found,
-	       cwd[0] ? cwd : NULL, tty, prof, prof_why);
+	       cwd[0] ? cwd : NULL, tty, prof, prof_why, &rsum);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
 		if (s.dir && !o.keep)
@@ -1077,5 +1107,7 @@ out:
 	anacache_close(&ac);
 	buildargs_release(&ba);
 	config_release(&cfg);
+	cache_settings_release(&cset);
+	rcache_summary_release(&rsum);
 	return ret;
 }

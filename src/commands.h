@@ -12,6 +12,7 @@
 #define EXIT_NO_GO 127
 
 int cmd_build(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_config(int argc, char **argv);

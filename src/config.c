@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "cache_config.h"
 #include "pathmatch.h"
 #include "verify_policy.h"
 
@@ -131,6 +132,20 @@ static const struct key_spec profiles_keys[] = {
     {"trusted_dirs", KEY_STRING_LIST, FIELD(profiles.trusted_dirs), 0, 0, check_absolute},
 };
 
+static int check_cache_backend(const char *s, char **why);
+static int check_cache_mode(const char *s, char **why);
+static int check_duration(const char *s, char **why);
+static int check_size(const char *s, char **why);
+
+static const struct key_spec cache_keys[] = {
+    {"backend", KEY_STRING, FIELD(cache.backend), 0, 0, check_cache_backend},
+    {"mode", KEY_STRING, FIELD(cache.mode), 0, 0, check_cache_mode},
+    {"timeout", KEY_STRING, FIELD(cache.timeout), 0, 0, check_duration},
+    {"max_object", KEY_STRING, FIELD(cache.max_object), 0, 0, check_size},
+    {"ttl", KEY_STRING, FIELD(cache.ttl), 0, 0, check_duration},
+    {"prefix", KEY_STRING, FIELD(cache.prefix), 0, 0, check_nonempty},
+};
+
 static int check_package_pattern(const char *s, char **why);
 static int check_build_tag(const char *s, char **why);
 
@@ -190,6 +205,7 @@ static const struct section_spec sections[] = {
     {"plugins", NULL, 0, parse_plugins, emit_plugins, plugins_to_json, NULL},
     {"profiles", profiles_keys, ARRAY_SIZE(profiles_keys), NULL, NULL, NULL, NULL},
     {"verify", verify_keys, ARRAY_SIZE(verify_keys), NULL, NULL, NULL, NULL},
+    {"cache", cache_keys, ARRAY_SIZE(cache_keys), NULL, NULL, NULL, NULL},
 };
 
 static void plugin_spec_release(struct plugin_spec *p);
@@ -241,6 +257,12 @@ void config_release(struct golive_config *c)
 	free(c->run.to);
 	argv_clear(&c->watch.include);
 	argv_clear(&c->watch.exclude);
+	free(c->cache.backend);
+	free(c->cache.mode);
+	free(c->cache.timeout);
+	free(c->cache.max_object);
+	free(c->cache.ttl);
+	free(c->cache.prefix);
 	free(c->trace.log_format);
 	free(c->trace.trace_out);
 	free(c->trace.chrome_trace);
@@ -703,6 +725,43 @@ static int check_absolute(const char *s, char **why)
 	*why = xasprintf("must be an absolute path, got %s", q);
 	free(q);
 	return -1;
+}
+
+/* cache.backend: a URL golive can use (redis://, http://, https://, dir://) or an absolute path. */
+static int check_cache_backend(const char *s, char **why)
+{
+	static const char *const schemes[] = {"redis://", "http://", "https://", "dir:///"};
+	char *q;
+
+	if (s[0] == '/')
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
+		if (starts_with(s, schemes[i]) && s[strlen(schemes[i])])
+			return 0;
+	q = quoted(s);
+	*why = xasprintf("want redis://HOST[:PORT][/DB], http(s)://HOST[:PORT]/PATH/ or "
+	                 "dir:///PATH, got %s",
+	                 q);
+	free(q);
+	return -1;
+}
+
+static int check_cache_mode(const char *s, char **why)
+{
+	enum cache_mode m;
+	return cache_parse_mode(s, &m, why);
+}
+
+static int check_duration(const char *s, char **why)
+{
+	long long ms;
+	return cache_parse_duration_ms(s, &ms, why);
+}
+
+static int check_size(const char *s, char **why)
+{
+	unsigned long long n;
+	return cache_parse_size(s, &n, why);
 }
 
 /*

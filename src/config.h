@@ -136,6 +136,19 @@ struct golive_config {
 		struct argv_array trusted_dirs;
 	} profiles;
 	/*
+	 * cache: the shared compile cache (docs/cache.md, cache_config.h), kept
+	 * as written; cache_settings_resolve() turns them into values.
+	 *  backend     redis://, http://, https:// or dir:// URL
+	 *  mode        read-write, read-only or off
+	 *  timeout     a duration per request (default 2s)
+	 *  max_object  a size (default 64MiB)
+	 *  ttl         a duration, Redis key expiry (default none)
+	 *  prefix      Redis key prefix (default "golive:")
+	 */
+	struct {
+		char *backend, *mode, *timeout, *max_object, *ttl, *prefix;
+	} cache;
+	/*
 	 * verify: golive verify's policy (docs/verify.md, verify_policy.h).
 	 *  forbid_packages     package patterns ("P" or "P/..."), default [net/http/pprof]
 	 *  allow_packages      patterns that win over forbid_packages, default []

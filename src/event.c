@@ -14,6 +14,9 @@ void event_release(struct event *ev)
 	free(ev->importpath);
 	free(ev->pkg);
 	free(ev->path);
+	free(ev->rcache);
+	free(ev->rcache_note);
+	free(ev->rcache_key);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -59,6 +62,16 @@ char *event_encode(const struct event *ev, size_t *len)
 		tracectx_hex(ev->parent_id, sizeof(ev->parent_id), hex);
 		set_str(o, "parent_span_id", hex);
 	}
+	if (ev->rcache) {
+		set_str(o, "rcache", ev->rcache);
+		set_str(o, "rcache_note", ev->rcache_note);
+		set_str(o, "rcache_key", ev->rcache_key);
+		set_int(o, "rcache_bytes", ev->rcache_bytes);
+		set_int(o, "rcache_ns", ev->rcache_ns);
+		set_int(o, "rcache_saved_ns", ev->rcache_saved_ns);
+		json_object_set_new(o, "rcache_store", json_boolean(ev->rcache_store));
+		json_object_set_new(o, "rcache_dir_bound", json_boolean(ev->rcache_dir_bound));
+	}
 	return jsonl_encode(o, len);
 }
 
@@ -85,6 +98,19 @@ static int get_int(json_t *o, const char *key, long long *out, char **cause)
 		return -1;
 	}
 	*out = json_integer_value(v);
+	return 0;
+}
+
+static int get_bool(json_t *o, const char *key, int *out, char **cause)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		*cause = xasprintf("field \"%s\": expected a boolean", key);
+		return -1;
+	}
+	*out = json_is_true(v);
 	return 0;
 }
 
@@ -150,7 +176,7 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 		return -1;
 	}
 	long long files = 0, bytes = 0, start = 0, wall = 0, tu = 0, ts = 0, trss = 0, su = 0,
-	          ss = 0, srss = 0, ex = 0, sig = 0, diags = -1;
+	          ss = 0, srss = 0, ex = 0, sig = 0, diags = -1, rbytes = 0, rns = 0, rsaved = 0;
 	int rc = 0;
 	if (get_str(o, "tool", &ev->tool, cause) ||
 	    get_str(o, "importpath", &ev->importpath, cause) ||
@@ -161,7 +187,14 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 	    get_int(o, "self_user_ns", &su, cause) || get_int(o, "self_sys_ns", &ss, cause) ||
 	    get_int(o, "self_maxrss_kb", &srss, cause) || get_int(o, "exit", &ex, cause) ||
 	    get_int(o, "signal", &sig, cause) || get_int(o, "diags", &diags, cause) ||
-	    get_str(o, "path", &ev->path, cause) || get_span(o, ev, cause)) {
+	    get_str(o, "path", &ev->path, cause) || get_span(o, ev, cause) ||
+	    get_str(o, "rcache", &ev->rcache, cause) ||
+	    get_str(o, "rcache_note", &ev->rcache_note, cause) ||
+	    get_str(o, "rcache_key", &ev->rcache_key, cause) ||
+	    get_int(o, "rcache_bytes", &rbytes, cause) || get_int(o, "rcache_ns", &rns, cause) ||
+	    get_int(o, "rcache_saved_ns", &rsaved, cause) ||
+	    get_bool(o, "rcache_store", &ev->rcache_store, cause) ||
+	    get_bool(o, "rcache_dir_bound", &ev->rcache_dir_bound, cause)) {
 		rc = -1;
 		goto out;
 	}
@@ -172,6 +205,9 @@ int event_decode(struct event *ev, const char *line, size_t len, char **cause)
 		goto out;
 	}
 	ev->probe = probe && json_is_true(probe);
+	ev->rcache_bytes = rbytes;
+	ev->rcache_ns = rns;
+	ev->rcache_saved_ns = rsaved;
 	ev->files = (long)files;
 	ev->bytes = bytes;
 	ev->start_ns = start;

@@ -43,6 +43,28 @@ struct event {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
 	uint8_t parent_id[8];
+	/*
+	 * The shared compile cache (docs/cache.md), when one was on for this
+	 * invocation; rcache NULL otherwise (nothing on the wire).
+	 *  rcache          "hit" (restored; the tool did not run), "miss" (the tool
+	 *                  ran), "uncacheable", "skipped" (the cache failed earlier in
+	 *                  the build) or "error" (this lookup failed; the tool ran)
+	 *  rcache_note     why uncacheable / the error, or NULL
+	 *  rcache_key      the key (64 hex), or NULL
+	 *  rcache_bytes    hit: bytes restored; miss: bytes handed to the uploader
+	 *  rcache_ns       time spent on the cache in the wrapper (lookup, restore)
+	 *  rcache_saved_ns hit: the tool's wall time when it ran on the writer
+	 *  rcache_store    miss: 1 when the result was handed to the uploader
+	 *  rcache_dir_bound  1 when the key holds this checkout's path (no -trimpath)
+	 */
+	char *rcache;
+	char *rcache_note;
+	char *rcache_key;
+	long long rcache_bytes;
+	int64_t rcache_ns;
+	int64_t rcache_saved_ns;
+	int rcache_store;
+	int rcache_dir_bound;
 };
 
 /* Frees the strings of ev (not ev itself) and zeroes it. */

@@ -2,7 +2,10 @@
 #include "jsonl.h"
 #include "util.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,4 +90,21 @@ json_t *json_string_lossy(const char *s)
 	j = json_string(sb.buf ? sb.buf : "");
 	strbuf_release(&sb);
 	return j ? j : json_string("");
+}
+
+int jsonl_write_file(json_t *o, const char *dir, const char *name, char **cause)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = json_dump_file(o, tmp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(path);
+	free(tmp);
+	return rc < 0 ? -1 : 0;
 }

@@ -32,4 +32,11 @@ int jsonl_next_line(const char *buf, size_t size, size_t *pos, const char **line
  */
 struct json_t *json_string_lossy(const char *s);
 
+/*
+ * Writes o (compact, in insertion order) to dir/name through a temp file
+ * and rename, so readers never see half of it; takes o's reference.
+ * 0, or -1 with *cause ("cannot write PATH: reason").
+ */
+int jsonl_write_file(struct json_t *o, const char *dir, const char *name, char **cause);
+
 #endif

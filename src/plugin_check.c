@@ -5,11 +5,9 @@
 #define _GNU_SOURCE
 #include "plugin_check.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "crypto.h"
 #include "jsonl.h"
 
 /* ---- struct plugin ---------------------------------------------------------- */
@@ -41,66 +40,6 @@ void plugin_array_release(plugin_array *a)
 	for (size_t i = 0; i < a->n; i++)
 		plugin_release(&a->v[i]);
 	ARRAY_FREE(*a);
-}
-
-/* ---- sha256 through a dlopen'd libcrypto ------------------------------------ */
-
-#define LIBCRYPTO "libcrypto.so.3"
-
-/* The two libcrypto functions golive uses (<openssl/evp.h>, types left opaque). */
-typedef const void *(*evp_sha256_fn)(void);
-typedef int (*evp_digest_fn)(const void *data, size_t count, unsigned char *md, unsigned int *size,
-                             const void *type, void *impl);
-
-static struct {
-	evp_sha256_fn sha256;
-	evp_digest_fn digest;
-	char *error; /* why libcrypto is not usable, or NULL; kept for the process */
-} crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-
-static void crypto_load_once(void)
-{
-	/* Never closed: libcrypto stays for the process once loaded. */
-	void *h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL), *sha, *digest;
-
-	if (!h) {
-		const char *e = dlerror();
-		crypto.error = xasprintf("cannot load " LIBCRYPTO ": %s", e ? e : "unknown error");
-		return;
-	}
-	sha = dlsym(h, "EVP_sha256");
-	digest = dlsym(h, "EVP_Digest");
-	if (!sha || !digest) {
-		crypto.error = xasprintf(LIBCRYPTO " has no %s", sha ? "EVP_Digest" : "EVP_sha256");
-		return;
-	}
-	/* POSIX: a dlsym() result converts to a function pointer; memcpy says so in ISO C. */
-	memcpy(&crypto.sha256, &sha, sizeof(sha));
-	memcpy(&crypto.digest, &digest, sizeof(digest));
-}
-
-int sha256_hex(const void *buf, size_t len, char out[65], char **cause)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[64];
-	unsigned int mdlen = 0;
-
-	pthread_once(&crypto_once, crypto_load_once);
-	if (crypto.error) {
-		*cause = xstrdup(crypto.error);
-		return -1;
-	}
-	if (!crypto.digest(len ? buf : "", len, md, &mdlen, crypto.sha256(), NULL) || mdlen != 32) {
-		*cause = xstrdup("sha256: EVP_Digest failed");
-		return -1;
-	}
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-	return 0;
 }
 
 /* ---- the audit log ---------------------------------------------------------- */

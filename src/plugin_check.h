@@ -37,15 +37,6 @@ struct json_t;
 #define PLUGIN_COPY_DIR "plugins"    /* <session>/plugins/<name>: the verified copies */
 
 /*
- * sha256 of buf[0..len) as 64 lowercase hex digits and a NUL into out.
- * libcrypto (EVP_Digest with EVP_sha256) is loaded with dlopen the first
- * time, never linked: the wrapper's start-up must not pay for it
- * (DESIGN.md). Returns 0, or -1 with *cause (malloc'd) when libcrypto
- * cannot be loaded or the digest fails. Thread-safe.
- */
-int sha256_hex(const void *buf, size_t len, char out[65], char **cause);
-
-/*
  * Verifies the file of spec and copies it into the session, in this order,
  * refusing at the first failing check:
  *   - the path (spec->path or spec->exec) is absolute;

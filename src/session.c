@@ -128,19 +128,7 @@ int session_write_analysis(const char *dir, const struct analysis_settings *sett
 	json_object_set_new(o, "settings", analysis_settings_to_json(settings));
 	json_object_set_new(o, "root", json_string(root));
 	json_object_set_new(o, "cache", cache ? json_string(cache) : json_null());
-	char *path = xasprintf("%s/%s", dir, ANALYSIS_FILE);
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = json_dump_file(o, tmp, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc < 0) {
-		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(path);
-	free(tmp);
-	return rc < 0 ? -1 : 0;
+	return jsonl_write_file(o, dir, ANALYSIS_FILE, cause);
 }
 
 int session_read_analysis(const char *dir, struct session_analysis *a, char **cause)

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "event.h"
 #include "proc.h"
+#include "rcache.h"
 #include "session.h"
 #include "toolargs.h"
 #include "plugin.h"
@@ -177,6 +178,46 @@ static char *goroot_of_tool(const char *tool)
 }
 
 /*
+ * No session, a compile golive does not analyse: through the shared cache
+ * when GOLIVE_CACHE names one (rcache.h), else an execv of the tool.
+ */
+static NORETURN void run_plain(int argc, char **argv)
+{
+	const char *c = getenv("GOLIVE_CACHE");
+	struct rcache rc;
+	struct event ev;
+	if (!c || !*c)
+		exec_tool(argv + 1);
+	memset(&ev, 0, sizeof(ev));
+	if (rcache_begin(&rc, NULL, argc - 1, argv + 1, "", &ev) == 1)
+		exit(0); /* restored from the cache */
+	if (!rc.active) {
+		rcache_release(&rc);
+		event_release(&ev);
+		exec_tool(argv + 1);
+	}
+	struct proc_opts opts = PROC_OPTS_INIT;
+	char *cause = NULL;
+	int status = 0;
+	opts.use_path = argv[1][0] != '/';
+	rcache_capture(&rc, &opts);
+	int64_t t0 = now_mono_ns();
+	pid_t pid = proc_spawn(argv + 1, &opts, &cause);
+	if (pid < 0) {
+		fprintf(stderr, "golive: %s\n", cause);
+		exit(127);
+	}
+	if (proc_wait(pid, &status, NULL) < 0) {
+		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
+		exit(1);
+	}
+	rcache_end(&rc, status, now_mono_ns() - t0, &ev);
+	rcache_release(&rc);
+	event_release(&ev);
+	proc_exit_like(status);
+}
+
+/*
  * Plain `go build -toolexec=golive`: analysis only for a compile of the
  * main module (the module holding go's cwd) whose golive.yaml sets
  * analyzers.fail_on. Everything else is an execv of the tool, after a few
@@ -197,12 +238,12 @@ static NORETURN void run_without_session(int argc, char **argv)
 		exec_tool(argv + 1);
 	toolargs_classify(&ti, argc, argv);
 	if (ti.probe || !ti.nfiles || has_arg(&ti, "-std"))
-		exec_tool(argv + 1);
+		run_plain(argc, argv);
 	work = work_dir(&ti);
 	first = first_user_file(&ti, work);
 	goroot = goroot_of_tool(argv[1]);
 	if (!first || first[0] != '/' || (goroot && under(first, goroot)))
-		exec_tool(argv + 1);
+		run_plain(argc, argv);
 	{
 		char *dir = xstrdup(first);
 		*strrchr(dir, '/') = '\0';
@@ -210,7 +251,7 @@ static NORETURN void run_without_session(int argc, char **argv)
 		free(dir);
 		if (rc < 0 || !cfg_path || !getcwd(cwd, sizeof(cwd)) ||
 		    (strcmp(cwd, root) != 0 && !under(cwd, root)))
-			exec_tool(argv + 1); /* no golive.yaml, or not the main module */
+			run_plain(argc, argv); /* no golive.yaml, or not the main module */
 	}
 
 	config_init(&cfg);
@@ -224,24 +265,42 @@ static NORETURN void run_without_session(int argc, char **argv)
 		exit(1);
 	}
 	if (cfg.analysis.fail_on == FAIL_NEVER)
-		exec_tool(argv + 1);
+		run_plain(argc, argv);
 	select_sources(&ti, cfg.analysis.include_deps ? NULL : root, &files);
 	if (!files.argc)
-		exec_tool(argv + 1);
+		run_plain(argc, argv);
 
 	struct proc_opts opts = PROC_OPTS_INIT;
+	struct rcache rc;
+	struct event ev;
 	int status = 0;
-	pid_t pid = proc_spawn(argv + 1, &opts, &cause);
-	if (pid < 0) {
-		fprintf(stderr, "golive: %s\n", cause);
-		exit(127);
+	pid_t pid = -1;
+	memset(&ev, 0, sizeof(ev));
+	const char *shared = getenv("GOLIVE_CACHE");
+	int hit = 0;
+	if (shared && *shared)
+		hit = rcache_begin(&rc, NULL, argc - 1, argv + 1, "", &ev);
+	else
+		rcache_init(&rc);
+	int64_t t0 = now_mono_ns();
+	if (!hit) {
+		rcache_capture(&rc, &opts);
+		pid = proc_spawn(argv + 1, &opts, &cause);
+		if (pid < 0) {
+			fprintf(stderr, "golive: %s\n", cause);
+			exit(127);
+		}
 	}
 	memset(&job, 0, sizeof(job));
 	job_run(&job, &cfg.analysis, NULL, &files);
-	if (proc_wait(pid, &status, NULL) < 0) {
+	if (pid > 0 && proc_wait(pid, &status, NULL) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
 		exit(1);
 	}
+	if (!hit)
+		rcache_end(&rc, status, now_mono_ns() - t0, &ev);
+	rcache_release(&rc);
+	event_release(&ev);
 	int failed = fail_if_needed(&job, status, cfg.analysis.fail_on);
 	job_release(&job);
 	config_release(&cfg);
@@ -486,12 +545,25 @@ void toolexec_main(int argc, char **argv)
 		free(why);
 	}
 
+	/* The shared compile cache (rcache.h): a verified hit means the tool does not run. */
+	struct rcache rc;
+	int hit = 0;
+	rcache_init(&rc);
+	if (ti.kind == TOOL_COMPILE && !ti.probe) {
+		int run_argc = plugins.n ? (int)tool_argv.argc : argc - 1;
+		hit = rcache_begin(&rc, session, run_argc, run_argv, salt, &ev);
+	}
 	ev.start_ns = now_unix_ns();
 	int64_t t0 = now_mono_ns();
-	pid_t pid = proc_spawn(run_argv, &opts, &cause);
-	if (pid < 0) {
-		fprintf(stderr, "golive: %s\n", cause);
-		exit(127);
+	pid_t pid = -1;
+	memset(&ru, 0, sizeof(ru));
+	if (!hit) {
+		rcache_capture(&rc, &opts);
+		pid = proc_spawn(run_argv, &opts, &cause);
+		if (pid < 0) {
+			fprintf(stderr, "golive: %s\n", cause);
+			exit(127);
+		}
 	}
 	/* golive build draws "compiling <pkg>" from this marker (TTY only). */
 	if (ti.kind == TOOL_COMPILE && !ti.probe && getenv("GOLIVE_PROGRESS")) {
@@ -518,11 +590,14 @@ void toolexec_main(int argc, char **argv)
 			cause = NULL;
 		}
 	}
-	if (proc_wait(pid, &status, &ru) < 0) {
+	if (pid > 0 && proc_wait(pid, &status, &ru) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
 		exit(1);
 	}
 	ev.wall_ns = now_mono_ns() - t0;
+	if (!hit)
+		rcache_end(&rc, status, ev.wall_ns, &ev);
+	rcache_release(&rc);
 
 	if (job.done || plugin_diags.n) {
 		/* The plugins' findings join golive's own, under the same fail_on. */

@@ -3,11 +3,9 @@
  * and its configuration from the OpenTelemetry environment.
  *
  * The request is built by trace_otlp.c's shared core; this file only sends
- * it. libcurl is not linked: the wrapper starts hundreds of times a build
- * and must not pay the dynamic loader for it, so it is dlopen()ed at the
- * first export and only the few functions used are resolved. curl.h is
- * included for its types and constants alone. zlib (gzip bodies) is linked
- * statically.
+ * it, through libcurl dlopen()ed at the first export (curl_dl.h: the
+ * wrapper must not pay the dynamic loader for it). zlib (gzip bodies) is
+ * linked statically.
  *
  * One export is one POST, retried on 429, 502, 503, 504 and on connections
  * that failed or dropped, with a 100 ms backoff that doubles (or the
@@ -20,16 +18,14 @@
 #define _GNU_SOURCE
 #endif
 #include "trace_otlp_http.h"
+#include "curl_dl.h"
 #include "trace.h"
 #include "util.h"
 
 #define ZLIB_CONST
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +40,6 @@
 #define OTLP_HTTP_BACKOFF_FIRST_MS   100L
 #define OTLP_HTTP_BACKOFF_MAX_MS     5000L
 #define OTLP_HTTP_MIN_ATTEMPT_MS     100L /* the least time worth another attempt */
-#define OTLP_HTTP_LIBCURL            "libcurl.so.4"
 
 #ifdef GOLIVE_VERSION_STRING
 #define OTLP_HTTP_USER_AGENT "golive/" GOLIVE_VERSION_STRING
@@ -499,68 +494,6 @@ void otlp_http_config_release(struct otlp_http_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* ---- libcurl, loaded at the first export ---------------------------------- */
-
-static struct {
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
-	CURLcode (*easy_perform)(CURL *curl);
-	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *curl);
-	const char *(*easy_strerror)(CURLcode code);
-	struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
-	void (*slist_free_all)(struct curl_slist *list);
-	char *load_error; /* why loading failed (one line), or NULL once loaded */
-} libcurl;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_load_once(void)
-{
-	/* Each entry: a symbol and the function pointer in libcurl it fills. */
-	const struct {
-		const char *name;
-		void *fn;
-	} syms[] = {
-	    {"curl_global_init", &libcurl.global_init},
-	    {"curl_easy_init", &libcurl.easy_init},
-	    {"curl_easy_setopt", &libcurl.easy_setopt},
-	    {"curl_easy_perform", &libcurl.easy_perform},
-	    {"curl_easy_getinfo", &libcurl.easy_getinfo},
-	    {"curl_easy_cleanup", &libcurl.easy_cleanup},
-	    {"curl_easy_strerror", &libcurl.easy_strerror},
-	    {"curl_slist_append", &libcurl.slist_append},
-	    {"curl_slist_free_all", &libcurl.slist_free_all},
-	};
-	/* Never closed: libcurl and the TLS library it loaded stay for the process. */
-	void *h = dlopen(OTLP_HTTP_LIBCURL, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *e = dlerror();
-		libcurl.load_error = one_line(e ? e : "unknown error", e ? strlen(e) : 13, 300);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
-		void *sym = dlsym(h, syms[i].name);
-		if (!sym) {
-			libcurl.load_error = xasprintf("no symbol %s", syms[i].name);
-			return;
-		}
-		/* POSIX: a dlsym() result converts to a function pointer; memcpy says so in ISO C.
-		 */
-		memcpy(syms[i].fn, &sym, sizeof(sym));
-	}
-	if (libcurl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		libcurl.load_error = xstrdup("curl_global_init failed");
-}
-
-/* Loads libcurl once per process; 0, or -1 with *why (static, one line). */
-static int curl_load(const char **why)
-{
-	pthread_once(&curl_once, curl_load_once);
-	*why = libcurl.load_error;
-	return libcurl.load_error ? -1 : 0;
-}
-
 /* ---- the exporter ----------------------------------------------------------- */
 
 struct http_ctx {
@@ -743,7 +676,8 @@ static char *status_problem(long status, const struct http_response *r)
 }
 
 /* The request's headers for curl; NULL when curl ran out of memory. */
-static struct curl_slist *request_headers(const struct otlp_http_config *c)
+static struct curl_slist *request_headers(const struct curl_dl *libcurl,
+                                          const struct otlp_http_config *c)
 {
 	struct curl_slist *l = NULL, *t;
 	/* "Expect:" turns off curl's 100-continue wait for bigger bodies. */
@@ -752,7 +686,7 @@ static struct curl_slist *request_headers(const struct otlp_http_config *c)
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
 		if (!fixed[i])
 			continue;
-		if (!(t = libcurl.slist_append(l, fixed[i])))
+		if (!(t = libcurl->slist_append(l, fixed[i])))
 			goto oom;
 		l = t;
 	}
@@ -763,7 +697,7 @@ static struct curl_slist *request_headers(const struct otlp_http_config *c)
 		trim(colon + 1, &vn);
 		/* curl drops "Name:" (no value); "Name;" sends it empty. */
 		char *h = vn ? xstrdup(line) : xasprintf("%.*s;", (int)(colon - line), line);
-		t = libcurl.slist_append(l, h);
+		t = libcurl->slist_append(l, h);
 		free(h);
 		if (!t)
 			goto oom;
@@ -771,7 +705,7 @@ static struct curl_slist *request_headers(const struct otlp_http_config *c)
 	}
 	return l;
 oom:
-	libcurl.slist_free_all(l);
+	libcurl->slist_free_all(l);
 	return NULL;
 }
 
@@ -789,8 +723,9 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 	long backoff = OTLP_HTTP_BACKOFF_FIRST_MS;
 	int attempts = 0, rc = -1;
 
-	if (curl_load(&why) < 0) {
-		*cause = xasprintf("%s: cannot load %s: %s", h->what, OTLP_HTTP_LIBCURL, why);
+	const struct curl_dl *libcurl = curl_dl_load(&why);
+	if (!libcurl) {
+		*cause = xasprintf("%s: cannot load %s: %s", h->what, CURL_DL_LIBRARY, why);
 		return -1;
 	}
 	const char *body = json;
@@ -803,7 +738,7 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 		body = gz.buf;
 		body_len = gz.len;
 	}
-	if (!(cu = libcurl.easy_init()) || !(hdrs = request_headers(&h->c))) {
+	if (!(cu = libcurl->easy_init()) || !(hdrs = request_headers(libcurl, &h->c))) {
 		*cause = xasprintf("%s: cannot set up libcurl (out of memory)", h->what);
 		goto out;
 	}
@@ -812,7 +747,7 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 #define SETOPT(opt, val)                                                                           \
 	do {                                                                                       \
 		if (sc == CURLE_OK)                                                                \
-			sc = libcurl.easy_setopt(cu, opt, val);                                    \
+			sc = libcurl->easy_setopt(cu, opt, val);                                   \
 	} while (0)
 	SETOPT(CURLOPT_URL, h->c.url);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
@@ -827,7 +762,7 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 	SETOPT(CURLOPT_HEADERDATA, &r);
 	SETOPT(CURLOPT_ERRORBUFFER, errbuf);
 	if (sc != CURLE_OK) {
-		*cause = xasprintf("%s: %s", h->what, libcurl.easy_strerror(sc));
+		*cause = xasprintf("%s: %s", h->what, libcurl->easy_strerror(sc));
 		goto out;
 	}
 
@@ -847,10 +782,10 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 		response_reset(&r);
 		errbuf[0] = '\0';
 		attempts++;
-		CURLcode cc = libcurl.easy_perform(cu);
+		CURLcode cc = libcurl->easy_perform(cu);
 		if (cc != CURLE_OK) {
 			char *detail = errbuf[0] ? one_line(errbuf, strlen(errbuf), 300)
-			                         : xstrdup(libcurl.easy_strerror(cc));
+			                         : xstrdup(libcurl->easy_strerror(cc));
 			free(last);
 			last = detail;
 			if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -865,7 +800,7 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 			}
 		} else {
 			long status = 0;
-			libcurl.easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+			libcurl->easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
 			if (status >= 200 && status < 300) {
 				char *rejected = accepted_cause(h, &r, json, len);
 				if (rejected)
@@ -913,9 +848,9 @@ static int http_deliver(void *ctx, const char *json, size_t len, char **cause)
 #undef SETOPT
 out:
 	if (cu)
-		libcurl.easy_cleanup(cu);
+		libcurl->easy_cleanup(cu);
 	if (hdrs)
-		libcurl.slist_free_all(hdrs);
+		libcurl->slist_free_all(hdrs);
 	strbuf_release(&r.body);
 	strbuf_release(&gz);
 	free(last);

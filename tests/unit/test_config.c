@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "cache_config.h"
 #include "config.h"
 
 /* Parses yaml (as "golive.yaml") into c, which the caller config_release()s; asserts success. */
@@ -262,7 +263,7 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "# config\nbild:\n  keep: true\n",
 	    "golive.yaml:2:1: unknown key \"bild\" (known: build, run, watch, trace, analyzers, "
-	    "rules, plugins, profiles, verify)");
+	    "rules, plugins, profiles, verify, cache)");
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
@@ -1332,7 +1333,14 @@ static void test_yaml_round_trip(void **state)
 	                             "  forbid_no_optimize: true\n"
 	                             "  forbid_modified: true\n"
 	                             "  dwarf: allowed\n"
-	                             "  require_trimpath: false\n");
+	                             "  require_trimpath: false\n"
+	                             "cache:\n"
+	                             "  backend: null\n"
+	                             "  mode: null\n"
+	                             "  timeout: null\n"
+	                             "  max_object: null\n"
+	                             "  ttl: null\n"
+	                             "  prefix: null\n");
 	strbuf_release(&out);
 
 	c.path = xstrdup("/m/golive.yaml");
@@ -1427,7 +1435,14 @@ static void test_yaml_round_trip(void **state)
 	                    "  forbid_no_optimize: true\n"
 	                    "  forbid_modified: true\n"
 	                    "  dwarf: allowed\n"
-	                    "  require_trimpath: false\n");
+	                    "  require_trimpath: false\n"
+	                    "cache:\n"
+	                    "  backend: null\n"
+	                    "  mode: null\n"
+	                    "  timeout: null\n"
+	                    "  max_object: null\n"
+	                    "  ttl: null\n"
+	                    "  prefix: null\n");
 	strbuf_release(&out);
 	round_trip(&c);
 
@@ -1948,6 +1963,84 @@ static void test_plugins_errors(void **state)
 	             "golive.yaml:7:7: duplicate key \"a\" in plugins[0].args (first at line 5)");
 }
 
+/* cache: (docs/cache.md): kept as written, each value checked where it is. */
+static void test_cache(void **state)
+{
+	struct golive_config c;
+	struct cache_settings cs;
+	char *cause = NULL;
+	(void)state;
+
+	parse_ok(&c, "cache:\n  backend: redis://127.0.0.1:6379/0\n  mode: read-only\n"
+	             "  timeout: 250ms\n  max_object: 1GiB\n  ttl: 7d\n  prefix: \"t:\"\n");
+	assert_string_equal(c.cache.backend, "redis://127.0.0.1:6379/0");
+	unsetenv("GOLIVE_CACHE");
+	unsetenv("GOLIVE_CACHE_MODE");
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), 0);
+	assert_string_equal(cs.backend, "redis://127.0.0.1:6379/0");
+	assert_int_equal(cs.mode, CACHE_MODE_READ_ONLY);
+	assert_int_equal(cs.timeout_ms, 250);
+	assert_true(cs.max_object == (1ull << 30));
+	assert_int_equal(cs.ttl_s, 7 * 86400);
+	assert_string_equal(cs.prefix, "t:");
+	cache_settings_release(&cs);
+	/* the environment wins; "off" turns it off */
+	setenv("GOLIVE_CACHE", "dir:///srv/cache", 1);
+	setenv("GOLIVE_CACHE_MODE", "read-write", 1);
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), 0);
+	assert_string_equal(cs.backend, "dir:///srv/cache");
+	assert_int_equal(cs.mode, CACHE_MODE_READ_WRITE);
+	cache_settings_release(&cs);
+	setenv("GOLIVE_CACHE", "off", 1);
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), 0);
+	assert_null(cs.backend);
+	assert_int_equal(cs.mode, CACHE_MODE_OFF);
+	cache_settings_release(&cs);
+	setenv("GOLIVE_CACHE", "cache.internal:6379", 1);
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), -1);
+	assert_string_equal(cause, "GOLIVE_CACHE: want redis://HOST[:PORT][/DB], "
+	                           "http(s)://HOST[:PORT]/PATH/ or dir:///PATH, got "
+	                           "\"cache.internal:6379\"");
+	free(cause);
+	cause = NULL;
+	cache_settings_release(&cs);
+	unsetenv("GOLIVE_CACHE");
+	setenv("GOLIVE_CACHE_MODE", "rw", 1);
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), -1);
+	assert_string_equal(cause,
+	                    "GOLIVE_CACHE_MODE: want read-write, read-only or off, got \"rw\"");
+	free(cause);
+	cause = NULL;
+	cache_settings_release(&cs);
+	unsetenv("GOLIVE_CACHE_MODE");
+	config_release(&c);
+	/* no backend: off, with the defaults */
+	parse_ok(&c, "cache:\n  mode: read-write\n");
+	assert_int_equal(cache_settings_resolve(&c, &cs, &cause), 0);
+	assert_int_equal(cs.mode, CACHE_MODE_OFF);
+	assert_int_equal(cs.timeout_ms, 2000);
+	assert_true(cs.max_object == (64ull << 20));
+	cache_settings_release(&cs);
+	config_release(&c);
+
+	expect_error("cache:\n  backend: ftp://x/\n",
+	             "golive.yaml:2:12: cache.backend: want redis://HOST[:PORT][/DB], "
+	             "http(s)://HOST[:PORT]/PATH/ or dir:///PATH, got \"ftp://x/\"");
+	expect_error("cache:\n  mode: sometimes\n",
+	             "golive.yaml:2:9: cache.mode: want read-write, read-only or off, got "
+	             "\"sometimes\"");
+	expect_error("cache:\n  timeout: 2 seconds\n",
+	             "golive.yaml:2:12: cache.timeout: want a duration like 250ms, 2s, 1m, 12h or "
+	             "7d, got \"2 seconds\"");
+	expect_error("cache:\n  max_object: 64M\n",
+	             "golive.yaml:2:15: cache.max_object: want a size like 512KiB, 64MiB, 1GiB or "
+	             "10MB, got \"64M\"");
+	expect_error("cache:\n  ttl: -1s\n", "golive.yaml:2:8: cache.ttl: want a duration like "
+	                                     "250ms, 2s, 1m, 12h or 7d, got \"-1s\"");
+	expect_error("cache:\n  backend: [a]\n",
+	             "golive.yaml:2:12: cache.backend: expected a string, got a sequence");
+}
+
 static void test_profiles(void **state)
 {
 	struct golive_config c;
@@ -2287,6 +2380,7 @@ int main(void)
 	    cmocka_unit_test(test_plugins),
 	    cmocka_unit_test(test_plugins_errors),
 	    cmocka_unit_test(test_profiles),
+	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_plugins_yaml_json),
 	    cmocka_unit_test(test_verify),
 	};

@@ -82,6 +82,53 @@ static void test_round_trip(void **state)
 	free(line);
 }
 
+/* The shared cache's fields: absent without a cache, round trip with one, typed. */
+static void test_rcache_fields(void **state)
+{
+	(void)state;
+	struct event ev = {0}, back;
+	char *cause = NULL;
+	size_t len;
+	ev.tool = "compile";
+	char *line = event_encode(&ev, &len);
+	assert_null(strstr(line, "rcache"));
+	assert_int_equal(event_decode(&back, line, len, &cause), 0);
+	assert_null(back.rcache);
+	event_release(&back);
+	free(line);
+
+	ev.rcache = "hit";
+	ev.rcache_note = "object 0123: missing";
+	ev.rcache_key = "ab";
+	ev.rcache_bytes = 4096;
+	ev.rcache_ns = 77;
+	ev.rcache_saved_ns = 123456789;
+	ev.rcache_store = 1;
+	ev.rcache_dir_bound = 1;
+	line = event_encode(&ev, &len);
+	assert_int_equal(event_decode(&back, line, len, &cause), 0);
+	assert_string_equal(back.rcache, "hit");
+	assert_string_equal(back.rcache_note, "object 0123: missing");
+	assert_string_equal(back.rcache_key, "ab");
+	assert_int_equal(back.rcache_bytes, 4096);
+	assert_int_equal(back.rcache_ns, 77);
+	assert_int_equal(back.rcache_saved_ns, 123456789);
+	assert_int_equal(back.rcache_store, 1);
+	assert_int_equal(back.rcache_dir_bound, 1);
+	event_release(&back);
+	free(line);
+
+	const char *bad = "{\"tool\":\"compile\",\"rcache_store\":1}";
+	assert_int_equal(event_decode(&back, bad, strlen(bad), &cause), -1);
+	assert_string_equal(cause, "field \"rcache_store\": expected a boolean");
+	free(cause);
+	cause = NULL;
+	bad = "{\"tool\":\"compile\",\"rcache\":3}";
+	assert_int_equal(event_decode(&back, bad, strlen(bad), &cause), -1);
+	assert_string_equal(cause, "field \"rcache\": expected a string");
+	free(cause);
+}
+
 static void test_decode_unknown_fields_and_strings_escaped(void **state)
 {
 	(void)state;
@@ -292,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_encode_fields),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_rcache_fields),
 	    cmocka_unit_test(test_decode_unknown_fields_and_strings_escaped),
 	    cmocka_unit_test(test_decode_errors),
 	    cmocka_unit_test(test_span_ids_round_trip),

@@ -1,7 +1,7 @@
 /*
- * test_plugin_check.c - unit tests of plugin_check.c (cmocka): sha256_hex,
- * every refusal of plugin_verify() with its one-line reason, trusted
- * directories and symlinks, the session copy, and the audit log.
+ * test_plugin_check.c - unit tests of plugin_check.c (cmocka): every
+ * refusal of plugin_verify() with its one-line reason, trusted directories
+ * and symlinks, the session copy, and the audit log.
  *
  * The tests run as root here: the "owned by another user" case chowns a
  * file to uid 65534 and is skipped (with a message) only when chown fails.
@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "jsonl.h"
 #include "plugin.h"
 #include "plugin_check.h"
@@ -163,33 +164,6 @@ static json_t *read_audit(const struct fixture *f)
 static const char *jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
-}
-
-/* ---- sha256 ----------------------------------------------------------------- */
-
-static void test_sha256_vectors(void **state)
-{
-	char out[65], *cause = NULL;
-	char *million = xmalloc(1000000);
-	(void)state;
-
-	assert_int_equal(sha256_hex("", 0, out, &cause), 0);
-	assert_string_equal(out, SHA_EMPTY);
-	assert_int_equal(sha256_hex(NULL, 0, out, &cause), 0);
-	assert_string_equal(out, SHA_EMPTY);
-	assert_int_equal(sha256_hex("abc", 3, out, &cause), 0);
-	assert_string_equal(out, SHA_ABC);
-	assert_int_equal(
-	    sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, out, &cause),
-	    0);
-	assert_string_equal(out,
-	                    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	memset(million, 'a', 1000000);
-	assert_int_equal(sha256_hex(million, 1000000, out, &cause), 0);
-	assert_string_equal(out,
-	                    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	assert_null(cause);
-	free(million);
 }
 
 /* ---- refusals --------------------------------------------------------------- */
@@ -710,7 +684,6 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sha256_vectors),
 	    T(test_refuse_relative_and_missing),
 	    T(test_refuse_not_regular),
 	    T(test_refuse_writable),

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# t65_cache: the shared compile cache (docs/cache.md) with real servers started
+# here on 127.0.0.1 (Debian's redis-server, nginx with WebDAV; tests/cache_servers.sh).
+#  - two "machines" (two empty GOCACHEs, two HOMEs): the first build fills the
+#    cache, the second runs no compile at all (events) and writes a binary
+#    byte-identical to a plain cold go build; over Redis and over HTTP (nginx);
+#  - a checkout at another path: with -trimpath everything hits; without, the
+#    main module's packages miss and the summary says why;
+#  - correctness under change (each on an empty GOCACHE, against a plain build):
+#    a leaf dependency, a build tag, GOARCH, an embedded file, a cgo flag: the
+#    affected packages miss, the others hit, the binaries are right;
+#  - faults: server down, server killed mid-build, a server that never answers,
+#    a corrupted and a truncated object, a wrong HMAC key, an unsigned entry:
+#    the build succeeds with the right binary every time;
+#  - two builds at once against one cache; read-only mode stores nothing;
+#  - plain `go build -toolexec=golive` with GOLIVE_CACHE fills a dir:// cache.
+. "$(dirname "$0")/lib.sh"
+
+unset GOLIVE_CACHE GOLIVE_CACHE_MODE GOLIVE_CACHE_HMAC_KEY CI GITHUB_ACTIONS || true
+export GOLIVE_PROFILE=ci
+
+# --- the module: main -> mid -> leaf, mid embeds a file, cnum is cgo -------------
+src=$tmp/src
+new_module "$src" example.com/cachedemo
+mkdir -p "$src/leaf" "$src/mid" "$src/cnum"
+cat >"$src/main.go" <<'EOF'
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"example.com/cachedemo/cnum"
+	"example.com/cachedemo/mid"
+)
+
+func main() {
+	b, _ := json.Marshal(map[string]int{"v": mid.Value() + cnum.N()})
+	fmt.Println(string(b), mid.Data())
+}
+EOF
+cat >"$src/leaf/leaf.go" <<'EOF'
+package leaf
+
+func Base() int { return 40 }
+EOF
+cat >"$src/leaf/tag.go" <<'EOF'
+//go:build fancy
+
+package leaf
+
+func init() { extra = 100 }
+EOF
+cat >"$src/leaf/extra.go" <<'EOF'
+package leaf
+
+var extra int
+
+func Extra() int { return extra }
+EOF
+cat >"$src/mid/mid.go" <<'EOF'
+package mid
+
+import (
+	_ "embed"
+
+	"example.com/cachedemo/leaf"
+)
+
+//go:embed data.txt
+var data string
+
+func Value() int    { return leaf.Base() + leaf.Extra() + 2 }
+func Data() string  { return data }
+EOF
+echo "embedded v1" >"$src/mid/data.txt"
+cat >"$src/cnum/nocgo.go" <<'EOF'
+//go:build !cgo
+
+package cnum
+
+func N() int { return 1 }
+EOF
+cat >"$src/cnum/cnum.go" <<'EOF'
+package cnum
+
+// #ifndef VAL
+// #define VAL 1
+// #endif
+// static int val(void) { return VAL; }
+import "C"
+
+func N() int { return int(C.val()) }
+EOF
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- servers -------------------------------------------------------------------------
+# start_server NAME KIND [CRED]: runs tests/cache_servers.sh; sets NAME_port.
+start_server() {
+	local name=$1
+	mkfifo "$tmp/$name.in"
+	setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	local pid=$!
+	track_pid "$pid"
+	eval "exec {${name}_fd}>\"$tmp/$name.in\""
+	wait_until "grep -q '^PORT ' '$tmp/$name.out'" 30 || fail "$name did not start: $(cat "$tmp/$name.err")"
+	eval "${name}_port=$(awk '/^PORT /{print $2}' "$tmp/$name.out")"
+	eval "${name}_pid=$pid"
+}
+start_server redis redis
+start_server web nginx
+REDIS=redis://127.0.0.1:$redis_port/0
+WEB=http://127.0.0.1:$web_port/golive/
+
+# --- builds --------------------------------------------------------------------------
+# machine NAME: a fresh GOCACHE and HOME for the next build.
+machine() {
+	rm -rf "$tmp/m/$1"
+	mkdir -p "$tmp/m/$1/gocache" "$tmp/m/$1/home"
+	export GOCACHE=$tmp/m/$1/gocache HOME=$tmp/m/$1/home
+}
+# gbuild NAME DIR [go build flags...]: golive build --json --keep in DIR into
+# $tmp/NAME.bin; $tmp/NAME.json the summary, $tmp/NAME.events the events.
+gbuild() {
+	local name=$1 dir=$2
+	shift 2
+	(cd "$dir" && "$GOLIVE" build --json --keep -o "$tmp/$name.bin" "$@" .) >"$tmp/$name.json" 2>"$tmp/$name.err" ||
+		fail "$name: golive build failed: $(tail -5 "$tmp/$name.err")"
+	local sess
+	sess=$(json_get "$tmp/$name.json" 'd["session"]')
+	cp "$sess/events.jsonl" "$tmp/$name.events"
+	rm -rf "$sess"
+}
+# plain NAME DIR [flags]: plain go build with the shared reference GOCACHE.
+plain() {
+	local name=$1 dir=$2
+	shift 2
+	(cd "$dir" && GOCACHE=$tmp/plaincache HOME=$tmp/plainhome go build -o "$tmp/$name.bin" "$@" .) \
+		>"$tmp/$name.plain.err" 2>&1 || fail "$name: plain go build failed: $(cat "$tmp/$name.plain.err")"
+}
+rc() { json_get "$tmp/$1.json" "d['remote_cache']$2"; }
+# The compiles that ran (the tool did run: not a cache hit), by import path.
+ran() { python3 - "$tmp/$1.events" <<'EOF'
+import json, sys
+out = set()
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["tool"] == "compile" and not e.get("probe") and e.get("rcache") != "hit":
+        out.add(e.get("importpath") or e.get("pkg"))
+print(" ".join(sorted(out)))
+EOF
+}
+compiles() { count_events "$tmp/$1.events" 'e["tool"] == "compile" and not e.get("probe")'; }
+
+mkdir -p "$tmp/plaincache" "$tmp/plainhome"
+plain ref "$src"
+plain refa "$src" -a
+
+# --- two machines over Redis ------------------------------------------------------
+export GOLIVE_CACHE=$REDIS
+machine a
+gbuild a1 "$src" -a
+n=$(compiles a1)
+[ "$n" -gt 20 ] || fail "machine a compiled only $n packages"
+expect_eq "$(rc a1 '["misses"]')" "$n" "machine a: every compile misses the empty cache ($n)"
+expect_eq "$(rc a1 '["stored"]')" "$n" "machine a: every compile is stored"
+expect_eq "$(rc a1 '["upload_errors"]')" 0 "machine a: no upload failed"
+expect_eq "$(rc a1 '["uploads_pending"]')" false "machine a: uploads finished before golive build returned"
+expect_same_file "$tmp/a1.bin" "$tmp/refa.bin" "machine a: the binary is plain go build's"
+machine b
+gbuild b1 "$src" -a
+expect_eq "$(ran b1)" "" "machine b: no compile ran"
+expect_eq "$(rc b1 '["hits"]')" "$n" "machine b: $n hits"
+expect_same_file "$tmp/b1.bin" "$tmp/refa.bin" "machine b: the binary is byte-identical to a plain cold build"
+(cd "$src" && GOCACHE=$tmp/m/b/gc2 "$GOLIVE" build -a -o "$tmp/b2.bin" . >"$tmp/b2.txt" 2>&1) || fail "b2: build failed"
+grep -q "^remote cache redis://127.0.0.1:$redis_port/0 (read-write): $n hits, 0 misses; fetched .* MB, saved ~.*s of compiling" "$tmp/b2.txt" ||
+	fail "the text summary has no remote cache line: $(cat "$tmp/b2.txt")"
+pass "the text summary counts the hits"
+
+# --- the same over HTTP (nginx WebDAV) ----------------------------------------------
+export GOLIVE_CACHE=$WEB
+machine h1
+gbuild h1 "$src" -a
+expect_eq "$(rc h1 '["stored"]')" "$n" "http: machine 1 stores every compile"
+machine h2
+gbuild h2 "$src" -a
+expect_eq "$(ran h2)" "" "http: machine 2 runs no compile"
+expect_same_file "$tmp/h2.bin" "$tmp/refa.bin" "http: the binary is plain go build's"
+
+# --- another checkout path -----------------------------------------------------------
+export GOLIVE_CACHE=$REDIS
+cp -R "$src" "$tmp/other"
+plain reftrim "$src" -trimpath
+machine t1
+gbuild t1 "$src" -trimpath
+machine t2
+gbuild t2 "$tmp/other" -trimpath
+expect_eq "$(ran t2)" "" "-trimpath: a checkout at another path hits everything"
+expect_same_file "$tmp/t2.bin" "$tmp/reftrim.bin" "-trimpath: the binary is plain go build -trimpath's"
+machine o1
+gbuild o1 "$tmp/other"
+expect_eq "$(ran o1)" "example.com/cachedemo example.com/cachedemo/cnum example.com/cachedemo/leaf example.com/cachedemo/mid" \
+	"without -trimpath: only the main module's packages miss at another path"
+expect_eq "$(rc o1 '["dir_bound"]')" 4 "and the summary counts them as bound to the checkout"
+cp -R "$src" "$tmp/other2"
+(cd "$tmp/other2" && GOCACHE=$tmp/m/o1/gc3 "$GOLIVE" build -o /dev/null . >"$tmp/o2.txt" 2>&1) || fail "other2: build failed"
+grep -q "remote cache: 4 misses were built without -trimpath: .*(go build -trimpath shares them across checkouts)" "$tmp/o2.txt" ||
+	fail "no -trimpath advice in the text summary: $(cat "$tmp/o2.txt")"
+pass "the text summary says why (go build -trimpath)"
+
+# --- correctness under change -------------------------------------------------------
+# variant NAME EXPECTED_RAN [flags] : a fresh machine builds the edited tree;
+# exactly EXPECTED_RAN compiles run, the binary equals plain go build's.
+variant() {
+	local name=$1 want=$2
+	shift 2
+	plain "ref_$name" "$src" "$@"
+	machine "v_$name"
+	gbuild "$name" "$src" "$@"
+	expect_eq "$(ran "$name")" "$want" "$name: exactly the affected packages compile"
+	expect_same_file "$tmp/$name.bin" "$tmp/ref_$name.bin" "$name: the binary is plain go build's"
+}
+machine base # the unedited tree without -a: the entries the variants start from
+gbuild base "$src"
+sed -i 's/return 40/return 41/' "$src/leaf/leaf.go"
+variant leafedit "example.com/cachedemo example.com/cachedemo/leaf example.com/cachedemo/mid"
+variant tag "example.com/cachedemo example.com/cachedemo/leaf example.com/cachedemo/mid" -tags fancy
+echo "embedded v2" >"$src/mid/data.txt"
+variant embed "example.com/cachedemo example.com/cachedemo/mid" # main imports mid
+# go rebuilds runtime/cgo for other cgo flags; main imports cnum; leaf and mid hit
+CGO_CFLAGS="-g -O2 -DVAL=7" variant cgoflag "example.com/cachedemo example.com/cachedemo/cnum runtime/cgo"
+[ "$(CGO_CFLAGS="-g -O2 -DVAL=7" "$tmp/cgoflag.bin")" != "$("$tmp/embed.bin")" ] || fail "the cgo flag did not change the program"
+pass "the cgo flag's binary prints the new value"
+GOARCH=386 CGO_ENABLED=0 plain ref_386 "$src"
+machine v_386
+GOARCH=386 CGO_ENABLED=0 gbuild x386 "$src"
+expect_eq "$(rc x386 '["hits"]')" 0 "GOARCH=386: nothing hits the amd64 entries"
+expect_same_file "$tmp/x386.bin" "$tmp/ref_386.bin" "GOARCH=386: the binary is plain go build's"
+
+# --- faults -------------------------------------------------------------------------
+plain ref2 "$src"
+plain ref2a "$src" -a
+# down: a port nobody listens on
+export GOLIVE_CACHE=redis://127.0.0.1:$(free_port)/0
+machine f1
+gbuild f1 "$src"
+expect_same_file "$tmp/f1.bin" "$tmp/ref2.bin" "server down: the right binary"
+[ "$(rc f1 '["down"]')" != null ] || fail "server down: the summary does not say"
+[ "$(rc f1 '["errors"]')" -le 2 ] || fail "server down: $(rc f1 '["errors"]') wrappers tried it (the rest should skip)"
+pass "server down: the first failure turns the cache off for the build: $(rc f1 '["down"]')"
+# a server that never answers, with a short timeout
+start_server hang hang
+export GOLIVE_CACHE=redis://127.0.0.1:$hang_port/0
+cat >"$src/golive.yaml" <<'EOF'
+cache:
+  timeout: 300ms
+EOF
+machine f2
+gbuild f2 "$src"
+expect_same_file "$tmp/f2.bin" "$tmp/ref2.bin" "a server that never answers: the right binary"
+[ "$(rc f2 '["down"]')" != null ] || fail "hang: the summary does not say"
+pass "a server that never answers: the cache is off after the first timeout"
+rm "$src/golive.yaml"
+# killed mid-build
+export GOLIVE_CACHE=$REDIS
+redis-cli -p "$redis_port" flushall >/dev/null
+machine f3
+(cd "$src" && "$GOLIVE" build --json --keep -a -o "$tmp/f3.bin" . >"$tmp/f3.json" 2>"$tmp/f3.err") &
+bpid=$!
+sleep 1.5
+kill -TERM "$redis_pid"
+wait "$bpid" || fail "killed mid-build: the build failed: $(tail -3 "$tmp/f3.err")"
+expect_same_file "$tmp/f3.bin" "$tmp/ref2a.bin" "server killed mid-build: the right binary"
+# corrupted, truncated objects and HMAC, on a dir:// cache
+D=$tmp/dircache
+export GOLIVE_CACHE=dir://$D GOLIVE_CACHE_HMAC_KEY=k1
+machine d1
+gbuild d1 "$src"
+expect_eq "$(rc d1 '["stored"]')" "$(compiles d1)" "dir: every compile stored, signed"
+# the leaf's and mid's objects: corrupt one, truncate the other
+leafobj=$(python3 - "$D" "$tmp/d1.events" <<'EOF'
+import json, sys, os
+d, ev = sys.argv[1], sys.argv[2]
+for l in open(ev):
+    e = json.loads(l)
+    if e.get("importpath") in ("example.com/cachedemo/leaf", "example.com/cachedemo/mid"):
+        k = e["rcache_key"]
+        m = json.load(open(os.path.join(d, "ac", k[:2], k)))
+        h = [o["sha256"] for o in m["outputs"] if o["role"] == "o"][0]
+        print(e["importpath"], os.path.join(d, "cas", h[:2], h))
+EOF
+)
+while read -r ip f; do
+	case $ip in
+	*/leaf) python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff; open(p,"wb").write(b)' "$f" ;;
+	*/mid) truncate -s 100 "$f" ;;
+	esac
+done <<<"$leafobj"
+machine d2
+gbuild d2 "$src"
+expect_eq "$(ran d2)" "example.com/cachedemo/leaf example.com/cachedemo/mid" "a corrupted and a truncated object: those two compile again"
+expect_same_file "$tmp/d2.bin" "$tmp/ref2.bin" "corrupted objects: the right binary"
+grep -q '"rcache_note":"object [0-9a-f]*: content hashes to' "$tmp/d2.events" || fail "no note for the corrupted object"
+grep -q '"rcache_note":"object [0-9a-f]*: 100 bytes' "$tmp/d2.events" || fail "no note for the truncated object"
+pass "each bad object is named in its event"
+export GOLIVE_CACHE_HMAC_KEY=wrong GOLIVE_CACHE_MODE=read-only
+machine d3
+gbuild d3 "$src"
+expect_eq "$(rc d3 '["hits"]')" 0 "a wrong HMAC key: nothing hits"
+grep -q '"rcache_note":"bad entry: manifest: bad signature' "$tmp/d3.events" || fail "no bad-signature note"
+expect_same_file "$tmp/d3.bin" "$tmp/ref2.bin" "a wrong HMAC key: the right binary"
+unset GOLIVE_CACHE_HMAC_KEY
+machine d4
+gbuild d4 "$src"
+[ "$(rc d4 '["hits"]')" -ge 4 ] || fail "without a key, signed entries should hit"
+expect_eq "$(rc d4 '["stored"]')" 0 "read-only: nothing stored"
+pass "a reader without a key takes signed entries"
+# unsigned entries for a reader with a key
+export GOLIVE_CACHE=dir://$tmp/dircache2 GOLIVE_CACHE_MODE=read-write
+machine d5
+gbuild d5 "$src"
+export GOLIVE_CACHE_HMAC_KEY=k1
+machine d6
+gbuild d6 "$src"
+expect_eq "$(rc d6 '["hits"]')" 0 "a reader with a key refuses unsigned entries"
+grep -q '"rcache_note":"bad entry: manifest: not signed' "$tmp/d6.events" || fail "no not-signed note"
+unset GOLIVE_CACHE_HMAC_KEY
+expect_same_file "$tmp/d6.bin" "$tmp/ref2.bin" "unsigned entries: the right binary"
+
+# --- two builds at once ------------------------------------------------------------
+start_server redis2 redis
+export GOLIVE_CACHE=redis://127.0.0.1:$redis2_port/0
+mkdir -p "$tmp/m/c1" "$tmp/m/c2"
+for c in c1 c2; do
+	(cd "$src" && GOCACHE=$tmp/m/$c/gocache HOME=$tmp/m/$c "$GOLIVE" build --json -a -o "$tmp/$c.bin" . >"$tmp/$c.json" 2>"$tmp/$c.err") &
+	eval "${c}_pid=$!"
+done
+wait "$c1_pid" || fail "concurrent build 1 failed: $(tail -3 "$tmp/c1.err")"
+wait "$c2_pid" || fail "concurrent build 2 failed: $(tail -3 "$tmp/c2.err")"
+expect_same_file "$tmp/c1.bin" "$tmp/ref2a.bin" "concurrent build 1: the right binary"
+expect_same_file "$tmp/c2.bin" "$tmp/ref2a.bin" "concurrent build 2: the right binary"
+machine c3
+gbuild c3 "$src" -a
+expect_eq "$(ran c3)" "" "after two concurrent builds the cache serves everything"
+expect_same_file "$tmp/c3.bin" "$tmp/ref2a.bin" "and the binary is right"
+
+# --- plain go build -toolexec=golive with GOLIVE_CACHE ---------------------------------
+export GOLIVE_CACHE=dir://$tmp/dircache3
+machine p1
+(cd "$src" && go build -toolexec="$GOLIVE" -o "$tmp/p1.bin" .) || fail "go build -toolexec with GOLIVE_CACHE failed"
+expect_same_file "$tmp/p1.bin" "$tmp/ref2.bin" "go build -toolexec=golive with GOLIVE_CACHE: the right binary"
+wait_until "[ \$(find '$tmp/dircache3/ac' -type f 2>/dev/null | wc -l) -ge 4 ]" 30 ||
+	fail "the uploads of a plain toolexec build did not arrive"
+pass "a plain toolexec build fills the cache too"
+machine p2
+(cd "$src" && go build -toolexec="$GOLIVE" -o "$tmp/p2.bin" .) || fail "second toolexec build failed"
+expect_same_file "$tmp/p2.bin" "$tmp/ref2.bin" "and a second one built from it is right"
+
+finish
