@@ -64,7 +64,7 @@
 
 extern char **environ;
 
-#define DRAIN_MAX_MS 250 /* at most this long pausing an old program until it is idle */
+#define DRAIN_MAX_MS 1000 /* at most this long pausing an old program until it is idle */
 #define READY_TIMEOUT_MS                                                                           \
 	10000 /* a program that once sent READY=1 gets this long to send it again */
 #define MAX_STOPPING 16
@@ -171,6 +171,9 @@ struct dev {
 	struct argv_array penv;
 	int *fds;
 	size_t nfds;
+	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
+	unsigned drain_ports[16];
+	size_t ndrain_ports;
 	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
 	char *cur_bin;
 	int cur_ready, cur_exited;
@@ -1095,9 +1098,9 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 		return;
 	}
 	int sig = d->sopts.stop_signal;
-	if (d->listen_mode && d->nfds) {
+	if (d->ndrain_ports) {
 		/* Nothing in flight when it gets the signal (drain.h). */
-		drain_pause(pid, pid, d->fds, d->nfds, DRAIN_MAX_MS);
+		drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, DRAIN_MAX_MS);
 		kill(-pid, sig);
 		kill(-pid, SIGCONT);
 	} else {
@@ -1476,6 +1479,11 @@ static int setup_sockets(struct dev *d)
 		}
 		free(b);
 	}
+	for (size_t i = 0; i < d->nfds && d->ndrain_ports < ARRAY_SIZE(d->drain_ports); i++) {
+		unsigned port = drain_port_of(d->fds[i]);
+		if (port)
+			d->drain_ports[d->ndrain_ports++] = port;
+	}
 	if (d->nfds) {
 		d->listen_mode = 1;
 		argv_pushf(&d->penv, "LISTEN_FDNAMES=%s", names.buf);
@@ -1488,6 +1496,8 @@ static int setup_sockets(struct dev *d)
 			free(cause);
 			return -1;
 		}
+		if (listen_port(&toa) > 0)
+			d->drain_ports[d->ndrain_ports++] = (unsigned)listen_port(&toa);
 		d->proxy_listen_fd = listen_bind(proxy, &bound, &cause);
 		if (d->proxy_listen_fd < 0) {
 			error("golive dev: %s", cause);

@@ -17,8 +17,7 @@
 
 #define MAX_INODES 1024
 
-/* The local port of listening socket fd, or 0. */
-static unsigned port_of(int fd)
+unsigned drain_port_of(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -70,15 +69,8 @@ static int scan_net(pid_t pid, const char *file, const unsigned *ports, size_t n
 	return 0;
 }
 
-int drain_accepted(pid_t pid, const int *fds, size_t nfds)
+int drain_accepted(pid_t pid, const unsigned *ports, size_t nports)
 {
-	unsigned ports[16];
-	size_t nports = 0;
-	for (size_t i = 0; i < nfds && nports < 16; i++) {
-		unsigned p = port_of(fds[i]);
-		if (p)
-			ports[nports++] = p;
-	}
 	if (!nports)
 		return 0;
 	unsigned long *inodes = xmalloc(MAX_INODES * sizeof(*inodes));
@@ -123,23 +115,41 @@ int drain_accepted(pid_t pid, const int *fds, size_t nfds)
 	return count;
 }
 
-/* 1 when pid's state in /proc/PID/stat is stopped (T/t), 0 if not, -1 when gone. */
-static int is_stopped(pid_t pid)
+/*
+ * 1 when every thread of pid is stopped (state T or t in
+ * /proc/PID/task/TID/stat), 0 if one is not yet, -1 when pid is gone.
+ */
+static int all_stopped(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir)
 		return -1;
-	ssize_t len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	const char *p = strrchr(buf, ')');
-	if (!p || !p[1] || !p[2])
-		return -1;
-	return p[2] == 'T' || p[2] == 't';
+	int ret = 1, seen = 0;
+	struct dirent *de;
+	while (ret == 1 && (de = readdir(dir))) {
+		char stat[128], buf[512];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(stat, sizeof(stat), "%s/%.32s/stat", path, de->d_name);
+		int fd = open(stat, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* the thread ended */
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		const char *p = strrchr(buf, ')');
+		if (!p || !p[1] || !p[2])
+			continue;
+		seen = 1;
+		if (p[2] != 'T' && p[2] != 't')
+			ret = 0;
+	}
+	closedir(dir);
+	return seen ? ret : -1;
 }
 
 static void sleep_us(long us)
@@ -149,26 +159,26 @@ static void sleep_us(long us)
 		;
 }
 
-/* SIGSTOP to the group, then waits (up to ~20 ms) until pid shows as stopped. */
+/* SIGSTOP to the group, then waits (up to ~50 ms) until every thread of pid is stopped. */
 static void pause_group(pid_t pid, pid_t pgid)
 {
 	kill(-pgid, SIGSTOP);
-	for (int i = 0; i < 200 && is_stopped(pid) == 0; i++)
+	for (int i = 0; i < 500 && all_stopped(pid) == 0; i++)
 		sleep_us(100);
 }
 
-int drain_pause(pid_t pid, pid_t pgid, const int *fds, size_t nfds, int max_ms)
+int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, int max_ms)
 {
 	int64_t deadline = now_mono_ns() + (int64_t)max_ms * 1000000;
 	for (;;) {
 		pause_group(pid, pgid);
-		int n = drain_accepted(pid, fds, nfds);
+		int n = drain_accepted(pid, ports, nports);
 		if (n <= 0)
 			return n < 0 ? -1 : 0;
 		if (now_mono_ns() >= deadline)
 			return 1;
 		/* It is serving: let it finish, then try again. */
 		kill(-pgid, SIGCONT);
-		sleep_us(2000);
+		sleep_us(5000);
 	}
 }

@@ -51,6 +51,7 @@ struct conn {
 	unsigned answered : 1;   /* the backend sent a byte */
 	unsigned replayable : 1; /* c2b still holds all the client sent, from offset 0 */
 	unsigned replays;
+	unsigned gen; /* p->gen when its backend connection was made */
 	struct conn *prev, *next;
 };
 
@@ -62,6 +63,7 @@ struct proxy {
 	struct listen_addr backend;
 	int has_backend;
 	int held;
+	unsigned gen; /* restarts begun (proxy_hold(p, 1)): a backend of an older gen is gone */
 	struct proxy_opts opts;
 	struct conn *conns; /* live connections */
 	struct conn *dead;  /* closed this round; chained through next */
@@ -281,6 +283,11 @@ static void conn_pump(struct proxy *p, struct conn *c)
 			c->answered = 1;
 			c->replayable = 0;
 		} else if (!n) {
+			if (!c->answered && c->gen != p->gen) {
+				/* closed unanswered by a program golive has since stopped */
+				backend_failed(p, c);
+				return;
+			}
 			c->b_eof = 1;
 		} else if (!would_block()) {
 			backend_failed(p, c);
@@ -346,6 +353,7 @@ static void conn_connect(struct proxy *p, struct conn *c, int64_t now)
 {
 	if (!c->deadline_ns)
 		c->deadline_ns = now + ms_ns(p->opts.retry_total_ms);
+	c->gen = p->gen;
 	int fd = socket(p->backend.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		connect_failed(p, c, now);
@@ -516,6 +524,8 @@ int proxy_set_backend(struct proxy *p, const char *addr, char **cause)
 
 void proxy_hold(struct proxy *p, int hold)
 {
+	if (hold && !p->held)
+		p->gen++;
 	p->held = !!hold;
 	abandon_connects(p);
 }

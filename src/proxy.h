@@ -26,7 +26,10 @@
  *    the client sent (up to buf_cap). If the backend connection is reset
  *    before answering (an old program exiting with connections still in
  *    its accept queue), the proxy reconnects and sends it again, at most
- *    PROXY_MAX_REPLAYS times. A backend closing cleanly is never replayed.
+ *    PROXY_MAX_REPLAYS times. A backend closing cleanly without answering
+ *    is replayed only when a restart began (proxy_hold(p, 1)) after the
+ *    connection to it was made: the program golive stopped had read the
+ *    request and died with it. Otherwise a clean close is passed on.
  *
  * Linux only (epoll, accept4); the platform seam is this header.
  */

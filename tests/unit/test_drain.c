@@ -86,15 +86,17 @@ static void test_accepted_count(void **state)
 {
 	(void)state;
 	int lfd = listener(), p[2];
+	unsigned port = drain_port_of(lfd);
+	assert_true(port > 0);
 	pid_t pid = server(lfd, p);
-	assert_int_equal(drain_accepted(pid, &lfd, 1), 0); /* only the listener so far */
+	assert_int_equal(drain_accepted(pid, &port, 1), 0); /* only the listener so far */
 	int c = dial(lfd);
 	await(p[0], 'a');
-	assert_int_equal(drain_accepted(pid, &lfd, 1), 1);
-	assert_int_equal(drain_accepted(getpid(), &lfd, 1), 0); /* ours is the client side */
+	assert_int_equal(drain_accepted(pid, &port, 1), 1);
+	assert_int_equal(drain_accepted(getpid(), &port, 1), 0); /* ours is the client side */
 	(void)!write(c, "x", 1);
 	await(p[0], 'c');
-	assert_int_equal(drain_accepted(pid, &lfd, 1), 0);
+	assert_int_equal(drain_accepted(pid, &port, 1), 0);
 	close(c);
 	reap(pid);
 	close(p[0]);
@@ -118,14 +120,15 @@ static void test_pause(void **state)
 {
 	(void)state;
 	int lfd = listener(), p[2];
+	unsigned port = drain_port_of(lfd);
 	pid_t pid = server(lfd, p);
-	assert_int_equal(drain_pause(pid, pid, &lfd, 1, 200), 0);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, 200), 0);
 	assert_int_equal(state_of(pid), 'T');
 	kill(pid, SIGCONT);
 	int c = dial(lfd);
 	await(p[0], 'a');
 	/* It holds the connection until we write: past max_ms, it says so, still paused. */
-	assert_int_equal(drain_pause(pid, pid, &lfd, 1, 50), 1);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, 50), 1);
 	assert_int_equal(state_of(pid), 'T');
 	kill(pid, SIGCONT);
 	/* The client finishes while drain_pause keeps trying: a writer child does it. */
@@ -135,7 +138,7 @@ static void test_pause(void **state)
 		(void)!write(c, "x", 1);
 		_exit(0);
 	}
-	assert_int_equal(drain_pause(pid, pid, &lfd, 1, 5000), 0);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, 5000), 0);
 	assert_int_equal(state_of(pid), 'T');
 	waitpid(w, NULL, 0);
 	close(c);
@@ -149,11 +152,12 @@ static void test_gone(void **state)
 {
 	(void)state;
 	int lfd = listener();
+	unsigned port = drain_port_of(lfd);
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(0);
 	waitpid(pid, NULL, 0);
-	assert_int_equal(drain_accepted(pid, &lfd, 1), -1);
+	assert_int_equal(drain_accepted(pid, &port, 1), -1);
 	close(lfd);
 }
 

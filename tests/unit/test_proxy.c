@@ -207,6 +207,34 @@ static pid_t backend_black_hole(int *port, int life_ms)
 	return pid;
 }
 
+/*
+ * A backend that accepts one connection, reads the request, waits life_ms
+ * and closes it cleanly without answering (a program stopped mid-request
+ * whose kernel sends FIN, not RST), then exits.
+ */
+static pid_t backend_swallow(int *port, int life_ms)
+{
+	struct listen_addr bound;
+	char *cause = NULL;
+	int lfd = listen_bind("127.0.0.1:0", &bound, &cause);
+	assert_true(lfd >= 0);
+	*port = listen_port(&bound);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		child_setup(lfd, -1);
+		int fd = accept(lfd, NULL, NULL);
+		char buf[256];
+		set_timeouts(fd, 5);
+		(void)!read(fd, buf, sizeof(buf));
+		usleep((useconds_t)life_ms * 1000);
+		close(fd);
+		_exit(0);
+	}
+	close(lfd);
+	return pid;
+}
+
 static int free_port(void)
 {
 	struct listen_addr bound;
@@ -618,6 +646,47 @@ static void test_replay_after_reset(void **state)
 	close(lfd);
 }
 
+/* A clean close without an answer: replayed after a restart began, passed on otherwise. */
+static void test_replay_after_clean_close(void **state)
+{
+	(void)state;
+	for (int restart = 1; restart >= 0; restart--) {
+		int aport, bport, port, lfd;
+		pid_t a = backend_swallow(&aport, 200);
+		struct proxy *p = proxy_start(aport, &port, &lfd, NULL);
+		struct client cl;
+		client_start(&cl, port, 1, 0, 1);
+		wait_accepted(p, 1);
+		run_for(p, 50); /* connected to a, which has read the request */
+		pid_t b = -1;
+		if (restart) {
+			proxy_hold(p, 1); /* golive stops a ... */
+			assert_int_equal(run_until_exit(p, a, 5000), 0);
+			b = backend_start(&bport); /* ... and starts b */
+			switch_backend(p, bport);
+			proxy_hold(p, 0);
+		}
+		long ok, fail;
+		client_wait(p, &cl, &ok, &fail);
+		struct proxy_stats st;
+		proxy_stats(p, &st);
+		if (restart) {
+			assert_int_equal(fail, 0);
+			assert_int_equal(ok, 1);
+			assert_true(st.replays >= 1);
+			backend_stop(p, b);
+		} else {
+			assert_int_equal(ok, 0);
+			assert_int_equal(fail, 1);
+			assert_int_equal(st.replays, 0);
+			int wst;
+			assert_int_equal(waitpid(a, &wst, 0), a);
+		}
+		proxy_free(p);
+		close(lfd);
+	}
+}
+
 static void test_bulk_small_buffers(void **state)
 {
 	(void)state;
@@ -685,6 +754,7 @@ int main(void)
 	    cmocka_unit_test(test_late_backend),
 	    cmocka_unit_test(test_give_up),
 	    cmocka_unit_test(test_replay_after_reset),
+	    cmocka_unit_test(test_replay_after_clean_close),
 	    cmocka_unit_test(test_bulk_small_buffers),
 	    cmocka_unit_test(test_restarts_while_polling),
 	};

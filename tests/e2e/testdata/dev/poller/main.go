@@ -7,7 +7,8 @@
 //	                        {"ok":N,"failed":N,"first_error":"...","bodies":["v1","v2"]}
 //	                        bodies: the distinct bodies in the order seen (consecutive
 //	                        repeats collapsed). With -started FILE, FILE is created after
-//	                        the first request has been answered.
+//	                        the first request has been answered. With -until BODY, it
+//	                        also stops once it has been answered BODY (spaces trimmed).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -52,6 +54,7 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "stop after this long at most")
 	stop := flag.String("stop", "", "stop once this file exists")
 	started := flag.String("started", "", "create this file after the first answered request")
+	until := flag.String("until", "", "stop once answered this body (spaces trimmed)")
 	timeout := flag.Duration("timeout", 10*time.Second, "per-request timeout")
 	flag.Parse()
 	if flag.NArg() != 1 {
@@ -103,6 +106,9 @@ func main() {
 				if f, err := os.Create(*started); err == nil {
 					f.Close()
 				}
+			}
+			if *until != "" && strings.TrimSpace(body) == *until {
+				break
 			}
 		}
 		time.Sleep(*interval)
