@@ -150,13 +150,7 @@ char *anacache_default_dir(void)
 	const char *v = getenv("GOLIVE_CACHE_DIR");
 	if (v && *v)
 		return xstrdup(v);
-	v = getenv("XDG_CACHE_HOME");
-	if (v && *v == '/')
-		return xasprintf("%s/golive/analysis", v);
-	v = getenv("HOME");
-	if (v && *v == '/')
-		return xasprintf("%s/.cache/golive/analysis", v);
-	return NULL;
+	return user_cache_dir("analysis");
 }
 
 void anacache_exe_id(char *buf, size_t size)

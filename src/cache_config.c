@@ -118,15 +118,10 @@ const char *cache_mode_name(enum cache_mode m)
 	return (unsigned)m < 3 ? mode_names[m] : "?";
 }
 
-/* One golive.yaml value through parse; -1 with "golive.yaml cache.KEY: why". */
-static int from_file(const struct golive_config *cfg, const char *key, const char *v, int rc,
-                     char *why, char **cause)
+/* A golive.yaml value that did not parse: "golive.yaml: cache.KEY: why" (takes why). */
+static int file_error(const struct golive_config *cfg, const char *key, char *why, char **cause)
 {
-	(void)v;
-	if (rc == 0)
-		return 0;
-	*cause = xasprintf("%s: cache.%s: %s", cfg && cfg->path ? cfg->path : "golive.yaml", key,
-	                   why ? why : "bad value");
+	*cause = xasprintf("%s: cache.%s: %s", cfg->path ? cfg->path : "golive.yaml", key, why);
 	free(why);
 	return -1;
 }
@@ -138,27 +133,20 @@ int cache_settings_resolve(const struct golive_config *cfg, struct cache_setting
 	cache_settings_init(s);
 	s->mode = CACHE_MODE_READ_WRITE;
 	if (cfg) {
-		if (cfg->cache.mode &&
-		    from_file(cfg, "mode", cfg->cache.mode,
-		              cache_parse_mode(cfg->cache.mode, &s->mode, &why), why, cause) < 0)
-			return -1;
+		/* config_parse checked them already: these fail only for a hand-made cfg */
+		if (cfg->cache.mode && cache_parse_mode(cfg->cache.mode, &s->mode, &why) < 0)
+			return file_error(cfg, "mode", why, cause);
 		if (cfg->cache.timeout) {
-			if (from_file(cfg, "timeout", cfg->cache.timeout,
-			              cache_parse_duration_ms(cfg->cache.timeout, &ms, &why), why,
-			              cause) < 0)
-				return -1;
+			if (cache_parse_duration_ms(cfg->cache.timeout, &ms, &why) < 0)
+				return file_error(cfg, "timeout", why, cause);
 			s->timeout_ms = ms > LONG_MAX ? LONG_MAX : (long)ms;
 		}
 		if (cfg->cache.max_object &&
-		    from_file(cfg, "max_object", cfg->cache.max_object,
-		              cache_parse_size(cfg->cache.max_object, &s->max_object, &why), why,
-		              cause) < 0)
-			return -1;
+		    cache_parse_size(cfg->cache.max_object, &s->max_object, &why) < 0)
+			return file_error(cfg, "max_object", why, cause);
 		if (cfg->cache.ttl) {
-			if (from_file(cfg, "ttl", cfg->cache.ttl,
-			              cache_parse_duration_ms(cfg->cache.ttl, &ms, &why), why,
-			              cause) < 0)
-				return -1;
+			if (cache_parse_duration_ms(cfg->cache.ttl, &ms, &why) < 0)
+				return file_error(cfg, "ttl", why, cause);
 			s->ttl_s = (long)(ms / 1000);
 			if (ms > 0 && s->ttl_s == 0)
 				s->ttl_s = 1;

@@ -1391,13 +1391,8 @@ static void forward_stdin(struct dev *d)
 
 static char *dev_cache_dir(const struct dev *d)
 {
-	const char *v = getenv("XDG_CACHE_HOME");
-	char *base;
-	if (v && *v == '/')
-		base = xasprintf("%s/golive/dev", v);
-	else if ((v = getenv("HOME")) && *v == '/')
-		base = xasprintf("%s/.cache/golive/dev", v);
-	else
+	char *base = user_cache_dir("dev");
+	if (!base)
 		base = xasprintf("%s/golive-dev-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		                 (int)getuid());
 	char *key = xasprintf("%s\n%s", d->cfg.root, d->pkg);

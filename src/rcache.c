@@ -3,6 +3,7 @@
 #include "rcache.h"
 #include "cache_entry.h"
 #include "crypto.h"
+#include "gotool.h"
 #include "jsonl.h"
 #include "plugin.h"
 #include "util.h"
@@ -37,12 +38,7 @@ static char *tool_answer_path(const char *session, const char *tool, const struc
 	XXH64_hash_t h = XXH64(tool, strlen(tool), XXH64(id, strlen(id), 0));
 	if (session)
 		return xasprintf("%s/toolid-%016llx", session, (unsigned long long)h);
-	const char *v = getenv("XDG_CACHE_HOME");
-	char *dir = NULL;
-	if (v && *v == '/')
-		dir = xasprintf("%s/golive/toolid", v);
-	else if ((v = getenv("HOME")) && *v == '/')
-		dir = xasprintf("%s/.cache/golive/toolid", v);
+	char *dir = user_cache_dir("toolid");
 	if (!dir)
 		return NULL;
 	mkdir_p(dir, 0755);
@@ -54,27 +50,12 @@ static char *tool_answer_path(const char *session, const char *tool, const struc
 /* Runs `tool -V=full` and keeps its first line in line. 0, or -1 with *why. */
 static int run_version(const char *tool, struct strbuf *line, char **why)
 {
-	int pfd[2];
-	struct proc_opts opts = PROC_OPTS_INIT;
 	char *argv[] = {(char *)tool, (char *)"-V=full", NULL};
-	int status = 0;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		*why = xasprintf("pipe: %s", strerror(errno));
-		return -1;
-	}
-	opts.stdout_fd = pfd[1];
-	pid_t pid = proc_spawn(argv, &opts, why);
-	close(pfd[1]);
-	if (pid < 0) {
-		close(pfd[0]);
-		return -1;
-	}
 	struct strbuf out = STRBUF_INIT;
-	strbuf_read_fd(&out, pfd[0], 1u << 16, NULL);
-	close(pfd[0]);
-	if (proc_wait(pid, &status, NULL) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    !out.len) {
-		*why = xasprintf("%s -V=full failed", tool);
+	int rc = gotool_run_capture(argv, &out, NULL, 1u << 16, why);
+	if (rc != 0 || !out.len) {
+		if (rc >= 0)
+			*why = xasprintf("%s -V=full failed", tool);
 		strbuf_release(&out);
 		return -1;
 	}
@@ -271,8 +252,8 @@ void rcache_init(struct rcache *rc)
 	cache_settings_init(&rc->settings);
 }
 
-int rcache_begin(struct rcache *rc, const char *session, int argc, char **run_argv,
-                 const char *salt, struct event *ev)
+int rcache_begin(struct rcache *rc, const char *session, const struct tool_invocation *known,
+                 int argc, char **run_argv, const char *salt, struct event *ev)
 {
 	char *cause = NULL;
 	rcache_init(rc);
@@ -289,16 +270,20 @@ int rcache_begin(struct rcache *rc, const char *session, int argc, char **run_ar
 	if (rc->settings.mode == CACHE_MODE_OFF || !rc->settings.backend)
 		return 0;
 
-	/* toolargs wants main()'s argv: a placeholder for "golive", then the tool. */
-	char **av = xcalloc((size_t)argc + 2, sizeof(char *));
-	av[0] = (char *)"golive";
-	for (int i = 0; i < argc; i++)
-		av[i + 1] = run_argv[i];
-	struct tool_invocation ti;
-	toolargs_classify(&ti, argc + 1, av);
+	struct tool_invocation own;
+	char **av = NULL;
+	if (!known) {
+		/* toolargs wants main()'s argv: a placeholder for "golive", then the tool. */
+		av = xcalloc((size_t)argc + 2, sizeof(char *));
+		av[0] = (char *)"golive";
+		for (int i = 0; i < argc; i++)
+			av[i + 1] = run_argv[i];
+		toolargs_classify(&own, argc + 1, av);
+	}
+	const struct tool_invocation *ti = known ? known : &own;
 	int ret = 0;
 	int64_t t0 = now_mono_ns();
-	if (ti.kind != TOOL_COMPILE || ti.probe)
+	if (ti->kind != TOOL_COMPILE || ti->probe)
 		goto out;
 	if (session) {
 		char *down = xasprintf("%s/%s", session, RCACHE_DOWN_FILE);
@@ -320,7 +305,7 @@ int rcache_begin(struct rcache *rc, const char *session, int argc, char **run_ar
 		cache_key_set_memo_dir(memo);
 		free(memo);
 	}
-	int k = cache_key_compute(&ti, answer.buf, &rc->key, &cause);
+	int k = cache_key_compute(ti, answer.buf, &rc->key, &cause);
 	cache_key_set_memo_dir(NULL);
 	strbuf_release(&answer);
 	if (k <= 0) {
@@ -357,7 +342,8 @@ int rcache_begin(struct rcache *rc, const char *session, int argc, char **run_ar
 	}
 out:
 	ev->rcache_ns = now_mono_ns() - t0;
-	toolargs_release(&ti);
+	if (!known)
+		toolargs_release(&own);
 	free(av);
 	return ret;
 }

@@ -56,12 +56,13 @@ void rcache_init(struct rcache *rc);
 /*
  * Reads the cache settings (session's cache.json, else GOLIVE_CACHE) and,
  * when a cache is on and ti is a compile, computes the key and looks it up.
- * run_argv is the tool's argv as it will run (after plugins), salt the
- * plugins' salt ("" for none). Fills ev's rcache fields. Returns 1 on a
- * verified hit (the outputs are in place: do not run the tool), else 0.
+ * run_argv is the tool's argv as it will run (after plugins), known its
+ * classification when the caller has one (else NULL: classified here),
+ * salt the plugins' salt ("" for none). Fills ev's rcache fields. Returns
+ * 1 on a verified hit (the outputs are in place: do not run the tool), else 0.
  */
-int rcache_begin(struct rcache *rc, const char *session, int argc, char **run_argv,
-                 const char *salt, struct event *ev);
+int rcache_begin(struct rcache *rc, const char *session, const struct tool_invocation *known,
+                 int argc, char **run_argv, const char *salt, struct event *ev);
 
 /* When the tool's output must be captured, points opts' stdout/stderr at rc's memfds. */
 void rcache_capture(struct rcache *rc, struct proc_opts *opts);

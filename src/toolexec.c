@@ -189,7 +189,7 @@ static NORETURN void run_plain(int argc, char **argv)
 	if (!c || !*c)
 		exec_tool(argv + 1);
 	memset(&ev, 0, sizeof(ev));
-	if (rcache_begin(&rc, NULL, argc - 1, argv + 1, "", &ev) == 1)
+	if (rcache_begin(&rc, NULL, NULL, argc - 1, argv + 1, "", &ev) == 1)
 		exit(0); /* restored from the cache */
 	if (!rc.active) {
 		rcache_release(&rc);
@@ -279,7 +279,7 @@ static NORETURN void run_without_session(int argc, char **argv)
 	const char *shared = getenv("GOLIVE_CACHE");
 	int hit = 0;
 	if (shared && *shared)
-		hit = rcache_begin(&rc, NULL, argc - 1, argv + 1, "", &ev);
+		hit = rcache_begin(&rc, NULL, &ti, argc - 1, argv + 1, "", &ev);
 	else
 		rcache_init(&rc);
 	int64_t t0 = now_mono_ns();
@@ -551,7 +551,9 @@ void toolexec_main(int argc, char **argv)
 	rcache_init(&rc);
 	if (ti.kind == TOOL_COMPILE && !ti.probe) {
 		int run_argc = plugins.n ? (int)tool_argv.argc : argc - 1;
-		hit = rcache_begin(&rc, session, run_argc, run_argv, salt, &ev);
+		/* ti describes run_argv unless a plugin rewrote the arguments */
+		hit = rcache_begin(&rc, session, plugins.n ? NULL : &ti, run_argc, run_argv, salt,
+		                   &ev);
 	}
 	ev.start_ns = now_unix_ns();
 	int64_t t0 = now_mono_ns();

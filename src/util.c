@@ -493,3 +493,14 @@ char *percent_decode(const char *s, size_t n)
 	}
 	return strbuf_detach(&sb, NULL);
 }
+
+char *user_cache_dir(const char *sub)
+{
+	const char *v = getenv("XDG_CACHE_HOME");
+	if (v && *v == '/')
+		return xasprintf("%s/golive/%s", v, sub);
+	v = getenv("HOME");
+	if (v && *v == '/')
+		return xasprintf("%s/.cache/golive/%s", v, sub);
+	return NULL;
+}

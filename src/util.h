@@ -171,6 +171,13 @@ int path_creatable(const char *path);
 /* mkdir -p: creates dir and its missing parents with mode; 0, or -1 (errno). */
 int mkdir_p(const char *dir, unsigned mode);
 
+/*
+ * golive's directory named sub in the user cache dir (malloc'd):
+ * $XDG_CACHE_HOME/golive/sub, else $HOME/.cache/golive/sub; NULL when
+ * neither is set to an absolute path. Not created.
+ */
+char *user_cache_dir(const char *sub);
+
 /* Writes all of buf, retrying on EINTR and short writes; 0 or -1 (errno). */
 int write_all(int fd, const void *buf, size_t len);
 

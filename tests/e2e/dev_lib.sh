@@ -2,7 +2,7 @@
 # t91_dev*.sh), sourced after lib.sh.
 #
 # Gives each script: XDG_CACHE_HOME and GOCACHE under $tmp, the Go test
-# programs of tests/e2e/testdata/dev, the poller ($POLLER), free ports,
+# programs of tests/e2e/testdata/dev, the poller ($POLLER),
 # golive dev started in a session of its own with its --json lines and
 # stderr in $tmp/NAME.json and $tmp/NAME.err, queries on those lines, and a
 # cleanup that also ends the programs golive dev started (by their pids) when
@@ -95,17 +95,6 @@ dev_copy() {
 	mkdir -p "$2"
 	cp -R "$DEV_TESTDATA/$1/." "$2/"
 	chmod -R u+w "$2"
-}
-
-# free_port: a TCP port of 127.0.0.1 that nobody listens on right now (bound
-# with port 0, then released).
-free_port() {
-	python3 -c '
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
 }
 
 # dev_start NAME DIR ARGS...: runs `golive dev --json ARGS` in DIR, in a session

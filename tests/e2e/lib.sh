@@ -192,6 +192,17 @@ procs_matching() {
 # no_procs_matching MARKER: true when no process contains MARKER.
 no_procs_matching() { [ -z "$(procs_matching "$1")" ]; }
 
+# free_port: a TCP port of 127.0.0.1 that nobody listens on right now (bound
+# with port 0, then released).
+free_port() {
+	python3 -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
 # wait_until CMD TIMEOUT_SECONDS: re-runs the shell command CMD until it
 # succeeds (returns 0) or the timeout passes (returns 1).
 wait_until() {

@@ -93,10 +93,6 @@ import "C"
 func N() int { return int(C.val()) }
 EOF
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # --- servers -------------------------------------------------------------------------
 # start_server NAME KIND [CRED]: runs tests/cache_servers.sh; sets NAME_port.
 start_server() {
