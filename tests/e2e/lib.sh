@@ -214,6 +214,17 @@ wait_until() {
 	done
 }
 
+# go_at_least 1.N: true when the go on PATH is go1.N or newer (the oldest-Go
+# run of the suite puts Debian's go1.19 first on PATH).
+go_at_least() {
+	local v
+	v=$(go env GOVERSION)
+	v=${v#go}
+	v=${v#1.}
+	v=${v%%[^0-9]*}
+	[ "${v:-0}" -ge "${1#1.}" ]
+}
+
 # The go tool directory, for -V=full checks and -x parsing.
 GOTOOLDIR_=$(go env GOTOOLDIR)
 

@@ -4,6 +4,8 @@
 #  - GOROOT/src's module std (`./...` with the tests: ~2000 files; the
 #    sanitizer build needs about a minute of CPU for them; bench/check runs
 #    `std cmd` with the release build), in module mode;
+#  - current gin, echo, chi and gorilla/mux from the module proxy, pinned by
+#    tests/e2e/testdata/realweb's go.sum, in module mode (Go >= 1.26 only);
 #  - Debian's golang-*-dev sources of the web frameworks (gin, echo, chi,
 #    gorilla/mux) in GOPATH mode (GO111MODULE=off GOPATH=/usr/share/gocode),
 #    also as SARIF, validated when tests/sarif's schema is installed.
@@ -50,6 +52,29 @@ expect_eq "$(cat "$tmp/out/goroot.ok")" "true" "GOROOT/src: every finding has a 
 grep -q '^golive check: [0-9]* findings\? in [0-9]* files\? ([0-9]* packages\?)$' "$tmp/out/goroot.err" ||
 	fail "GOROOT/src: no summary line: $(tail -3 "$tmp/out/goroot.err")"
 pass "GOROOT/src: summary line"
+
+# --- 1b. current gin, echo, chi, gorilla/mux from the module proxy --------------------
+# tests/e2e/testdata/realweb pins them (go.sum); scripts/bootstrap filled the
+# module cache, GOPROXY=off here. Their packages by import path (go list in
+# module mode, files in the read-only module cache), and realweb itself.
+if ! go_at_least 1.26; then
+	pass "modules: skipped on $(go env GOVERSION) (realweb's go.mod needs go 1.26)"
+else
+cp -R "$GOLIVE_SRC/tests/e2e/testdata/realweb" "$tmp/realweb"
+cd "$tmp/realweb"
+mods=(github.com/gin-gonic/gin/... github.com/labstack/echo/v4/... github.com/go-chi/chi/v5/... github.com/gorilla/mux/...)
+run mods --json "${mods[@]}" ./...
+echo "# modules (${mods[*]} ./...): $(figures mods) in $(cat "$tmp/out/mods.ms") ms"
+expect_eq "$(json_get "$tmp/out/mods.out" 'd["errors"]')" "[]" "modules: no package or file errors"
+n=$(json_get "$tmp/out/mods.out" 'd["packages"]')
+want=$(go list "${mods[@]}" ./... | wc -l)
+expect_eq "$n" "$want" "modules: every package go list names is analysed ($want)"
+n=$(json_get "$tmp/out/mods.out" 'len([x for x in d["diagnostics"] if x["file"].startswith("main.go")])')
+expect_eq "$n" 0 "realweb's own handlers (gin, echo, chi, mux) have no finding"
+n=$(json_get "$tmp/out/mods.out" 'd["files"]')
+[ "$n" -gt 100 ] || fail "modules: only $n files analysed"
+pass "modules: $n files analysed"
+fi
 
 # --- 2. Debian's gocode in GOPATH mode -------------------------------------------------
 gocode=/usr/share/gocode
