@@ -4,15 +4,19 @@
  *
  *   golive cache stats [--json]                          what the backend holds
  *   golive cache verify [--delete] [--json] [--limit N]  every entry, every output
+ *   golive cache prog [--dir DIR] [--stats] [--flush-timeout D]   a GOCACHEPROG program
  *
  * The settings come from golive.yaml's cache: section and the environment
  * (cache_config.h), the storage from cache_backend.h, the manifests'
  * checks from cache_entry.h; this file fetches, re-hashes and prints.
+ * prog's protocol and storage are cache_prog.c's; this file resolves its
+ * options and settings.
  */
 #define _GNU_SOURCE
 #include "cache_backend.h"
 #include "cache_config.h"
 #include "cache_entry.h"
+#include "cache_prog.h"
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
@@ -33,6 +37,7 @@
 static const char cache_usage[] =
     "usage: golive cache stats [--json] [--config FILE]\n"
     "       golive cache verify [--delete] [--json] [--limit N] [--config FILE]\n"
+    "       golive cache prog [--dir DIR] [--stats] [--flush-timeout DURATION] [--config FILE]\n"
     "\n"
     "Looks at the shared compile cache that golive.yaml's cache: section (or\n"
     "GOLIVE_CACHE and GOLIVE_CACHE_MODE) configures (docs/cache.md):\n"
@@ -43,6 +48,11 @@ static const char cache_usage[] =
     "           signature when GOLIVE_CACHE_HMAC_KEY is set), then fetches every\n"
     "           output it names and checks its size and sha256; one line per bad\n"
     "           entry. dir:// and redis:// only: an HTTP cache cannot list entries\n"
+    "  prog     a GOCACHEPROG program (Go >= 1.24): GOCACHEPROG=\"golive cache prog\"\n"
+    "           go build ./... keeps go's outputs in a local directory (--dir, default\n"
+    "           <user cache dir>/golive/cacheprog) and, when a cache is configured,\n"
+    "           fetches misses from it and uploads puts in the background; without\n"
+    "           one it is a plain local cache\n"
     "\n"
     "options:\n"
     "  --json          one JSON object on stdout instead of text\n"
@@ -50,6 +60,9 @@ static const char cache_usage[] =
     "  --delete        verify: delete the bad entries' manifests, and the objects\n"
     "                  whose bytes do not match their name (needs mode read-write)\n"
     "  --limit N       verify: check at most N entries\n"
+    "  --dir DIR       prog: the local directory (never inside GOCACHE)\n"
+    "  --stats         prog: one line of figures on stderr at the end\n"
+    "  --flush-timeout DURATION  prog: how long close waits for uploads (default 30s)\n"
     "  -h, --help      show this help\n"
     "\n"
     "Exit status: 0 ok (verify: every entry good); 1 a bad entry, or a request to\n"
@@ -59,6 +72,9 @@ struct cache_opts {
 	int json, del;
 	long limit; /* 0: no limit */
 	const char *config;
+	const char *dir;    /* prog */
+	int stats;          /* prog */
+	long long flush_ms; /* prog; 0: the default */
 };
 
 /* "golive: <msg>" on stderr, as die() prints it, without exiting. */
@@ -74,8 +90,12 @@ static PRINTF_LIKE(1, 2) void say(const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-/* Parses the options after the subcommand; verify says whether --delete/--limit are allowed. */
-static int parse_opts(struct cache_opts *o, const char *sub, int verify, int argc, char **argv)
+/*
+ * Parses the options after the subcommand; verify says whether --delete/--limit
+ * are allowed, prog whether --dir/--stats/--flush-timeout are.
+ */
+static int parse_opts(struct cache_opts *o, const char *sub, int verify, int prog, int argc,
+                      char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -84,8 +104,28 @@ static int parse_opts(struct cache_opts *o, const char *sub, int verify, int arg
 			fputs(cache_usage, stdout);
 			exit(0);
 		}
-		if (!strcmp(a, "--json")) {
+		if (!prog && !strcmp(a, "--json")) {
 			o->json = 1;
+		} else if (prog && !strcmp(a, "--stats")) {
+			o->stats = 1;
+		} else if (prog && (!strcmp(a, "--dir") || starts_with(a, "--dir="))) {
+			o->dir = a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : NULL;
+			if (!o->dir || !*o->dir)
+				return error("golive cache prog: --dir needs a directory");
+		} else if (prog &&
+		           (!strcmp(a, "--flush-timeout") || starts_with(a, "--flush-timeout="))) {
+			const char *v = a[15] == '=' ? a + 16 : i + 1 < argc ? argv[++i] : NULL;
+			char *why = NULL;
+
+			if (!v)
+				return error("golive cache prog: --flush-timeout needs a duration");
+			if (cache_parse_duration_ms(v, &o->flush_ms, &why) < 0) {
+				error("golive cache prog: --flush-timeout: %s", why);
+				free(why);
+				return -1;
+			}
+			if (o->flush_ms <= 0)
+				o->flush_ms = 1;
 		} else if (verify && !strcmp(a, "--delete")) {
 			o->del = 1;
 		} else if (!strcmp(a, "--config") || starts_with(a, "--config=")) {
@@ -578,11 +618,58 @@ out:
 	return ret;
 }
 
+/* ---- prog ------------------------------------------------------------------ */
+
+/*
+ * golive cache prog: runs under go, so a configuration problem is one warning
+ * and a local cache, never a failed build.
+ */
+static int cache_prog(const struct cache_opts *o)
+{
+	struct golive_config cfg;
+	struct cache_settings s;
+	struct cache_prog_options po;
+	const char *path = o->config, *hk = getenv("GOLIVE_CACHE_HMAC_KEY");
+	char *cause = NULL;
+	int ret;
+
+	if (!path) {
+		path = getenv("GOLIVE_CONFIG");
+		if (path && !*path)
+			path = NULL;
+	}
+	config_init(&cfg);
+	cache_settings_init(&s);
+	if (config_load(&cfg, path, &cause) < 0) {
+		fprintf(stderr, "golive cache prog: warning: %s; working as a local cache\n",
+		        cause);
+		cache_settings_init(&s);
+	} else if (cache_settings_resolve(&cfg, &s, &cause) < 0) {
+		fprintf(stderr, "golive cache prog: warning: %s; working as a local cache\n",
+		        cause);
+		cache_settings_release(&s);
+	}
+	memset(&po, 0, sizeof(po));
+	po.dir = o->dir;
+	po.settings = &s;
+	po.hmac_key = hk && *hk ? hk : NULL;
+	po.flush_ms = o->flush_ms > LONG_MAX ? LONG_MAX : (long)o->flush_ms;
+	po.stats = o->stats;
+	po.in_fd = 0;
+	po.out_fd = 1;
+	po.err_fd = 2;
+	ret = cache_prog_run(&po);
+	free(cause);
+	cache_settings_release(&s);
+	config_release(&cfg);
+	return ret;
+}
+
 int cmd_cache(int argc, char **argv)
 {
 	struct cache_opts o;
 	const char *sub = argc > 1 ? argv[1] : NULL;
-	int verify;
+	int verify, prog;
 
 	if (!sub) {
 		fputs(cache_usage, stderr);
@@ -592,15 +679,18 @@ int cmd_cache(int argc, char **argv)
 		fputs(cache_usage, stdout);
 		return 0;
 	}
-	if (strcmp(sub, "stats") && strcmp(sub, "verify")) {
-		error("golive cache: unknown subcommand \"%s\" (want stats or verify; see golive "
-		      "cache --help)",
+	if (strcmp(sub, "stats") && strcmp(sub, "verify") && strcmp(sub, "prog")) {
+		error("golive cache: unknown subcommand \"%s\" (want stats, verify or prog; see "
+		      "golive cache --help)",
 		      sub);
 		return EXIT_USAGE;
 	}
 	verify = !strcmp(sub, "verify");
+	prog = !strcmp(sub, "prog");
 	memset(&o, 0, sizeof(o));
-	if (parse_opts(&o, sub, verify, argc - 1, argv + 1) < 0)
+	if (parse_opts(&o, sub, verify, prog, argc - 1, argv + 1) < 0)
 		return EXIT_USAGE;
+	if (prog)
+		return cache_prog(&o);
 	return verify ? cache_verify(&o) : cache_stats(&o);
 }
