@@ -1203,8 +1203,14 @@ static int drop_bytes(void *arg, const void *buf, size_t n)
 static int refuse_put(struct prog *p, struct prog_reader *r, const struct prog_request *req,
                       const char *why, char **fatal)
 {
-	if (req->body_size > 0 && prog_reader_body(r, req->body_size, drop_bytes, NULL, fatal) < 0)
+	char *cause = NULL;
+
+	if (req->body_size > 0 &&
+	    prog_reader_body(r, req->body_size, drop_bytes, NULL, &cause) < 0) {
+		*fatal = cause;
 		return -1;
+	}
+	free(cause); /* the body was refused anyway */
 	say(p, "request %" PRId64 " (line %lu): %s", req->id, req->line, why);
 	respond_err(p, req->id, why);
 	p->put_errors++;
@@ -1521,10 +1527,14 @@ int cache_prog_run(const struct cache_prog_options *opts)
 		}
 		if (rc == 1) {
 			say(p, "request %" PRId64 " (line %lu): %s", req.id, req.line, cause);
-			if (req.body_size > 0 &&
-			    prog_reader_body(r, req.body_size, drop_bytes, NULL, &fatal) < 0) {
-				free(cause);
-				break;
+			if (req.body_size > 0) {
+				char *c2 = NULL;
+				if (prog_reader_body(r, req.body_size, drop_bytes, NULL, &c2) < 0) {
+					free(cause);
+					fatal = c2;
+					break;
+				}
+				free(c2);
 			}
 			respond_err(p, req.id, cause);
 			free(cause);
