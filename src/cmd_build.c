@@ -373,12 +373,14 @@ static int cmp_findings(const void *a, const void *b)
  * Collects the findings of this build: what the wrappers recorded in the
  * session's diags.jsonl, and for the graph's packages they did not see (go
  * served them from its cache) the analysis cache's entries, analysing what
- * is not cached. Returns -1 with *cause when analysis is impossible (a bad
+ * is not cached (as the Go version go compiles them for: go is the go
+ * command). Returns -1 with *cause when analysis is impossible (a bad
  * rule); what was collected stays in f.
  */
 static int collect_findings(struct findings *f, const struct session *s,
                             const golist_packages *graph, const struct golive_config *cfg,
-                            const struct anacache *ac, struct analysis_ctx **ctx, char **cause)
+                            const struct anacache *ac, struct analysis_ctx **ctx, const char *go,
+                            char **cause)
 {
 	pkg_diags_array lines = ARRAY_INIT;
 	int rc = 0;
@@ -397,6 +399,7 @@ static int collect_findings(struct findings *f, const struct session *s,
 	pkg_diags_array_release(&lines);
 
 	uint64_t hash = analysis_settings_hash(&cfg->analysis);
+	char *toolchain = graph ? gotool_goroot_version(go) : NULL;
 	for (size_t i = 0; graph && i < graph->n && rc == 0; i++) {
 		const struct golist_package *gp = &graph->v[i];
 		if (!gp->import_path || !wants_analysis(gp, cfg))
@@ -415,6 +418,8 @@ static int collect_findings(struct findings *f, const struct session *s,
 		for (size_t k = 0; k < gp->cgo_files.argc; k++)
 			argv_pushf(&files, "%s/%s", gp->dir, gp->cgo_files.argv[k]);
 		pkgsrc_load(&ps, files.argv, files.argc);
+		/* the Go version the wrapper analysed it for (its compile's -lang) */
+		(void)pkgsrc_set_goversion(&ps, golist_go_version(gp, toolchain));
 		anacache_key(ac, &ps, hash, key);
 		rc = anacache_analyse(ac, &cfg->analysis, ctx, &ps, key, &d, NULL, cause);
 		struct pkg_findings *p = findings_get(f, gp->import_path);
@@ -424,6 +429,7 @@ static int collect_findings(struct findings *f, const struct session *s,
 		pkgsrc_release(&ps);
 		argv_clear(&files);
 	}
+	free(toolchain);
 
 	for (size_t i = 0; i < f->pkgs.n; i++) {
 		diag_sort_unique(&f->pkgs.v[i].diags);
@@ -810,6 +816,10 @@ int cmd_build(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
+	if (cmd_require_go(go, NULL, o.quiet) != 0) {
+		ret = EXIT_GO_VERSION;
+		goto out;
+	}
 
 	if (prof != PROFILE_PROD && session_create(&s, o.session_parent, &cause) < 0) {
 		warning("%s; building without a session (no per-tool summary)", cause);
@@ -1006,7 +1016,7 @@ int cmd_build(int argc, char **argv)
 	ret = WIFEXITED(r.go_status) ? WEXITSTATUS(r.go_status) : 128 + WTERMSIG(r.go_status);
 	if (s.dir) {
 		/* After go's output, before the summary: like go, grouped by package. */
-		if (collect_findings(&found, &s, deps.argc ? &graph : NULL, &cfg, &ac, &actx,
+		if (collect_findings(&found, &s, deps.argc ? &graph : NULL, &cfg, &ac, &actx, go,
 		                     &cause) < 0) {
 			warning("%s", cause);
 			free(cause);

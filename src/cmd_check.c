@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "golist.h"
 #include "gotool.h"
+#include "goversion.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -33,6 +34,7 @@
 #define MAX_JOBS         256
 #define WORKER_STACK     (16u << 20) /* deep Go nesting recurses in the analyzers */
 #define MAX_SOURCE_BYTES (16u << 20) /* as analysis_run_file reads */
+#define MAX_GOMOD_BYTES  (16u << 20) /* a larger go.mod is not read: Go version unknown */
 
 static const char check_usage[] =
     "usage: golive check [options] [packages or directories]\n"
@@ -262,7 +264,8 @@ struct problem {
 struct inputs {
 	ARRAY(struct check_file) files;
 	ARRAY(struct problem) problems;
-	struct argv_array units; /* packages and plain directories, by name */
+	struct argv_array units;       /* packages and plain directories, by name */
+	ARRAY(struct goversion) langs; /* per unit: its Go language version (maybe unknown) */
 };
 
 static void add_problem(struct inputs *in, const char *kind, const char *name, const char *msg)
@@ -271,13 +274,48 @@ static void add_problem(struct inputs *in, const char *kind, const char *name, c
 	ARRAY_PUSH(in->problems, p);
 }
 
-static size_t add_unit(struct inputs *in, const char *name)
+/* The unit called name, added with language version lang (NULL: unknown) when new. */
+static size_t add_unit(struct inputs *in, const char *name, const struct goversion *lang)
 {
+	struct goversion unknown = GOVERSION_UNKNOWN;
 	for (size_t i = in->units.argc; i-- > 0;)
 		if (strcmp(in->units.argv[i], name) == 0)
 			return i;
 	argv_push(&in->units, name);
+	ARRAY_PUSH(in->langs, lang ? *lang : unknown);
 	return in->units.argc - 1;
+}
+
+/*
+ * The Go language version of the plain directory dir (absolute): the go
+ * line of the nearest go.mod at or above it (go1.16 when it has none, as
+ * go assumes), or unknown when there is none or it cannot be read.
+ */
+static struct goversion dir_goversion(const char *dir)
+{
+	struct goversion v = GOVERSION_UNKNOWN, unknown = GOVERSION_UNKNOWN;
+	char *d = xstrdup(dir);
+	for (;;) {
+		char *gomod = xasprintf("%s/go.mod", strcmp(d, "/") ? d : "");
+		struct strbuf sb = STRBUF_INIT;
+		struct stat st;
+		int found = stat(gomod, &st) == 0 && S_ISREG(st.st_mode);
+		if (found) {
+			if (strbuf_read_file(&sb, gomod, MAX_GOMOD_BYTES) < 0 ||
+			    goversion_gomod(sb.buf, sb.len, &v) < 0)
+				v = unknown;
+			else
+				goversion_lang(&v, &v);
+		}
+		strbuf_release(&sb);
+		free(gomod);
+		char *slash = strrchr(d, '/');
+		if (found || !slash || !strcmp(d, "/"))
+			break;
+		slash[slash == d ? 1 : 0] = '\0';
+	}
+	free(d);
+	return v;
 }
 
 static void add_file(struct inputs *in, const struct cwds *c, const char *abs, size_t unit)
@@ -325,7 +363,8 @@ static void add_dir(struct inputs *in, const struct cwds *c, const char *arg, in
 	closedir(d);
 	if (names.argc)
 		qsort(names.argv, names.argc, sizeof(char *), cmp_str);
-	size_t unit = add_unit(in, abs);
+	struct goversion lang = dir_goversion(abs);
+	size_t unit = add_unit(in, abs, &lang);
 	for (size_t i = 0; i < names.argc; i++) {
 		char *p = xasprintf("%s/%s", abs, names.argv[i]);
 		add_file(in, c, p, unit);
@@ -361,6 +400,7 @@ static int add_packages(struct inputs *in, const struct cwds *c, const struct ch
 		golist_packages_release(&pkgs);
 		return -1;
 	}
+	char *toolchain = gotool_goroot_version(go);
 	for (size_t i = 0; i < pkgs.n; i++) {
 		const struct golist_package *p = &pkgs.v[i];
 		if (p->error) {
@@ -369,7 +409,12 @@ static int add_packages(struct inputs *in, const struct cwds *c, const struct ch
 		}
 		if (!p->dir)
 			continue;
-		size_t unit = add_unit(in, p->import_path);
+		/* the version go compiles it for, as in golive build */
+		struct goversion lang = GOVERSION_UNKNOWN;
+		const char *v = golist_go_version(p, toolchain);
+		if (v && goversion_parse(v, &lang) == 0)
+			goversion_lang(&lang, &lang);
+		size_t unit = add_unit(in, p->import_path, &lang);
 		add_package_files(in, c, p, unit, &p->go_files);
 		add_package_files(in, c, p, unit, &p->cgo_files);
 		if (o->tests) {
@@ -377,6 +422,7 @@ static int add_packages(struct inputs *in, const struct cwds *c, const struct ch
 			add_package_files(in, c, p, unit, &p->xtest_go_files);
 		}
 	}
+	free(toolchain);
 	golist_packages_release(&pkgs);
 	return 0;
 }
@@ -419,6 +465,7 @@ static void inputs_release(struct inputs *in)
 	}
 	ARRAY_FREE(in->problems);
 	argv_clear(&in->units);
+	ARRAY_FREE(in->langs);
 }
 
 /* go's reserved patterns: always package patterns, even where a directory has the name. */
@@ -447,7 +494,8 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 		} else if (ends_with(a, ".go") && stat(a, &st) == 0 && S_ISREG(st.st_mode)) {
 			char *abs = path_join_clean(c->phys, a);
 			char *dir = xstrndup(abs, (size_t)(strrchr(abs, '/') - abs));
-			add_file(in, c, abs, add_unit(in, *dir ? dir : "/"));
+			struct goversion lang = dir_goversion(*dir ? dir : "/");
+			add_file(in, c, abs, add_unit(in, *dir ? dir : "/", &lang));
 			free(dir);
 			free(abs);
 		} else {
@@ -461,6 +509,10 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 		if (!go) {
 			error(GOTOOL_MISSING);
 			ret = EXIT_NO_GO;
+			goto out;
+		}
+		if (cmd_require_go(go, NULL, 0) != 0) {
+			ret = EXIT_GO_VERSION;
 			goto out;
 		}
 		if (add_packages(in, c, o, go, &patterns, &cause) < 0) {
@@ -509,6 +561,7 @@ static void *work(void *arg)
 			break;
 		const struct check_file *f = &in->files.v[i];
 		char *cause = NULL;
+		analysis_ctx_set_goversion(w->ctx, &in->langs.v[f->unit]);
 		int rc = analysis_run_file(w->ctx, f->path, &w->diags, &cause);
 		if (rc < 0) {
 			/* The cause may name the file already: keep only what went wrong. */

@@ -1823,6 +1823,10 @@ int cmd_dev(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
+	if (cmd_require_go(d->go, NULL, 0) != 0) {
+		ret = EXIT_GO_VERSION;
+		goto out;
+	}
 	char self[PATH_MAX];
 	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sn <= 0)

@@ -648,6 +648,10 @@ static int verify_rebuild(const struct verify_opts *o)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
+	if (cmd_require_go(go, NULL, 0) != 0) {
+		ret = EXIT_GO_VERSION;
+		goto out;
+	}
 	self = self_path();
 	if (!self) {
 		error("golive verify: cannot find golive's own path (/proc/self/exe): %s",

@@ -12,8 +12,9 @@ int cmd_version(int argc, char **argv)
 	struct strbuf sb = STRBUF_INIT;
 	char *cause = NULL;
 	if (argc > 1 && is_help_flag(argv[1])) {
-		puts("usage: golive version\n\nPrints golive's version and the go toolchain it "
-		     "finds on PATH.");
+		printf("usage: golive version\n\nPrints golive's version, the go toolchain it "
+		       "finds on PATH, and whether golive supports it (go1.%d to go1.%d).\n",
+		       GOTOOL_OLDEST_MINOR, GOTOOL_NEWEST_MINOR);
 		return 0;
 	}
 	if (argc > 1) {
@@ -31,7 +32,33 @@ int cmd_version(int argc, char **argv)
 	else
 		printf("go: %s (%s)\n", cause, go);
 	free(cause);
+	cause = NULL;
+	struct gotool_check gc;
+	if (gotool_check(go, NULL, &gc, &cause) < 0)
+		printf("go: not supported: %s\n", cause);
+	else
+		printf("go: supported (golive supports go1.%d to go1.%d)%s%s\n",
+		       GOTOOL_OLDEST_MINOR, GOTOOL_NEWEST_MINOR, gc.warning ? "; " : "",
+		       gc.warning ? gc.warning : "");
+	gotool_check_release(&gc);
+	free(cause);
 	free(go);
 	strbuf_release(&sb);
 	return 0;
+}
+
+int cmd_require_go(const char *go, const char *dir, int quiet)
+{
+	struct gotool_check gc;
+	char *cause = NULL;
+	int ret = 0;
+	if (gotool_check(go, dir, &gc, &cause) < 0) {
+		error("%s", cause);
+		ret = EXIT_GO_VERSION;
+	} else if (gc.warning && !quiet) {
+		warning("%s", gc.warning);
+	}
+	gotool_check_release(&gc);
+	free(cause);
+	return ret;
 }
