@@ -141,6 +141,19 @@ void pkgsrc_release(struct pkgsrc *ps)
 	ARRAY_FREE(ps->files);
 	free(ps->dir);
 	ps->dir = NULL;
+	pkgsrc_set_goversion(ps, NULL);
+}
+
+int pkgsrc_set_goversion(struct pkgsrc *ps, const char *version)
+{
+	struct goversion v, unknown = GOVERSION_UNKNOWN;
+	ps->lang = unknown;
+	if (!version || !*version)
+		return 0;
+	if (goversion_parse(version, &v) < 0)
+		return -1;
+	goversion_lang(&v, &ps->lang);
+	return 0;
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -227,6 +240,9 @@ void anacache_key(const struct anacache *c, const struct pkgsrc *ps, uint64_t se
 	           strlen("golive analysis " GOLIVE_VERSION_STRING));
 	hash_field(st, c->exe_id, strlen(c->exe_id));
 	hash_field(st, &settings_hash, sizeof(settings_hash));
+	char lang[GOVERSION_MAX];
+	goversion_format(&ps->lang, lang, sizeof(lang));
+	hash_field(st, lang, strlen(lang));
 	for (size_t i = 0; i < ps->files.n; i++) {
 		const struct pkgsrc_file *f = &ps->files.v[i];
 		hash_field(st, f->name, strlen(f->name));
@@ -384,6 +400,7 @@ int anacache_analyse(const struct anacache *c, const struct analysis_settings *s
 	} else {
 		if (!*ctxp && !(*ctxp = analysis_ctx_new(s, cause)))
 			return -1;
+		analysis_ctx_set_goversion(*ctxp, &ps->lang);
 		for (size_t i = 0; i < ps->files.n; i++) {
 			const struct pkgsrc_file *f = &ps->files.v[i];
 			if (f->src)

@@ -7,8 +7,9 @@
  * package file set, keyed by
  *
  *   xxh3-128(golive version, the golive executable's size and mtime,
- *            analysis_settings_hash(), every file's base name and
- *            contents in base-name order)
+ *            analysis_settings_hash(), the package's Go language version
+ *            (or "unknown"), every file's base name and contents in
+ *            base-name order)
  *
  * and stored under the cache directory as <kk>/<key>.json (kk: the key's
  * first two hex digits). The value holds the diagnostics with paths
@@ -34,6 +35,7 @@
 
 #include "analyze.h"
 #include "diag.h"
+#include "goversion.h"
 #include "util.h"
 
 #define ANACACHE_KEY_HEX  32          /* hex digits of a key (128 bits) */
@@ -51,10 +53,11 @@ struct pkgsrc_file {
 struct pkgsrc {
 	char *dir; /* the package directory: the directory of the first file */
 	ARRAY(struct pkgsrc_file) files;
+	struct goversion lang; /* the package's language version (pkgsrc_set_goversion) */
 };
 #define PKGSRC_INIT                                                                                \
 	{                                                                                          \
-		NULL, ARRAY_INIT                                                                   \
+		NULL, ARRAY_INIT, GOVERSION_UNKNOWN                                                \
 	}
 
 /*
@@ -74,6 +77,16 @@ void pkgsrc_resolve(char *const *files, size_t n, const char *workdir, struct ar
  */
 size_t pkgsrc_load(struct pkgsrc *ps, char *const *files, size_t n);
 void pkgsrc_release(struct pkgsrc *ps);
+
+/*
+ * Sets the package's Go language version from version, in any form
+ * goversion_parse() reads ("go1.21" from compile's -lang or vet.cfg,
+ * "1.21.3" from go.mod); only major.minor is kept (goversion_lang), so every
+ * spelling of one language version gives the same cache key. NULL or ""
+ * leaves it unknown (analysed as the newest Go) and returns 0; a version
+ * that does not parse leaves it unknown and returns -1.
+ */
+int pkgsrc_set_goversion(struct pkgsrc *ps, const char *version);
 
 /* ---- the cache ---------------------------------------------------------- */
 
@@ -124,7 +137,8 @@ int anacache_put(const struct anacache *c, const char *key, const char *pkgdir,
 /*
  * Analyses ps through the cache: the stored findings when key is cached,
  * else every loaded file through *ctxp (made from s on first use; the
- * caller frees it with analysis_ctx_free) and the result is stored.
+ * caller frees it with analysis_ctx_free), as ps->lang's Go
+ * (analysis_ctx_set_goversion), and the result is stored.
  * Appends the findings, sorted, to out; *hit tells which happened (may be
  * NULL). Returns 0, or -1 with *cause when the context cannot be made
  * (a user rule's query does not compile).

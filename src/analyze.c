@@ -23,7 +23,7 @@ const TSLanguage *tree_sitter_go(void);
  * Bumped whenever an analyzer's findings change for the same input, so the
  * analysis cache (keyed by analysis_settings_hash) never replays stale ones.
  */
-#define ANALYSIS_REVISION 1
+#define ANALYSIS_REVISION 2
 
 /* Larger files are not read (analysis_run_file) nor parsed (analysis_run_source). */
 #define MAX_SOURCE (16u << 20)
@@ -327,6 +327,7 @@ struct analysis_ctx {
 	const struct analysis_settings *settings;
 	TSParser *parser;
 	struct rules *rules;
+	struct goversion lang; /* of the package analysed now; unknown by default */
 };
 
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause)
@@ -343,6 +344,17 @@ struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **
 		return NULL;
 	}
 	return ctx;
+}
+
+void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion *lang)
+{
+	struct goversion unknown = GOVERSION_UNKNOWN;
+	ctx->lang = lang ? *lang : unknown;
+}
+
+int analysis_go_at_least(const struct analysis_file *f, unsigned major, unsigned minor)
+{
+	return !goversion_known(&f->lang) || goversion_at_least(&f->lang, major, minor);
 }
 
 void analysis_ctx_free(struct analysis_ctx *ctx)
@@ -1072,6 +1084,7 @@ struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *p
 	f->root = ts_tree_root_node(tree);
 	f->analyzer = &rules_pseudo;
 	f->severity = rules_pseudo.severity;
+	f->lang = ctx->lang;
 	collect_imports(f);
 	collect(f);
 	return f;

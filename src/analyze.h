@@ -12,6 +12,11 @@
  * the line of a finding or the line above suppresses it. Files with syntax
  * errors are analysed outside their ERROR nodes and never crash.
  *
+ * Advice can depend on the Go language version of the package (log/slog
+ * exists from Go 1.21): the caller tells the context which version the
+ * package is written for (analysis_ctx_set_goversion), analyzers ask
+ * analysis_go_at_least(). An unknown version means the newest Go.
+ *
  * Threading: a struct analysis_ctx (parser + compiled rule queries) belongs
  * to one thread; make one per worker. Analyzers are stateless.
  */
@@ -23,6 +28,7 @@
 #include <tree_sitter/api.h>
 
 #include "diag.h"
+#include "goversion.h"
 #include "util.h"
 
 struct analysis_file;
@@ -97,6 +103,15 @@ struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **
 void analysis_ctx_free(struct analysis_ctx *ctx);
 
 /*
+ * The Go language version of the package whose files are analysed next
+ * with ctx (until set again): compile's -lang, vet.cfg's GoVersion, go.mod's
+ * go line. NULL, or an unknown version (GOPATH mode, a directory without
+ * go.mod), means the newest Go: every analyzer's advice applies. Callers
+ * that cache findings must key them by this version too (anacache.h).
+ */
+void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion *lang);
+
+/*
  * Analyses one file's source. path is what diagnostics carry. Appends the
  * findings to out (already filtered by suppressions and settings). Returns
  * 0, or 1 when the file was skipped as generated. Never fails on bad input.
@@ -126,8 +141,16 @@ struct analysis_file {
 	TSNode root;
 	const struct analyzer *analyzer; /* the one running now */
 	enum severity severity;          /* its effective severity */
+	struct goversion lang;           /* the package's language version (maybe unknown) */
 	struct analysis_file_private *priv;
 };
+
+/*
+ * True when the file's package is written for Go major.minor or later (its
+ * language version, goversion_at_least), or when that version is unknown:
+ * then golive assumes the newest Go.
+ */
+int analysis_go_at_least(const struct analysis_file *f, unsigned major, unsigned minor);
 
 /*
  * One step of a pre-order walk with a cursor made by ts_tree_cursor_new():

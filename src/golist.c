@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "golist.h"
 #include "gotool.h"
+#include "goversion.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -29,10 +30,26 @@ void golist_package_release(struct golist_package *p)
 	if (p->module) {
 		free(p->module->path);
 		free(p->module->dir);
+		free(p->module->go_version);
 		free(p->module);
 	}
 	free(p->error);
 	memset(p, 0, sizeof(*p));
+}
+
+const char *golist_go_version(const struct golist_package *p, const char *toolchain)
+{
+	struct goversion m, t;
+	if (!p->module)
+		return toolchain;
+	const char *v = p->module->go_version && *p->module->go_version
+	                    ? p->module->go_version
+	                    : "1.16"; /* cmd/go's gover.DefaultGoModVersion */
+	/* cmd/go before 1.21 passes no -lang for a version it does not know yet (allowedVersion) */
+	if (toolchain && goversion_parse(toolchain, &t) == 0 && !goversion_at_least(&t, 1, 21) &&
+	    goversion_parse(v, &m) == 0 && !goversion_at_least(&t, m.major, m.minor))
+		return toolchain;
+	return v;
 }
 
 void golist_packages_release(golist_packages *a)
@@ -119,6 +136,7 @@ static void decode_package(json_t *o, struct golist_package *p)
 			p->module->path = xstrdup("");
 		p->module->dir = dup_string(mod, "Dir");
 		p->module->main = json_is_true(json_object_get(mod, "Main"));
+		p->module->go_version = dup_string(mod, "GoVersion");
 	}
 	if (err && !json_is_null(err))
 		p->error = one_line_error(err);

@@ -20,9 +20,10 @@
 #include "util.h"
 
 struct golist_module {
-	char *path; /* module path, "example.com/webapp" */
-	char *dir;  /* directory holding its files, NULL when not downloaded */
-	int main;   /* 1 for a main module (the one being worked in) */
+	char *path;       /* module path, "example.com/webapp" */
+	char *dir;        /* directory holding its files, NULL when not downloaded */
+	int main;         /* 1 for a main module (the one being worked in) */
+	char *go_version; /* GoVersion: go.mod's go line ("1.21"), NULL when it has none */
 };
 
 struct golist_package {
@@ -78,6 +79,15 @@ int golist_run(const char *go, const struct argv_array *flags, const struct argv
  * stream; packages decoded before the error stay in out.
  */
 int golist_decode(const char *buf, size_t len, golist_packages *out, char **cause);
+
+/*
+ * The Go version go compiles p for (what its compile's -lang says): its
+ * module's go line ("1.16" for a module without one, go's default), else
+ * toolchain (the go toolchain's version, "go1.26.8", or NULL when unknown):
+ * for std, packages outside modules, and modules that ask for a newer Go
+ * than a toolchain before Go 1.21 (those build them without -lang).
+ */
+const char *golist_go_version(const struct golist_package *p, const char *toolchain);
 
 /* Frees what p owns and zeroes it. */
 void golist_package_release(struct golist_package *p);

@@ -137,6 +137,11 @@ void toolargs_classify(struct tool_invocation *ti, int argc, char **argv)
 			ti->pkg = a + 3;
 		} else if (starts_with(a, "-o=")) {
 			ti->output = a + 3;
+		} else if (ti->kind == TOOL_COMPILE && starts_with(a, "-lang")) {
+			if (a[5] == '=')
+				ti->lang = a + 6;
+			else if (!a[5] && i + 1 < ti->nargs)
+				ti->lang = ti->args[++i];
 		}
 	}
 	if (ti->kind == TOOL_CC)

@@ -31,6 +31,7 @@ struct tool_invocation {
 	int probe;          /* 1 for `-V=full` and the `$CC -###` probe */
 	const char *pkg;    /* value of -p (compile, asm), or NULL; points into args */
 	const char *output; /* value of -o, or NULL; points into args */
+	const char *lang;   /* value of compile's -lang ("go1.21"), or NULL; points into args */
 	size_t first_file;  /* index in args of the first source file */
 	size_t nfiles;      /* number of trailing source files (.go for compile/cgo, .s for asm) */
 	char **args;        /* the tool's arguments after @file expansion (not argv[0..1]) */

@@ -126,7 +126,7 @@ int vetcfg_parse(struct vetcfg *c, const char *buf, size_t len, char **cause)
 	if (want_string(o, "ImportPath", 1, &c->import_path, cause) ||
 	    want_string(o, "ID", 0, &c->id, cause) || want_string(o, "Dir", 0, &c->dir, cause) ||
 	    want_string(o, "Compiler", 0, NULL, cause) ||
-	    want_string(o, "GoVersion", 0, NULL, cause) ||
+	    want_string(o, "GoVersion", 0, &c->go_version, cause) ||
 	    want_strings(o, "GoFiles", 1, &c->go_files, cause) ||
 	    want_strings(o, "NonGoFiles", 0, NULL, cause) ||
 	    want_strings(o, "IgnoredFiles", 0, NULL, cause) || want_map(o, "ImportMap", 0, cause) ||
@@ -150,6 +150,8 @@ int vetcfg_parse(struct vetcfg *c, const char *buf, size_t len, char **cause)
 		c->id = xstrdup("");
 	if (!c->dir)
 		c->dir = xstrdup("");
+	if (!c->go_version)
+		c->go_version = xstrdup("");
 	rc = 0;
 out:
 	json_decref(o);
@@ -161,6 +163,7 @@ void vetcfg_release(struct vetcfg *c)
 	free(c->id);
 	free(c->import_path);
 	free(c->dir);
+	free(c->go_version);
 	free(c->vetx_output);
 	argv_clear(&c->go_files);
 	memset(c, 0, sizeof(*c));
@@ -398,6 +401,8 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 		*strrchr(work, '/') = '\0';
 	pkgsrc_resolve(c.go_files.argv, c.go_files.argc, *work == '/' ? work : NULL, &files);
 	pkgsrc_load(&ps, files.argv, files.argc);
+	/* The module's go line; empty outside modules, or one golive cannot read: the newest Go. */
+	(void)pkgsrc_set_goversion(&ps, c.go_version);
 	if (anacache_open(&ac, NULL, &cause) < 0) {
 		free(cause); /* no cache: analyse anyway */
 		cause = NULL;

@@ -40,6 +40,7 @@ struct vetcfg {
 	char *id;                   /* package ID, e.g. "p [p.test]" ("" when absent) */
 	char *import_path;          /* ImportPath */
 	char *dir;                  /* Dir ("" when absent) */
+	char *go_version;           /* GoVersion, "go1.21" ("" when absent or empty) */
 	struct argv_array go_files; /* GoFiles: absolute paths, some in go's $WORK */
 	char *vetx_output;          /* VetxOutput, or NULL */
 	int vetx_only;              /* VetxOnly */

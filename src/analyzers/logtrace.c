@@ -12,6 +12,12 @@
  *
  * Default severity info: a log line without a trace id is a blind spot,
  * not a bug.
+ *
+ * The advice is always log/slog, which exists from Go 1.21. A package
+ * whose language version (go.mod's go line) is older cannot follow it, so
+ * nothing is reported there, unless the file already imports log/slog (it
+ * is built only where slog exists, e.g. under //go:build go1.21). An
+ * unknown version counts as the newest Go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +254,8 @@ static void each_handler(struct analysis_file *f, const struct http_handler *h, 
 
 static void run(struct analysis_file *f)
 {
+	if (!analysis_go_at_least(f, 1, 21) && !analysis_import_name(f, "log/slog"))
+		return; /* no log/slog to move to: the advice cannot be followed */
 	analysis_for_each_handler(f, each_handler, NULL);
 }
 

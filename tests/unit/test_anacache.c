@@ -1,7 +1,8 @@
 /*
  * test_anacache.c - unit tests of anacache.c (cmocka): package file sets,
- * cache keys, entries and their re-rooting, $WORK file resolution, and the
- * vet.cfg parser of vettool.c.
+ * cache keys (the Go version included), entries and their re-rooting, $WORK
+ * file resolution, findings by Go version through the cache, and the vet.cfg
+ * parser of vettool.c.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -122,6 +123,39 @@ static void test_key(void **state)
 	assert_null(a2.files.v[0].src); /* "nope.go" sorts first */
 	anacache_key(&c, &a2, 42, k3);
 	assert_string_not_equal(k1, k3);
+
+	/*
+	 * The Go version: unknown by default (as above); every spelling of one
+	 * language version gives one key, another version another key.
+	 */
+	char k4[ANACACHE_KEY_HEX + 1];
+	assert_false(goversion_known(&a.lang));
+	assert_int_equal(pkgsrc_set_goversion(&a, "go1.20"), 0);
+	anacache_key(&c, &a, 42, k2);
+	assert_string_not_equal(k1, k2);
+	static const char *const same[] = {"1.20", "go1.20.14", "1.20rc1", "devel go1.20-abc x"};
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+		assert_int_equal(pkgsrc_set_goversion(&a, same[i]), 0);
+		anacache_key(&c, &a, 42, k3);
+		assert_string_equal(k2, k3);
+	}
+	assert_int_equal(pkgsrc_set_goversion(&a, "go1.21"), 0);
+	anacache_key(&c, &a, 42, k3);
+	assert_string_not_equal(k2, k3);
+	assert_string_not_equal(k1, k3);
+	anacache_key(&c, &b, 42, k4); /* b stays unknown */
+	assert_string_equal(k1, k4);
+	assert_int_equal(pkgsrc_set_goversion(&a, "not a version"), -1);
+	assert_false(goversion_known(&a.lang));
+	anacache_key(&c, &a, 42, k3);
+	assert_string_equal(k1, k3);
+	assert_int_equal(pkgsrc_set_goversion(&a, "go1.21"), 0);
+	assert_int_equal(pkgsrc_set_goversion(&a, ""), 0); /* back to unknown */
+	anacache_key(&c, &a, 42, k3);
+	assert_string_equal(k1, k3);
+	assert_int_equal(pkgsrc_set_goversion(&a, "go1.21"), 0);
+	assert_int_equal(pkgsrc_set_goversion(&a, NULL), 0);
+	assert_false(goversion_known(&a.lang));
 
 	pkgsrc_release(&a);
 	pkgsrc_release(&b);
@@ -316,6 +350,59 @@ static void test_analyse_through_cache(void **state)
 	free(p);
 }
 
+/*
+ * One package analysed as go 1.20 and as go 1.21: logtrace reports only in
+ * the second, and each version's findings come back from the cache under
+ * its own key, never the other's.
+ */
+static void test_analyse_by_goversion(void **state)
+{
+	(void)state;
+	struct anacache c;
+	struct analysis_settings s;
+	struct analysis_ctx *ctx = NULL;
+	char *cause = NULL, *dir = tpath("cache");
+	char k20[ANACACHE_KEY_HEX + 1], k21[ANACACHE_KEY_HEX + 1];
+	char *p = tpath("b/logs.go");
+	write_file(p, "package p\n\nimport (\n\t\"log\"\n\t\"net/http\"\n)\n\n"
+	              "func h(w http.ResponseWriter, r *http.Request) {\n"
+	              "\tlog.Printf(\"x\")\n}\n");
+	assert_int_equal(anacache_open(&c, dir, &cause), 0);
+	analysis_settings_init(&s);
+
+	struct pkgsrc p20 = PKGSRC_INIT, p21 = PKGSRC_INIT;
+	pkgsrc_load(&p20, &p, 1);
+	pkgsrc_load(&p21, &p, 1);
+	assert_int_equal(pkgsrc_set_goversion(&p20, "go1.20"), 0);
+	assert_int_equal(pkgsrc_set_goversion(&p21, "go1.21"), 0);
+	anacache_key(&c, &p20, analysis_settings_hash(&s), k20);
+	anacache_key(&c, &p21, analysis_settings_hash(&s), k21);
+	assert_string_not_equal(k20, k21);
+	for (int round = 0; round < 2; round++) {
+		/* go1.21 first: a context left at go1.21 must not leak into the go1.20 run */
+		diag_array d20 = ARRAY_INIT, d21 = ARRAY_INIT;
+		int hit = -1;
+		assert_int_equal(anacache_analyse(&c, &s, &ctx, &p21, k21, &d21, &hit, &cause), 0);
+		assert_int_equal(hit, round);
+		assert_int_equal(d21.n, 1);
+		assert_string_equal(d21.v[0].analyzer, "logtrace");
+		assert_int_equal(d21.v[0].line, 9);
+		assert_int_equal(anacache_analyse(&c, &s, &ctx, &p20, k20, &d20, &hit, &cause), 0);
+		assert_int_equal(hit, round);
+		assert_int_equal(d20.n, 0);
+		diag_array_release(&d20);
+		diag_array_release(&d21);
+	}
+
+	analysis_ctx_free(ctx);
+	analysis_settings_release(&s);
+	pkgsrc_release(&p20);
+	pkgsrc_release(&p21);
+	anacache_close(&c);
+	free(dir);
+	free(p);
+}
+
 static void test_vetcfg(void **state)
 {
 	(void)state;
@@ -335,6 +422,12 @@ static void test_vetcfg(void **state)
 	assert_int_equal(c.go_files.argc, 2);
 	assert_string_equal(c.vetx_output, "/w/b001/vet.out");
 	assert_int_equal(c.vetx_only, 0);
+	assert_string_equal(c.go_version, ""); /* absent */
+	vetcfg_release(&c);
+
+	const char *versioned = "{\"ImportPath\":\"p\",\"GoFiles\":[],\"GoVersion\":\"go1.20\"}";
+	assert_int_equal(vetcfg_parse(&c, versioned, strlen(versioned), &cause), 0);
+	assert_string_equal(c.go_version, "go1.20");
 	vetcfg_release(&c);
 
 	const char *bad[] = {
@@ -347,6 +440,7 @@ static void test_vetcfg(void **state)
 	    "{\"ImportPath\":\"p\",\"GoFiles\":\"a.go\"}", /* not an array */
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[1]}",      /* not a name */
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"VetxOnly\":\"yes\"}",
+	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"GoVersion\":121}",
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[],\"Standard\":{\"a\\nb\":1}}",
 	    "{\"ImportPath\":\"p\",\"GoFiles\":[]} trailing",
 	    "{\"ImportPath\":\"p\",\"ImportPath\":\"q\",\"GoFiles\":[]}",
@@ -371,6 +465,7 @@ int main(void)
 	    cmocka_unit_test(test_open_locations),
 	    cmocka_unit_test(test_resolve_work_files),
 	    cmocka_unit_test(test_analyse_through_cache),
+	    cmocka_unit_test(test_analyse_by_goversion),
 	    cmocka_unit_test(test_vetcfg),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

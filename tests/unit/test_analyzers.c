@@ -124,9 +124,11 @@ static int cmp_str(const void *a, const void *b)
 
 /*
  * Checks every .go file of tests/data/<dir> against its wants, reporting only the
- * analyzers in set. Returns the number of wants checked (*files the files).
+ * analyzers in set, analysed as Go version goversion (NULL: unknown). Returns the
+ * number of wants checked (*files the files).
  */
-static size_t check_dir(const char *dir, const char *const *set, size_t *files)
+static size_t check_dir_as(const char *dir, const char *goversion, const char *const *set,
+                           size_t *files)
 {
 	struct analysis_settings s;
 	char *cause = NULL;
@@ -146,6 +148,11 @@ static size_t check_dir(const char *dir, const char *const *set, size_t *files)
 	analysis_settings_init(&s);
 	struct analysis_ctx *ctx = analysis_ctx_new(&s, &cause);
 	assert_non_null(ctx);
+	if (goversion) {
+		struct goversion v;
+		assert_int_equal(goversion_parse(goversion, &v), 0);
+		analysis_ctx_set_goversion(ctx, &v);
+	}
 	for (size_t i = 0; i < names.n; i++) {
 		struct strbuf src = STRBUF_INIT;
 		diag_array diags = ARRAY_INIT;
@@ -192,6 +199,11 @@ static size_t check_dir(const char *dir, const char *const *set, size_t *files)
 	return nwants;
 }
 
+static size_t check_dir(const char *dir, const char *const *set, size_t *files)
+{
+	return check_dir_as(dir, NULL, set, files);
+}
+
 static void test_data_httpctx(void **state)
 {
 	static const char *const set[] = {"httpctx", "golive", NULL};
@@ -208,6 +220,22 @@ static void test_data_logtrace(void **state)
 	(void)state;
 	assert_true(check_dir("tests/data/logtrace", set, &files) >= 15);
 	assert_true(files >= 10);
+}
+
+/*
+ * The fixture pair of golive check (tests/data/check/go120, go121), analysed
+ * as their go.mod says: log calls in handlers are reported from Go 1.21 on,
+ * and in older modules only in files that import log/slog.
+ */
+static void test_data_goversion(void **state)
+{
+	static const char *const set[] = {"httpctx", "logtrace", "golive", NULL};
+	size_t files;
+	(void)state;
+	assert_int_equal(check_dir_as("tests/data/check/go120", "go1.20", set, &files), 3);
+	assert_int_equal(files, 2);
+	assert_int_equal(check_dir_as("tests/data/check/go121", "go1.21", set, &files), 3);
+	assert_int_equal(files, 1);
 }
 
 static void test_data_common(void **state)
@@ -736,12 +764,113 @@ static void test_generated_and_files(void **state)
 	analysis_settings_release(&s);
 }
 
+/*
+ * logtrace by the package's Go version: log.*, *log.Logger calls only from
+ * Go 1.21 (log/slog) or in files importing log/slog, slog calls always; an
+ * unknown version is the newest Go. httpctx never depends on it.
+ */
+static void test_logtrace_goversion(void **state)
+{
+	static const char stdlog[] = "package p\n"
+	                             "import (\n"
+	                             "\t\"context\"\n"
+	                             "\t\"log\"\n"
+	                             "\t\"net/http\"\n"
+	                             ")\n"
+	                             "func h(w http.ResponseWriter, r *http.Request) {\n"
+	                             "\tlog.Printf(\"x\")\n"
+	                             "\tl := log.Default()\n"
+	                             "\tl.Println(\"y\")\n"
+	                             "\tlog.Fatal(context.TODO())\n"
+	                             "}\n";
+	static const char withslog[] = "package p\n"
+	                               "import (\n"
+	                               "\t\"log\"\n"
+	                               "\tlg \"log/slog\"\n"
+	                               "\t\"net/http\"\n"
+	                               ")\n"
+	                               "func h(w http.ResponseWriter, r *http.Request) {\n"
+	                               "\tlog.Printf(\"x\")\n"
+	                               "\tlg.Info(\"y\")\n"
+	                               "}\n";
+	static const struct {
+		const char *version; /* NULL: unknown */
+		size_t stdlog, withslog;
+	} cases[] = {
+	    {NULL, 3, 2},     {"go1.21", 3, 2},           {"go1.20", 0, 2},     {"go1.19", 0, 2},
+	    {"go1.16", 0, 2}, {"go1.21rc1", 3, 2},        {"go1.20.14", 0, 2},  {"1.21.0", 3, 2},
+	    {"go1.26", 3, 2}, {"devel go1.21-abc", 3, 2}, {"devel +abc", 3, 2}, {"go2.0", 3, 2},
+	};
+	struct analysis_settings s;
+	char *cause = NULL;
+	(void)state;
+	analysis_settings_init(&s);
+	struct analysis_ctx *ctx = analysis_ctx_new(&s, &cause);
+	assert_non_null(ctx);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct goversion v;
+		diag_array a = ARRAY_INIT, b = ARRAY_INIT;
+		if (cases[i].version) {
+			assert_int_equal(goversion_parse(cases[i].version, &v), 0);
+			analysis_ctx_set_goversion(ctx, &v);
+		} else {
+			analysis_ctx_set_goversion(ctx, NULL);
+		}
+		assert_int_equal(analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a), 0);
+		assert_int_equal(analysis_run_source(ctx, "b.go", withslog, strlen(withslog), &b),
+		                 0);
+		if (count(&a, "logtrace") != cases[i].stdlog ||
+		    count(&b, "logtrace") != cases[i].withslog)
+			fail_msg("%s: %zu and %zu logtrace findings, want %zu and %zu",
+			         cases[i].version ? cases[i].version : "unknown",
+			         count(&a, "logtrace"), count(&b, "logtrace"), cases[i].stdlog,
+			         cases[i].withslog);
+		assert_int_equal(count(&a, "httpctx"), 1); /* whatever the version */
+		diag_array_release(&a);
+		diag_array_release(&b);
+	}
+
+	/* the version stays until set again; an unknown one is the newest Go */
+	diag_array a = ARRAY_INIT;
+	struct goversion old, unknown = GOVERSION_UNKNOWN;
+	assert_int_equal(goversion_parse("go1.20", &old), 0);
+	analysis_ctx_set_goversion(ctx, &old);
+	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
+	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
+	assert_int_equal(count(&a, "logtrace"), 0);
+	analysis_ctx_set_goversion(ctx, &unknown);
+	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
+	assert_int_equal(count(&a, "logtrace"), 3);
+	diag_array_release(&a);
+
+	/* what analyzers see: the file's version and analysis_go_at_least */
+	diag_array out = ARRAY_INIT;
+	analysis_ctx_set_goversion(ctx, &old);
+	struct analysis_file *f = analysis_file_open(ctx, "a.go", stdlog, strlen(stdlog), &out);
+	assert_non_null(f);
+	assert_int_equal(f->lang.minor, 20);
+	assert_true(analysis_go_at_least(f, 1, 20));
+	assert_false(analysis_go_at_least(f, 1, 21));
+	analysis_file_close(f);
+	analysis_ctx_set_goversion(ctx, NULL);
+	f = analysis_file_open(ctx, "a.go", stdlog, strlen(stdlog), &out);
+	assert_false(goversion_known(&f->lang));
+	assert_true(analysis_go_at_least(f, 1, 99)); /* unknown: the newest Go */
+	analysis_file_close(f);
+	assert_int_equal(out.n, 0);
+
+	analysis_ctx_free(ctx);
+	analysis_settings_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_httpctx),
 	    cmocka_unit_test(test_data_logtrace),
+	    cmocka_unit_test(test_data_goversion),
 	    cmocka_unit_test(test_data_common),
+	    cmocka_unit_test(test_logtrace_goversion),
 	    cmocka_unit_test(test_import_names),
 	    cmocka_unit_test(test_shadowing),
 	    cmocka_unit_test(test_shadowing_nested),
