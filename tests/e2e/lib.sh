@@ -26,6 +26,15 @@ unset GOLIVE_SESSION GOLIVE_CONFIG GOLIVE_PROGRESS GOLIVE_PROFILE ENV GO_ENV TOO
 	NO_COLOR || true
 export GO111MODULE=on GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=1 LC_ALL=C
 
+# GOLIVE_TEST_GO_BIN: run this script with that go first on PATH (CTest's
+# e2e-oldest-go/* tests: Debian's go1.19, the oldest Go golive supports).
+if [ -n "${GOLIVE_TEST_GO_BIN:-}" ]; then
+	[ -x "$GOLIVE_TEST_GO_BIN/go" ] || { echo "FAIL: $T_NAME: no go in $GOLIVE_TEST_GO_BIN" >&2; exit 1; }
+	export PATH=$GOLIVE_TEST_GO_BIN:$PATH
+	unset GOROOT
+	echo "# go on PATH: $(go version)"
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/golive-e2e-$T_NAME.XXXXXX")
 mkdir -p "$tmp/tmpdir"
 export TMPDIR="$tmp/tmpdir"
@@ -224,6 +233,16 @@ go_at_least() {
 	v=${v%%[^0-9]*}
 	[ "${v:-0}" -ge "${1#1.}" ]
 }
+
+# go vet -vettool's text output changed in Go 1.26: go runs the tool with
+# -json (the tree in vet.cfg's Stdout file), then prints "file:line:col:
+# message" itself, without "[analyzer]" and without a "# pkg" header, and
+# exits 1 on findings; older Go relays the tool's stderr ("file:line:col:
+# [analyzer] message" under "# pkg") and exits 2.
+if go_at_least 1.26; then VET_NEW=1 VET_FAIL=1; else VET_NEW=0 VET_FAIL=2; fi
+# vet_text FILE: FILE's findings as older go vet prints them, without "[analyzer] "
+# (compare these lines across Go versions).
+vet_text() { grep -E '^[^ #]+\.go:[0-9]+:[0-9]+: ' "$1" | sed -E 's#^\./##; s/^([^ ]+: )\[[a-z0-9_.-]+\] /\1/' | LC_ALL=C sort; }
 
 # The go tool directory, for -V=full checks and -x parsing.
 GOTOOLDIR_=$(go env GOTOOLDIR)
