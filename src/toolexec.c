@@ -5,7 +5,6 @@
 #include "anacache.h"
 #include "config.h"
 #include "event.h"
-#include "gotool.h"
 #include "proc.h"
 #include "rcache.h"
 #include "session.h"
@@ -112,20 +111,18 @@ static void select_sources(const struct tool_invocation *ti, const char *root,
 	argv_clear(&all);
 }
 
-static char *go_of_tool(const char *tool);
-
 /*
  * Loads files and analyses them (through the cache at cache_dir) as the Go
- * version the compile ti of tool (its path) is for: its -lang, else (go
- * before 1.21 passes none outside modules) the toolchain's version, else
- * unknown (the newest Go); job->done on success.
+ * version the compile ti is for: its -lang, else (go before 1.21 passes
+ * none outside modules, nor for a go line newer than itself) the
+ * toolchain's version, $GOVERSION, which go sets for its tools; else
+ * unknown (the newest Go). job->done on success.
  */
 static void job_run(struct job *job, const struct analysis_settings *s, const char *cache_dir,
-                    const struct argv_array *files, const struct tool_invocation *ti,
-                    const char *tool)
+                    const struct argv_array *files, const struct tool_invocation *ti)
 {
 	struct analysis_ctx *ctx = NULL;
-	char *cause = NULL, *toolchain = NULL;
+	char *cause = NULL;
 	job->settings = s;
 	if (anacache_open(&job->cache, cache_dir, &cause) < 0) {
 		free(cause); /* no cache: analyse anyway */
@@ -133,14 +130,8 @@ static void job_run(struct job *job, const struct analysis_settings *s, const ch
 	}
 	if (!pkgsrc_load(&job->ps, files->argv, files->argc))
 		return;
-	if (!ti->lang) {
-		char *go = go_of_tool(tool);
-		toolchain = gotool_goroot_version(go);
-		free(go);
-	}
 	/* A version golive cannot read is unknown: the newest Go. */
-	(void)pkgsrc_set_goversion(&job->ps, ti->lang ? ti->lang : toolchain);
-	free(toolchain);
+	(void)pkgsrc_set_goversion(&job->ps, ti->lang ? ti->lang : getenv("GOVERSION"));
 	anacache_key(&job->cache, &job->ps, analysis_settings_hash(s), job->key);
 	if (anacache_analyse(&job->cache, s, &ctx, &job->ps, job->key, &job->diags, NULL, &cause) ==
 	    0)
@@ -309,7 +300,7 @@ static NORETURN void run_without_session(int argc, char **argv)
 		}
 	}
 	memset(&job, 0, sizeof(job));
-	job_run(&job, &cfg.analysis, NULL, &files, &ti, argv[1]);
+	job_run(&job, &cfg.analysis, NULL, &files, &ti);
 	if (pid > 0 && proc_wait(pid, &status, NULL) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
 		exit(1);
@@ -340,9 +331,9 @@ static NORETURN void run_without_session(int argc, char **argv)
  * (<session>/analysis.json) and the package is in the main module (or
  * include_deps). Runs while the compiler runs.
  */
-static void analyse_in_session(const char *session, const char *tool,
-                               const struct tool_invocation *ti, struct session_analysis *sa,
-                               struct job *job, struct argv_array *files)
+static void analyse_in_session(const char *session, const struct tool_invocation *ti,
+                               struct session_analysis *sa, struct job *job,
+                               struct argv_array *files)
 {
 	char *cause = NULL;
 	if (session_read_analysis(session, sa, &cause) != 1) {
@@ -351,7 +342,7 @@ static void analyse_in_session(const char *session, const char *tool,
 	}
 	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, files);
 	if (files->argc)
-		job_run(job, &sa->settings, sa->cache, files, ti, tool);
+		job_run(job, &sa->settings, sa->cache, files, ti);
 }
 
 /* ---- plugins (plugin.h; in the session only, never in the prod profile) ------- */
@@ -596,7 +587,7 @@ void toolexec_main(int argc, char **argv)
 	ev.files = (long)ti.nfiles;
 	ev.bytes = toolargs_source_bytes(&ti);
 	if (ti.kind == TOOL_COMPILE && !ti.probe && ti.nfiles)
-		analyse_in_session(session, argv[1], &ti, &sa, &job, &files);
+		analyse_in_session(session, &ti, &sa, &job, &files);
 	/* Plugins' analyze_file hooks on the same files, while the compiler runs. */
 	diag_array plugin_diags = ARRAY_INIT;
 	for (size_t i = 0; files.argc && i < plugins.n; i++) {

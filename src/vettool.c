@@ -401,8 +401,12 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 		*strrchr(work, '/') = '\0';
 	pkgsrc_resolve(c.go_files.argv, c.go_files.argc, *work == '/' ? work : NULL, &files);
 	pkgsrc_load(&ps, files.argv, files.argc);
-	/* The module's go line; empty outside modules, or one golive cannot read: the newest Go. */
-	(void)pkgsrc_set_goversion(&ps, c.go_version);
+	/*
+	 * The module's go line, else (go before 1.21 writes no GoVersion) the
+	 * toolchain's, $GOVERSION, which go sets for its tools; one golive
+	 * cannot read: the newest Go.
+	 */
+	(void)pkgsrc_set_goversion(&ps, *c.go_version ? c.go_version : getenv("GOVERSION"));
 	if (anacache_open(&ac, NULL, &cause) < 0) {
 		free(cause); /* no cache: analyse anyway */
 		cause = NULL;

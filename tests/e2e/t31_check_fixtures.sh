@@ -9,18 +9,26 @@
 #    --tags and GOOS select files, --tests adds the test files;
 #  - --json: the documented schema, exactly; -j 1 and -j 8 print the same;
 #  - files that are garbage, empty, deeply nested or dangling symlinks never
-#    crash the analysis (a dangling one is an error entry, not a failure).
+#    crash the analysis (a dangling one is an error entry, not a failure);
+#  - the Go version: the go120/ and go121/ fixtures (modules whose go.mod says
+#    go 1.20 and go 1.21) as plain directories, single files and modules: log
+#    calls in handlers are reported only where the module's Go has log/slog (or
+#    the file imports it); a directory without go.mod counts as the newest Go,
+#    a go.mod without a go line as go 1.16.
 . "$(dirname "$0")/lib.sh"
 
 data=$GOLIVE_SRC/tests/data/check
 mkdir -p "$tmp/out"
 
 # check_wants OUT FILE...: the findings in OUT (text output) are exactly what the
-# `// want` comments of FILE... (paths as golive prints them) expect.
+# `// want` comments of FILE... (paths as golive prints them) expect. With
+# NO_SLOG=1, logtrace's wants ("... trace id ...") are dropped: the code is analysed
+# as a Go without log/slog, where logtrace reports nothing.
 check_wants() {
 	python3 - "$@" <<'EOF'
-import re, sys
+import os, re, sys
 out, files = sys.argv[1], sys.argv[2:]
+no_slog = os.environ.get("NO_SLOG") == "1"
 want_re = re.compile(r'//\s*want\s+(.*)$')
 pat_re = re.compile(r'`([^`]*)`|"((?:[^"\\]|\\.)*)"')
 wants = {}
@@ -29,6 +37,8 @@ for f in files:
         m = want_re.search(line)
         if m:
             for a, b in pat_re.findall(m.group(1)):
+                if no_slog and "trace id" in (a or b):
+                    continue
                 wants.setdefault((f, i), []).append([a or b, False])
 bad = 0
 line_re = re.compile(r'^(.+?):(\d+):(\d+): \[([^\]]+)\] (.*)$')
@@ -113,6 +123,11 @@ expect_eq "$(summary files)" "golive check: 5 findings in 2 files (1 package)" \
 # --- 3. package patterns in a module ---------------------------------------------
 m=$tmp/mod
 new_module "$m" example.com/check
+# handlers.go's log.Printf is reported in a module whose Go has log/slog (1.21); a
+# toolchain older than that compiles the module as its own Go (no -lang), without.
+slog=1
+if go_at_least 1.21; then sed -i 's/^go 1\.19$/go 1.21/' "$m/go.mod"; else slog=0; fi
+export NO_SLOG=$((1 - slog))
 cp -R "$data/." "$m/"
 cat >"$m/only_windows.go" <<'EOF'
 package check
@@ -132,7 +147,7 @@ run pkg ./...
 # shellcheck disable=SC2086
 check_wants "$tmp/out/pkg.out" $base || fail "./...: findings differ"
 pass "./... : go list's files (sub/ included, tagged.go and only_windows.go not)"
-expect_eq "$(summary pkg)" "golive check: 7 findings in 5 files (2 packages)" "packages are counted"
+expect_eq "$(summary pkg)" "golive check: $((6 + slog)) findings in 5 files (2 packages)" "packages are counted"
 run pkgtags --tags golive_extra ./...
 # shellcheck disable=SC2086
 check_wants "$tmp/out/pkgtags.out" $base tagged.go || fail "--tags: findings differ"
@@ -162,7 +177,7 @@ expect_same_file "$tmp/out/default.out" "$tmp/out/pkg.out" "no argument means ./
 # --- 4. --json --------------------------------------------------------------------
 run json --json --tests ./...
 expect_eq "$(rc_of json)" 0 "--json: exit 0"
-python3 - "$tmp/out/json.out" "$tmp/out/pkg.out" <<'EOF' || fail "--json does not follow the schema"
+python3 - "$tmp/out/json.out" "$tmp/out/pkg.out" "$slog" <<'EOF' || fail "--json does not follow the schema"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert list(d) == ["version", "diagnostics", "files", "generated", "packages", "errors"], list(d)
@@ -182,7 +197,7 @@ plain = {l.rstrip("\n") for l in open(sys.argv[2])}
 assert plain <= texts, plain - texts
 assert len(texts) == len(plain) + 1, texts - plain   # + handlers_test.go
 sev = {x["analyzer"]: x["severity"] for x in d["diagnostics"]}
-assert sev == {"httpctx": "warning", "logtrace": "info"}, sev
+assert sev == ({"httpctx": "warning", "logtrace": "info"} if sys.argv[3] == "1" else {"httpctx": "warning"}), sev
 EOF
 pass "--json: keys in order, types, counts, the same findings as the text output"
 
@@ -227,5 +242,50 @@ expect_eq "$(json_get "$tmp/out/hostile1.out" 'd["errors"]')" \
 grep -q '^golive: warning: dangling.go: No such file or directory$' "$tmp/out/hostile1.err" ||
 	fail "no warning line for the dangling symlink: $(cat "$tmp/out/hostile1.err")"
 pass "and one warning line"
+unset NO_SLOG
+
+# --- 7. the Go version: logtrace only where log/slog exists --------------------------
+# Plain directories and files: the go line of the nearest go.mod.
+cd "$GOLIVE_SRC/tests/data"
+run v120 check/go120
+check_wants "$tmp/out/v120.out" check/go120/handlers.go check/go120/slog.go ||
+	fail "go 1.20 directory: findings differ from the wants"
+pass "go 1.20 directory: no logtrace finding but in slog.go (which imports log/slog)"
+run v121 check/go121
+check_wants "$tmp/out/v121.out" check/go121/handlers.go || fail "go 1.21 directory: findings differ"
+pass "go 1.21 directory: log calls in handlers reported, with slog advice"
+expect_eq "$(grep -c '\[logtrace\]' "$tmp/out/v121.out")" 2 "go 1.21: two logtrace findings"
+run v120f check/go120/handlers.go
+expect_eq "$(grep -c '\[logtrace\]' "$tmp/out/v120f.out")" 0 "a .go file given by name: its directory's go.mod counts"
+expect_eq "$(grep -c '\[httpctx\]' "$tmp/out/v120f.out")" 1 "and httpctx still reports there"
+# Outside any module: the newest Go. A go.mod without a go line: go 1.16, as go assumes.
+mkdir -p "$tmp/nomod" "$tmp/nogoline"
+cp "$data/go121/handlers.go" "$tmp/nomod/"
+cp "$data/go121/handlers.go" "$tmp/nogoline/"
+printf 'module example.com/nogoline\n' >"$tmp/nogoline/go.mod"
+run vnomod "$tmp/nomod"
+expect_eq "$(grep -c '\[logtrace\]' "$tmp/out/vnomod.out")" 2 "no go.mod: analysed as the newest Go"
+run vnogoline "$tmp/nogoline"
+expect_eq "$(grep -c '\[logtrace\]' "$tmp/out/vnogoline.out")" 0 "a go.mod without a go line: go 1.16, no log/slog"
+# Modules through go list: Module.GoVersion.
+for v in go120 go121; do
+	cp -R "$data/$v" "$tmp/$v"
+done
+cd "$tmp/go120"
+run m120 ./...
+if go_at_least 1.21; then
+	check_wants "$tmp/out/m120.out" handlers.go slog.go || fail "go 1.20 module: findings differ"
+	pass "go 1.20 module: logtrace only in slog.go (//go:build go1.21, imports log/slog)"
+else
+	check_wants "$tmp/out/m120.out" handlers.go || fail "go 1.20 module: findings differ"
+	pass "go 1.20 module on $(go env GOVERSION): no logtrace finding (slog.go not built)"
+fi
+cd "$tmp/go121"
+run m121 ./...
+NO_SLOG=$((1 - slog)) check_wants "$tmp/out/m121.out" handlers.go || fail "go 1.21 module: findings differ"
+pass "go 1.21 module: log calls reported where the toolchain has log/slog ($(go env GOVERSION))"
+sed -i 's/^go 1\.21$/go 1.20/' go.mod
+run m121as120 ./...
+expect_eq "$(grep -c '\[logtrace\]' "$tmp/out/m121as120.out")" 0 "the same code, go.mod lowered to go 1.20: no logtrace finding"
 
 finish
