@@ -100,7 +100,7 @@ struct flag_spec {
 };
 
 /*
- * cmd/compile's flags (internal/base/flag.go, go 1.19 .. 1.23). Those that
+ * cmd/compile's flags (internal/base/flag.go, go 1.19 .. 1.26). Those that
  * go passes: -o -p -trimpath -lang -std -+ -complete -installsuffix -buildid
  * -dwarf=false -goversion -coveragecfg -pgoprofile -symabis -c
  * -nolocalimports -D -importcfg -embedcfg -pack -asmhdr, and from
@@ -162,6 +162,7 @@ static const struct flag_spec flags[] = {
     {"race", 0, USE_KEEP, NULL},
     {"shared", 0, USE_KEEP, NULL},
     {"smallframes", 0, USE_KEEP, NULL},
+    {"errorurl", 0, USE_KEEP, NULL}, /* go1.26: error messages name their documentation */
     {"std", 0, USE_KEEP, NULL},
     {"wb", 0, USE_KEEP, NULL},
     {"S", 0, USE_NOCACHE, "prints assembly"},

@@ -559,6 +559,7 @@ static void test_flags_cacheable(void **state)
 	    "-+",
 	    "-spectre=all",
 	    "-smallframes",
+	    "-errorurl",
 	    "-installsuffix race",
 	    "-linkshared",
 	    "-wb=false",
