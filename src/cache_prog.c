@@ -903,6 +903,7 @@ static void remote_get(struct prog *p, struct cache_backend **b, const struct ge
 	struct local_hit h = {0};
 	char key[65], action_hex[2 * PROG_ID_SIZE + 1], sha[65], *cause = NULL, *path = NULL;
 	const struct cache_entry_output *out;
+	int64_t created_ns;
 	int rc;
 
 	if (p->remote_off || ensure_backend(p, b) < 0)
@@ -956,14 +957,15 @@ static void remote_get(struct prog *p, struct cache_backend **b, const struct ge
 	/* verified: into the local directory, then the answer */
 	to_hex(job->aid, PROG_ID_SIZE, action_hex);
 	path = local_path(p, "o", sha);
+	created_ns = e.created <= INT64_MAX / 1000000000 ? e.created * 1000000000 : now_unix_ns();
 	if (local_write(p, path, buf->buf, buf->len, &cause) < 0 ||
-	    local_entry_write(p, action_hex, sha, out->size, e.created * 1000000000, &cause) < 0) {
+	    local_entry_write(p, action_hex, sha, out->size, created_ns, &cause) < 0) {
 		say(p, "request %" PRId64 ": %s", job->id, cause);
 		goto miss;
 	}
 	from_hex64(sha, h.out);
 	h.size = out->size;
-	h.time_ns = e.created * 1000000000;
+	h.time_ns = created_ns;
 	h.path = path;
 	p->remote_hits++;
 	p->fetched_bytes += (long long)buf->len;
@@ -1441,7 +1443,7 @@ int cache_prog_run(const struct cache_prog_options *opts)
 	struct prog_response caps = {0};
 	pthread_condattr_t ca;
 	const char *gocache = getenv("GOCACHE");
-	char *fatal = NULL, *tmpdir = NULL;
+	char *fatal = NULL, *tmpdir = NULL, *gocache_dir = NULL;
 	int ret = 2, closed = 0, in_fd = opts->in_fd;
 
 	p->o = opts;
@@ -1473,7 +1475,17 @@ int cache_prog_run(const struct cache_prog_options *opts)
 		}
 	}
 	if (gocache && *gocache == '/') {
-		char *g = path_join_clean("/", gocache);
+		gocache_dir = path_join_clean("/", gocache);
+	} else if (!gocache || !*gocache) {
+		/* go's default: os.UserCacheDir()/go-build */
+		const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+		if (x && *x == '/')
+			gocache_dir = xasprintf("%s/go-build", x);
+		else if (h && *h == '/')
+			gocache_dir = xasprintf("%s/.cache/go-build", h);
+	}
+	if (gocache_dir) {
+		char *g = path_join_clean("/", gocache_dir);
 		int bad = inside(p->dir, g);
 		if (bad)
 			say(p,
@@ -1573,6 +1585,7 @@ int cache_prog_run(const struct cache_prog_options *opts)
 out:
 	prog_reader_release(r);
 	free(r);
+	free(gocache_dir);
 	free(fatal);
 	free(tmpdir);
 	free(p->dir);

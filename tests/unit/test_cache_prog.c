@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache_backend.h"
 #include "cache_config.h"
+#include "cache_entry.h"
 #include "cache_prog.h"
 #include "crypto.h"
 #include "gotool.h"
@@ -924,6 +926,45 @@ static void test_prog_remote(void **state)
 	json_decref(resp);
 	assert_int_equal(fake_finish(&f, 0, &err), 0);
 	assert_non_null(strstr(err.buf, "content hashes to"));
+
+	/* an entry written by another writer, with an absurd creation time: a hit, no overflow */
+	{
+		struct cache_backend_options bo = {0};
+		struct cache_backend *b = NULL;
+		struct cache_entry e;
+		unsigned char a6[PROG_ID_SIZE];
+		char key[65], sha[65], *cause = NULL, *m, *l6 = xasprintf("%s/l6", tmp_root);
+		size_t mlen;
+
+		memset(a6, 0x66, sizeof(a6));
+		bo.url = url;
+		assert_int_equal(cache_backend_open(&bo, &b, &cause), 0);
+		assert_int_equal(sha256_hex("hello", 5, sha, &cause), 0);
+		assert_int_equal(cache_put(b, CACHE_CAS, sha, "hello", 5, &cause), 0);
+		assert_int_equal(prog_remote_key(a6, key, &cause), 0);
+		memset(&e, 0, sizeof(e));
+		memcpy(e.key, key, sizeof(e.key));
+		strcpy(e.tool, "cacheprog");
+		strcpy(e.golive, "other");
+		e.created = INT64_MAX;
+		e.noutputs = 1;
+		strcpy(e.outputs[0].role, "o");
+		memcpy(e.outputs[0].sha256, sha, sizeof(sha));
+		e.outputs[0].size = 5;
+		m = cache_entry_encode(&e, NULL, &mlen, &cause);
+		assert_non_null(m);
+		assert_int_equal(cache_put(b, CACHE_AC, key, m, mlen, &cause), 0);
+		free(m);
+		cache_backend_close(b);
+		fake_start(&f, l6, url, CACHE_MODE_READ_ONLY, NULL);
+		json_decref(fake_recv(&f));
+		resp = fake_get(&f, a6);
+		expect_hit(resp, l6, "hello", 5);
+		assert_non_null(json_string_value(json_object_get(resp, "Time")));
+		json_decref(resp);
+		assert_int_equal(fake_finish(&f, 0, &err), 0);
+		free(l6);
+	}
 
 	/* a remote that is down: one warning for many gets, the local cache goes on */
 	fake_start(&f, l5, "redis://127.0.0.1:1/0", CACHE_MODE_READ_WRITE, NULL);
