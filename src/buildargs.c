@@ -111,3 +111,17 @@ void buildargs_release(struct build_args *ba)
 	argv_clear(&ba->packages);
 	ba->has_output = ba->has_toolexec = 0;
 }
+
+int buildargs_has_flag(const struct build_args *ba, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < ba->flags.argc; i++) {
+		const char *f = ba->flags.argv[i];
+		if (f[0] != '-')
+			continue; /* a flag's value */
+		f += f[1] == '-' ? 2 : 1;
+		if (!strncmp(f, name, n) && (f[n] == '\0' || f[n] == '='))
+			return 1;
+	}
+	return 0;
+}

@@ -33,6 +33,9 @@ int buildargs_parse(struct build_args *ba, int argc, char *const argv[], char **
  */
 void buildargs_list_flags(const struct build_args *ba, struct argv_array *out);
 
+/* True when ba's flags hold -name (or --name, -name=value). */
+int buildargs_has_flag(const struct build_args *ba, const char *name);
+
 void buildargs_release(struct build_args *ba);
 
 #endif

@@ -26,6 +26,7 @@
 #include "jsonl.h"
 #include "log.h"
 #include "gotool.h"
+#include "goversion.h"
 #include "proc.h"
 #include "profile.h"
 #include "rcache.h"
@@ -634,6 +635,7 @@ static void print_cause(const char *cause)
 
 int cmd_build(int argc, char **argv)
 {
+	struct goversion gover = GOVERSION_UNKNOWN;
 	struct build_opts o = {.top = -1};
 	struct trace_exporter *exporters[4];
 	size_t nexporters = 0;
@@ -816,7 +818,7 @@ int cmd_build(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
-	if (cmd_require_go(go, NULL, o.quiet) != 0) {
+	if (cmd_require_go(go, NULL, o.quiet, &gover) != 0) {
 		ret = EXIT_GO_VERSION;
 		goto out;
 	}
@@ -952,6 +954,15 @@ int cmd_build(int argc, char **argv)
 	argv_push(&go_argv, go);
 	argv_push(&go_argv, "build");
 	argv_pushf(&go_argv, "-toolexec=%s", toolexec);
+	/*
+	 * JSON logs on Go >= 1.24: go build -json gives each line of go's output
+	 * its package, so the log lines carry "importpath" without golive
+	 * parsing go's "# importpath" headers (docs/tracing.md).
+	 */
+	int go_json = log_get_format() == LOG_FORMAT_JSON && goversion_at_least(&gover, 1, 24) &&
+	              !buildargs_has_flag(&ba, "json");
+	if (go_json)
+		argv_push(&go_argv, "-json");
 	for (size_t i = 0; i < ba.flags.argc; i++)
 		argv_push(&go_argv, ba.flags.argv[i]);
 	for (size_t i = 0; i < ba.packages.argc; i++)
@@ -965,6 +976,7 @@ int cmd_build(int argc, char **argv)
 	r.logs[0].logger = r.logs[1].logger = "go";
 	r.logs[0].level = "info";
 	r.logs[1].level = "error";
+	r.logs[0].go_json = go_json;
 	strbuf_init(&r.logs[0].pending, 0);
 	strbuf_init(&r.logs[1].pending, 0);
 	if ((pr.enabled || log_get_format() == LOG_FORMAT_JSON) && pipe2(opipe, O_CLOEXEC) == 0 &&

@@ -511,7 +511,7 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 			ret = EXIT_NO_GO;
 			goto out;
 		}
-		if (cmd_require_go(go, NULL, 0) != 0) {
+		if (cmd_require_go(go, NULL, 0, NULL) != 0) {
 			ret = EXIT_GO_VERSION;
 			goto out;
 		}

@@ -1823,7 +1823,7 @@ int cmd_dev(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
-	if (cmd_require_go(d->go, NULL, 0) != 0) {
+	if (cmd_require_go(d->go, NULL, 0, NULL) != 0) {
 		ret = EXIT_GO_VERSION;
 		goto out;
 	}

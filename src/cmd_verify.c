@@ -648,7 +648,7 @@ static int verify_rebuild(const struct verify_opts *o)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
-	if (cmd_require_go(go, NULL, 0) != 0) {
+	if (cmd_require_go(go, NULL, 0, NULL) != 0) {
 		ret = EXIT_GO_VERSION;
 		goto out;
 	}

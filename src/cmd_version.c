@@ -47,12 +47,15 @@ int cmd_version(int argc, char **argv)
 	return 0;
 }
 
-int cmd_require_go(const char *go, const char *dir, int quiet)
+int cmd_require_go(const char *go, const char *dir, int quiet, struct goversion *run)
 {
 	struct gotool_check gc;
 	char *cause = NULL;
 	int ret = 0;
-	if (gotool_check(go, dir, &gc, &cause) < 0) {
+	int rc = gotool_check(go, dir, &gc, &cause);
+	if (run)
+		*run = gc.run;
+	if (rc < 0) {
 		error("%s", cause);
 		ret = EXIT_GO_VERSION;
 	} else if (gc.warning && !quiet) {

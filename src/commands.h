@@ -28,10 +28,12 @@ void usage_main(FILE *f);
 /*
  * The go toolchain check every command that runs go makes (gotool_check,
  * cmd_version.c): prints its warning, or its error, and returns 0 to go
- * on or EXIT_GO_VERSION. quiet drops the warning.
+ * on or EXIT_GO_VERSION. quiet drops the warning. When run is not NULL it
+ * gets the version of the Go that will run (unknown when unknown).
  */
 #define EXIT_GO_VERSION 3
-int cmd_require_go(const char *go, const char *dir, int quiet);
+struct goversion;
+int cmd_require_go(const char *go, const char *dir, int quiet, struct goversion *run);
 
 /* True when arg is -h, -help or --help. */
 int is_help_flag(const char *arg);

@@ -377,6 +377,7 @@ int gotool_check(const char *go, const char *dir, struct gotool_check *c, char *
 			              toolchain);
 		}
 	}
+	c->run = run;
 	if (!goversion_at_least(&run, 1, GOTOOL_NEWEST_MINOR + 1)) {
 		ret = 0;
 		goto out;

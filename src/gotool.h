@@ -4,6 +4,7 @@
 #ifndef GOLIVE_GOTOOL_H
 #define GOLIVE_GOTOOL_H
 
+#include "goversion.h"
 #include "util.h"
 
 /* The one line printed when go is missing, with how to install it. */
@@ -46,8 +47,9 @@ char *gotool_goroot_version(const char *go);
 
 /* What gotool_check found; every string malloc'd or NULL. */
 struct gotool_check {
-	char *version; /* the toolchain that will run: "go1.26.8" (go.mod may switch it) */
-	char *warning; /* one line to print (without "golive: "), or NULL */
+	char *version;        /* the toolchain that will run: "go1.26.8" (go.mod may switch it) */
+	char *warning;        /* one line to print (without "golive: "), or NULL */
+	struct goversion run; /* the Go that will run (after a switch); unknown when unknown */
 };
 
 /*

@@ -87,8 +87,47 @@ void log_json(const char *level, const char *message, json_t *fields)
 	free(line);
 }
 
+/*
+ * A line of `go build -json` (Go >= 1.24: {"ImportPath","Action","Output"})
+ * as one log line with importpath and action: "build-output" carries one
+ * line of a package's output (go's "# importpath" header included), at
+ * level error as go's stderr is; "build-fail" says the package failed.
+ * Returns 0 when line was not such an event (then nothing is written).
+ */
+static int relay_go_event(struct log_relay *r, const char *s, size_t n)
+{
+	json_t *e = n && s[0] == '{' ? json_loadb(s, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	json_t *ip = json_object_get(e, "ImportPath"), *ac = json_object_get(e, "Action");
+	json_t *out = json_object_get(e, "Output");
+	if (!json_is_string(ip) || !json_is_string(ac) || (out && !json_is_string(out))) {
+		json_decref(e);
+		return 0;
+	}
+	const char *action = json_string_value(ac);
+	char *msg = NULL;
+	if (out) {
+		msg = xstrndup(json_string_value(out), json_string_length(out));
+		size_t len = strlen(msg);
+		if (len && msg[len - 1] == '\n')
+			msg[len - 1] = '\0';
+	} else {
+		msg = xasprintf(strcmp(action, "build-fail") ? "%s" : "build of %s failed",
+		                strcmp(action, "build-fail") ? action : json_string_value(ip));
+	}
+	json_t *f = json_object();
+	json_object_set_new(f, "logger", json_string(r->logger ? r->logger : "go"));
+	json_object_set(f, "importpath", ip);
+	json_object_set(f, "action", ac);
+	log_json("error", msg, f);
+	free(msg);
+	json_decref(e);
+	return 1;
+}
+
 static void relay_line(struct log_relay *r, const char *s, size_t n)
 {
+	if (r->go_json && relay_go_event(r, s, n))
+		return;
 	char *line = xstrndup(s, n);
 	json_t *f = json_object();
 	json_object_set_new(f, "logger", json_string(r->logger ? r->logger : "go"));

@@ -54,6 +54,13 @@ struct log_relay {
 	const char *logger; /* "go" */
 	const char *level;  /* "info" for stdout, "error" for stderr */
 	struct strbuf pending;
+	/*
+	 * 1: the stream is `go build -json`'s (Go >= 1.24): each event line
+	 * becomes one log line at level error with "importpath" and "action"
+	 * ("build-output": the message is the output line; "build-fail": "build
+	 * of P failed"); other lines are relayed as text lines are.
+	 */
+	int go_json;
 };
 void log_relay_write(struct log_relay *r, const char *data, size_t len);
 void log_relay_flush(struct log_relay *r);

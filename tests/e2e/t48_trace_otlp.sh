@@ -205,8 +205,10 @@ set +e
 rc=$?
 set -e
 expect_eq "$rc" "$gors" "json logs: go's exit status"
-res=$(python3 - "$tmp/j.err" <<'EOF'
-import json, sys
+go124=0
+if go_at_least 1.24; then go124=1; fi
+res=$(GO124=$go124 python3 - "$tmp/j.err" <<'EOF'
+import json, os, sys
 lines = open(sys.argv[1]).read().splitlines()
 bad = []
 recs = []
@@ -228,6 +230,14 @@ if not any("undefined" in r["message"] for r in go):
     bad.append("go's compile error not relayed as a log record")
 if not any(r["message"].startswith("build failed") and "summary" in r for r in recs):
     bad.append("no build summary record")
+if os.environ["GO124"] == "1":
+    # go build -json: every line of go's output names its package.
+    if not all(r.get("importpath") == "example.com/webapp" and r.get("action") in ("build-output", "build-fail") for r in go):
+        bad.append("go's records without importpath/action: %r" % go)
+    if not any(r.get("action") == "build-fail" and r["message"] == "build of example.com/webapp failed" for r in go):
+        bad.append("no build-fail record")
+    if not any(r["message"] == "# example.com/webapp" for r in go):
+        bad.append("go's package header not relayed")
 print("\n".join(bad) if bad else "ok %d records" % len(recs))
 EOF
 )

@@ -319,7 +319,7 @@ static void free_messages(char **msgs, size_t n)
 static void test_relay_lines(void **state)
 {
 	(void)state;
-	struct log_relay r = {"go", "error", STRBUF_INIT};
+	struct log_relay r = {"go", "error", STRBUF_INIT, 0};
 	struct capture c;
 	size_t len, n;
 
@@ -364,7 +364,7 @@ static void test_relay_lines(void **state)
 	free(out);
 
 	/* Flush sends an unterminated rest, once. */
-	struct log_relay r2 = {"vet", "info", STRBUF_INIT};
+	struct log_relay r2 = {"vet", "info", STRBUF_INIT, 0};
 	capture_start(&c);
 	log_relay_write(&r2, "line\ntail without newline", 25);
 	log_relay_flush(&r2);
@@ -378,7 +378,7 @@ static void test_relay_lines(void **state)
 	free(out);
 
 	/* Defaults: logger "go", level "info"; invalid UTF-8 replaced. */
-	struct log_relay r3 = {NULL, NULL, STRBUF_INIT};
+	struct log_relay r3 = {NULL, NULL, STRBUF_INIT, 0};
 	capture_start(&c);
 	log_relay_write(&r3, "x\xff\n", 3);
 	log_relay_flush(&r3);
@@ -387,6 +387,39 @@ static void test_relay_lines(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0], "x\xef\xbf\xbd");
 	free_messages(m, n);
+	free(out);
+}
+
+/* go build -json (Go >= 1.24): each event line names its package. */
+static void test_relay_go_json(void **state)
+{
+	(void)state;
+	struct capture c;
+	size_t len, n;
+	struct log_relay r = {"go", "info", STRBUF_INIT, 1};
+	const char *in = "{\"ImportPath\":\"bj/broken\",\"Action\":\"build-output\","
+	                 "\"Output\":\"# bj/broken\\n\"}\n"
+	                 "{\"ImportPath\":\"bj/broken\",\"Action\":\"build-fail\"}\n"
+	                 "not an event\n"
+	                 "{\"ImportPath\":7}\n";
+	capture_start(&c);
+	log_relay_write(&r, in, strlen(in));
+	log_relay_flush(&r);
+	char *out = capture_end(&c, &len);
+	json_t **docs = parse_lines(out, len, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(str_of(docs[0], "message"), "# bj/broken");
+	assert_string_equal(str_of(docs[0], "level"), "error");
+	assert_string_equal(str_of(docs[0], "importpath"), "bj/broken");
+	assert_string_equal(str_of(docs[0], "action"), "build-output");
+	assert_string_equal(str_of(docs[1], "message"), "build of bj/broken failed");
+	assert_string_equal(str_of(docs[1], "action"), "build-fail");
+	/* Anything else is a plain line at the relay's level. */
+	assert_string_equal(str_of(docs[2], "message"), "not an event");
+	assert_string_equal(str_of(docs[2], "level"), "info");
+	assert_null(json_object_get(docs[2], "importpath"));
+	assert_string_equal(str_of(docs[3], "message"), "{\"ImportPath\":7}");
+	free_lines(docs, n);
 	free(out);
 }
 
@@ -407,7 +440,7 @@ static void test_relay_long_line_unterminated(void **state)
 	(void)state;
 	const size_t size = 200 * KIB;
 	char *big = long_line(size);
-	struct log_relay r = {"go", "info", STRBUF_INIT};
+	struct log_relay r = {"go", "info", STRBUF_INIT, 0};
 	struct capture c;
 	size_t len, n;
 
@@ -442,7 +475,7 @@ static void test_relay_long_line_terminated(void **state)
 	const size_t size = 200 * KIB;
 	char *big = long_line(size + 1);
 	big[size] = '\n';
-	struct log_relay r = {"go", "info", STRBUF_INIT};
+	struct log_relay r = {"go", "info", STRBUF_INIT, 0};
 	struct capture c;
 	size_t len, n;
 
@@ -475,6 +508,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_utf8),
 	    cmocka_unit_test(test_report_hook),
 	    cmocka_unit_test(test_relay_lines),
+	    cmocka_unit_test(test_relay_go_json),
 	    cmocka_unit_test(test_relay_long_line_unterminated),
 	    cmocka_unit_test(test_relay_long_line_terminated),
 	};
