@@ -58,10 +58,12 @@ EOF
 
 # --- servers --------------------------------------------------------------------------
 # start_server NAME KIND: runs tests/cache_servers.sh; sets NAME_port and NAME_pid.
+# The servers live as long as ctest lets this script run (900 s), not 300 s: on a
+# loaded machine the script takes minutes.
 start_server() {
 	local name=$1
 	mkfifo "$tmp/$name.in"
-	setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	CACHE_SERVERS_TIMEOUT=900 setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	local pid=$!
 	track_pid "$pid"
 	eval "exec {${name}_fd}>\"$tmp/$name.in\""
