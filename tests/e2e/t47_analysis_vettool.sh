@@ -12,6 +12,14 @@
 
 w=$tmp/webapp
 copy_webapp "$w"
+# api.go's log.Printf is reported where the module's Go has log/slog (1.21): the copy
+# says go 1.21 where the toolchain has it; older ones vet it as their own Go (no
+# GoVersion in vet.cfg), without logtrace findings, and the checks of them are skipped.
+lt=0
+if go_at_least 1.21; then
+	sed -i 's/^go 1\.19$/go 1.21/' "$w/go.mod"
+	lt=1
+fi
 mkdir -p "$tmp/out" "$tmp/cfg"
 export GOCACHE=$tmp/gocache GOLIVE_CACHE_DIR=$tmp/anacache
 mkdir -p "$w/api" "$w/clean"
@@ -85,7 +93,7 @@ go vet -vettool="$GOLIVE" ./... >"$tmp/out/vet.out" 2>"$tmp/out/vet.err" || rc=$
 expect_eq "$rc" 2 "go vet -vettool=golive ./...: go vet's failure status on findings"
 grep -q '^# example.com/webapp/api$' "$tmp/out/vet.err" || fail "no '# example.com/webapp/api': $(cat "$tmp/out/vet.err")"
 grep -q '^api/api.go:10:6: \[httpctx\] ' "$tmp/out/vet.err" || fail "httpctx finding missing: $(cat "$tmp/out/vet.err")"
-grep -q '^api/api.go:11:2: \[logtrace\] ' "$tmp/out/vet.err" || fail "logtrace finding missing: $(cat "$tmp/out/vet.err")"
+[ "$lt" = 0 ] || grep -q '^api/api.go:11:2: \[logtrace\] ' "$tmp/out/vet.err" || fail "logtrace finding missing: $(cat "$tmp/out/vet.err")"
 pass "findings as path:line:col: [analyzer] message, relative to the cwd"
 grep -q '^api/api_test.go:9:64: \[httpctx\] ' "$tmp/out/vet.err" || fail "the test file was not vetted: $(cat "$tmp/out/vet.err")"
 pass "test variants are vetted too (api_test.go)"
@@ -128,13 +136,13 @@ for t in trees: merged.update(t)
 keys = [k for k in merged if k.split(" ")[0] == "example.com/webapp/api"]
 assert len(keys) == 1, merged
 d = merged[keys[0]]
-assert set(d) == {"httpctx", "logtrace"}, d
+assert set(d) == ({"httpctx", "logtrace"} if sys.argv[1] == "1" else {"httpctx"}), d
 for name, items in d.items():
     for it in items:
         assert set(it) == {"posn", "message"}, it
         assert it["posn"].split(":")[0].endswith("/api/api.go") or it["posn"].split(":")[0].endswith("/api/api_test.go"), it
 assert any(it["posn"].endswith("api.go:10:6") for it in d["httpctx"]), d
-' || fail "-json: not go vet's shape: $(cat "$tmp/out/json.err" "$tmp/out/json.out")"
+' "$lt" || fail "-json: not go vet's shape: $(cat "$tmp/out/json.err" "$tmp/out/json.out")"
 pass "-json: {importpath: {analyzer: [{posn, message}]}}"
 
 rc=0
