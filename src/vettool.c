@@ -142,6 +142,13 @@ int vetcfg_parse(struct vetcfg *c, const char *buf, size_t len, char **cause)
 	}
 	if (vo && *json_string_value(vo))
 		c->vetx_output = xstrdup(json_string_value(vo));
+	/* Go >= 1.26: the tool's stdout (the -json tree) goes to this file, which go reads. */
+	if (want_string(o, "Stdout", 0, &c->stdout_file, cause))
+		goto out;
+	if (c->stdout_file && !*c->stdout_file) {
+		free(c->stdout_file);
+		c->stdout_file = NULL;
+	}
 	if (!*c->import_path) {
 		*cause = xstrdup("field ImportPath is empty");
 		goto out;
@@ -165,6 +172,7 @@ void vetcfg_release(struct vetcfg *c)
 	free(c->dir);
 	free(c->go_version);
 	free(c->vetx_output);
+	free(c->stdout_file);
 	argv_clear(&c->go_files);
 	memset(c, 0, sizeof(*c));
 }
@@ -319,7 +327,12 @@ static int write_vetx(const struct vetcfg *c, const char *cfg_path)
 	return 0;
 }
 
-static void print_json(const struct vetcfg *c, const diag_array *diags)
+/*
+ * Writes go vet's JSON tree of diags to stdout, or (Go >= 1.26) to the
+ * config's Stdout file, which go reads, prints and caches. 0, or -1 after
+ * a one-line message.
+ */
+static int print_json(const struct vetcfg *c, const char *cfg_path, const diag_array *diags)
 {
 	json_t *tree = json_object(), *pkg = json_object();
 	for (size_t i = 0; i < diags->n; i++) {
@@ -342,9 +355,29 @@ static void print_json(const struct vetcfg *c, const diag_array *diags)
 		json_decref(pkg);
 	char *txt = json_dumps(tree, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(tree);
-	if (txt)
+	int ret = 0;
+	if (!txt) {
+		fprintf(stderr, "golive: vet.cfg %s: cannot encode the findings\n", cfg_path);
+		return -1;
+	}
+	if (!c->stdout_file) {
 		printf("%s\n", txt);
+	} else {
+		FILE *f = fopen(c->stdout_file, "we");
+		int bad = !f;
+		if (f) {
+			bad = fprintf(f, "%s\n", txt) < 0;
+			bad |= fclose(f) != 0;
+		}
+		if (bad) {
+			int e = errno;
+			fprintf(stderr, "golive: vet.cfg %s: cannot write Stdout %s: %s\n",
+			        cfg_path, c->stdout_file, strerror(e));
+			ret = -1;
+		}
+	}
 	free(txt);
+	return ret;
 }
 
 /* Analyses the package of one vet.cfg; returns the exit status. */
@@ -426,8 +459,7 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 	if (write_vetx(&c, cfg_path) < 0)
 		goto out;
 	if (json) {
-		print_json(&c, &shown);
-		ret = 0;
+		ret = print_json(&c, cfg_path, &shown) < 0 ? 1 : 0;
 	} else {
 		for (size_t i = 0; i < shown.n; i++)
 			diag_print_text(&shown.v[i], stderr, NULL);

@@ -17,7 +17,11 @@
  *                            VetxOutput, and print findings as
  *                            "file:line:col: [analyzer] message" on stderr
  *                            with exit 1 (go vet's convention), or with
- *                            -json go vet's JSON tree on stdout, exit 0
+ *                            -json go vet's JSON tree on stdout, exit 0;
+ *                            Go >= 1.26 always passes -json and names a
+ *                            Stdout file in vet.cfg: the tree goes there,
+ *                            and go prints "file:line:col: message" itself
+ *                            (exit 1 on findings) and caches the result
  *
  * A vet.cfg that cannot be read or parsed is one line "golive: vet.cfg
  * PATH: <what is wrong>" and exit 1.
@@ -43,6 +47,7 @@ struct vetcfg {
 	char *go_version;           /* GoVersion, "go1.21" ("" when absent or empty) */
 	struct argv_array go_files; /* GoFiles: absolute paths, some in go's $WORK */
 	char *vetx_output;          /* VetxOutput, or NULL */
+	char *stdout_file;          /* Stdout (Go >= 1.26: where -json output goes), or NULL */
 	int vetx_only;              /* VetxOnly */
 };
 

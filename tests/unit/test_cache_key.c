@@ -545,30 +545,12 @@ static void test_flags_cacheable(void **state)
 
 	/* -gcflags arrive as compile flags: cacheable, and in the key. */
 	static const char *const changes[] = {
-	    "-N -l",
-	    "-l",
-	    "-N",
-	    "-B",
-	    "-race",
-	    "-msan",
-	    "-asan",
-	    "-shared",
-	    "-dynlink",
-	    "-dwarf=false",
-	    "-std",
-	    "-+",
-	    "-spectre=all",
-	    "-smallframes",
-	    "-errorurl",
-	    "-installsuffix race",
-	    "-linkshared",
-	    "-wb=false",
-	    "-clobberdead",
-	    "-gendwarfinl=0",
-	    "-C",
-	    "-e",
-	    "-L",
-	    "--N",
+	    "-N -l",        "-l",           "-N",           "-B",
+	    "-race",        "-msan",        "-asan",        "-shared",
+	    "-dynlink",     "-dwarf=false", "-std",         "-+",
+	    "-spectre=all", "-smallframes", "-errorurl",    "-installsuffix race",
+	    "-linkshared",  "-wb=false",    "-clobberdead", "-gendwarfinl=0",
+	    "-C",           "-e",           "-L",           "--N",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(changes); i++) {
 		w = go_words(f->obj1, trim, changes[i], src);
