@@ -413,9 +413,9 @@ int prog_reader_next(struct prog_reader *r, struct prog_request *req, char **cau
 		free(c);
 		return -1;
 	}
+	/* a body line may follow: the caller reads it, or the next call skips it */
 	if (req->body_size != 0)
-		r->body_pending =
-		    1; /* a body line may follow: read it, or the next call skips it */
+		r->body_pending = 1;
 	return rc;
 }
 
