@@ -55,7 +55,7 @@ static const char cache_usage[] =
     "           one it is a plain local cache\n"
     "\n"
     "options:\n"
-    "  --json          one JSON object on stdout instead of text\n"
+    "  --json          stats, verify: one JSON object on stdout instead of text\n"
     "  --config FILE   read FILE instead of searching for golive.yaml\n"
     "  --delete        verify: delete the bad entries' manifests, and the objects\n"
     "                  whose bytes do not match their name (needs mode read-write)\n"
@@ -66,7 +66,9 @@ static const char cache_usage[] =
     "  -h, --help      show this help\n"
     "\n"
     "Exit status: 0 ok (verify: every entry good); 1 a bad entry, or a request to\n"
-    "the backend failed; 2 a usage or configuration error, or no cache configured.\n";
+    "the backend failed; 2 a usage or configuration error, or no cache configured.\n"
+    "prog: 0 after close or the end of its input (a remote that fails is a warning);\n"
+    "1 when go's request stream is broken; 2 when the local directory cannot be used.\n";
 
 struct cache_opts {
 	int json, del;
