@@ -1280,7 +1280,7 @@ static int do_put(struct prog *p, struct prog_reader *r, const struct prog_reque
 	resp.disk_path = path;
 	respond(p, &resp);
 	/* go names a body by its sha256: only such a body can be checked by readers */
-	if (p->upload && !p->remote_off && !strcmp(sha, out_hex)) {
+	if (p->uploader_started && !p->remote_off && !strcmp(sha, out_hex)) {
 		struct up_job job;
 		memcpy(job.action, action_hex, sizeof(job.action));
 		memcpy(job.sha, sha, sizeof(job.sha));
