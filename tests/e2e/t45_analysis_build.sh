@@ -4,10 +4,11 @@
 #  - a copy of examples/webapp with a handler that drops the request's context
 #    (context.Background, http.Get) and logs without it (log.Printf), plus a cgo
 #    file with a finding (analysed through the //line of cgo's generated file);
-#  - golive build -a prints the findings grouped under "# example.com/webapp",
+#  - golive build prints the findings grouped under "# example.com/webapp",
 #    after go's output, and counts them in the text and JSON summaries; the
-#    binary is byte-identical to plain go build -a; the session's events carry
-#    "diags" and diags.jsonl the findings;
+#    binary is byte-identical to plain go build's; the session's events carry
+#    "diags" and diags.jsonl the findings (std is built once, plainly, into a
+#    cache both builds start from: the module's packages are what both compile);
 #  - go vet -vettool=golive and golive check report the same
 #    file:line:col [analyzer] message lines;
 #  - a second golive build, every package a go cache hit (the wrapper compiles
@@ -78,10 +79,13 @@ findings() { grep -E '^[^ #]+\.go:[0-9]+:[0-9]+: \[[a-z0-9_.-]+\] ' "$1" | sed -
 	echo 'native.go:12:6: [httpctx]'
 } >"$tmp/out/want"
 
-# --- 1. golive build -a: findings after go's output, identical binary -----------
+# --- 1. golive build: findings after go's output, identical binary --------------
+# std (and nothing of the module) in the cache first, copied for the plain build.
+go build $(go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .) || fail "building webapp's std packages failed"
+cp -a "$GOCACHE" "$tmp/gc-plain"
 rc=0
-"$GOLIVE" build -a --keep -o "$tmp/bin/golive" . >"$tmp/out/b1.out" 2>"$tmp/out/b1.err" || rc=$?
-expect_eq "$rc" 0 "golive build -a with findings below fail_on succeeds"
+"$GOLIVE" build --keep -o "$tmp/bin/golive" . >"$tmp/out/b1.out" 2>"$tmp/out/b1.err" || rc=$?
+expect_eq "$rc" 0 "golive build with findings below fail_on succeeds"
 findings "$tmp/out/b1.err" >"$tmp/out/build"
 cut -d' ' -f1-2 "$tmp/out/build" >"$tmp/out/build.pos"
 expect_same_file "$tmp/out/want" "$tmp/out/build.pos" "golive build prints the planted findings"
@@ -98,8 +102,8 @@ grep -q "^diagnostics: $nd in 1 package (1 analysed in this build, 0 replayed" "
 pass "text summary counts the findings"
 expect_eq "$(cat "$tmp/out/b1.out")" "" "nothing on stdout without --json"
 
-go build -a -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 || fail "plain go build -a failed: $(cat "$tmp/out/plain")"
-expect_same_file "$tmp/bin/plain" "$tmp/bin/golive" "golive build -a with analysis: binary identical to plain go build -a"
+GOCACHE=$tmp/gc-plain go build -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 || fail "plain go build failed: $(cat "$tmp/out/plain")"
+expect_same_file "$tmp/bin/plain" "$tmp/bin/golive" "golive build with analysis: binary identical to plain go build"
 
 sess=$(sed -n 's/^golive: session kept in //p' "$tmp/out/b1.err")
 [ -d "$sess" ] || fail "no kept session: $(cat "$tmp/out/b1.err")"
@@ -107,7 +111,19 @@ problems=$(check_events_file "$sess/events.jsonl") || fail "events.jsonl malform
 n=$(count_events "$sess/events.jsonl" "e['tool']=='compile' and e.get('importpath')=='example.com/webapp' and e.get('diags')==$nd")
 expect_eq "$n" 1 "the compile event of example.com/webapp carries diags=$nd"
 n=$(count_events "$sess/events.jsonl" "'diags' in e and e.get('importpath')!='example.com/webapp'")
-expect_eq "$n" 0 "no other package (std under -a) was analysed"
+expect_eq "$n" 0 "no other package was analysed"
+# std compiled through the wrapper is not analysed (include_deps: false): a small -a build.
+sm=$tmp/small
+new_module "$sm" example.com/small
+printf 'package main\n\nimport "strings"\n\nfunc main() { println(strings.ToUpper("x")) }\n' >"$sm/main.go"
+(cd "$sm" && "$GOLIVE" build -a --keep -o "$tmp/bin/small" .) >"$tmp/out/sm.out" 2>"$tmp/out/sm.err" ||
+	fail "golive build -a of a small module failed: $(cat "$tmp/out/sm.err")"
+ssm=$(sed -n 's/^golive: session kept in //p' "$tmp/out/sm.err")
+n=$(count_events "$ssm/events.jsonl" "e['tool']=='compile' and not e['probe'] and e.get('importpath') in ('strings','runtime')")
+expect_eq "$n" 2 "-a: std (strings, runtime) compiled through the wrapper"
+n=$(count_events "$ssm/events.jsonl" "'diags' in e and e.get('importpath')!='example.com/small'")
+expect_eq "$n" 0 "no std package compiled under -a was analysed"
+rm -rf "$ssm"
 n=$(count_events "$sess/diags.jsonl" "e['importpath']=='example.com/webapp' and len(e['diags'])==$nd and e['dir']=='$w' and len(e['key'])==32 and not e['printed']")
 expect_eq "$n" 1 "diags.jsonl: one line for example.com/webapp with its findings and cache key"
 expect_eq "$(count_lines "$sess/diags.jsonl")" 1 "diags.jsonl has nothing else"
@@ -144,9 +160,6 @@ findings "$tmp/out/check.all" >"$tmp/out/check"
 expect_same_file "$tmp/out/build" "$tmp/out/check" "golive check: the same findings as golive build"
 
 # --- 3. second golive build: every package from go's cache, findings replayed ----
-# (-a builds get std from source, plain ones from GOROOT's installed archives: one
-# plain build first, so that the next one is all cache hits.)
-"$GOLIVE" build --quiet -o "$tmp/bin/warm" . >/dev/null 2>&1 || fail "warm-up golive build failed"
 rc=0
 "$GOLIVE" build --keep -o "$tmp/bin/golive2" . >"$tmp/out/b2.out" 2>"$tmp/out/b2.err" || rc=$?
 expect_eq "$rc" 0 "second golive build succeeds"
@@ -190,9 +203,11 @@ rc=0
 go build -toolexec="$GOLIVE" -o "$tmp/bin/exec" . >"$tmp/out/e2" 2>&1 || rc=$?
 expect_eq "$rc" 0 "go build -toolexec=golive (no session, fail_on never) succeeds"
 expect_eq "$(cat "$tmp/out/e2")" "" "go build -toolexec=golive (no session) prints nothing"
+# A new comment changes the package's action ID: the wrapper compiles (and analyses) it.
+printf '\n// recompiled %s\n' "$(date +%s%N)" >>main.go
 rc=0
-go build -a -toolexec="$GOLIVE" -o "$tmp/bin/exec-a" . >"$tmp/out/e3" 2>&1 || rc=$?
-expect_eq "$rc" 0 "go build -a -toolexec=golive (no session) succeeds"
-expect_eq "$(cat "$tmp/out/e3")" "" "go build -a -toolexec=golive (no session, compiles run) prints nothing"
+go build -toolexec="$GOLIVE" -o "$tmp/bin/exec-a" . >"$tmp/out/e3" 2>&1 || rc=$?
+expect_eq "$rc" 0 "go build -toolexec=golive (no session, the package recompiled) succeeds"
+expect_eq "$(cat "$tmp/out/e3")" "" "go build -toolexec=golive (no session, compiles run) prints nothing"
 
 finish
