@@ -168,7 +168,8 @@ struct cache_prog_options {
  * the remote's account: a remote failure is one warning and the local cache
  * goes on. Returns the exit status: 0 after close or at the end of input; 1
  * when the stream was broken (one line on err_fd says where); 2 when the
- * local directory cannot be used (or lies inside GOCACHE).
+ * local directory cannot be used, or lies inside GOCACHE (go's default,
+ * <user cache dir>/go-build, when GOCACHE is not set).
  */
 int cache_prog_run(const struct cache_prog_options *opts);
 
