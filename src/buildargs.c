@@ -125,3 +125,14 @@ int buildargs_has_flag(const struct build_args *ba, const char *name)
 	}
 	return 0;
 }
+
+void buildargs_push_packages(const struct build_args *ba, struct argv_array *out)
+{
+	for (size_t i = 0; i < ba->packages.argc; i++)
+		if (ba->packages.argv[i][0] == '-') {
+			argv_push(out, "--");
+			break;
+		}
+	for (size_t i = 0; i < ba->packages.argc; i++)
+		argv_push(out, ba->packages.argv[i]);
+}

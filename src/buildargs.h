@@ -33,6 +33,13 @@ int buildargs_parse(struct build_args *ba, int argc, char *const argv[], char **
  */
 void buildargs_list_flags(const struct build_args *ba, struct argv_array *out);
 
+/*
+ * Appends ba's packages to out, after "--" when one of them starts with '-'
+ * (the user ended go's flags with "--": the word is a package for go, and
+ * must stay one however the command line is put together again).
+ */
+void buildargs_push_packages(const struct build_args *ba, struct argv_array *out);
+
 /* True when ba's flags hold -name (or --name, -name=value). */
 int buildargs_has_flag(const struct build_args *ba, const char *name);
 

@@ -965,8 +965,7 @@ int cmd_build(int argc, char **argv)
 		argv_push(&go_argv, "-json");
 	for (size_t i = 0; i < ba.flags.argc; i++)
 		argv_push(&go_argv, ba.flags.argv[i]);
-	for (size_t i = 0; i < ba.packages.argc; i++)
-		argv_push(&go_argv, ba.packages.argv[i]);
+	buildargs_push_packages(&ba, &go_argv);
 
 	struct proc_opts gopt = PROC_OPTS_INIT;
 	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};

@@ -673,8 +673,7 @@ static int verify_rebuild(const struct verify_opts *o)
 		argv_push(&go_argv, ba.flags.argv[i]);
 	argv_push(&go_argv, "-o");
 	argv_push(&go_argv, bin1);
-	for (size_t i = 0; i < ba.packages.argc; i++)
-		argv_push(&go_argv, ba.packages.argv[i]);
+	buildargs_push_packages(&ba, &go_argv);
 
 	/* golive build adds build.flags and build.packages itself */
 	argv_push(&gl_argv, self);
@@ -687,8 +686,7 @@ static int verify_rebuild(const struct verify_opts *o)
 		argv_push(&gl_argv, cli.flags.argv[i]);
 	argv_push(&gl_argv, "-o");
 	argv_push(&gl_argv, bin2);
-	for (size_t i = 0; i < cli.packages.argc; i++)
-		argv_push(&gl_argv, cli.packages.argv[i]);
+	buildargs_push_packages(&cli, &gl_argv);
 
 	if (run_build(go_argv.argv, "go build") < 0 || run_build(gl_argv.argv, "golive build") < 0)
 		goto out;

@@ -114,5 +114,11 @@ run plain3 go build ./nosuchdir
 run quiet3 "$GOLIVE" build --quiet ./nosuchdir
 expect_eq "$(cat "$o/quiet3.rc")" "$(cat "$o/plain3.rc")" "missing package: same exit status ($(cat "$o/plain3.rc"))"
 expect_same_file "$o/plain3.err" "$o/quiet3.err" "missing package: same stderr"
+# After "--" go takes every word as a package, "-a" too: golive passes it on as one.
+run plain4 go build -o app -- -a .
+run quiet4 "$GOLIVE" build --quiet -o app -- -a .
+expect_eq "$(cat "$o/quiet4.rc")" "$(cat "$o/plain4.rc")" "-- -a: same exit status ($(cat "$o/plain4.rc"))"
+grep -q 'malformed import path "-a"' "$o/quiet4.err" || fail "-- -a: not go's package error: $(cat "$o/quiet4.err")"
+expect_same_file "$o/plain4.err" "$o/quiet4.err" "-- -a: same stderr (a package, not the -a flag)"
 
 finish

@@ -59,6 +59,33 @@ static void test_double_dash_and_bool_forms(void **state)
 	const char *lflags[] = {"--race", "-buildvcs=false"};
 	assert_words(&list, lflags, 2);
 	argv_clear(&list);
+	/* Put back together, "-weird-dir" stays a package: after "--". */
+	buildargs_push_packages(&ba, &list);
+	const char *again[] = {"--", "-weird-dir"};
+	assert_words(&list, again, 2);
+	argv_clear(&list);
+	assert_true(buildargs_has_flag(&ba, "race"));
+	assert_true(buildargs_has_flag(&ba, "buildvcs"));
+	assert_false(buildargs_has_flag(&ba, "json"));
+	assert_false(buildargs_has_flag(&ba, "weird-dir"));
+	buildargs_release(&ba);
+}
+
+/* Packages that look like nothing else need no "--". */
+static void test_push_packages_plain(void **state)
+{
+	(void)state;
+	struct build_args ba = BUILD_ARGS_INIT;
+	char *cause = NULL;
+	char *argv[] = {"-o", "x", ".", "./cmd/..."};
+	assert_int_equal(buildargs_parse(&ba, 4, argv, &cause), 0);
+	struct argv_array out = ARGV_ARRAY_INIT;
+	buildargs_push_packages(&ba, &out);
+	const char *want[] = {".", "./cmd/..."};
+	assert_words(&out, want, 2);
+	assert_true(buildargs_has_flag(&ba, "o"));
+	assert_false(buildargs_has_flag(&ba, "x")); /* -o's value, not a flag */
+	argv_clear(&out);
 	buildargs_release(&ba);
 }
 
@@ -105,6 +132,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flags_then_packages),
 	    cmocka_unit_test(test_double_dash_and_bool_forms),
+	    cmocka_unit_test(test_push_packages_plain),
 	    cmocka_unit_test(test_appends_across_calls),
 	    cmocka_unit_test(test_missing_value),
 	    cmocka_unit_test(test_no_words),
