@@ -27,9 +27,13 @@ int cmd_version(int argc, char **argv)
 		printf("go: not found (%s)\n", GOTOOL_MISSING);
 		return 0;
 	}
-	if (gotool_version(go, &sb, &cause) == 0)
-		printf("go: %s (%s)\n", sb.buf, go);
-	else
+	if (gotool_version(go, &sb, &cause) == 0) {
+		/* go's bytes, but never a control character (a fake go could print any) */
+		struct strbuf shown = STRBUF_INIT;
+		strbuf_add_printable(&shown, sb.buf, 0);
+		printf("go: %s (%s)\n", shown.buf, go);
+		strbuf_release(&shown);
+	} else
 		printf("go: %s (%s)\n", cause, go);
 	free(cause);
 	cause = NULL;

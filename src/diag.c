@@ -116,8 +116,13 @@ const char *diag_display_path(const struct diag *d, const char *cwd)
 
 void diag_print_text(const struct diag *d, FILE *f, const char *cwd)
 {
-	fprintf(f, "%s:%u:%u: [%s] %s\n", diag_display_path(d, cwd), d->line, d->col, d->analyzer,
-	        d->message);
+	/* A path or message with a control character cannot make a line of its own. */
+	struct strbuf path = STRBUF_INIT, msg = STRBUF_INIT;
+	strbuf_add_printable(&path, diag_display_path(d, cwd), 1);
+	strbuf_add_printable(&msg, d->message, 0);
+	fprintf(f, "%s:%u:%u: [%s] %s\n", path.buf, d->line, d->col, d->analyzer, msg.buf);
+	strbuf_release(&path);
+	strbuf_release(&msg);
 }
 
 json_t *diag_to_json(const struct diag *d)

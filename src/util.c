@@ -504,3 +504,32 @@ char *user_cache_dir(const char *sub)
 		return xasprintf("%s/.cache/golive/%s", v, sub);
 	return NULL;
 }
+
+void strbuf_add_printable(struct strbuf *sb, const char *s, int quote)
+{
+	int plain = 1;
+	for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
+		plain = *p >= 0x20 && *p != 0x7f;
+	if (plain) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	if (quote)
+		strbuf_addch(sb, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(sb, "\\t");
+		else if (*p == '\r')
+			strbuf_addstr(sb, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(sb, "\\x%02x", *p);
+		else if (quote && (*p == '"' || *p == '\\'))
+			strbuf_addf(sb, "\\%c", *p);
+		else
+			strbuf_addch(sb, (char)*p);
+	}
+	if (quote)
+		strbuf_addch(sb, '"');
+}

@@ -88,6 +88,15 @@ long strbuf_read_fd(struct strbuf *sb, int fd, size_t max, int *truncated);
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
 
 /*
+ * Appends s for a line of text output that someone else may parse: as is
+ * when it holds no control character (bytes below 0x20, and 0x7f);
+ * else, when quote is set, Go-quoted ("a\nb", \t, \r, \", \\, \xNN), so a
+ * file name with a newline cannot forge a line of its own; without quote,
+ * only the control characters are escaped (\n, \t, \r, \xNN).
+ */
+void strbuf_add_printable(struct strbuf *sb, const char *s, int quote);
+
+/*
  * ARRAY(T): a typed growable array. Declare with ARRAY(T) name = ARRAY_INIT;
  * ARRAY_PUSH(a, v) appends, a.n is the length, a.v the items; ARRAY_FREE
  * frees the storage (not the items).

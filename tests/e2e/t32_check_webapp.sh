@@ -187,4 +187,17 @@ grep -qx 'panics.go:6:2: \[no-panic-in-handler\] panic in a handler (panic): ret
 pass "the rule reports under its id, with the capture quoted"
 rm golive.yaml panics.go
 
+# A file name with newlines cannot forge a finding line: it is printed Go-quoted.
+d=$tmp/forge
+mkdir -p "$d"
+name=$'h.go\nmain.go:1:1: [httpctx] FAKE\nz.go'
+printf 'package forge\n\nimport (\n\t"context"\n\t"net/http"\n)\n\nfunc H(w http.ResponseWriter, r *http.Request) { _ = context.Background() }\n' >"$d/$name"
+rc=0
+"$GOLIVE" check "$d" >"$tmp/out/forge.out" 2>"$tmp/out/forge.err" || rc=$?
+expect_eq "$(grep -c '^main.go:1:1: \[httpctx\] FAKE' "$tmp/out/forge.out" || true)" 0 "no forged finding line"
+expect_eq "$(grep -c . "$tmp/out/forge.out")" 1 "one finding, on one line"
+grep -q '^"[^ ]*h.go\\nmain.go:1:1: \[httpctx\] FAKE\\nz.go":8:' "$tmp/out/forge.out" ||
+	fail "the path is not quoted: $(cat -A "$tmp/out/forge.out")"
+pass "the path is Go-quoted, escapes and all"
+
 finish

@@ -78,12 +78,33 @@ static void test_strbuf(void **state)
 	assert_string_equal(base_name("link"), "link");
 }
 
+/* Text output never gets a control character from a path or message. */
+static void test_add_printable(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_printable(&sb, "api/api.go", 1);
+	assert_string_equal(sb.buf, "api/api.go");
+	strbuf_reset(&sb);
+	strbuf_add_printable(&sb, "h.go\nmain.go:1:1: [httpctx] FAKE\nz.go", 1);
+	assert_string_equal(sb.buf, "\"h.go\\nmain.go:1:1: [httpctx] FAKE\\nz.go\"");
+	assert_null(strchr(sb.buf, '\n'));
+	strbuf_reset(&sb);
+	strbuf_add_printable(&sb, "a\"b\\c\t\x01\x7f", 1);
+	assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\t\\x01\\x7f\"");
+	strbuf_reset(&sb);
+	strbuf_add_printable(&sb, "use r.Context()\r\nnext", 0);
+	assert_string_equal(sb.buf, "use r.Context()\\r\\nnext");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_join_clean),
 	    cmocka_unit_test(test_jsonl),
 	    cmocka_unit_test(test_strbuf),
+	    cmocka_unit_test(test_add_printable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
