@@ -189,10 +189,43 @@ int cache_settings_resolve(const struct golive_config *cfg, struct cache_setting
 	return 0;
 }
 
+/*
+ * Splits url's "user:password@" (the last '@' of the authority ends it)
+ * from the rest: *bare is the URL without it, *userinfo it without the '@'
+ * (NULL when there is none). Both malloc'd.
+ */
+static void split_userinfo(const char *url, char **bare, char **userinfo)
+{
+	const char *sep = strstr(url, "://");
+	const char *auth = sep ? sep + 3 : url;
+	size_t auth_len = strcspn(auth, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; sep && i < auth_len; i++)
+		if (auth[i] == '@')
+			at = auth + i;
+	if (!at) {
+		*bare = xstrdup(url);
+		*userinfo = NULL;
+		return;
+	}
+	*bare = xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
+	*userinfo = xstrndup(auth, (size_t)(at - auth));
+}
+
 int cache_settings_write(const char *session, const struct cache_settings *s, char **cause)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "backend", s->backend ? json_string(s->backend) : json_null());
+	char *bare = NULL, *userinfo = NULL;
+	if (s->backend)
+		split_userinfo(s->backend, &bare, &userinfo);
+	/* Credentials never reach the file (a kept session may be uploaded): the environment. */
+	if (userinfo) {
+		setenv(CACHE_USERINFO_ENV, userinfo, 1);
+		json_object_set_new(o, "userinfo", json_string("env"));
+	}
+	json_object_set_new(o, "backend", bare ? json_string(bare) : json_null());
+	free(bare);
+	free(userinfo);
 	json_object_set_new(o, "mode", json_string(cache_mode_name(s->mode)));
 	json_object_set_new(o, "timeout_ms", json_integer(s->timeout_ms));
 	json_object_set_new(o, "max_object", json_integer((json_int_t)s->max_object));
@@ -231,6 +264,18 @@ int cache_settings_read(const char *session, struct cache_settings *s, char **ca
 		goto out;
 	}
 	s->backend = backend ? xstrdup(backend) : NULL;
+	/* The credentials golive build took out of the file (cache_settings_write). */
+	const char *ui = json_string_value(json_object_get(o, "userinfo"));
+	const char *env = getenv(CACHE_USERINFO_ENV);
+	if (s->backend && ui && !strcmp(ui, "env") && env && *env) {
+		const char *sep = strstr(s->backend, "://");
+		if (sep) {
+			char *full = xasprintf("%.*s%s@%s", (int)(sep + 3 - s->backend), s->backend,
+			                       env, sep + 3);
+			free(s->backend);
+			s->backend = full;
+		}
+	}
 	s->timeout_ms = (long)json_integer_value(t);
 	s->max_object = (unsigned long long)json_integer_value(m);
 	s->ttl_s = (long)json_integer_value(ttl);

@@ -56,7 +56,14 @@ int cache_parse_size(const char *s, unsigned long long *bytes, char **why);
 int cache_parse_mode(const char *s, enum cache_mode *mode, char **why);
 const char *cache_mode_name(enum cache_mode m);
 
-/* <session>/cache.json: write (temp file + rename) and read (1 read, 0 absent, -1 with *cause). */
+/*
+ * <session>/cache.json: write (temp file + rename) and read (1 read, 0
+ * absent, -1 with *cause). The backend URL's "user:password@" is never
+ * written: cache_settings_write puts it in this process's environment as
+ * CACHE_USERINFO_ENV (the wrappers it starts inherit it) and marks the file
+ * "userinfo": "env"; cache_settings_read puts it back into the URL.
+ */
+#define CACHE_USERINFO_ENV "GOLIVE_CACHE_USERINFO"
 int cache_settings_write(const char *session, const struct cache_settings *s, char **cause);
 int cache_settings_read(const char *session, struct cache_settings *s, char **cause);
 
