@@ -453,6 +453,17 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 			o->package = a;
 			continue;
 		}
+		/* The same checks as golive.yaml's run: section gives these values. */
+		int (*check)(const char *, char **) = k == 0   ? config_check_listen
+		                                      : k == 1 ? config_check_addr
+		                                      : k == 2 ? config_check_to
+		                                               : NULL;
+		char *why = NULL;
+		if (check && check(val, &why) < 0) {
+			error("golive dev: %s: %s", valued[k], why);
+			free(why);
+			return -1;
+		}
 		switch (k) {
 		case 0:
 			argv_push(&o->listen, val);
@@ -1499,6 +1510,15 @@ static int setup_sockets(struct dev *d)
 			free(cause);
 			return -1;
 		}
+		if (listen_same_endpoint(&bound, &toa)) {
+			char *b = listen_format(&bound);
+			error("golive dev: --proxy %s would forward to itself (--to %s): give --to "
+			      "the "
+			      "address the program listens on",
+			      b, to);
+			free(b);
+			return -1;
+		}
 		d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
 		if (!d->px) {
 			error("golive dev: %s", cause);
@@ -1865,7 +1885,8 @@ int cmd_dev(int argc, char **argv)
 	d->bindir = dev_cache_dir(d);
 	clean_bindir(d->bindir);
 	d->tmp = xasprintf("%s/%d", d->bindir, (int)getpid());
-	if (mkdir(d->tmp, 0700) < 0 && errno != EEXIST) {
+	/* mkdir_p: the first directory that cannot be made says why (EROFS, EACCES). */
+	if (mkdir_p(d->tmp, 0700) < 0) {
 		error("golive dev: cannot create %s: %s", d->tmp, strerror(errno));
 		free(d->tmp);
 		d->tmp = NULL;

@@ -88,6 +88,7 @@ struct section_spec {
 static int check_nonempty(const char *s, char **why);
 static int check_addr(const char *s, char **why);
 static int check_listen(const char *s, char **why);
+static int check_to(const char *s, char **why);
 static int check_env(const char *s, char **why);
 
 static const struct key_spec build_keys[] = {
@@ -104,7 +105,7 @@ static const struct key_spec run_keys[] = {
     {"listen", KEY_STRING_LIST, FIELD(run.listen), 0, 0, check_listen},
     {"env", KEY_STRING_LIST, FIELD(run.env), 0, 0, check_env},
     {"proxy", KEY_STRING, FIELD(run.proxy), 0, 0, check_addr},
-    {"to", KEY_STRING, FIELD(run.to), 0, 0, check_addr},
+    {"to", KEY_STRING, FIELD(run.to), 0, 0, check_to},
     {"stop_signal", KEY_SIGNAL, FIELD(run.stop_signal), 0, 0, NULL},
     {"grace_ms", KEY_INT, FIELD(run.grace_ms), 0, 600000, NULL},
 };
@@ -859,6 +860,32 @@ static int check_addr(const char *s, char **why)
 	return -1;
 }
 
+/* run.to: an address with a port to connect to (not 0, which only binding can take). */
+static int check_to(const char *s, char **why)
+{
+	if (check_addr(s, why) < 0)
+		return -1;
+	const char *colon = strrchr(s, ':');
+	if (parse_decimal(colon + 1, 65535) == 0) {
+		char *q = quoted(s);
+		*why = xasprintf("expected the address the program listens on, got %s: port 0 "
+		                 "is for binding, not connecting",
+		                 q);
+		free(q);
+		return -1;
+	}
+	return 0;
+}
+
+int config_check_addr(const char *s, char **why)
+{
+	return check_addr(s, why);
+}
+int config_check_to(const char *s, char **why)
+{
+	return check_to(s, why);
+}
+
 /* The longest socket name (systemd's limit for LISTEN_FDNAMES entries). */
 #define MAX_LISTEN_NAME 255
 
@@ -888,6 +915,11 @@ static int check_listen(const char *s, char **why)
 	}
 	free(q);
 	return -1;
+}
+
+int config_check_listen(const char *s, char **why)
+{
+	return check_listen(s, why);
 }
 
 /* Variables golive dev sets for the program itself. */

@@ -240,4 +240,14 @@ int config_to_yaml(const struct golive_config *c, struct strbuf *out, char **cau
  */
 struct json_t *config_to_json(const struct golive_config *c);
 
+/*
+ * The checks golive.yaml's run: addresses get, for the same values given on
+ * golive dev's command line: an address (HOST:PORT, :PORT, [IPV6]:PORT),
+ * one to connect to (run.to: not port 0), [NAME=]ADDR (run.listen). Each
+ * returns 0, or -1 with *why (malloc'd, the value quoted).
+ */
+int config_check_addr(const char *s, char **why);
+int config_check_to(const char *s, char **why);
+int config_check_listen(const char *s, char **why);
+
 #endif

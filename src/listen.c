@@ -154,3 +154,28 @@ fail:;
 	errno = saved;
 	return -1;
 }
+
+/* True when a's address is 0.0.0.0 or ::. */
+static int is_wildcard(const struct listen_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (a->ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+	return 0;
+}
+
+int listen_same_endpoint(const struct listen_addr *a, const struct listen_addr *b)
+{
+	if (listen_port(a) != listen_port(b))
+		return 0;
+	if (is_wildcard(a) || is_wildcard(b))
+		return 1;
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+	               &((const struct sockaddr_in6 *)&b->ss)->sin6_addr, sizeof(struct in6_addr));
+}

@@ -37,6 +37,12 @@ char *listen_format(const struct listen_addr *a);
 int listen_port(const struct listen_addr *a);
 
 /*
+ * True when a connection to b could reach a socket bound to a: the same
+ * port, and the same address or either one a wildcard (0.0.0.0, ::).
+ */
+int listen_same_endpoint(const struct listen_addr *a, const struct listen_addr *b);
+
+/*
  * Binds a blocking TCP listening socket on addr with SO_REUSEADDR and
  * LISTEN_BACKLOG. The fd is close-on-exec: the supervisor dup2()s it to
  * fd 3.. in the child, which clears the flag on the copy. When bound is not

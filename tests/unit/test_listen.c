@@ -73,6 +73,29 @@ static void test_parse(void **state)
 	}
 }
 
+/* What --proxy must not forward to: its own socket, by any name. */
+static void test_same_endpoint(void **state)
+{
+	(void)state;
+	struct listen_addr a, b;
+	char *cause = NULL;
+	struct {
+		const char *x, *y;
+		int same;
+	} cases[] = {
+	    {"127.0.0.1:8080", "127.0.0.1:8080", 1}, {"127.0.0.1:8080", "localhost:8080", 1},
+	    {"0.0.0.0:8080", "127.0.0.1:8080", 1},   {"[::]:8080", "[::1]:8080", 1},
+	    {"127.0.0.1:8080", "127.0.0.1:8081", 0}, {"127.0.0.2:8080", "127.0.0.1:8080", 0},
+	    {"[::1]:8080", "127.0.0.1:8080", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(listen_parse(cases[i].x, &a, &cause), 0);
+		assert_int_equal(listen_parse(cases[i].y, &b, &cause), 0);
+		if (listen_same_endpoint(&a, &b) != cases[i].same)
+			fail_msg("%s vs %s: want %d", cases[i].x, cases[i].y, cases[i].same);
+	}
+}
+
 static void test_bind_port0(void **state)
 {
 	(void)state;
@@ -250,13 +273,10 @@ static void test_notify_ready(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_bind_port0),
-	    cmocka_unit_test(test_bind_ipv6_loopback),
-	    cmocka_unit_test(test_bind_in_use),
-	    cmocka_unit_test(test_bind_bad_address),
-	    cmocka_unit_test(test_notify_parse),
-	    cmocka_unit_test(test_notify_ready),
+	    cmocka_unit_test(test_parse),        cmocka_unit_test(test_same_endpoint),
+	    cmocka_unit_test(test_bind_port0),   cmocka_unit_test(test_bind_ipv6_loopback),
+	    cmocka_unit_test(test_bind_in_use),  cmocka_unit_test(test_bind_bad_address),
+	    cmocka_unit_test(test_notify_parse), cmocka_unit_test(test_notify_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
