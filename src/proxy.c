@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -220,15 +221,118 @@ static void connect_failed(struct proxy *p, struct conn *c, int64_t now)
 	conn_update(p, c);
 }
 
+/* Case-insensitive: the header block hdr (len bytes) has a line "name:"; its value in *val. */
+static int header_value(const char *hdr, size_t len, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	for (const char *l = hdr; l < hdr + len;) {
+		const char *e = memchr(l, '\n', (size_t)(hdr + len - l));
+		if (!e)
+			e = hdr + len;
+		if ((size_t)(e - l) > n && !strncasecmp(l, name, n) && l[n] == ':') {
+			*val = l + n + 1;
+			return 1;
+		}
+		l = e + 1;
+	}
+	return 0;
+}
+
 /*
- * The established backend connection failed (reset, broken pipe). Before
- * the backend answered, with everything the client sent still at hand,
- * start over on a new connection; otherwise close the client.
+ * Whether sending again what the client sent (all of it, b from offset 0)
+ * cannot do twice what it asked for (RFC 9110 9.2.2):
+ *  - nothing, or an HTTP/1 header block not yet complete: no program has
+ *    acted on it;
+ *  - one whole HTTP/1 request with an idempotent method (GET, HEAD,
+ *    OPTIONS, TRACE, PUT, DELETE), no Transfer-Encoding, and at most its
+ *    Content-Length of body (a body still arriving is fine, a second
+ *    request after it is not);
+ *  - bytes that are not HTTP: an opaque protocol, replayed as before.
+ * Not safe: POST, PATCH and every other method, chunked bodies, pipelined
+ * requests, HTTP/2 (whose preface hides its methods).
+ */
+static int replay_safe(const struct buf *b)
+{
+	static const char *const idempotent[] = {"GET",   "HEAD", "OPTIONS",
+	                                         "TRACE", "PUT",  "DELETE"};
+	const char *d = b->data;
+	size_t len = b->len;
+	if (!len)
+		return 1;
+	if (len >= 3 && !memcmp(d, "PRI", 3))
+		return 0; /* the HTTP/2 preface "PRI * HTTP/2.0" */
+	size_t m = 0;
+	while (m < len && d[m] >= 'A' && d[m] <= 'Z')
+		m++;
+	if (!m || m > 16 || (m < len && d[m] != ' '))
+		return 1; /* not an HTTP request line: opaque bytes */
+	const char *hend = memmem(d, len, "\r\n\r\n", 4);
+	if (!hend)
+		return 1; /* the request is not all there: nobody has acted on it */
+	int ok = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(idempotent) && !ok; i++)
+		ok = strlen(idempotent[i]) == m && !memcmp(d, idempotent[i], m);
+	if (!ok)
+		return 0;
+	size_t hlen = (size_t)(hend - d) + 4, body = len - hlen;
+	const char *v;
+	if (header_value(d, hlen, "transfer-encoding", &v))
+		return 0;
+	unsigned long long cl = 0;
+	if (header_value(d, hlen, "content-length", &v))
+		cl = strtoull(v + strspn(v, " \t"), NULL, 10);
+	return body <= cl;
+}
+
+/* An HTTP/1 request line starts b (a method of capitals, then a space). */
+static int looks_http1(const struct buf *b)
+{
+	size_t m = 0;
+	while (m < b->len && b->data[m] >= 'A' && b->data[m] <= 'Z')
+		m++;
+	return m && m <= 16 && m < b->len && b->data[m] == ' ' && memcmp(b->data, "PRI", 3);
+}
+
+/*
+ * The client's request may have taken effect in the program that died
+ * with it, and is not safe to send again: tell an HTTP/1 client so (503,
+ * Retry-After), close anything else.
+ */
+static void refuse_replay(struct proxy *p, struct conn *c)
+{
+	static const char body[] =
+	    "golive dev: the program restarted while handling this request; it was not sent "
+	    "again because it may have taken effect. Check, then retry.\n";
+	p->st.unsafe++;
+	if (!looks_http1(&c->c2b) || c->client.fd < 0) {
+		conn_kill(p, c, 1);
+		return;
+	}
+	char *resp = xasprintf("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+	                       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+	                       "Connection: close\r\n\r\n%s",
+	                       sizeof(body) - 1, body);
+	(void)!send(c->client.fd, resp, strlen(resp), MSG_NOSIGNAL);
+	free(resp);
+	shutdown(c->client.fd, SHUT_WR);
+	conn_kill(p, c, 0);
+}
+
+/*
+ * The established backend connection failed (reset, broken pipe, or a
+ * close without an answer from a program golive stopped). Before the
+ * backend answered, with everything the client sent still at hand and
+ * safe to repeat (replay_safe), start over on a new connection; a request
+ * not safe to repeat gets refuse_replay; otherwise close the client.
  */
 static void backend_failed(struct proxy *p, struct conn *c)
 {
 	if (c->answered || !c->replayable || c->replays >= PROXY_MAX_REPLAYS) {
 		conn_kill(p, c, 1);
+		return;
+	}
+	if (!replay_safe(&c->c2b)) {
+		refuse_replay(p, c);
 		return;
 	}
 	end_close(p, &c->backend);

@@ -30,6 +30,12 @@
  *    is replayed only when a restart began (proxy_hold(p, 1)) after the
  *    connection to it was made: the program golive stopped had read the
  *    request and died with it. Otherwise a clean close is passed on.
+ *    Only what is safe to repeat is replayed (RFC 9110's idempotent
+ *    methods, one whole request, its body within Content-Length; a header
+ *    block not yet complete; bytes that are not HTTP): a POST, PATCH,
+ *    chunked or pipelined request, or HTTP/2, gets "503 Service
+ *    Unavailable" with "Retry-After: 1" (HTTP/1) or is closed, and counts in
+ *    proxy_stats.unsafe, so a program's side effects never happen twice.
  *
  * Linux only (epoll, accept4); the platform seam is this header.
  */
@@ -62,6 +68,7 @@ struct proxy_stats {
 	unsigned long connected; /* backend connections established (replays included) */
 	unsigned long failed;    /* clients closed because no backend answered in time */
 	unsigned long replays;   /* requests re-sent after a backend reset */
+	unsigned long unsafe;    /* requests not re-sent (not safe to repeat): 503 or closed */
 	unsigned long retries;   /* backend connect attempts that failed and were retried */
 	size_t active;           /* connections open now (any state) */
 	size_t pending;          /* of which waiting for a backend connection */

@@ -687,6 +687,84 @@ static void test_replay_after_clean_close(void **state)
 	}
 }
 
+/*
+ * A client child sending one HTTP request req (then shutting its write
+ * side, as the echo backend answers at EOF) and reading the answer to EOF:
+ * ok when it starts with want.
+ */
+static void client_http_start(struct client *cl, int port, const char *req, const char *want)
+{
+	int sp[2], rp[2];
+	assert_int_equal(pipe(sp), 0);
+	assert_int_equal(pipe(rp), 0);
+	cl->pid = fork();
+	assert_true(cl->pid >= 0);
+	if (cl->pid) {
+		close(sp[0]);
+		close(rp[1]);
+		cl->stop_w = sp[1];
+		cl->result_r = rp[0];
+		return;
+	}
+	child_setup(sp[0], rp[1]);
+	long res[2] = {0, 1};
+	int fd = client_connect(port);
+	char buf[1024];
+	if (fd >= 0 && write_all(fd, req, strlen(req)) == 0 && shutdown(fd, SHUT_WR) == 0) {
+		ssize_t n = read_to_eof(fd, buf, sizeof(buf) - 1);
+		if (n >= (ssize_t)strlen(want) && !memcmp(buf, want, strlen(want))) {
+			buf[n] = '\0';
+			if (strstr(want, "503") == NULL || strstr(buf, "\r\nRetry-After: 1\r\n"))
+				res[0] = 1, res[1] = 0;
+		}
+	}
+	_exit(write_all(rp[1], res, sizeof(res)) ? 1 : 0);
+}
+
+/*
+ * A POST the stopped program read and died with is not sent again (its
+ * side effects would happen twice): 503 with Retry-After. A GET in the
+ * same place is replayed to the new program.
+ */
+static void test_no_replay_of_post(void **state)
+{
+	(void)state;
+	static const char post[] =
+	    "POST /charge HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+	static const char get[] = "GET /balance HTTP/1.1\r\nHost: x\r\n\r\n";
+	for (int is_post = 1; is_post >= 0; is_post--) {
+		int aport, bport, port, lfd;
+		pid_t a = backend_swallow(&aport, 200);
+		struct proxy *p = proxy_start(aport, &port, &lfd, NULL);
+		struct client cl;
+		client_http_start(&cl, port, is_post ? post : get,
+		                  is_post ? "HTTP/1.1 503 Service Unavailable\r\n" : get);
+		wait_accepted(p, 1);
+		run_for(p, 50); /* connected to a, which has read the request */
+		proxy_hold(p, 1);
+		assert_int_equal(run_until_exit(p, a, 5000), 0);
+		pid_t b = backend_start(&bport);
+		switch_backend(p, bport);
+		proxy_hold(p, 0);
+		long ok, fail;
+		client_wait(p, &cl, &ok, &fail);
+		struct proxy_stats st;
+		proxy_stats(p, &st);
+		assert_int_equal(ok, 1);
+		if (is_post) {
+			assert_int_equal(st.replays, 0);
+			assert_int_equal(st.unsafe, 1);
+		} else {
+			assert_true(st.replays >= 1);
+			assert_int_equal(st.unsafe, 0);
+		}
+		run_for(p, 100); /* b has its SIGTERM handler (the POST case never used it) */
+		backend_stop(p, b);
+		proxy_free(p);
+		close(lfd);
+	}
+}
+
 static void test_bulk_small_buffers(void **state)
 {
 	(void)state;
@@ -755,6 +833,7 @@ int main(void)
 	    cmocka_unit_test(test_give_up),
 	    cmocka_unit_test(test_replay_after_reset),
 	    cmocka_unit_test(test_replay_after_clean_close),
+	    cmocka_unit_test(test_no_replay_of_post),
 	    cmocka_unit_test(test_bulk_small_buffers),
 	    cmocka_unit_test(test_restarts_while_polling),
 	};
