@@ -123,6 +123,7 @@ struct stopping {
 	pid_t pid;
 	int64_t t0, kill_at;
 	int killed;
+	int open_conns; /* connections it still held when it got the stop signal (drain.h) */
 };
 
 struct dev {
@@ -174,6 +175,8 @@ struct dev {
 	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
 	unsigned drain_ports[16];
 	size_t ndrain_ports;
+	int said_cut;           /* the warning about connections cut at a restart was printed */
+	int cut_conns;          /* connections cut at restarts so far */
 	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
 	char *cur_bin;
 	int cur_ready, cur_exited;
@@ -1108,16 +1111,18 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 		free(bin);
 		return;
 	}
-	int sig = d->sopts.stop_signal;
+	int sig = d->sopts.stop_signal, open_conns = 0;
 	if (d->ndrain_ports) {
-		/* Nothing in flight when it gets the signal (drain.h). */
-		drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, DRAIN_MAX_MS);
+		/* Nothing in flight when it gets the signal (drain.h), unless it takes too long. */
+		if (drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, DRAIN_MAX_MS) == 1)
+			open_conns = drain_accepted(pid, d->drain_ports, d->ndrain_ports);
 		kill(-pid, sig);
 		kill(-pid, SIGCONT);
 	} else {
 		kill(-pid, sig);
 	}
 	struct stopping *st = &d->stopping[d->nstopping++];
+	st->open_conns = open_conns > 0 ? open_conns : 0;
 	st->sup = s;
 	st->bin = bin;
 	st->pid = pid;
@@ -1158,6 +1163,22 @@ static void stop_done(struct dev *d, size_t i)
 		free(cause);
 	}
 	report_stop(d, st->pid, st->killed, st->t0);
+	/*
+	 * It held requests past the drain limit and died of the signal (no
+	 * graceful exit): they were cut. Say so once, with what fixes it.
+	 */
+	if (st->open_conns && (ex.signal || ex.killed)) {
+		if (!d->said_cut) {
+			d->said_cut = 1;
+			warning(
+			    "golive dev: the old program still served %d connection%s %d ms into "
+			    "the restart and died of the stop signal: %s cut. To finish long "
+			    "requests and streams, handle SIGTERM with http.Server.Shutdown "
+			    "(docs/dev.md)",
+			    st->open_conns, st->open_conns == 1 ? "" : "s", DRAIN_MAX_MS,
+			    st->open_conns == 1 ? "it was" : "they were");
+		}
+	}
 	supervise_free(st->sup);
 	if (st->bin)
 		unlink(st->bin);
