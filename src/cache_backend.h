@@ -36,10 +36,20 @@
  *       directories 0777 and files 0666, less the umask (a shared cache
  *       wants umask 002).
  *
- * Every request is bounded by opts->timeout_ms, connect included: for
- * HTTP the whole request; for Redis the connect and each wait for the
- * server (a server that keeps trickling bytes is not cut off). Host names
- * are resolved by the system resolver, which no timeout bounds. Errors
+ * Every request is bounded by opts->timeout_ms as a whole, connect
+ * included: a server that trickles bytes is cut off at the deadline like
+ * one that never answers (Redis: get, put, exists and del are one request
+ * each, list and stats one per SCAN batch; dir: checked between reads and
+ * writes of at most 1 MiB). What a server sends is bounded while it is
+ * read, never buffered first: HTTP bodies by max_object (a Content-Length
+ * over it fails at the headers); Redis replies by a scanner that refuses a
+ * string longer than any value golive stores (max_object or a chunk, 64
+ * KiB at the least), an array of over 65536 elements or nested deeper than
+ * 4, and a reply of more bytes than that, at the header that announces it;
+ * dir objects by O_NONBLOCK opens that refuse anything but a regular file
+ * ("not a regular file": a FIFO, a device, a symlink) and reads that stop
+ * after max_object bytes. Host names are resolved by the system resolver,
+ * which no timeout bounds. Errors
  * are one line with no credentials in it: "redis 127.0.0.1:6379: connection
  * refused", "http://h/golive/ac/ab12cd34ab12cd34..: HTTP 500", "dir /x:
  * ac/ab/ab12...: Permission denied"; a name that is not 64 lowercase hex
@@ -60,7 +70,7 @@ enum cache_ns { CACHE_AC = 0, CACHE_CAS = 1 };
 
 struct cache_backend_options {
 	const char *url;
-	long timeout_ms;    /* per request; <= 0 means 2000 */
+	long timeout_ms;    /* per request, the whole of it; <= 0 means 2000 */
 	long ttl_s;         /* Redis only: key expiry in seconds, 0 = none */
 	const char *prefix; /* Redis only: key prefix, NULL = "golive:" */
 	size_t max_object;  /* a value larger than this is refused by get and put; 0 = default */

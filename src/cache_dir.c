@@ -9,6 +9,14 @@
  * less the umask, so a group-writable umask shares the cache. Files are
  * not fsync()ed: a file cut short by a crash is caught by the caller's
  * checks (CAS content is hashed, a manifest must decode).
+ *
+ * Anyone who can write to a shared cache can leave a FIFO, a device or a
+ * symlink where an object should be: get opens with O_NONBLOCK and
+ * O_NOFOLLOW (a FIFO's open does not wait for a writer), refuses anything
+ * fstat does not call a regular file ("not a regular file"), and reads at
+ * most max_object bytes; get and put stop at opts->timeout_ms between
+ * reads and writes (a read or write that blocks in the kernel, on a hung
+ * NFS server, is not interrupted).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -77,20 +85,93 @@ static char *dir_error(const struct dir_backend *d, const char *what, int err)
 	return xasprintf("dir %s: %s: %s", shown(d), rel(d, what), strerror(err));
 }
 
+/* The request's deadline: timeout_ms from now. */
+static int64_t deadline_of(const struct cache_backend *b)
+{
+	return now_mono_ns() + (int64_t)b->opts.timeout_ms * 1000000;
+}
+
+#define DIR_IO_SIZE (1u << 20) /* bytes per read or write between deadline checks */
+
+/*
+ * Appends fd's bytes to out until EOF: 0; -1 with errno EFBIG as soon as
+ * there are more than max (the rest is not read), ETIMEDOUT past the
+ * deadline, or read's errno.
+ */
+static int read_bounded(int fd, struct strbuf *out, size_t max, int64_t deadline)
+{
+	size_t start = out->len;
+	for (;;) {
+		if (now_mono_ns() > deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		size_t room = max - (out->len - start);
+		size_t want = room < DIR_IO_SIZE ? room + 1 : DIR_IO_SIZE;
+		strbuf_grow(out, want);
+		ssize_t n = read(fd, out->buf + out->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if ((size_t)n > room) {
+			errno = EFBIG;
+			return -1;
+		}
+		out->len += (size_t)n;
+		out->buf[out->len] = '\0';
+	}
+}
+
+/* Writes all of buf to fd: 0, or -1 with errno (ETIMEDOUT past the deadline). */
+static int write_bounded(int fd, const char *buf, size_t len, int64_t deadline)
+{
+	for (size_t off = 0; off < len;) {
+		if (now_mono_ns() > deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		size_t n = len - off < DIR_IO_SIZE ? len - off : DIR_IO_SIZE;
+		if (write_all(fd, buf + off, n) < 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+/* "dir /x: <what>: ..." for an errno of read_bounded/write_bounded. */
+static char *io_error(const struct dir_backend *d, const char *what, int err)
+{
+	if (err == ETIMEDOUT)
+		return xasprintf("dir %s: %s: not done within the %ld ms timeout", shown(d),
+		                 rel(d, what), d->b.opts.timeout_ms);
+	if (err == EFBIG)
+		return xasprintf("dir %s: %s: larger than max_object (%zu)", shown(d), rel(d, what),
+		                 d->b.opts.max_object);
+	return dir_error(d, what, err);
+}
+
 static int dir_get(struct cache_backend *b, enum cache_ns ns, const char *hex, struct strbuf *out,
                    char **cause)
 {
 	struct dir_backend *d = (struct dir_backend *)b;
 	struct stat st;
-	int trunc = 0, rc = -1;
+	int rc = -1;
 	if (cache_name_check(ns, hex, cause) < 0)
 		return -1;
+	int64_t deadline = deadline_of(b);
 	strbuf_reset(out);
 	char *path = object_path(d, ns, hex);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (reading a file ignores it). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			rc = 0;
+		else if (errno == ELOOP)
+			*cause = xasprintf("dir %s: %s: a symlink, not a regular file", shown(d),
+			                   rel(d, path));
 		else
 			*cause = dir_error(d, path, errno);
 		goto out;
@@ -109,14 +190,9 @@ static int dir_get(struct cache_backend *b, enum cache_ns ns, const char *hex, s
 		goto out;
 	}
 	/* The file may grow between fstat and read (another writer's rename cannot). */
-	if (strbuf_read_fd(out, fd, b->opts.max_object, &trunc) < 0) {
-		*cause = dir_error(d, path, errno);
-		strbuf_reset(out);
-		goto out;
-	}
-	if (trunc) {
-		*cause = xasprintf("dir %s: %s: larger than max_object (%zu)", shown(d),
-		                   rel(d, path), b->opts.max_object);
+	strbuf_grow(out, (size_t)st.st_size);
+	if (read_bounded(fd, out, b->opts.max_object, deadline) < 0) {
+		*cause = io_error(d, path, errno);
 		strbuf_reset(out);
 		goto out;
 	}
@@ -141,6 +217,7 @@ static int dir_put(struct cache_backend *b, enum cache_ns ns, const char *hex, c
 		                   shown(d), cache_ns_name(ns), hex, hex, len, b->opts.max_object);
 		return -1;
 	}
+	int64_t deadline = deadline_of(b);
 	char *path = object_path(d, ns, hex);
 	char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
 	if (mkdir_p(dir, 0777) < 0) {
@@ -156,8 +233,8 @@ static int dir_put(struct cache_backend *b, enum cache_ns ns, const char *hex, c
 		goto out;
 	}
 	/* mkstemp makes 0600: the cache is shared, so 0666 less the umask like any file. */
-	if (fchmod(fd, file_mode()) < 0 || write_all(fd, buf, len) < 0) {
-		*cause = dir_error(d, tmp, errno);
+	if (fchmod(fd, file_mode()) < 0 || write_bounded(fd, buf, len, deadline) < 0) {
+		*cause = io_error(d, tmp, errno);
 		goto out;
 	}
 	if (close(fd) < 0) {
@@ -192,13 +269,16 @@ static int dir_exists(struct cache_backend *b, enum cache_ns ns, const char *hex
 	if (cache_name_check(ns, hex, cause) < 0)
 		return -1;
 	char *path = object_path(d, ns, hex);
-	if (stat(path, &st) < 0) {
+	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			rc = 0;
 		} else {
 			*cause = dir_error(d, path, errno);
 			rc = -1;
 		}
+	} else if (!S_ISREG(st.st_mode)) {
+		*cause = xasprintf("dir %s: %s: not a regular file", shown(d), rel(d, path));
+		rc = -1;
 	}
 	free(path);
 	return rc;

@@ -10,6 +10,12 @@
  * GOLIVE_CACHE_PASSWORD) go to curl as Basic auth options, a
  * GOLIVE_CACHE_TOKEN as an "Authorization: Bearer" header (and wins).
  * Redirects are not followed, so no credential is sent to another host.
+ *
+ * Bounds: CURLOPT_TIMEOUT_MS is the whole request's deadline (connect
+ * included), and a GET's body is bounded by max_object while it arrives:
+ * a Content-Length over it fails at the headers (CURLOPT_MAXFILESIZE), a
+ * body that grows past it (chunked, or a lying length) is cut by the write
+ * callback, so a server's answer never costs more than max_object bytes.
  */
 #include "cache_backend.h"
 #include "curl_dl.h"
@@ -187,6 +193,9 @@ static int perform(struct http_backend *h, const char *method, const char *url, 
 		SETOPT(CURLOPT_CUSTOMREQUEST, "DELETE");
 	} else {
 		SETOPT(CURLOPT_HTTPGET, 1L);
+		/* A Content-Length over the bound fails before any byte of the body is read. */
+		if (r->out)
+			SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max);
 	}
 #undef SETOPT
 	if (sc != CURLE_OK) {
@@ -200,7 +209,7 @@ static int perform(struct http_backend *h, const char *method, const char *url, 
 		c->easy_getinfo(cu, CURLINFO_RESPONSE_CODE, status);
 	/* No option may keep pointing at r, which lives on the caller's stack. */
 	c->easy_reset(cu);
-	if (r->too_big) {
+	if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		*detail = xasprintf("larger than max_object (%zu)", r->max);
 		return -1;
 	}

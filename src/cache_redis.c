@@ -13,12 +13,23 @@
  * pipeline. With ttl_s > 0 every key is SET with EX ttl_s.
  *
  * One connection per backend, made at the first request (connect, AUTH,
- * SELECT) and dropped after any I/O error so that the next request starts
- * afresh. opts->timeout_ms bounds the connect and every wait for the
- * server (SO_RCVTIMEO/SO_SNDTIMEO, redisSetTimeout); the host name is
- * resolved with getaddrinfo, which no timeout bounds. hiredis writes with
- * write(): SIGPIPE is blocked around every exchange and a SIGPIPE raised
- * by it is consumed, so a server that went away is an error, not death.
+ * SELECT) and dropped after any I/O or protocol error so that the next
+ * request starts afresh. hiredis connects, formats commands and parses
+ * replies; the socket's I/O is ours, non-blocking, so that:
+ *   - a request has one deadline, opts->timeout_ms from its start, for
+ *     everything it does (connect, AUTH, SELECT, writing, every reply): a
+ *     server that trickles bytes is cut off like one that never answers.
+ *     list and stats are one request per SCAN batch. The host name is
+ *     resolved with getaddrinfo, which no timeout bounds.
+ *   - every byte read is checked by a RESP scanner (struct resp_scan)
+ *     before hiredis sees it: a string longer than any value golive stores
+ *     (resp_limits), an array with too many elements or nested too deep, a
+ *     reply over its byte budget, or bytes that are not RESP end the
+ *     request at the header, before anything is buffered for it. A
+ *     server's answer therefore never costs more memory than the largest
+ *     legitimate reply.
+ * Writes use send(MSG_NOSIGNAL): a server that went away is an error, not
+ * a SIGPIPE.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,13 +40,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define REDIS_DEFAULT_PORT 6379
@@ -44,6 +57,179 @@
 #define REDIS_ERR_MAX      200 /* bytes of a server's error kept in a cause */
 /* A chunk count above this is a corrupt descriptor (4 PiB at 4 MiB a chunk). */
 #define REDIS_MAX_CHUNKS 1000000000ULL
+#define REDIS_READ_SIZE  65536 /* bytes read from the socket at a time */
+
+/* ---- the reply scanner -------------------------------------------------------------- */
+
+/* A string may always be this long (INFO's answer, an error line). */
+#define RESP_MIN_STRING (64u << 10)
+#define RESP_ELEMENTS   (1u << 16)  /* elements in one reply (a SCAN batch is ~1000 keys) */
+#define RESP_EXTRA      (8u << 20)  /* bytes a reply may have beyond its longest string */
+#define RESP_DEPTH      4           /* nested arrays (golive's replies nest 2 deep) */
+#define RESP_LINE_MAX   (64u << 10) /* a header, status or error line */
+#define RESP_NUM_MAX    24          /* bytes of a length header kept for parsing */
+
+/*
+ * Follows the RESP2 stream the server sends, reply by reply, and refuses
+ * one that is not RESP or is over its limits as soon as its header says so:
+ * the string length of a '$' header, the element count of a '*' header.
+ */
+struct resp_scan {
+	size_t max_string, max_elements, max_bytes; /* the limits (resp_limits) */
+	char num[RESP_NUM_MAX];                     /* the start of the header line being read */
+	size_t line;                                /* bytes of that line so far, 0 between lines */
+	int cr;                                     /* the line's last byte was '\r' */
+	long long skip;                             /* a string's bytes (+ CRLF) still to pass */
+	long long due[RESP_DEPTH];                  /* per open array: elements still to come */
+	int depth;                                  /* open arrays */
+	size_t bytes, elements;                     /* of the reply being read */
+};
+
+/* The limits for a backend: no legitimate reply is refused, nothing else is buffered. */
+static void resp_limits(struct resp_scan *s, size_t max_object)
+{
+	/* The longest string golive reads: '=' + a value, or a chunk; never over max_object + 1. */
+	size_t longest = max_object < CACHE_REDIS_CHUNK ? max_object : CACHE_REDIS_CHUNK;
+	memset(s, 0, sizeof(*s));
+	s->max_string = longest + 1 > RESP_MIN_STRING ? longest + 1 : RESP_MIN_STRING;
+	s->max_elements = RESP_ELEMENTS;
+	s->max_bytes = s->max_string + RESP_EXTRA;
+}
+
+/* Starts afresh (a new connection), keeping the limits. */
+static void resp_reset(struct resp_scan *s)
+{
+	size_t ms = s->max_string, me = s->max_elements, mb = s->max_bytes;
+	memset(s, 0, sizeof(*s));
+	s->max_string = ms, s->max_elements = me, s->max_bytes = mb;
+}
+
+/* One element is complete: closes the arrays it completes, and the reply with the last. */
+static void resp_element_done(struct resp_scan *s)
+{
+	while (s->depth > 0) {
+		if (--s->due[s->depth - 1] > 0)
+			return;
+		s->depth--;
+	}
+	s->bytes = s->elements = 0; /* the reply is complete */
+}
+
+/* A header's number: -1 and up, digits only; -2 when it is not one. */
+static long long resp_number(const char *s, size_t n)
+{
+	long long v = 0;
+	int neg = n > 0 && s[0] == '-';
+	if (neg)
+		s++, n--;
+	if (n == 0 || n > 18)
+		return -2;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -2;
+		v = v * 10 + (s[i] - '0');
+	}
+	return neg ? (v == 1 ? -1 : -2) : v;
+}
+
+/* A complete header line (s->num holds its start, s->line its length with CRLF). */
+static int resp_header(struct resp_scan *s, char **why)
+{
+	char type = s->num[0];
+	size_t n = s->line - 3; /* without the type byte and CRLF */
+	if (++s->elements > s->max_elements) {
+		*why = xasprintf("reply too large: over %zu elements", s->max_elements);
+		return -1;
+	}
+	if (type == '+' || type == '-' || type == ':') {
+		resp_element_done(s);
+		return 0;
+	}
+	long long v = n <= RESP_NUM_MAX - 1 ? resp_number(s->num + 1, n) : -2;
+	if (v < -1) {
+		*why = xstrdup("bad reply: a length that is not a number");
+		return -1;
+	}
+	if (type == '$') {
+		if (v > (long long)s->max_string) {
+			*why = xasprintf("reply too large: a %lld-byte string (at most %zu)", v,
+			                 s->max_string);
+			return -1;
+		}
+		if (v < 0)
+			resp_element_done(s);
+		else
+			s->skip = v + 2;
+		return 0;
+	}
+	if (v > (long long)(s->max_elements - s->elements)) {
+		*why = xasprintf("reply too large: an array of %lld elements (at most %zu)", v,
+		                 s->max_elements);
+		return -1;
+	}
+	if (v <= 0) {
+		resp_element_done(s);
+		return 0;
+	}
+	if (s->depth == RESP_DEPTH) {
+		*why = xasprintf("bad reply: arrays nested over %d deep", RESP_DEPTH);
+		return -1;
+	}
+	s->due[s->depth++] = v;
+	return 0;
+}
+
+/* Checks the next n bytes of the stream; 0, or -1 with *why (the stream is then unusable). */
+static int resp_scan_feed(struct resp_scan *s, const char *p, size_t n, char **why)
+{
+	while (n > 0) {
+		if (s->skip > 0) {
+			size_t take = (unsigned long long)s->skip < n ? (size_t)s->skip : n;
+			s->skip -= (long long)take;
+			s->bytes += take;
+			p += take, n -= take;
+			if (s->skip == 0) {
+				if (p[-1] != '\n') {
+					*why = xstrdup("bad reply: a string not followed by CRLF");
+					return -1;
+				}
+				resp_element_done(s);
+			}
+		} else {
+			char c = *p++;
+			n--;
+			s->bytes++;
+			if (s->line == 0 && !strchr("+-:$*", c)) {
+				*why =
+				    xasprintf("bad reply: not RESP (a line starting with 0x%02x)",
+				              (unsigned char)c);
+				return -1;
+			}
+			if (s->line < RESP_NUM_MAX)
+				s->num[s->line] = c;
+			if (++s->line > RESP_LINE_MAX) {
+				*why = xasprintf("bad reply: a line over %u bytes", RESP_LINE_MAX);
+				return -1;
+			}
+			if (c == '\n' && s->cr && s->line >= 3) {
+				int rc = resp_header(s, why);
+				s->line = 0;
+				s->cr = 0;
+				if (rc < 0)
+					return -1;
+			} else {
+				s->cr = c == '\r';
+			}
+		}
+		if (s->bytes > s->max_bytes) {
+			*why = xasprintf("reply too large: over %zu bytes", s->max_bytes);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the backend --------------------------------------------------------------------- */
 
 struct redis_backend {
 	struct cache_backend b;
@@ -52,41 +238,10 @@ struct redis_backend {
 	char *user, *password; /* AUTH [user] password when password is set */
 	char *where;           /* "redis host:port[/db]" for messages */
 	redisContext *c;       /* NULL until connected, and after an I/O error */
+	struct strbuf out;     /* commands formatted and not yet sent */
+	struct resp_scan scan; /* what the server sent, checked before hiredis reads it */
+	int64_t deadline;      /* now_mono_ns() at which the current request fails */
 };
-
-/* ---- SIGPIPE around hiredis's writes ----------------------------------------- */
-
-struct sigpipe_guard {
-	sigset_t old;
-	int was_pending;
-};
-
-static void sigpipe_block(struct sigpipe_guard *g)
-{
-	sigset_t set, pending;
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pending);
-	sigpending(&pending);
-	g->was_pending = sigismember(&pending, SIGPIPE) == 1;
-	pthread_sigmask(SIG_BLOCK, &set, &g->old);
-}
-
-/* Consumes a SIGPIPE raised while blocked (not one pending before), restores the mask. */
-static void sigpipe_restore(struct sigpipe_guard *g)
-{
-	sigset_t set, pending;
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigemptyset(&pending);
-	sigpending(&pending);
-	if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1) {
-		struct timespec zero = {0, 0};
-		while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
 
 /* ---- messages -------------------------------------------------------------------- */
 
@@ -100,13 +255,9 @@ static char *one_line(const char *s, size_t n)
 	return out;
 }
 
-/* A hiredis context's error, worded for a cause. */
-static char *context_error(const struct redis_backend *r, const redisContext *c)
+/* A system or hiredis error text, worded for a cause ("connection refused"). */
+static char *error_text(const char *e)
 {
-	const char *e = c->errstr[0] ? c->errstr : "unknown error";
-	if (strcmp(e, strerror(EAGAIN)) == 0 || strcmp(e, strerror(EWOULDBLOCK)) == 0 ||
-	    strcmp(e, strerror(ETIMEDOUT)) == 0)
-		return xasprintf("no answer within the %ld ms timeout", r->b.opts.timeout_ms);
 	char *s = one_line(e, strlen(e));
 	/* "Connection refused" reads "connection refused" after a colon. */
 	if (isupper((unsigned char)s[0]) && islower((unsigned char)s[1]))
@@ -123,12 +274,27 @@ static char *fail_msg(const struct redis_backend *r, const char *what, char *det
 	return m;
 }
 
-/* Drops the connection after an I/O error, with the cause from it. */
-static void io_failed(struct redis_backend *r, const char *what, char **cause)
+static char *timeout_text(const struct redis_backend *r)
 {
-	*cause = fail_msg(r, what, context_error(r, r->c));
-	redisFree(r->c);
+	return xasprintf("no answer within the %ld ms timeout", r->b.opts.timeout_ms);
+}
+
+/* Closes the connection and forgets what was queued on it. */
+static void drop(struct redis_backend *r)
+{
+	if (r->c)
+		redisFree(r->c);
 	r->c = NULL;
+	strbuf_reset(&r->out);
+	resp_reset(&r->scan);
+}
+
+/* Drops the connection after an I/O or protocol error; *cause from detail (taken). */
+static int io_failed(struct redis_backend *r, const char *what, char *detail, char **cause)
+{
+	*cause = fail_msg(r, what, detail);
+	drop(r);
+	return -1;
 }
 
 /* "ac/0123456789abcdef.." for messages. */
@@ -139,19 +305,116 @@ static char *object_name(enum cache_ns ns, const char *hex)
 
 /* ---- the connection and commands ------------------------------------------------ */
 
-static int get_reply(struct redis_backend *r, const char *what, redisReply **reply, char **cause);
+/* A request starts: its deadline is timeout_ms from now. */
+static void request_begin(struct redis_backend *r)
+{
+	r->deadline = now_mono_ns() + (int64_t)r->b.opts.timeout_ms * 1000000;
+}
 
-/*
- * Queues one command (binary-safe arguments). hiredis fails only when out
- * of memory: -1 with *cause, the connection (and what was queued) dropped.
- */
+/* Milliseconds left before the deadline (rounded up), 0 when it has passed. */
+static int ms_left(const struct redis_backend *r)
+{
+	int64_t left = r->deadline - now_mono_ns();
+	if (left <= 0)
+		return 0;
+	left = (left + 999999) / 1000000;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Waits until the socket is ready for events, within the deadline; 0, or -1 with *cause. */
+static int wait_ready(struct redis_backend *r, short events, const char *what, char **cause)
+{
+	for (;;) {
+		int ms = ms_left(r);
+		if (ms == 0)
+			return io_failed(r, what, timeout_text(r), cause);
+		struct pollfd pfd = {r->c->fd, events, 0};
+		int n = poll(&pfd, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return io_failed(r, what, error_text(strerror(errno)), cause);
+	}
+}
+
+/* Queues one command (binary-safe arguments); sent by the next get_reply. 0, or -1 with *cause. */
 static int append(struct redis_backend *r, const char *what, int argc, const char **argv,
                   const size_t *lens, char **cause)
 {
-	if (redisAppendCommandArgv(r->c, argc, argv, lens) == REDIS_OK)
-		return 0;
-	io_failed(r, what, cause);
-	return -1;
+	char *cmd = NULL;
+	int n = redisFormatCommandArgv(&cmd, argc, argv, lens);
+	if (n < 0 || !cmd)
+		return io_failed(r, what, xstrdup("cannot format a command (out of memory)"),
+		                 cause);
+	strbuf_add(&r->out, cmd, (size_t)n);
+	redisFreeCommand(cmd);
+	return 0;
+}
+
+/* Sends what append queued, within the deadline. 0, or -1 with *cause (connection dropped). */
+static int flush(struct redis_backend *r, const char *what, char **cause)
+{
+	size_t off = 0;
+	while (off < r->out.len) {
+		ssize_t n = send(r->c->fd, r->out.buf + off, r->out.len - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_ready(r, POLLOUT, what, cause) < 0)
+				return -1;
+			continue;
+		}
+		return io_failed(r, what, error_text(n < 0 ? strerror(errno) : "cannot send"),
+		                 cause);
+	}
+	strbuf_reset(&r->out);
+	return 0;
+}
+
+/*
+ * The next reply of the pipeline (queued commands are sent first), read
+ * within the request's deadline and checked by the scanner before hiredis
+ * parses it. 0, or -1 with *cause after an I/O or protocol error, a reply
+ * over the limits or the deadline (the connection is dropped).
+ */
+static int get_reply(struct redis_backend *r, const char *what, redisReply **reply, char **cause)
+{
+	char buf[REDIS_READ_SIZE];
+	if (r->out.len && flush(r, what, cause) < 0)
+		return -1;
+	for (;;) {
+		void *p = NULL;
+		if (redisReaderGetReply(r->c->reader, &p) != REDIS_OK) {
+			char *e = xasprintf("bad reply: %s", r->c->reader->errstr);
+			if (p)
+				freeReplyObject(p);
+			return io_failed(r, what, e, cause);
+		}
+		if (p) {
+			*reply = p;
+			return 0;
+		}
+		if (wait_ready(r, POLLIN, what, cause) < 0)
+			return -1;
+		ssize_t n = recv(r->c->fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (n <= 0)
+			return io_failed(r, what,
+			                 n ? error_text(strerror(errno))
+			                   : xstrdup("the server closed the connection"),
+			                 cause);
+		char *why = NULL;
+		if (resp_scan_feed(&r->scan, buf, (size_t)n, &why) < 0)
+			return io_failed(r, what, why, cause);
+		if (redisReaderFeed(r->c->reader, buf, (size_t)n) != REDIS_OK)
+			return io_failed(r, what, xstrdup("cannot buffer a reply (out of memory)"),
+			                 cause);
+	}
 }
 
 /*
@@ -170,24 +433,6 @@ static redisReply *command(struct redis_backend *r, const char *what, int argc, 
 		return NULL;
 	}
 	return reply;
-}
-
-/* The next reply of the pipeline; -1 with *cause after an I/O error (connection dropped). */
-static int get_reply(struct redis_backend *r, const char *what, redisReply **reply, char **cause)
-{
-	struct sigpipe_guard g;
-	void *p = NULL;
-	sigpipe_block(&g);
-	int rc = redisGetReply(r->c, &p);
-	sigpipe_restore(&g);
-	if (rc != REDIS_OK || !p) {
-		if (p)
-			freeReplyObject(p);
-		io_failed(r, what, cause);
-		return -1;
-	}
-	*reply = p;
-	return 0;
 }
 
 /* A command whose answer must be +OK. */
@@ -211,12 +456,18 @@ static size_t *arg_lens(int argc, const char **argv, size_t *lens)
 	return lens;
 }
 
-/* Connects (once), authenticates and selects the database. */
+/* Connects (once), authenticates and selects the database, within the request's deadline. */
 static int redis_connect(struct redis_backend *r, char **cause)
 {
 	if (r->c)
 		return 0;
-	long ms = r->b.opts.timeout_ms;
+	int ms = ms_left(r);
+	if (ms == 0) {
+		*cause = fail_msg(
+		    r, NULL,
+		    xasprintf("cannot connect within the %ld ms timeout", r->b.opts.timeout_ms));
+		return -1;
+	}
 	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
 	redisContext *c = redisConnectWithTimeout(r->host, r->port, tv);
 	if (!c) {
@@ -224,21 +475,23 @@ static int redis_connect(struct redis_backend *r, char **cause)
 		return -1;
 	}
 	if (c->err) {
-		char *e = context_error(r, c);
-		/* A connect that timed out is worded as such. */
-		if (strcmp(c->errstr, strerror(ETIMEDOUT)) == 0) {
-			free(e);
-			e = xasprintf("cannot connect within the %ld ms timeout", ms);
-		}
+		char *e = c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(ETIMEDOUT)) == 0
+		              ? xasprintf("cannot connect within the %ld ms timeout",
+		                          r->b.opts.timeout_ms)
+		              : error_text(c->errstr[0] ? c->errstr : "cannot connect");
 		*cause = fail_msg(r, NULL, e);
 		redisFree(c);
 		return -1;
 	}
-	r->c = c;
-	if (redisSetTimeout(c, tv) != REDIS_OK) {
-		io_failed(r, NULL, cause);
+	int fl = fcntl(c->fd, F_GETFL);
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		*cause = fail_msg(r, NULL, error_text(strerror(errno)));
+		redisFree(c);
 		return -1;
 	}
+	r->c = c;
+	strbuf_reset(&r->out);
+	resp_reset(&r->scan);
 	if (r->password) {
 		const char *argv[3] = {"AUTH", r->user, r->password};
 		size_t lens[3];
@@ -258,9 +511,7 @@ static int redis_connect(struct redis_backend *r, char **cause)
 	}
 	return 0;
 fail:
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
+	drop(r);
 	return -1;
 }
 
@@ -361,6 +612,7 @@ static int redis_get(struct cache_backend *b, enum cache_ns ns, const char *hex,
 	if (cache_name_check(ns, hex, cause) < 0)
 		return -1;
 	strbuf_reset(out);
+	request_begin(r);
 	if (redis_connect(r, cause) < 0)
 		return -1;
 	char *key = object_key(r, ns, hex), *name = object_name(ns, hex);
@@ -424,6 +676,7 @@ static int redis_put(struct cache_backend *b, enum cache_ns ns, const char *hex,
 		free(name);
 		return -1;
 	}
+	request_begin(r);
 	if (redis_connect(r, cause) < 0) {
 		free(name);
 		return -1;
@@ -489,7 +742,10 @@ static int redis_exists(struct cache_backend *b, enum cache_ns ns, const char *h
 {
 	struct redis_backend *r = (struct redis_backend *)b;
 	int rc = -1;
-	if (cache_name_check(ns, hex, cause) < 0 || redis_connect(r, cause) < 0)
+	if (cache_name_check(ns, hex, cause) < 0)
+		return -1;
+	request_begin(r);
+	if (redis_connect(r, cause) < 0)
 		return -1;
 	char *key = object_key(r, ns, hex), *name = object_name(ns, hex);
 	const char *argv[2] = {"EXISTS", key};
@@ -533,7 +789,10 @@ static int redis_del(struct cache_backend *b, enum cache_ns ns, const char *hex,
 	unsigned long long total, chunks = 0;
 	ARRAY(char *) keys = ARRAY_INIT;
 	int rc = -1;
-	if (cache_name_check(ns, hex, cause) < 0 || redis_connect(r, cause) < 0)
+	if (cache_name_check(ns, hex, cause) < 0)
+		return -1;
+	request_begin(r);
+	if (redis_connect(r, cause) < 0)
 		return -1;
 	char *key = object_key(r, ns, hex), *name = object_name(ns, hex);
 	/* The head of the value says whether there are chunks to delete too. */
@@ -592,6 +851,7 @@ static int scan(struct redis_backend *r, const char *pattern,
 	int rc = 0;
 	do {
 		const char *argv[6] = {"SCAN", cursor, "MATCH", pattern, "COUNT", REDIS_SCAN_COUNT};
+		request_begin(r); /* one request per batch: a big cache takes many */
 		size_t lens[6];
 		redisReply *reply = command(r, "SCAN", 6, argv, arg_lens(6, argv, lens), cause);
 		if (!reply) {
@@ -649,6 +909,7 @@ static int redis_list(struct cache_backend *b, enum cache_ns ns,
 		*cause = xasprintf("bad cache namespace %d", (int)ns);
 		return -1;
 	}
+	request_begin(r);
 	if (redis_connect(r, cause) < 0)
 		return -1;
 	add_glob_escaped(&pattern, b->opts.prefix);
@@ -739,6 +1000,7 @@ static int redis_stats(struct cache_backend *b, struct cache_backend_stats *st, 
 	struct redis_backend *r = (struct redis_backend *)b;
 	struct strbuf pattern = STRBUF_INIT;
 	memset(st, 0, sizeof(*st));
+	request_begin(r);
 	if (redis_connect(r, cause) < 0)
 		return -1;
 	const char *argv[2] = {"INFO", "server"};
@@ -767,8 +1029,8 @@ static int redis_stats(struct cache_backend *b, struct cache_backend_stats *st, 
 static void redis_close(struct cache_backend *b)
 {
 	struct redis_backend *r = (struct redis_backend *)b;
-	if (r->c)
-		redisFree(r->c);
+	drop(r);
+	strbuf_release(&r->out);
 	cache_backend_release(b);
 	free(r->host);
 	free(r->user);
@@ -871,6 +1133,8 @@ int cache_redis_open(const struct cache_backend_options *opts, struct cache_back
 
 	struct redis_backend *r = xcalloc(1, sizeof(*r));
 	cache_backend_init(&r->b, &redis_ops, opts);
+	strbuf_init(&r->out, 0);
+	resp_limits(&r->scan, r->b.opts.max_object);
 	r->host = host;
 	r->port = (int)port;
 	r->db = (int)db;

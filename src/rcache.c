@@ -106,18 +106,50 @@ static int tool_answer(const char *session, const char *tool, const char *salt,
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-/* The first failure of the session's cache: later wrappers skip the cache. */
+/*
+ * Where the build records that the cache is down: the session's
+ * cache.down, else (plain go build -toolexec=golive) a file in go's $WORK,
+ * the directory go makes for one build and removes after it; NULL when the
+ * tool's -o is not in a $WORK/bNNN directory.
+ */
+static char *down_path(const char *session, const char *output)
+{
+	if (session)
+		return xasprintf("%s/%s", session, RCACHE_DOWN_FILE);
+	if (!output || output[0] != '/')
+		return NULL;
+	const char *slash = strrchr(output, '/');
+	const char *b = slash;
+	while (b > output && b[-1] != '/')
+		b--;
+	/* b..slash is the action directory's name: "b" and digits. */
+	if (b == output || slash - b < 2 || *b != 'b' ||
+	    strspn(b + 1, "0123456789") != (size_t)(slash - b - 1))
+		return NULL;
+	const char *w = b - 1, *ws = w;
+	while (ws > output && ws[-1] != '/')
+		ws--;
+	if (!starts_with(ws, "go-build"))
+		return NULL;
+	return xasprintf("%.*s/%s", (int)(w - output), output, RCACHE_WORK_DOWN_FILE);
+}
+
+/* Whether this build's cache was turned off by a failure. */
+static int is_down(const struct rcache *rc)
+{
+	return rc->down && access(rc->down, F_OK) == 0;
+}
+
+/* The first failure of the build's cache: later wrappers skip the cache. */
 static void trip(const struct rcache *rc, const char *cause)
 {
-	if (!rc->session)
+	if (!rc->down)
 		return;
-	char *path = xasprintf("%s/%s", rc->session, RCACHE_DOWN_FILE);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = open(rc->down, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		(void)!write(fd, cause, strlen(cause));
 		close(fd);
 	}
-	free(path);
 }
 
 static void set_outcome(struct event *ev, const char *what, char *note)
@@ -285,14 +317,10 @@ int rcache_begin(struct rcache *rc, const char *session, const struct tool_invoc
 	int64_t t0 = now_mono_ns();
 	if (ti->kind != TOOL_COMPILE || ti->probe)
 		goto out;
-	if (session) {
-		char *down = xasprintf("%s/%s", session, RCACHE_DOWN_FILE);
-		int skip = access(down, F_OK) == 0;
-		free(down);
-		if (skip) {
-			set_outcome(ev, "skipped", NULL);
-			goto out;
-		}
+	rc->down = down_path(session, ti->output);
+	if (is_down(rc)) {
+		set_outcome(ev, "skipped", NULL);
+		goto out;
 	}
 	struct strbuf answer = STRBUF_INIT;
 	if (tool_answer(session, run_argv[0], salt, &answer, &cause) < 0) {
@@ -333,10 +361,12 @@ int rcache_begin(struct rcache *rc, const char *session, const struct tool_invoc
 		ev->rcache_bytes = bytes;
 		ev->rcache_saved_ns = saved;
 		ret = 1;
+	} else if (r < 0) {
+		/* The cache is off for the rest of the build: nothing is stored either. */
+		trip(rc, note);
+		set_outcome(ev, "error", note);
 	} else {
-		if (r < 0)
-			trip(rc, note);
-		set_outcome(ev, r < 0 ? "error" : "miss", note);
+		set_outcome(ev, "miss", note);
 		rc->active = 1;
 		rc->capture = rc->settings.mode == CACHE_MODE_READ_WRITE;
 	}
@@ -423,6 +453,8 @@ static char *upload(struct rcache *rc, const struct cache_entry *e, struct strbu
 		goto done;
 	sent += (long long)mlen;
 done:
+	if (cause)
+		trip(rc, cause);
 	if (b)
 		cache_backend_close(b);
 	json_t *o = json_object();
@@ -477,6 +509,8 @@ static void start_upload(struct rcache *rc, const struct cache_entry *e, struct 
 	unsigned secs =
 	    (unsigned)((rc->settings.timeout_ms * (long)(2 * e->noutputs + 2)) / 1000 + 1);
 	alarm(secs);
+	if (is_down(rc))
+		_exit(0); /* another wrapper's request failed meanwhile */
 	char *line = upload(rc, e, objs, manifest, mlen);
 	if (line && rc->session) {
 		char *p = xasprintf("%s/%s", rc->session, RCACHE_UPLOADS_FILE);
@@ -557,6 +591,8 @@ void rcache_end(struct rcache *rc, int status, int64_t tool_ns, struct event *ev
 		ev->rcache_note = xstrdup("not stored: the compiler printed output");
 		return;
 	}
+	if (is_down(rc))
+		return; /* a failure while the compiler ran turned the cache off */
 	store(rc, tool_ns, ev);
 }
 
@@ -572,6 +608,7 @@ void rcache_release(struct rcache *rc)
 		cache_key_release(&rc->key);
 	cache_settings_release(&rc->settings);
 	free(rc->hmac_key);
+	free(rc->down);
 	rcache_init(rc);
 }
 

@@ -17,9 +17,11 @@
  *      to an uploader child that is detached from go (fds 0-2 on
  *      /dev/null, its own session) and bounded by the timeout per request.
  * Any doubt (an error, a timeout, a bad hash, a bad signature) means the
- * tool runs: the cache can only save time, never change a result. In a
- * session the first backend failure is written to <session>/cache.down,
- * and the wrappers after it skip the cache for the rest of the build.
+ * tool runs: the cache can only save time, never change a result. The
+ * first backend failure of a build (a lookup or an upload) is written to
+ * <session>/cache.down, or without a session to go's $WORK/golive-cache.down
+ * (go removes $WORK after the build), and from then on the build's wrappers
+ * and uploaders skip the cache: neither looking up nor storing.
  *
  * The uploader holds a shared flock on <session>/uploads.lock while it
  * works; golive build takes it exclusively (rcache_wait_uploads) before it
@@ -35,9 +37,10 @@
 #include "proc.h"
 #include "toolargs.h"
 
-#define RCACHE_DOWN_FILE    "cache.down"   /* first backend failure of the session */
-#define RCACHE_UPLOADS_FILE "rcache.jsonl" /* one line per upload: key, bytes, error */
-#define RCACHE_LOCK_FILE    "uploads.lock"
+#define RCACHE_DOWN_FILE      "cache.down"        /* first backend failure of the session */
+#define RCACHE_WORK_DOWN_FILE "golive-cache.down" /* the same in go's $WORK, without a session */
+#define RCACHE_UPLOADS_FILE   "rcache.jsonl"      /* one line per upload: key, bytes, error */
+#define RCACHE_LOCK_FILE      "uploads.lock"
 
 struct rcache {
 	const char *session; /* or NULL */
@@ -48,6 +51,7 @@ struct rcache {
 	int capture;        /* the tool's output goes to out_fd/err_fd (then relayed) */
 	int out_fd, err_fd; /* memfds, or -1; err_fd == out_fd when go gave one pipe for both */
 	char *hmac_key;     /* GOLIVE_CACHE_HMAC_KEY, or NULL */
+	char *down;         /* where a failure turns the build's cache off (down_path), or NULL */
 };
 
 /* An rcache with nothing in it (rcache_release is then a no-op). */

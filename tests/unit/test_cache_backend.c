@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -685,6 +686,37 @@ static void test_dir(void **state)
 	check_cause(cause);
 	assert_true(starts_with(cause, "dir /"));
 	free(cause), cause = NULL;
+
+	/*
+	 * A FIFO (no writer: a blocking open would wait forever) and a symlink
+	 * to /dev/zero (endless) where an entry or object should be: refused at
+	 * once, by get and exists; a put replaces them.
+	 */
+	rmdir(path);
+	for (int kind = 0; kind < 2; kind++) {
+		for (enum cache_ns ns = CACHE_AC; ns <= CACHE_CAS; ns++) {
+			char *dir = xasprintf("%s/%s/%.2s", root, cache_ns_name(ns), hex);
+			char *obj = xasprintf("%s/%s", dir, hex);
+			assert_int_equal(mkdir_p(dir, 0777), 0);
+			unlink(obj);
+			if (kind == 0)
+				assert_int_equal(mkfifo(obj, 0666), 0);
+			else
+				assert_int_equal(symlink("/dev/zero", obj), 0);
+			int64_t t0 = now_mono_ns();
+			c = expect_get_fails(b, ns, hex, "not a regular file");
+			assert_true(now_mono_ns() - t0 < 1000 * MS);
+			assert_non_null(strstr(c, root));
+			free(c);
+			assert_int_equal(b->ops->exists(b, ns, hex, &cause), -1);
+			assert_non_null(strstr(cause, "not a regular file"));
+			free(cause), cause = NULL;
+			expect_put(b, ns, hex, "new", 3);
+			expect_get(b, ns, hex, "new", 3);
+			free(obj);
+			free(dir);
+		}
+	}
 	cache_backend_close(b);
 	cache_backend_close(small);
 
@@ -999,6 +1031,233 @@ static void test_redis_down_and_hung(void **state)
 	free(url);
 }
 
+/* ---- hostile servers ------------------------------------------------------------------------ */
+
+/*
+ * A server that misbehaves on purpose, in a child process: it answers
+ * whatever it is sent (after reading the request's first bytes) with the
+ * mode's bytes, forever or until the client goes away, one child per
+ * connection (each gives up after 20 s).
+ */
+enum hostile_mode {
+	H_BULK,       /* $2000000000, then bytes as fast as they are read */
+	H_ARRAY,      /* *2000000000, then ":1" elements forever */
+	H_NESTED,     /* "*1" forever: arrays in arrays */
+	H_BUDGET,     /* an array of 60000 strings of 4 MiB: each within bounds, the sum not */
+	H_TRICKLE,    /* $1000, then one byte every 100 ms: never a syscall timeout */
+	H_GARBAGE,    /* not RESP at all */
+	H_HTTP_BIG,   /* 200 with Content-Length 2000000000, then bytes */
+	H_HTTP_CHUNK, /* 200 chunked, chunks forever */
+	H_HTTP_SLOW,  /* 200 with Content-Length 1000, then one byte every 100 ms */
+};
+
+static void hostile_send(int c, const char *p, size_t n)
+{
+	if (write_all(c, p, n) < 0)
+		_exit(0);
+}
+
+static void hostile_serve(int c, enum hostile_mode mode)
+{
+	static char fill[65536];
+	char req[4096];
+	struct pollfd pfd = {c, POLLIN, 0};
+	if (poll(&pfd, 1, 5000) != 1 || read(c, req, sizeof(req)) <= 0)
+		_exit(0);
+	memset(fill, 'x', sizeof(fill));
+	alarm(20);
+	switch (mode) {
+	case H_BULK:
+		hostile_send(c, "$2000000000\r\n", 13);
+		for (;;)
+			hostile_send(c, fill, sizeof(fill));
+	case H_ARRAY:
+		hostile_send(c, "*2000000000\r\n", 13);
+		for (size_t i = 0; i + 4 <= sizeof(fill); i += 4)
+			memcpy(fill + i, ":1\r\n", 4);
+		for (;;)
+			hostile_send(c, fill, sizeof(fill));
+	case H_NESTED:
+		for (size_t i = 0; i + 4 <= sizeof(fill); i += 4)
+			memcpy(fill + i, "*1\r\n", 4);
+		for (;;)
+			hostile_send(c, fill, sizeof(fill));
+	case H_BUDGET:
+		hostile_send(c, "*60000\r\n", 8);
+		for (;;) {
+			hostile_send(c, "$4194304\r\n", 10);
+			for (int i = 0; i < 64; i++)
+				hostile_send(c, fill, sizeof(fill));
+			hostile_send(c, "\r\n", 2);
+		}
+	case H_TRICKLE:
+		hostile_send(c, "$1000\r\n", 7);
+		for (;;) {
+			hostile_send(c, "x", 1);
+			usleep(100000);
+		}
+	case H_GARBAGE:
+		hostile_send(c, "HTTP/1.0 400 Bad Request\r\n\r\n", 28);
+		for (;;)
+			sleep(1);
+	case H_HTTP_BIG: {
+		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2000000000\r\n\r\n";
+		hostile_send(c, h, strlen(h));
+		for (;;)
+			hostile_send(c, fill, sizeof(fill));
+	}
+	case H_HTTP_CHUNK: {
+		const char *h = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+		hostile_send(c, h, strlen(h));
+		for (;;) {
+			hostile_send(c, "10000\r\n", 7);
+			hostile_send(c, fill, sizeof(fill));
+			hostile_send(c, "\r\n", 2);
+		}
+	}
+	case H_HTTP_SLOW: {
+		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+		hostile_send(c, h, strlen(h));
+		for (;;) {
+			hostile_send(c, "x", 1);
+			usleep(100000);
+		}
+	}
+	}
+	_exit(0);
+}
+
+/* Starts a hostile server on a free port of 127.0.0.1 (its pid in *pid; kill with SIGKILL). */
+static int hostile_start(enum hostile_mode mode, pid_t *pid)
+{
+	struct sockaddr_in a = {0};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* a client that went away ends its child */
+		signal(SIGCHLD, SIG_IGN); /* no zombies */
+		alarm(120);
+		for (;;) {
+			int c = accept(fd, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				close(fd);
+				hostile_serve(c, mode);
+			}
+			close(c);
+		}
+	}
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void hostile_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* The peak RSS of this process so far, in MiB. */
+static long peak_rss_mib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+/*
+ * A get against the hostile server fails within max_ms, with a cause
+ * saying want, without the process's peak RSS growing by 100 MiB; a
+ * second request fails the same way (a fresh connection).
+ */
+static void expect_hostile(const char *scheme, enum hostile_mode mode, long timeout_ms,
+                           size_t max_object, long max_ms, const char *want)
+{
+	pid_t pid;
+	int port = hostile_start(mode, &pid);
+	char *url = xasprintf("%s://127.0.0.1:%d/", scheme, port);
+	struct cache_backend *b = open_backend(url, timeout_ms, 0, NULL, max_object);
+	long rss0 = peak_rss_mib();
+	char hex[65];
+	name_of(900 + (unsigned)mode, hex);
+	for (int round = 0; round < 2; round++) {
+		char *cause = NULL;
+		struct strbuf sb = STRBUF_INIT;
+		int64_t t0 = now_mono_ns();
+		int rc = b->ops->get(b, round ? CACHE_CAS : CACHE_AC, hex, &sb, &cause);
+		int64_t took = (now_mono_ns() - t0) / MS;
+		if (rc != -1)
+			fail_msg("%s mode %d: get returned %d", scheme, (int)mode, rc);
+		check_cause(cause);
+		if (!strstr(cause, want))
+			fail_msg("%s mode %d: cause \"%s\" does not say \"%s\"", scheme, (int)mode,
+			         cause, want);
+		if (took > max_ms)
+			fail_msg("%s mode %d: the request took %lld ms (at most %ld)", scheme,
+			         (int)mode, (long long)took, max_ms);
+		assert_int_equal(sb.len, 0);
+		strbuf_release(&sb);
+		free(cause);
+	}
+	long grew = peak_rss_mib() - rss0;
+	if (grew > 100)
+		fail_msg("%s mode %d: the peak RSS grew by %ld MiB", scheme, (int)mode, grew);
+	cache_backend_close(b);
+	hostile_stop(pid);
+	free(url);
+}
+
+/*
+ * Redis: a reply over the limits fails at its header, whatever follows;
+ * a trickle fails at the request's deadline (not per syscall); memory
+ * stays flat.
+ */
+static void test_redis_hostile(void **state)
+{
+	(void)state;
+	expect_hostile("redis", H_BULK, 2000, 0, 1000, "a 2000000000-byte string");
+	expect_hostile("redis", H_ARRAY, 2000, 0, 1000, "an array of 2000000000 elements");
+	expect_hostile("redis", H_NESTED, 2000, 0, 1000, "nested");
+	expect_hostile("redis", H_BUDGET, 5000, 0, 4000, "reply too large: over");
+	expect_hostile("redis", H_GARBAGE, 2000, 0, 1000, "not RESP");
+	/* 1000 bytes at 10 a second: 100 s, cut at the 500 ms deadline */
+	expect_hostile("redis", H_TRICKLE, 500, 0, 5 * 500, "timeout");
+	/* the string bound follows max_object (64 KiB at the least) */
+	pid_t pid;
+	int port = hostile_start(H_BULK, &pid);
+	char *url = xasprintf("redis://127.0.0.1:%d", port);
+	struct cache_backend *b = open_backend(url, 2000, 0, NULL, 1000);
+	char hex[65], *cause = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	name_of(950, hex);
+	assert_int_equal(b->ops->get(b, CACHE_AC, hex, &sb, &cause), -1);
+	if (!strstr(cause, "(at most 65536)"))
+		fail_msg("cause \"%s\" does not give the 64 KiB bound", cause);
+	free(cause);
+	strbuf_release(&sb);
+	cache_backend_close(b);
+	hostile_stop(pid);
+	free(url);
+}
+
+/* HTTP: a body over max_object fails while it arrives; a trickle at the deadline. */
+static void test_http_hostile(void **state)
+{
+	(void)state;
+	expect_hostile("http", H_HTTP_BIG, 2000, 1u << 20, 1000, "larger than max_object");
+	expect_hostile("http", H_HTTP_CHUNK, 2000, 1u << 20, 1000, "larger than max_object");
+	expect_hostile("http", H_HTTP_BIG, 2000, 0, 1000, "larger than max_object");
+	expect_hostile("http", H_HTTP_SLOW, 500, 0, 5 * 500, "timeout");
+}
+
 /* ---- http --------------------------------------------------------------------------------- */
 
 static char *http_url(const struct server *s, const char *userinfo, const char *path)
@@ -1165,7 +1424,8 @@ int main(void)
 	    cmocka_unit_test(test_redis_ttl_chunks),   cmocka_unit_test(test_redis_select),
 	    cmocka_unit_test(test_redis_auth),         cmocka_unit_test(test_redis_down_and_hung),
 	    cmocka_unit_test(test_http_common),        cmocka_unit_test(test_http_auth),
-	    cmocka_unit_test(test_http_down_and_hung),
+	    cmocka_unit_test(test_http_down_and_hung), cmocka_unit_test(test_redis_hostile),
+	    cmocka_unit_test(test_http_hostile),
 	};
 	int failed = cmocka_run_group_tests_name("cache_backend", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("cache_backend_servers", served, start_all, stop_all);
