@@ -8,6 +8,7 @@
 #include "analyze.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,13 @@ struct directive {
 	int has_reason;
 };
 
+/* Whether name is declared at the top level of the file (shadowed() asks once per name). */
+struct top_memo {
+	char *name;
+	size_t len;
+	int declared;
+};
+
 struct analysis_file_private {
 	diag_array *out;
 	ARRAY(struct import_entry) imports;
@@ -388,6 +396,7 @@ struct analysis_file_private {
 	ARRAY(struct http_handler) handlers; /* in source order: outer before inner */
 	ARRAY(TSNode) forced;                /* literals passed to HandleFunc/HandlerFunc */
 	ARRAY(TSNode) chain;                 /* scratch: ancestors of a node */
+	ARRAY(struct top_memo) top;          /* names asked of shadowed(): declared at top level? */
 };
 
 static const char *type_of(TSNode n)
@@ -400,9 +409,41 @@ static int is_type(TSNode n, const char *t)
 	return !ts_node_is_null(n) && strcmp(ts_node_type(n), t) == 0;
 }
 
+/*
+ * tree-sitter-go's field ids, looked up once: ts_node_child_by_field_name
+ * compares the name with every field name of the grammar on each call,
+ * which a file of many handlers pays hundreds of thousands of times.
+ */
+static const char *const field_names[] = {
+    "alias",  "arguments", "body",    "communication",   "field",      "function", "initializer",
+    "left",   "name",      "operand", "package",         "parameters", "path",     "receiver",
+    "result", "right",     "type",    "type_parameters", "value",
+};
+static TSFieldId field_ids[ARRAY_SIZE(field_names)];
+static pthread_once_t field_ids_once = PTHREAD_ONCE_INIT;
+
+static void field_ids_init(void)
+{
+	const TSLanguage *go = tree_sitter_go();
+	for (size_t i = 0; i < ARRAY_SIZE(field_names); i++)
+		field_ids[i] = ts_language_field_id_for_name(go, field_names[i],
+		                                             (uint32_t)strlen(field_names[i]));
+}
+
+TSNode analysis_field(TSNode n, const char *name)
+{
+	pthread_once(&field_ids_once, field_ids_init);
+	for (size_t i = 0; i < ARRAY_SIZE(field_names); i++)
+		if (field_names[i][0] == name[0] && !strcmp(field_names[i], name))
+			return field_ids[i]
+			           ? ts_node_child_by_field_id(n, field_ids[i])
+			           : ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
+	return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
+}
+
 static TSNode field(TSNode n, const char *name)
 {
-	return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
+	return analysis_field(n, name);
 }
 
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len)
@@ -619,10 +660,22 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 {
 	struct analysis_file_private *p = f->priv;
 	uint32_t pos = ts_node_start_byte(at);
-	uint32_t c = ts_node_named_child_count(f->root);
-	for (uint32_t i = 0; i < c; i++)
-		if (declares(f, ts_node_named_child(f->root, i), name, len))
-			return 1;
+	/*
+	 * The top level: walked once per distinct name (a file asks about its
+	 * few import names, thousands of times in a file of many handlers).
+	 */
+	size_t m = 0;
+	while (m < p->top.n && !(p->top.v[m].len == len && !memcmp(p->top.v[m].name, name, len)))
+		m++;
+	if (m == p->top.n) {
+		struct top_memo e = {xstrndup(name, len), len, 0};
+		uint32_t c = ts_node_named_child_count(f->root);
+		for (uint32_t i = 0; i < c && !e.declared; i++)
+			e.declared = declares(f, ts_node_named_child(f->root, i), name, len);
+		ARRAY_PUSH(p->top, e);
+	}
+	if (p->top.v[m].declared)
+		return 1;
 	ancestors(f, at);
 	for (size_t i = p->chain.n; i-- > 0;) {
 		TSNode a = p->chain.v[i];
@@ -1104,6 +1157,9 @@ void analysis_file_close(struct analysis_file *f)
 	ARRAY_FREE(p->handlers);
 	ARRAY_FREE(p->forced);
 	ARRAY_FREE(p->chain);
+	for (size_t i = 0; i < p->top.n; i++)
+		free(p->top.v[i].name);
+	ARRAY_FREE(p->top);
 	free(p);
 	ts_tree_delete(f->tree);
 	free(f);

@@ -160,6 +160,13 @@ int analysis_go_at_least(const struct analysis_file *f, unsigned major, unsigned
  */
 int analysis_cursor_next(TSTreeCursor *c, int descend);
 
+/*
+ * n's child in field name (tree-sitter-go's field names: "function",
+ * "operand", "body", ...): ts_node_child_by_field_name without its search
+ * of the grammar's field names on every call. Thread-safe.
+ */
+TSNode analysis_field(TSNode n, const char *name);
+
 /* The text of node n (not NUL-terminated): *len bytes at the returned pointer. */
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len);
 /* True when node n's text equals s. */

@@ -32,11 +32,11 @@ static char *req_ctx(const struct http_handler *h)
 /* The qualifier as written before fn in call: "nethttp." or "" (dot import). */
 static char *qualifier(struct analysis_file *f, TSNode call)
 {
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	TSNode fn = analysis_field(call, "function");
 	if (strcmp(ts_node_type(fn), "selector_expression") != 0)
 		return xstrdup("");
 	size_t len;
-	const char *t = analysis_text(f, ts_node_child_by_field_name(fn, "operand", 7), &len);
+	const char *t = analysis_text(f, analysis_field(fn, "operand"), &len);
 	return xasprintf("%.*s.", (int)len, t);
 }
 
@@ -77,12 +77,12 @@ static void check_db(struct analysis_file *f, TSNode call, const char *ctx)
 	    {"Exec", "ExecContext", 0, -1},   {"Prepare", "PrepareContext", 1, 1},
 	    {"Begin", "BeginTx", 0, 0},
 	};
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
-	TSNode args = ts_node_child_by_field_name(call, "arguments", 9);
+	TSNode fn = analysis_field(call, "function");
+	TSNode args = analysis_field(call, "arguments");
 	if (strcmp(ts_node_type(fn), "selector_expression") != 0 || ts_node_is_null(args))
 		return;
-	TSNode op = ts_node_child_by_field_name(fn, "operand", 7);
-	TSNode name = ts_node_child_by_field_name(fn, "field", 5);
+	TSNode op = analysis_field(fn, "operand");
+	TSNode name = analysis_field(fn, "field");
 	if (ts_node_is_null(op) || ts_node_is_null(name))
 		return;
 	uint32_t nargs = ts_node_named_child_count(args);
@@ -119,15 +119,15 @@ static void check_db(struct analysis_file *f, TSNode call, const char *ctx)
 static int check_default_client(struct analysis_file *f, TSNode call, const char *ctx)
 {
 	static const char *const verbs[] = {"Get", "Head", "Post", "PostForm"};
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	TSNode fn = analysis_field(call, "function");
 	if (strcmp(ts_node_type(fn), "selector_expression") != 0)
 		return 0;
-	TSNode op = ts_node_child_by_field_name(fn, "operand", 7);
-	TSNode name = ts_node_child_by_field_name(fn, "field", 5);
+	TSNode op = analysis_field(fn, "operand");
+	TSNode name = analysis_field(fn, "field");
 	if (strcmp(ts_node_type(op), "selector_expression") != 0 ||
-	    !analysis_text_eq(f, ts_node_child_by_field_name(op, "field", 5), "DefaultClient"))
+	    !analysis_text_eq(f, analysis_field(op, "field"), "DefaultClient"))
 		return 0;
-	TSNode pkg = ts_node_child_by_field_name(op, "operand", 7);
+	TSNode pkg = analysis_field(op, "operand");
 	const char *path = analysis_package_of(f, pkg);
 	if (!path || strcmp(path, "net/http") != 0)
 		return 0;

@@ -38,7 +38,7 @@ static const char *const slog_levels[] = {"Debug", "Info", "Warn", "Error"};
 
 static TSNode field(TSNode n, const char *name)
 {
-	return ts_node_child_by_field_name(n, name, (uint32_t)strlen(name));
+	return analysis_field(n, name);
 }
 
 static int is_type(TSNode n, const char *t)
