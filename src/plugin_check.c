@@ -165,23 +165,73 @@ static char *fd_path(int fd)
 	return xstrdup(buf);
 }
 
-/* True when path (resolved, absolute) is below one of dirs (each resolved first). */
-static int under_trusted_dir(const char *path, const struct argv_array *dirs)
+/*
+ * The trusted directory (resolved, malloc'd) that path (resolved, absolute)
+ * is below, or NULL.
+ */
+static char *under_trusted_dir(const char *path, const struct argv_array *dirs)
 {
 	for (size_t i = 0; dirs && i < dirs->argc; i++) {
 		char *real = realpath(dirs->argv[i], NULL);
 		size_t n;
-		int under;
 
 		if (!real)
 			continue; /* a trusted directory that does not exist trusts nothing */
 		n = strlen(real);
-		under = !strcmp(real, "/") || (!strncmp(path, real, n) && path[n] == '/');
+		if (!strcmp(real, "/") || (!strncmp(path, real, n) && path[n] == '/'))
+			return real;
 		free(real);
-		if (under)
-			return 1;
 	}
-	return 0;
+	return NULL;
+}
+
+/*
+ * A trusted directory trusts whoever can write to it: every directory from
+ * path's up to root (path below root, both resolved) must be owned by root
+ * or the current user and writable by neither group nor others. 0, or -1
+ * with *why naming the first that is not (malloc'd).
+ */
+static int trusted_chain_ok(const char *path, const char *root, char **why)
+{
+	char *dir = xstrdup(path);
+	size_t rootlen = strlen(root);
+	int ret = 0;
+	for (;;) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		struct stat st;
+		if (lstat(dir, &st) < 0) {
+			*why = xasprintf("%s: %s", dir, strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			*why = xasprintf(
+			    "directory %s is owned by uid %u, neither root nor the current "
+			    "user",
+			    dir, (unsigned)st.st_uid);
+			ret = -1;
+			break;
+		}
+		if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+			*why = xasprintf("directory %s is %s (mode %04o): whoever can write it can "
+			                 "put a plugin there",
+			                 dir,
+			                 st.st_mode & S_IWOTH ? "world-writable" : "group-writable",
+			                 (unsigned)(st.st_mode & 07777));
+			ret = -1;
+			break;
+		}
+		if (strlen(dir) <= rootlen || !strcmp(dir, "/"))
+			break; /* the trusted directory itself was the last one */
+	}
+	free(dir);
+	return ret;
 }
 
 /*
@@ -318,9 +368,19 @@ int plugin_verify(const struct plugin_spec *spec, const struct argv_array *trust
 			    "%s: no sha256: and the opened file's path is unknown (no /proc)", src);
 			goto out;
 		}
-		if (!under_trusted_dir(real, trusted_dirs)) {
+		char *root = under_trusted_dir(real, trusted_dirs);
+		if (!root) {
 			ret = refuse(&vf, cause, "%s: no sha256: and not under a trusted directory",
 			             src);
+			goto out;
+		}
+		int chain = trusted_chain_ok(real, root, &why);
+		free(root);
+		if (chain < 0) {
+			ret = refuse(&vf, cause,
+			             "%s: no sha256: and its trusted directory cannot be "
+			             "trusted: %s",
+			             src, why);
 			goto out;
 		}
 		verified_by = "trusted_dir";

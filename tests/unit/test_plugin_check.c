@@ -485,14 +485,70 @@ static void test_verified_trusted_dir(void **state)
 	assert_int_equal(plugin_verify(&s, &f->trusted_dirs, f->session, &out, &cause), 0);
 	plugin_release(&out);
 
-	/* "/" trusts everything */
+	/*
+	 * "/" trusts every file whose directories up to "/" only root or we can
+	 * write (a world-writable /tmp on the way refuses it).
+	 */
 	argv_clear(&f->trusted_dirs);
 	argv_push(&f->trusted_dirs, "/");
 	s.name = "p3";
-	assert_int_equal(plugin_verify(&s, &f->trusted_dirs, f->session, &out, &cause), 0);
-	plugin_release(&out);
+	int chain_ok = 1;
+	char *d = realpath(sub, NULL);
+	while (d && strcmp(d, "/")) {
+		struct stat st;
+		if (lstat(d, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+			chain_ok = 0;
+		char *sl = strrchr(d, '/');
+		if (sl == d)
+			sl[1] = '\0';
+		else
+			*sl = '\0';
+	}
+	free(d);
+	assert_int_equal(plugin_verify(&s, &f->trusted_dirs, f->session, &out, &cause),
+	                 chain_ok ? 0 : -1);
+	if (chain_ok)
+		plugin_release(&out);
+	else
+		free(cause), cause = NULL;
 
 	free(sub), free(p), free(alias), free(slash);
+}
+
+/* A trusted directory (or one below it) others can write trusts nothing. */
+static void test_refuse_writable_trusted_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *sub = xasprintf("%s/sub", f->trusted);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	char *p = write_file(sub, "p.so", "hello", 5, 0755);
+	struct plugin_spec s = spec_so("p", p, NULL);
+	char *want;
+
+	assert_int_equal(chmod(f->trusted, 0777), 0);
+	want = xasprintf("plugin p: %s: no sha256: and its trusted directory cannot be trusted: "
+	                 "directory %s is world-writable (mode 0777): whoever can write it can put "
+	                 "a plugin there",
+	                 p, f->trusted);
+	expect_refused(f, &s, want);
+	free(want);
+	assert_int_equal(chmod(f->trusted, 0755), 0);
+	assert_int_equal(chmod(sub, 0775), 0);
+	want = xasprintf("plugin p: %s: no sha256: and its trusted directory cannot be trusted: "
+	                 "directory %s is group-writable (mode 0775): whoever can write it can put "
+	                 "a plugin there",
+	                 p, sub);
+	expect_refused(f, &s, want);
+	free(want);
+	/* pinned by sha256, the directory does not matter */
+	struct plugin out;
+	char *cause = NULL;
+	s.sha256 = SHA_HELLO;
+	assert_int_equal(plugin_verify(&s, &f->trusted_dirs, f->session, &out, &cause), 0);
+	plugin_release(&out);
+	assert_int_equal(chmod(sub, 0755), 0);
+	free(sub);
+	free(p);
 }
 
 /*
@@ -695,6 +751,7 @@ int main(void)
 	    T(test_verified_sha256),
 	    T(test_verified_exec_mode),
 	    T(test_verified_trusted_dir),
+	    T(test_refuse_writable_trusted_dir),
 	    T(test_symlinks),
 	    T(test_audit_log),
 	    cmocka_unit_test(test_release),
