@@ -29,7 +29,7 @@ static const struct command commands[] = {
     {"config", cmd_config, "print the effective configuration (golive.yaml)"},
     {"plugins", cmd_plugins, "list the configured plugins: verified, active in the profile"},
     {"verify", cmd_verify, "check a release binary: policy, reproducibility, ABI diff"},
-    {"cache", cmd_cache, "the shared compile cache: stats, verify (docs/cache.md)"},
+    {"cache", cmd_cache, "the shared compile cache: stats, verify, prog (docs/cache.md)"},
     {"version", cmd_version, "print golive's version and the go it finds"},
     {"help", cmd_help, "show help for golive or one command"},
 };

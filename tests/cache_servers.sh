@@ -16,14 +16,14 @@
 # Prints "PORT <n>" and "DIR <dir>" once the server accepts connections,
 # then keeps it running until its standard input closes (the test that
 # started it exited or closed the pipe), it gets SIGTERM/SIGINT, or
-# CACHE_SERVERS_TIMEOUT seconds (default 300) pass; then stops the server,
+# CACHE_SERVERS_TIMEOUT seconds (default 1800: a loaded machine runs t65 for minutes) pass; then stops the server,
 # removes the directory and exits 0. Everything the server says goes to
 # DIR/server.log, shown on stderr when it does not start.
 set -euo pipefail
 
 kind=${1:?usage: cache_servers.sh redis|nginx|hang [CREDENTIALS]}
 cred=${2:-}
-limit=${CACHE_SERVERS_TIMEOUT:-300}
+limit=${CACHE_SERVERS_TIMEOUT:-1800}
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/golive-cache-srv-XXXXXX")
 pid=
