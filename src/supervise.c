@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include "supervise.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -35,7 +37,57 @@ struct supervisor {
 	int pidfd;        /* its pidfd; -1 when none */
 	int64_t start_ns; /* monotonic time it was started */
 	int64_t delay_ms; /* last restart delay; 0 after supervise_reset_backoff() */
+	char marker[64];  /* "GOLIVE_RUN=<our pid>.<n>" in the running program's environment */
+	int swept;        /* processes sweep_marked() killed when the last run ended */
 };
+
+/* Runs started by this process: each program's marker is unique to it. */
+static unsigned run_seq;
+
+/*
+ * Kills (SIGKILL) every process of this user, but this one, whose initial
+ * environment holds the entry marker: what a program started and set
+ * loose from its process group (setsid, a double fork), which its group's
+ * SIGKILL misses. Returns how many were killed.
+ */
+static int sweep_marked(const char *marker)
+{
+	DIR *dp = opendir("/proc");
+	struct dirent *e;
+	size_t mlen = strlen(marker);
+	int n = 0;
+	if (!dp || !mlen)
+		goto out;
+	while ((e = readdir(dp))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1 || pid == (long)getpid())
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone, or not ours */
+		struct strbuf env = STRBUF_INIT;
+		int trunc = 0;
+		long got = strbuf_read_fd(&env, fd, 1u << 20, &trunc);
+		close(fd);
+		for (size_t i = 0; got > 0 && i < env.len;) {
+			size_t l = strnlen(env.buf + i, env.len - i);
+			if (l == mlen && !memcmp(env.buf + i, marker, mlen)) {
+				if (kill((pid_t)pid, SIGKILL) == 0)
+					n++;
+				break;
+			}
+			i += l + 1;
+		}
+		strbuf_release(&env);
+	}
+out:
+	if (dp)
+		closedir(dp);
+	return n;
+}
 
 /* Everything the child needs, prepared before fork: it only makes async-signal-safe calls. */
 struct child_plan {
@@ -273,6 +325,9 @@ int supervise_start(struct supervisor *s, char **cause)
 			ARRAY_PUSH(envp, *e);
 	for (size_t i = 0; i < s->env.argc; i++)
 		ARRAY_PUSH(envp, s->env.argv[i]);
+	snprintf(s->marker, sizeof(s->marker), "%s=%d.%u", SUPERVISE_MARKER_ENV, (int)getpid(),
+	         ++run_seq);
+	ARRAY_PUSH(envp, s->marker);
 	if (s->nfds) {
 		listen_fds = xasprintf("LISTEN_FDS=%zu", s->nfds);
 		plan.listen_pid = xmalloc(strlen("LISTEN_PID=") + 24);
@@ -408,6 +463,9 @@ static int finish(struct supervisor *s, int *status, char **cause)
 		sleep_ms(1); /* only after SIGKILL, while the last members die */
 	}
 out:
+	/* and what it set loose from its group (setsid) */
+	s->swept = sweep_marked(s->marker);
+	s->marker[0] = '\0';
 	close(s->pidfd);
 	s->pidfd = -1;
 	s->pid = 0;
@@ -496,4 +554,9 @@ void supervise_free(struct supervisor *s)
 	argv_clear(&s->env);
 	free(s->fds);
 	free(s);
+}
+
+int supervise_swept(const struct supervisor *s)
+{
+	return s->swept;
 }

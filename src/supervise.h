@@ -30,6 +30,16 @@
 
 /* Grace period between the stop signal and SIGKILL. */
 #define SUPERVISE_GRACE_MS 5000
+
+/*
+ * Each run of a program gets SUPERVISE_MARKER_ENV=<golive's pid>.<n> in its
+ * environment, unique to that run; its children inherit it. When the run
+ * ends (reaped or stopped), after its process group is killed, every process
+ * still carrying that exact entry is killed too: what the program set loose
+ * with setsid or a double fork, which would otherwise outlive it (and keep
+ * its ports). A process that clears its environment escapes this.
+ */
+#define SUPERVISE_MARKER_ENV "GOLIVE_RUN"
 /* Restart delays after crashes: from MIN, doubling up to MAX; back to MIN after a run of RESET. */
 #define SUPERVISE_BACKOFF_MIN_MS   100
 #define SUPERVISE_BACKOFF_MAX_MS   5000
@@ -132,5 +142,8 @@ void supervise_reset_backoff(struct supervisor *s);
  * longer, otherwise prev_ms doubled up to SUPERVISE_BACKOFF_MAX_MS.
  */
 int64_t supervise_backoff_ms(int64_t prev_ms, int64_t ran_ms);
+
+/* How many processes outside its group the last ended run left, killed by their marker. */
+int supervise_swept(const struct supervisor *s);
 
 #endif

@@ -279,6 +279,52 @@ static void test_stop_grandchildren(void **state)
 	supervise_free(s);
 }
 
+/* True when pid has ended (gone, or a zombie waiting for its new parent). */
+static int pid_ended(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && rp[2] == 'Z';
+}
+
+/* A child set loose with setsid (its own session and group) dies with the run. */
+static void test_stop_setsid_child(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	struct supervisor *s =
+	    new_sh("setsid sleep 60 & echo $! >&3; exec sleep 60", &p[1], 1, 0, NULL);
+	struct supervise_exit ex;
+	char line[64];
+
+	start_ok(s);
+	close(p[1]);
+	read_line(p[0], line, sizeof(line));
+	pid_t loose = (pid_t)atoi(line);
+	assert_true(loose > 0);
+	/* setsid has run once the child leads its own group */
+	for (int i = 0; i < WAIT_MS && getpgid(loose) != loose; i++)
+		usleep(1000);
+	assert_int_equal(getpgid(loose), loose);
+	pid_t pid = supervise_pid(s);
+	stop_ok(s, &ex);
+	assert_group_gone(pid);
+	for (int i = 0; i < WAIT_MS && !pid_ended(loose); i++)
+		usleep(1000);
+	assert_true(pid_ended(loose));
+	assert_int_equal(supervise_swept(s), 1);
+	close(p[0]);
+	supervise_free(s);
+}
+
 static void test_crash_leaves_no_group(void **state)
 {
 	(void)state;
@@ -528,6 +574,7 @@ int main(void)
 	    cmocka_unit_test(test_stop_term),
 	    cmocka_unit_test(test_stop_ignores_term),
 	    cmocka_unit_test(test_stop_grandchildren),
+	    cmocka_unit_test(test_stop_setsid_child),
 	    cmocka_unit_test(test_crash_leaves_no_group),
 	    cmocka_unit_test(test_listen_fds),
 	    cmocka_unit_test(test_stdin_fd),
