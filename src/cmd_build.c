@@ -26,6 +26,7 @@
 #include "jsonl.h"
 #include "log.h"
 #include "gotool.h"
+#include "keeper.h"
 #include "goversion.h"
 #include "proc.h"
 #include "profile.h"
@@ -635,6 +636,7 @@ static void print_cause(const char *cause)
 
 int cmd_build(int argc, char **argv)
 {
+	int keeper_on = 0;
 	struct goversion gover = GOVERSION_UNKNOWN;
 	struct build_opts o = {.top = -1};
 	struct trace_exporter *exporters[4];
@@ -823,6 +825,9 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 
+	/* Sessions of golive builds that were SIGKILLed: nobody else will remove them. */
+	if (prof != PROFILE_PROD)
+		(void)session_sweep_stale(o.session_parent);
 	if (prof != PROFILE_PROD && session_create(&s, o.session_parent, &cause) < 0) {
 		warning("%s; building without a session (no per-tool summary)", cause);
 		free(cause);
@@ -997,6 +1002,16 @@ int cmd_build(int argc, char **argv)
 		ret = EXIT_NO_GO;
 		goto out;
 	}
+	/*
+	 * If golive is SIGKILLed, go and its compiles must not go on (and write
+	 * -o after we are gone): the keeper kills their process groups.
+	 */
+	if (own_pgroup && keeper_start() == 0) {
+		keeper_on = 1;
+		keeper_add(r.go_pid);
+		if (r.list_pid > 0)
+			keeper_add(r.list_pid);
+	}
 	r.pidfd = proc_pidfd_open(r.go_pid);
 	wait_for_go(&r, &pr, &s, deps_path, &graph, &deps);
 	log_relay_flush(&r.logs[0]);
@@ -1014,8 +1029,12 @@ int cmd_build(int argc, char **argv)
 			kill(-r.list_pid, SIGKILL);
 			proc_wait(r.list_pid, &r.list_status, NULL);
 		}
+		if (keeper_on)
+			keeper_stop();
 		if (s.dir && !o.keep)
 			session_remove(&s);
+		else if (s.dir)
+			session_disown(&s);
 		proc_die_by_signal(sig);
 	}
 	if (r.list_pid > 0 && !r.list_done) {
@@ -1096,16 +1115,24 @@ int cmd_build(int argc, char **argv)
 	       cwd[0] ? cwd : NULL, tty, prof, prof_why, &rsum);
 	fflush(stdout);
 	if (!WIFEXITED(r.go_status) && WIFSIGNALED(r.go_status)) {
+		if (keeper_on)
+			keeper_stop();
 		if (s.dir && !o.keep)
 			session_remove(&s);
+		else if (s.dir)
+			session_disown(&s);
 		proc_exit_like(r.go_status);
 	}
 out:
+	if (keeper_on)
+		keeper_stop();
 	if (s.dir) {
-		if (o.keep)
+		if (o.keep) {
+			session_disown(&s); /* the user's now: never swept */
 			session_release(&s);
-		else
+		} else {
 			session_remove(&s);
+		}
 	}
 	free(cause);
 	free(go);

@@ -4,6 +4,7 @@
 #include "jsonl.h"
 #include "anacache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -14,6 +15,25 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The start time of process pid (field 22 of /proc/PID/stat), 0 when there is none. */
+static unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64];
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long t = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (strbuf_read_file(&sb, path, 4096) == 0) {
+		const char *p = strrchr(sb.buf, ')'); /* the command may hold spaces and ')' */
+		/* after ") ": state is field 3; starttime is field 22, 19 fields later */
+		for (int field = 2; p && field < 22; field++)
+			p = strchr(p + 1, ' ');
+		if (p)
+			t = strtoull(p + 1, NULL, 10);
+	}
+	strbuf_release(&sb);
+	return t;
+}
 
 int session_create(struct session *s, const char *parent, char **cause)
 {
@@ -44,7 +64,62 @@ int session_create(struct session *s, const char *parent, char **cause)
 		return -1;
 	}
 	close(fd);
+	/* Who owns it, for session_sweep_stale() of a later golive. */
+	char *owner = session_path(s, OWNER_FILE);
+	char line[64];
+	snprintf(line, sizeof(line), "%d %llu\n", (int)getpid(), proc_start_time(getpid()));
+	fd = open(owner, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		(void)!write(fd, line, strlen(line));
+		close(fd);
+	}
+	free(owner);
 	return 0;
+}
+
+void session_disown(const struct session *s)
+{
+	char *owner = session_path(s, OWNER_FILE);
+	unlink(owner);
+	free(owner);
+}
+
+int session_sweep_stale(const char *parent)
+{
+	const char *tmp = parent;
+	if (!tmp || !*tmp)
+		tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	DIR *dp = opendir(tmp);
+	struct dirent *e;
+	int n = 0;
+	if (!dp)
+		return 0;
+	while ((e = readdir(dp))) {
+		if (strncmp(e->d_name, "golive-session-", 15))
+			continue;
+		struct session old = {xasprintf("%s/%s", tmp, e->d_name)};
+		char *owner = session_path(&old, OWNER_FILE);
+		struct strbuf sb = STRBUF_INIT;
+		struct stat st;
+		int pid = 0;
+		unsigned long long start = 0;
+		/* ours (a shared /tmp holds other users' too), and its owner recorded */
+		if (lstat(old.dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		    strbuf_read_file(&sb, owner, 64) == 0 &&
+		    sscanf(sb.buf, "%d %llu", &pid, &start) == 2 && pid > 0 &&
+		    proc_start_time(pid) != start) {
+			session_remove(&old);
+			n++;
+		} else {
+			session_release(&old);
+		}
+		strbuf_release(&sb);
+		free(owner);
+	}
+	closedir(dp);
+	return n;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -24,6 +24,18 @@ struct session {
  */
 int session_create(struct session *s, const char *parent, char **cause);
 
+/*
+ * A session golive build owns holds OWNER_FILE: "<pid> <start time>" of
+ * that golive (start time: field 22 of /proc/PID/stat, so a reused pid is
+ * not mistaken for it). session_disown() removes it (a --keep session is
+ * then the user's); session_sweep_stale() removes the session directories
+ * under parent (NULL: $TMPDIR, else /tmp) whose owner is gone, e.g. a
+ * golive build that was SIGKILLed. Returns how many it removed.
+ */
+#define OWNER_FILE ".owner"
+void session_disown(const struct session *s);
+int session_sweep_stale(const char *parent);
+
 /* Removes the session directory and everything in it; s->dir is freed. */
 void session_remove(struct session *s);
 
