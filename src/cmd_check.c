@@ -354,10 +354,24 @@ static void add_dir(struct inputs *in, const struct cwds *c, const char *arg, in
 		return;
 	}
 	for (struct dirent *e; (e = readdir(d));) {
-		if (!is_go_source(e->d_name, tests))
+		struct stat st;
+		if (!is_go_source(e->d_name, tests) || e->d_type == DT_DIR)
 			continue;
-		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+		/*
+		 * A FIFO, a device or a symlink to one is never read (a FIFO would
+		 * hang us, /dev/zero never ends): one line names it. A dangling
+		 * symlink is added, and reported when it cannot be read.
+		 */
+		if (e->d_type != DT_REG && fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			if (S_ISDIR(st.st_mode))
+				continue;
+			char *p = xasprintf("%s/%s", arg, e->d_name);
+			add_problem(in, "file", p, "not a regular file");
+			warning("%s: not a regular file", p);
+			free(p);
 			continue;
+		}
 		argv_push(&names, e->d_name);
 	}
 	closedir(d);
@@ -498,6 +512,10 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 			add_file(in, c, abs, add_unit(in, *dir ? dir : "/", &lang));
 			free(dir);
 			free(abs);
+		} else if (ends_with(a, ".go") && stat(a, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			/* Not to go list either: go would hang on a FIFO. */
+			add_problem(in, "file", a, "not a regular file");
+			warning("%s: not a regular file", a);
 		} else {
 			argv_push(&patterns, a);
 		}

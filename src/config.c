@@ -2046,7 +2046,7 @@ int config_load(struct golive_config *c, const char *explicit_path, char **cause
 		if (errno == EFBIG)
 			*cause = xasprintf("%s: larger than %d bytes", shown, CONFIG_MAX_SIZE);
 		else
-			*cause = xasprintf("%s: %s", shown, strerror(errno));
+			*cause = xasprintf("%s: %s", shown, file_strerror(errno));
 		goto out;
 	}
 	ret = config_parse(c, shown, buf.buf, buf.len, cause);

@@ -264,7 +264,7 @@ static NORETURN void run_without_session(int argc, char **argv)
 
 	config_init(&cfg);
 	if (strbuf_read_file(&buf, cfg_path, CONFIG_MAX_SIZE) < 0) {
-		fprintf(stderr, "golive: %s: %s\n", cfg_path, strerror(errno));
+		fprintf(stderr, "golive: %s: %s\n", cfg_path, file_strerror(errno));
 		exit(1);
 	}
 	if (config_parse(&cfg, cfg_path, buf.buf, buf.len, &cause) < 0) {

@@ -266,24 +266,61 @@ long strbuf_read_fd(struct strbuf *sb, int fd, size_t max, int *truncated)
 	return total;
 }
 
+#define READ_FILE_CHUNK 65536 /* bytes per read of strbuf_read_file */
+
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int trunc = 0;
+	struct stat st;
+	size_t start = sb->len;
+	int rc = -1, err = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	long n = strbuf_read_fd(sb, fd, max, &trunc);
-	int saved = errno;
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? EISDIR : GOLIVE_ENOTREG;
+		goto out;
+	}
+	if (st.st_size > 0 && (unsigned long long)st.st_size <= max)
+		strbuf_grow(sb, (size_t)st.st_size);
+	for (;;) {
+		size_t room = max - (sb->len - start);
+		/* One byte past max tells a file of max bytes from a longer one. */
+		size_t want = room < READ_FILE_CHUNK ? room + 1 : READ_FILE_CHUNK;
+		strbuf_grow(sb, want);
+		ssize_t n = read(fd, sb->buf + sb->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		if ((size_t)n > room) {
+			err = EFBIG;
+			break;
+		}
+		sb->len += (size_t)n;
+		sb->buf[sb->len] = '\0';
+	}
+out:
+	if (sb->alloc)
+		sb->buf[sb->len] = '\0';
 	close(fd);
-	if (n < 0) {
-		errno = saved;
-		return -1;
-	}
-	if (trunc) {
-		errno = EFBIG;
-		return -1;
-	}
-	return 0;
+	if (rc < 0)
+		errno = err;
+	return rc;
+}
+
+const char *file_strerror(int err)
+{
+	return err == GOLIVE_ENOTREG ? "not a regular file" : strerror(err);
 }
 
 void argv_push(struct argv_array *a, const char *arg)

@@ -84,8 +84,25 @@ void strbuf_reset(struct strbuf *sb);
  * happened (truncated may be NULL).
  */
 long strbuf_read_fd(struct strbuf *sb, int fd, size_t max, int *truncated);
-/* Reads a whole file of at most max bytes; -1 with errno on failure (EFBIG when larger). */
+/*
+ * Reads a whole file of at most max bytes, safely for any path a user or a
+ * repository can name: the open never waits (O_NONBLOCK: a FIFO does not
+ * block it; symlinks are followed), what fstat does not call a regular
+ * file is refused (a FIFO, a device like /dev/zero, a socket: errno
+ * GOLIVE_ENOTREG; a directory: EISDIR), and reading stops as soon as the
+ * file turns out to hold more than max bytes (EFBIG), never reading it to
+ * its end. /proc and /sys files are regular files. 0, or -1 with errno; sb
+ * may then hold what was read. Word an errno with file_strerror().
+ */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+
+/*
+ * strbuf_read_file's errno for a path that is not a regular file. Not a
+ * system error number: strerror() does not know it, file_strerror() does.
+ */
+#define GOLIVE_ENOTREG 0x4e52
+/* strerror(err), with GOLIVE_ENOTREG as "not a regular file". */
+const char *file_strerror(int err);
 
 /*
  * Appends s for a line of text output that someone else may parse: as is

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define VETCFG_MAX (64u << 20) /* bytes: a vet.cfg larger than this is refused */
@@ -246,7 +247,7 @@ static int load_config(struct golive_config *cfg, const char *dir, char **cause)
 		goto out;
 	}
 	if (strbuf_read_file(&sb, path, CONFIG_MAX_SIZE) < 0) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, file_strerror(errno));
 		goto out;
 	}
 	free(cfg->path);
@@ -400,7 +401,7 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 	memset(&c, 0, sizeof(c));
 	if (strbuf_read_file(&sb, cfg_path, VETCFG_MAX) < 0) {
 		fprintf(stderr, "golive: vet.cfg %s: %s\n", cfg_path,
-		        errno == EFBIG ? "too large" : strerror(errno));
+		        errno == EFBIG ? "too large" : file_strerror(errno));
 		goto out;
 	}
 	if (vetcfg_parse(&c, sb.buf, sb.len, &cause) < 0) {
@@ -434,6 +435,13 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 		*strrchr(work, '/') = '\0';
 	pkgsrc_resolve(c.go_files.argv, c.go_files.argc, *work == '/' ? work : NULL, &files);
 	pkgsrc_load(&ps, files.argv, files.argc);
+	/* A file that is not a regular file was not read (a FIFO would hang us): say so. */
+	for (size_t i = 0; i < ps.files.n; i++) {
+		struct stat st;
+		if (!ps.files.v[i].src && stat(ps.files.v[i].path, &st) == 0 &&
+		    !S_ISREG(st.st_mode))
+			fprintf(stderr, "golive: %s: not a regular file\n", ps.files.v[i].path);
+	}
 	/*
 	 * The module's go line, else (go before 1.21 writes no GoVersion) the
 	 * toolchain's, $GOVERSION, which go sets for its tools; one golive

@@ -1,13 +1,19 @@
 /* Unit tests of util.c and jsonl.c: paths, buffers, JSON lines. */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jsonl.h"
 #include "util.h"
@@ -98,13 +104,91 @@ static void test_add_printable(void **state)
 	strbuf_release(&sb);
 }
 
+/* A file of n bytes ('x') at path; n may be far larger than the disk (a sparse file). */
+static void make_file(const char *path, off_t n, int sparse)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	if (sparse) {
+		assert_int_equal(ftruncate(fd, n), 0);
+	} else {
+		char *b = xmalloc((size_t)n + 1);
+		memset(b, 'x', (size_t)n);
+		assert_int_equal(write_all(fd, b, (size_t)n), 0);
+		free(b);
+	}
+	close(fd);
+}
+
+/*
+ * strbuf_read_file never hangs and never reads past its limit: a FIFO
+ * without a writer, /dev/zero (directly and through a symlink) and a
+ * directory are refused at once; a file of exactly max bytes is read, one
+ * byte more is EFBIG, and a 64 GiB sparse file is refused without being
+ * read; /proc files (size 0 in fstat) are read.
+ */
+static void test_read_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/golive-test-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *fifo = xasprintf("%s/fifo.go", dir), *link = xasprintf("%s/zero.yaml", dir);
+	char *exact = xasprintf("%s/exact", dir), *huge = xasprintf("%s/huge", dir);
+	struct strbuf sb = STRBUF_INIT;
+	int64_t t0 = now_mono_ns();
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(symlink("/dev/zero", link), 0);
+	const char *refused[] = {fifo, "/dev/zero", link, "/dev/null"};
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		errno = 0;
+		assert_int_equal(strbuf_read_file(&sb, refused[i], 1u << 20), -1);
+		assert_int_equal(errno, GOLIVE_ENOTREG);
+		assert_int_equal(sb.len, 0);
+	}
+	assert_string_equal(file_strerror(GOLIVE_ENOTREG), "not a regular file");
+	assert_string_equal(file_strerror(ENOENT), strerror(ENOENT));
+	assert_int_equal(strbuf_read_file(&sb, dir, 100), -1);
+	assert_int_equal(errno, EISDIR);
+
+	make_file(exact, 100000, 0);
+	assert_int_equal(strbuf_read_file(&sb, exact, 100000), 0);
+	assert_int_equal(sb.len, 100000);
+	assert_int_equal(sb.buf[sb.len], '\0');
+	strbuf_reset(&sb);
+	assert_int_equal(strbuf_read_file(&sb, exact, 99999), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_true(sb.alloc == 0 || sb.buf[sb.len] == '\0');
+	strbuf_release(&sb);
+	/* appends */
+	strbuf_addstr(&sb, "head:");
+	assert_int_equal(strbuf_read_file(&sb, exact, 100000), 0);
+	assert_int_equal(sb.len, 5 + 100000);
+	assert_true(starts_with(sb.buf, "head:xxx"));
+	strbuf_release(&sb);
+
+	make_file(huge, (off_t)64 << 30, 1);
+	assert_int_equal(strbuf_read_file(&sb, huge, 1u << 20), -1);
+	assert_int_equal(errno, EFBIG);
+	strbuf_release(&sb);
+
+	assert_int_equal(strbuf_read_file(&sb, "/proc/self/status", 1u << 20), 0);
+	assert_non_null(strstr(sb.buf, "Pid:"));
+	strbuf_release(&sb);
+
+	/* All of it at once: nothing waited for a writer or read 64 GiB. */
+	assert_true(now_mono_ns() - t0 < 5000000000LL);
+	unlink(fifo), unlink(link), unlink(exact), unlink(huge);
+	rmdir(dir);
+	free(fifo), free(link), free(exact), free(huge);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_path_join_clean),
-	    cmocka_unit_test(test_jsonl),
-	    cmocka_unit_test(test_strbuf),
-	    cmocka_unit_test(test_add_printable),
+	    cmocka_unit_test(test_path_join_clean), cmocka_unit_test(test_jsonl),
+	    cmocka_unit_test(test_strbuf),          cmocka_unit_test(test_add_printable),
+	    cmocka_unit_test(test_read_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
