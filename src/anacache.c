@@ -182,6 +182,19 @@ void anacache_exe_id(char *buf, size_t size)
 		buf[0] = '\0';
 }
 
+char *anacache_gocache_dir(void)
+{
+	const char *g = getenv("GOCACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	if (g && *g)
+		return *g == '/' ? xstrdup(g) : NULL;
+	/* go's default: os.UserCacheDir()/go-build */
+	if (x && *x == '/')
+		return xasprintf("%s/go-build", x);
+	if (h && *h == '/')
+		return xasprintf("%s/.cache/go-build", h);
+	return NULL;
+}
+
 int anacache_open(struct anacache *c, const char *dir, char **cause)
 {
 	memset(c, 0, sizeof(*c));
@@ -204,14 +217,17 @@ int anacache_open(struct anacache *c, const char *dir, char **cause)
 		free(d);
 		d = abs;
 	}
-	const char *gocache = getenv("GOCACHE");
-	if (gocache && *gocache == '/' && (under_dir(d, gocache) || strcmp(d, gocache) == 0)) {
+	/* Never inside GOCACHE, however either is spelled (a symlink, ".."): go owns it. */
+	char *gocache = anacache_gocache_dir();
+	if (gocache && path_within(d, gocache)) {
 		*cause = xasprintf("analysis cache %s is inside GOCACHE (%s); golive never stores "
 		                   "its data there",
 		                   d, gocache);
+		free(gocache);
 		free(d);
 		return -1;
 	}
+	free(gocache);
 	if (mkdir_p(d, 0700) < 0) {
 		*cause = xasprintf("analysis cache %s: %s", d, strerror(errno));
 		free(d);

@@ -110,10 +110,19 @@ void anacache_exe_id(char *buf, size_t size);
 char *anacache_default_dir(void);
 
 /*
+ * go's build cache directory (malloc'd): $GOCACHE when absolute, else (unset
+ * or empty) go's default, $XDG_CACHE_HOME/go-build or $HOME/.cache/go-build;
+ * NULL when there is none.
+ */
+char *anacache_gocache_dir(void);
+
+/*
  * Opens the cache at dir (anacache_default_dir() when NULL), creating the
  * directory (0700 for a new one) as needed. Returns 0, or -1 with *cause
- * when there is no usable directory or it is inside $GOCACHE; c->dir is
- * then NULL and every lookup misses, which is fine for callers that can
+ * when there is no usable directory or it is inside go's build cache
+ * (anacache_gocache_dir; compared by device and inode, so a symlink or ".."
+ * does not hide it: path_within), before anything is created there; c->dir
+ * is then NULL and every lookup misses, which is fine for callers that can
  * analyse instead.
  */
 int anacache_open(struct anacache *c, const char *dir, char **cause);

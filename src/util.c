@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,6 +428,55 @@ char *path_join_clean(const char *base, const char *rel)
 		strbuf_addch(&sb, '/');
 	free(all);
 	return strbuf_detach(&sb, NULL);
+}
+
+/* s under (or equal to) d, both clean absolute paths. */
+static int lexically_within(const char *s, const char *d)
+{
+	size_t n = strlen(d);
+	if (strcmp(d, "/") == 0)
+		return 1;
+	return strncmp(s, d, n) == 0 && (s[n] == '\0' || s[n] == '/');
+}
+
+int path_within(const char *path, const char *dir)
+{
+	char cwd[PATH_MAX];
+	const char *base = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	char *p = path_join_clean(base, path), *d = path_join_clean(base, dir);
+	int in = lexically_within(p, d);
+	struct stat ds, st;
+	free(p);
+	free(d);
+	if (in || stat(dir, &ds) < 0)
+		return in;
+	/* The nearest ancestor of path that exists, as given (the kernel resolves its ".."). */
+	char *raw = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", base, path);
+	char *real = NULL;
+	for (;;) {
+		if ((real = realpath(raw, NULL)) != NULL)
+			break;
+		char *slash = strrchr(raw, '/');
+		if (!slash || slash == raw) {
+			real = xstrdup("/");
+			break;
+		}
+		*slash = '\0';
+	}
+	free(raw);
+	/* real has no symlink in it: its ancestors are the lexical ones. */
+	for (;;) {
+		if (stat(real, &st) == 0 && st.st_dev == ds.st_dev && st.st_ino == ds.st_ino) {
+			in = 1;
+			break;
+		}
+		char *slash = strrchr(real, '/');
+		if (!slash || strcmp(real, "/") == 0)
+			break;
+		slash[slash == real ? 1 : 0] = '\0';
+	}
+	free(real);
+	return in;
 }
 
 const char *signal_to_name(int sig, char *buf, size_t size)

@@ -183,6 +183,17 @@ const char *base_name(const char *path);
  */
 char *path_join_clean(const char *base, const char *rel);
 
+/*
+ * Whether path is dir or lies under it, by what the names are rather than
+ * how they are spelled: true when path_join_clean(path) is dir's or under
+ * it, or when dir exists and is (same device and inode) path itself or
+ * one of its ancestors, symlinks and ".." resolved as the kernel does for
+ * the part of path that exists (realpath of its nearest existing
+ * ancestor). Neither needs to exist; relative paths are taken from the
+ * current directory.
+ */
+int path_within(const char *path, const char *dir);
+
 /* Monotonic and wall clocks in nanoseconds. */
 int64_t now_mono_ns(void);
 int64_t now_unix_ns(void);

@@ -233,7 +233,47 @@ static void test_open_locations(void **state)
 	assert_null(c.dir);
 	free(cause);
 	cause = NULL;
+
+	/*
+	 * Inside GOCACHE through a symlink, or a symlink and "..": refused, and
+	 * nothing is created in GOCACHE.
+	 */
+	char *link = tpath("gclink"), *via = tpath("gclink/golive/analysis");
+	char *sub = tpath("gocache/sub"), *link2 = tpath("sublink");
+	char *dotdot = tpath("sublink/../golive2");
+	assert_int_equal(symlink(gocache, link), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink(sub, link2), 0);
+	const char *refused[] = {via, link, dotdot};
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		assert_int_equal(anacache_open(&c, refused[i], &cause), -1);
+		if (!strstr(cause, "inside GOCACHE"))
+			fail_msg("%s: %s", refused[i], cause);
+		assert_null(c.dir);
+		free(cause), cause = NULL;
+	}
+	char *made = tpath("gocache/golive"), *made2 = tpath("gocache/golive2");
+	struct stat mst;
+	assert_int_equal(stat(made, &mst), -1);
+	assert_int_equal(stat(made2, &mst), -1);
+	/* GOCACHE itself a symlink to where the cache would go. */
+	setenv("GOCACHE", link, 1);
+	assert_int_equal(anacache_open(&c, inside, &cause), -1);
+	free(cause), cause = NULL;
+	/* A sibling is fine. */
+	char *sibling = tpath("gclink-not/golive");
+	assert_int_equal(anacache_open(&c, sibling, &cause), 0);
+	anacache_close(&c);
 	unsetenv("GOCACHE");
+	/* Without GOCACHE: go's default, $XDG_CACHE_HOME/go-build. */
+	char *xdgdef = tpath("xdgdef"), *def = tpath("xdgdef/go-build/golive");
+	setenv("XDG_CACHE_HOME", xdgdef, 1);
+	assert_int_equal(anacache_open(&c, def, &cause), -1);
+	assert_non_null(strstr(cause, "go-build"));
+	free(cause), cause = NULL;
+	unsetenv("XDG_CACHE_HOME");
+	free(link), free(via), free(sub), free(link2), free(dotdot), free(made), free(made2);
+	free(sibling), free(xdgdef), free(def);
 
 	unsetenv("GOLIVE_CACHE_DIR");
 	setenv("XDG_CACHE_HOME", xdg, 1);

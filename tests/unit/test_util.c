@@ -183,12 +183,63 @@ static void test_read_file(void **state)
 	free(fifo), free(link), free(exact), free(huge);
 }
 
+/* path_within compares what names are: symlinks and ".." do not hide a dir. */
+static void test_path_within(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/golive-test-within-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *g = xasprintf("%s/gocache", dir), *gsub = xasprintf("%s/gocache/sub", dir);
+	char *link = xasprintf("%s/link", dir), *sublink = xasprintf("%s/x/sublink", dir);
+	char *x = xasprintf("%s/x", dir);
+	assert_int_equal(mkdir(g, 0755), 0);
+	assert_int_equal(mkdir(gsub, 0755), 0);
+	assert_int_equal(mkdir(x, 0755), 0);
+	assert_int_equal(symlink(g, link), 0);
+	assert_int_equal(symlink(gsub, sublink), 0);
+
+	char *in[] = {
+	    xasprintf("%s", g),                    /* itself */
+	    xasprintf("%s/a/b", g),                /* lexically, not existing */
+	    xasprintf("%s//./a/../b", g),          /* spelled oddly */
+	    xasprintf("%s", link),                 /* a symlink to it */
+	    xasprintf("%s/golive/analysis", link), /* under a symlink to it, not existing */
+	    xasprintf("%s/../y", sublink),         /* the kernel's "..": gocache/y */
+	};
+	char *out[] = {
+	    xasprintf("%s/gocache-not", dir), /* a prefix is not a parent */
+	    xasprintf("%s/x/y", dir),
+	    xasprintf("%s", dir),
+	    xasprintf("%s/nowhere/../x", dir),
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		if (!path_within(in[i], g))
+			fail_msg("%s should be within %s", in[i], g);
+		if (!path_within(in[i], link)) /* the dir given as a symlink */
+			fail_msg("%s should be within %s", in[i], link);
+		free(in[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(out); i++) {
+		if (path_within(out[i], g))
+			fail_msg("%s should not be within %s", out[i], g);
+		free(out[i]);
+	}
+	/* A dir that does not exist: lexically only. */
+	assert_true(path_within("/nonexistent-golive/a", "/nonexistent-golive"));
+	assert_false(path_within("/tmp", "/nonexistent-golive"));
+	assert_true(path_within("/anything", "/"));
+
+	unlink(sublink), unlink(link);
+	rmdir(x), rmdir(gsub), rmdir(g), rmdir(dir);
+	free(g), free(gsub), free(link), free(sublink), free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_join_clean), cmocka_unit_test(test_jsonl),
 	    cmocka_unit_test(test_strbuf),          cmocka_unit_test(test_add_printable),
-	    cmocka_unit_test(test_read_file),
+	    cmocka_unit_test(test_read_file),       cmocka_unit_test(test_path_within),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
