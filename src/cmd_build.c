@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -988,7 +989,24 @@ int cmd_build(int argc, char **argv)
 		gopt.stdout_fd = opipe[1];
 		gopt.stderr_fd = epipe[1];
 	}
+	/*
+	 * go's $WORK inside the session: removed with it, also after a Ctrl-C
+	 * (go itself leaves $WORK behind then) or a SIGKILL (the next golive
+	 * build sweeps the session).
+	 */
+	char *old_tmpdir = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
+	char *work_parent = s.dir ? session_path(&s, "tmp") : NULL;
+	int moved_tmpdir =
+	    work_parent && mkdir(work_parent, 0700) == 0 && setenv("TMPDIR", work_parent, 1) == 0;
 	r.go_pid = proc_spawn(go_argv.argv, &gopt, &cause);
+	if (moved_tmpdir) {
+		if (old_tmpdir)
+			setenv("TMPDIR", old_tmpdir, 1);
+		else
+			unsetenv("TMPDIR");
+	}
+	free(old_tmpdir);
+	free(work_parent);
 	if (nullfd >= 0)
 		close(nullfd);
 	if (opipe[1] >= 0)

@@ -122,12 +122,17 @@ grep -q 'bad.go:5:.*Printf format %d has arg name of wrong type string' "$tmp/ou
 pass "the Printf finding is reported"
 vs=$tmp/vet-session
 mkdir "$vs"
+# A new comment: go's vet cache (Go >= 1.26) must not answer for the package.
+printf '\n// again\n' >>bad/bad.go
 rc=0
 GOLIVE_SESSION=$vs GOFLAGS=-toolexec=$GOLIVE go vet ./bad >/dev/null 2>"$tmp/out/vet-sess.err" || rc=$?
 expect_eq "$rc" "$prc" "go vet with a session: same exit status"
 grep -q 'Printf format %d' "$tmp/out/vet-sess.err" || fail "go vet with a session lost the finding"
-n=$(count_events "$vs/events.jsonl" "e['tool']=='vet' and not e['probe'] and e['exit']==1 and e.get('importpath')=='example.com/vetmod/bad'")
-expect_eq "$n" 1 "the failing vet run is recorded with exit 1"
+# Go >= 1.26 runs vet with -json (the findings in a file, exit 0); older Go, exit 1.
+vexit=1
+[ "$VET_NEW" = 0 ] || vexit=0
+n=$(count_events "$vs/events.jsonl" "e['tool']=='vet' and not e['probe'] and e['exit']==$vexit and e.get('importpath')=='example.com/vetmod/bad'")
+expect_eq "$n" 1 "the vet run with the finding is recorded (exit $vexit)"
 
 # --- 5. -V=full ------------------------------------------------------------------
 for tool in compile asm link; do

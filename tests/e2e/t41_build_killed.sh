@@ -2,8 +2,10 @@
 # t41_build_killed: SIGKILL to golive build leaves nothing behind (issue 15, item 8):
 #  - go and its compiles stop with it (golive's keeper kills their process
 #    groups), so no -o output appears after golive is gone;
-#  - the session directory it could not remove is swept by the next golive
-#    build; a --keep session is never swept.
+#  - the session directory it could not remove (go's $WORK inside) is swept
+#    by the next golive build; a --keep session is never swept;
+#  - Ctrl-C (SIGINT) to golive build mid-build leaves no go-build $WORK in
+#    TMPDIR (plain go build leaves it: golive puts it in the session).
 . "$(dirname "$0")/lib.sh"
 
 w=$tmp/webapp
@@ -21,7 +23,7 @@ sleep 1
 kill -KILL "$gpid"
 wait "$gpid" 2>/dev/null || true
 pass "golive build SIGKILLed mid-build"
-wait_until "no_procs_matching '$tmp/tmpdir/go-build'" 20 || fail "go's tools still run: $(procs_matching "$tmp/tmpdir/go-build")"
+wait_until "[ -z \"\$(procs_matching '$tmp/tmpdir/' | grep go-build)\" ]" 20 || fail "go's tools still run: $(procs_matching "$tmp/tmpdir/")"
 wait_until "[ -z \"\$(procs_matching \"go build\" | grep -F -- '$tmp/app')\" ]" 20 ||
 	fail "go build still runs: $(procs_matching 'go build')"
 pass "go and its compiles stopped with golive (the keeper)"
@@ -40,5 +42,20 @@ expect_eq "$left" "$kept" "the next golive build swept the stale session, and ke
 "$GOLIVE" build --quiet -o "$tmp/app3" . || fail "third build failed"
 [ -d "$kept" ] || fail "a --keep session was swept"
 pass "a --keep session is never swept"
+rm -rf "$kept"
+
+# Ctrl-C mid-build (a cold cache again): no $WORK left in TMPDIR.
+export GOCACHE=$tmp/gocache2
+setsid "$GOLIVE" build -o "$tmp/app4" . >"$tmp/i.out" 2>"$tmp/i.err" &
+gpid=$!
+track_pid "$gpid"
+wait_until "[ -n \"\$(procs_matching 'pkg/tool/' | grep -v golive-keeper)\" ]" 60 ||
+	fail "no compile started: $(cat "$tmp/i.err")"
+sleep 1
+kill -INT "$gpid"
+rc=0
+wait "$gpid" || rc=$?
+expect_eq "$rc" 130 "Ctrl-C: golive build dies of SIGINT (128+2)"
+expect_eq "$(ls -A "$TMPDIR")" "" "Ctrl-C: nothing left in TMPDIR (no go-build \$WORK, no session)"
 
 finish
