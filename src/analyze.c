@@ -1226,8 +1226,9 @@ int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *ou
 {
 	struct strbuf sb = STRBUF_INIT;
 	if (strbuf_read_file(&sb, path, MAX_SOURCE) < 0) {
-		*cause = xasprintf("%s: %s", path,
-		                   errno == EFBIG ? "file too large to analyse" : strerror(errno));
+		*cause =
+		    xasprintf("%s: %s", path,
+		              errno == EFBIG ? "file too large to analyse" : file_strerror(errno));
 		strbuf_release(&sb);
 		return -1;
 	}

@@ -3,6 +3,7 @@
 #include "devgraph.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +72,18 @@ void pathmap_clear(struct pathmap *m)
 
 uint64_t devgraph_hash_file(const char *abs)
 {
-	int fd = open(abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO (or a symlink to one) in the module must not hang golive dev */
+	int fd = open(abs, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ELOOP)
-		fd = open(abs, O_RDONLY | O_CLOEXEC);
+		fd = open(abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return DEVGRAPH_MISSING;
+	struct stat sst;
+	/* only regular files, and not a /dev/zero behind a symlink: hashed as missing */
+	if (fstat(fd, &sst) < 0 || !S_ISREG(sst.st_mode) || sst.st_size > DEVGRAPH_MAX_FILE) {
+		close(fd);
+		return DEVGRAPH_MISSING;
+	}
 	XXH3_state_t *st = XXH3_createState();
 	XXH3_64bits_reset(st);
 	char buf[65536];

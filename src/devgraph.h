@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -36,8 +37,13 @@ void pathmap_set(struct pathmap *m, const char *key, uint64_t val);
 int pathmap_get(const struct pathmap *m, const char *key, uint64_t *val);
 void pathmap_clear(struct pathmap *m);
 
-/* The hash of a file's content (xxh3-64); DEVGRAPH_MISSING when it cannot be read. */
-#define DEVGRAPH_MISSING UINT64_C(0)
+/*
+ * The hash of a file's content (xxh3-64); DEVGRAPH_MISSING when it cannot be
+ * read, is not a regular file (a FIFO, a device, also behind a symlink: never
+ * waited on) or is larger than DEVGRAPH_MAX_FILE.
+ */
+#define DEVGRAPH_MISSING  UINT64_C(0)
+#define DEVGRAPH_MAX_FILE ((off_t)1 << 30)
 uint64_t devgraph_hash_file(const char *abs);
 
 struct devgraph {

@@ -119,6 +119,16 @@ static void test_hash_file(void **state)
 	assert_true(devgraph_hash_file(c) == devgraph_hash_file(w));
 	write_file("copy.txt", "<p>hi!</p>\n");
 	assert_true(devgraph_hash_file(c) != devgraph_hash_file(w));
+	/* A FIFO, and /dev/zero behind a symlink: "missing" at once, never waited on. */
+	char *fifo = xasprintf("%s/pipe.go", root), *zero = xasprintf("%s/zero.go", root);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(symlink("/dev/zero", zero), 0);
+	assert_true(devgraph_hash_file(fifo) == DEVGRAPH_MISSING);
+	assert_true(devgraph_hash_file(zero) == DEVGRAPH_MISSING);
+	unlink(fifo);
+	unlink(zero);
+	free(fifo);
+	free(zero);
 	unlink(e);
 	unlink(c);
 	free(a);
