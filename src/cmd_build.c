@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -511,17 +512,33 @@ static json_t *findings_to_json(const struct findings *f, const char *cwd)
  * then with no per-tool figures), else text on stderr unless --quiet or
  * there is no session to summarise (in the prod profile: one line saying so).
  */
+/* Below this much free space under the session, a summary says it may be incomplete. */
+#define SESSION_MIN_FREE (256ull << 10)
+
 static void report(const struct build_opts *o, const struct session *s, int64_t wall, int status,
                    const event_array *evs, long bad_events, const struct argv_array *deps,
                    const struct findings *f, const char *cwd, int color, enum golive_profile prof,
                    const char *prof_why, const struct rcache_summary *rs)
 {
 	struct build_summary sum;
+	struct statvfs vfs;
+	char *full = NULL;
 	memset(&sum, 0, sizeof(sum));
 	sum.bad_events = bad_events;
+	/*
+	 * A full disk under the session loses events (and go list's graph) in
+	 * silence: the wrappers cannot say so where there is no room. Say it here.
+	 */
+	if (s->dir && statvfs(s->dir, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < SESSION_MIN_FREE) {
+		full = xasprintf("the session's filesystem is full (%llu KiB free under %s): tool "
+		                 "runs were not all recorded",
+		                 (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024, s->dir);
+	}
 	sum.wall_ns = wall;
 	sum.exit_status = status;
 	summary_compute(&sum, evs, deps, (size_t)o->top);
+	sum.incomplete = full; /* (summary_compute starts the struct afresh) */
 	if (o->json) {
 		json_t *j = summary_to_json(&sum);
 		json_object_set_new(j, "diagnostics", findings_to_json(f, cwd));
@@ -575,6 +592,7 @@ static void report(const struct build_opts *o, const struct session *s, int64_t 
 			fprintf(stderr, "golive: session kept in %s\n", s->dir);
 		}
 	}
+	free(full);
 }
 
 /* Each line of sb as a golive message at level ("warn": a warning; "info"), unless quiet. */
@@ -990,12 +1008,13 @@ int cmd_build(int argc, char **argv)
 		gopt.stderr_fd = epipe[1];
 	}
 	/*
-	 * go's $WORK inside the session: removed with it, also after a Ctrl-C
-	 * (go itself leaves $WORK behind then) or a SIGKILL (the next golive
-	 * build sweeps the session).
+	 * go's $WORK inside the session (when the session is in TMPDIR, where
+	 * go would put it anyway): removed with it, also after a Ctrl-C (go
+	 * itself leaves $WORK behind then) or a SIGKILL (the next golive build
+	 * sweeps the session).
 	 */
 	char *old_tmpdir = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
-	char *work_parent = s.dir ? session_path(&s, "tmp") : NULL;
+	char *work_parent = s.dir && !o.session_parent ? session_path(&s, "tmp") : NULL;
 	int moved_tmpdir =
 	    work_parent && mkdir(work_parent, 0700) == 0 && setenv("TMPDIR", work_parent, 1) == 0;
 	r.go_pid = proc_spawn(go_argv.argv, &gopt, &cause);

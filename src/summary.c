@@ -171,8 +171,8 @@ void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 		fprintf(f, "packages: %ld in the build graph, %ld compiled\n", sum->graph,
 		        sum->compiled);
 	else
-		fprintf(f, "packages: %ld compiled (package graph unknown: go list failed)\n",
-		        sum->compiled);
+		fprintf(f, "packages: %ld compiled (package graph unknown: %s)\n", sum->compiled,
+		        sum->incomplete ? "its file could not be written" : "go list failed");
 	if (sum->nslowest) {
 		fprintf(f, "%sslowest compiles%*s%8s %8s %9s%s\n", d, 42 - 16, "", "wall", "cpu",
 		        "rss", r);
@@ -205,6 +205,9 @@ void summary_print_text(const struct build_summary *sum, FILE *f, int color)
 	if (sum->bad_events)
 		fprintf(f, "golive: warning: %ld unreadable event lines were skipped\n",
 		        sum->bad_events);
+	if (sum->incomplete)
+		fprintf(f, "golive: warning: this summary may be incomplete: %s\n",
+		        sum->incomplete);
 }
 
 static json_t *event_json(const struct event *ev)
@@ -257,5 +260,7 @@ json_t *summary_to_json(const struct build_summary *sum)
 	json_object_set_new(w, "max_rss_kb", json_integer(sum->self_maxrss_kb));
 	json_object_set_new(o, "wrapper", w);
 	json_object_set_new(o, "bad_events", json_integer(sum->bad_events));
+	json_object_set_new(o, "incomplete",
+	                    sum->incomplete ? json_string(sum->incomplete) : json_null());
 	return o;
 }

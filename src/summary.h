@@ -39,6 +39,7 @@ struct build_summary {
 	int64_t self_cpu_ns;      /* user+sys CPU of all wrappers */
 	long self_maxrss_kb;      /* the largest wrapper peak RSS */
 	long bad_events;          /* unreadable event lines */
+	const char *incomplete;   /* why the figures may miss tool runs (a full disk), or NULL */
 };
 
 /*

@@ -4,6 +4,8 @@
 #    groups), so no -o output appears after golive is gone;
 #  - the session directory it could not remove (go's $WORK inside) is swept
 #    by the next golive build; a --keep session is never swept;
+#  - a full disk under the session (--session-dir on a full tmpfs): the
+#    summary says it may be incomplete, and why (item 9);
 #  - Ctrl-C (SIGINT) to golive build mid-build leaves no go-build $WORK in
 #    TMPDIR (plain go build leaves it: golive puts it in the session).
 . "$(dirname "$0")/lib.sh"
@@ -57,5 +59,26 @@ rc=0
 wait "$gpid" || rc=$?
 expect_eq "$rc" 130 "Ctrl-C: golive build dies of SIGINT (128+2)"
 expect_eq "$(ls -A "$TMPDIR")" "" "Ctrl-C: nothing left in TMPDIR (no go-build \$WORK, no session)"
+
+# A full disk under the session: the summary says it may be incomplete (item 9).
+mkdir -p "$tmp/full"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
+	dd if=/dev/zero of="$tmp/full/fill" bs=4k count=64 2>/dev/null || true
+	export GOCACHE=$tmp/gocache3
+	rc=0
+	"$GOLIVE" build --json --session-dir "$tmp/full" -o "$tmp/app5" . >"$tmp/f.json" 2>"$tmp/f.err" || rc=$?
+	expect_eq "$rc" 0 "a full session filesystem: go builds (its \$WORK is in TMPDIR)"
+	expect_eq "$(json_get "$tmp/f.json" "d['incomplete'] is not None and 'filesystem is full' in d['incomplete']")" true \
+		"--json: incomplete says the session's filesystem is full"
+	rc=0
+	"$GOLIVE" build --session-dir "$tmp/full" -o "$tmp/app5" . >"$tmp/f.out" 2>"$tmp/f.err" || rc=$?
+	grep -q "^golive: warning: this summary may be incomplete: the session's filesystem is full" "$tmp/f.err" ||
+		fail "no incomplete warning: $(cat "$tmp/f.err")"
+	grep -q "go list failed" "$tmp/f.err" && fail "the summary blames go list: $(cat "$tmp/f.err")"
+	pass "text: the summary says it may be incomplete, and why"
+	umount "$tmp/full"
+else
+	pass "full disk: skipped (mounting a small tmpfs needs root)"
+fi
 
 finish
