@@ -281,13 +281,22 @@ static void test_stripped(void **state)
 	binfile_release(&b);
 }
 
-/* The go tool: stripped, dynamically linked (cgo): symbols come from .dynsym. */
+/*
+ * A stripped, dynamically linked (cgo) go tool: symbols come from .dynsym.
+ * Debian's go is one (the go Go ships is statically linked, with symbols).
+ */
 static void test_go_tool(void **state)
 {
 	(void)state;
 	struct binfile b;
-	char *cause = NULL, *go = capture("command -v go | xargs readlink -f");
+	char *cause = NULL, *go = capture("readlink -f /usr/lib/go-1.19/bin/go");
 	size_t undef = 0;
+
+	if (!*go || access(go, X_OK)) {
+		print_message("skipped: Debian's go (/usr/lib/go-1.19/bin/go) is not installed\n");
+		free(go);
+		skip();
+	}
 
 	assert_int_equal(binfile_open(&b, go, &cause), 0);
 	assert_false(b.has_symtab);
@@ -683,6 +692,8 @@ static void test_corruptions(void **state)
 			symtab = i;
 	assert_true(symtab > 0);
 	shstr = le(bytes + 62, 2);
+	/* section 1 is .text up to Go 1.25, .note.go.buildid from 1.26 */
+	char *sec1 = xasprintf("section header 1 (%s): offset", b.sections.v[1].name);
 	binfile_release(&b);
 
 	const struct mutation muts[] = {
@@ -697,7 +708,7 @@ static void test_corruptions(void **state)
 	    {"shnum too many", 60, 0, (len - shoff) / 64 + 1, 2, "run past the end of the file"},
 	    {"shnum 65535", 60, 0, 65535, 2, "run past the end of the file"},
 	    {"shstrndx", 62, 0, shnum, 2, "e_shstrndx"},
-	    {"section offset", 64 + 24, 1, len, 8, "section header 1 (.text): offset"},
+	    {"section offset", 64 + 24, 1, len, 8, sec1},
 	    {"section size", 64 + 32, 1, UINT64_MAX, 8, "past the end of the file"},
 	    {"name", 64, 1, 0x7fffffff, 4,
 	     "name at 0x7fffffff past the end of the section name table"},
@@ -743,6 +754,7 @@ static void test_corruptions(void **state)
 		free(cause);
 		bytes[last] = '\0';
 	}
+	free(sec1);
 	free(bytes);
 
 	/* a tiny file claiming 65535 sections, and one without a section table */
