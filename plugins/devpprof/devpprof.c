@@ -17,8 +17,20 @@
  * from `go list -export -deps net/http/pprof`, added to a copy of the
  * compile's -importcfg. For every link it adds the packagefile lines of
  * pprof's whole dependency closure to a copy of the link's -importcfg.
- * The export list is cached in $XDG_CACHE_HOME/golive/devpprof (checked:
- * every file it names must still exist).
+ *
+ * That go list runs its tools through the same golive (-toolexec, the
+ * build's environment): its compiles get the build's -V=full salt, so
+ * every package the build already compiled is a hit in go's cache (the
+ * very objects the build links) and only what pprof adds (a handful of
+ * packages) compiles inside this hook. A plain go list would compile
+ * pprof's whole closure again, unsalted, within the plugin's timeout:
+ * minutes on a cold cache, and with -trimpath or -race even when plain
+ * builds had filled the cache.
+ *
+ * The export list is cached in $XDG_CACHE_HOME/golive/devpprof, keyed by
+ * what decides the files it names: the compiler's -V=full answer through
+ * golive (toolchain and salt), GOCACHE, -race, -trimpath and the target
+ * environment; every file it names must still exist.
  *
  * It declares GOLIVE_PLUGIN_REWRITES_ARGS: golive runs it in the dev
  * profile only and salts the tools' -V=full answer with its name, version
@@ -178,23 +190,132 @@ static int all_exist(const struct lines *l)
 }
 
 /*
+ * The environment for the go commands this hook runs: the build's, without
+ * TOOLEXEC_IMPORTPATH (go sets it per tool; a nested go must not inherit it).
+ */
+static char **child_env(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "TOOLEXEC_IMPORTPATH=", 20) != 0)
+			env[k++] = environ[i];
+	env[k] = NULL;
+	return env;
+}
+
+/*
+ * Runs argv[0] (an absolute path) with stdin from /dev/null and stderr into
+ * the file errpath (never the hook's own: that is the tool's output, which
+ * go caches); returns its stdout, NULL when it could not run or did not exit 0.
+ */
+static char *run(const char *const *argv, const char *errpath, size_t *len)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	char **env = child_env();
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	close(pfd[1]);
+	if (rc != 0) {
+		close(pfd[0]);
+		return NULL;
+	}
+	char *txt = read_fd(pfd[0], len);
+	close(pfd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		free(txt);
+		return NULL;
+	}
+	return txt;
+}
+
+/* The golive this hook runs in: every hook is a fork of golive's wrapper. */
+static int self_exe(char *buf, size_t size)
+{
+	ssize_t r = readlink("/proc/self/exe", buf, size - 1);
+	if (r <= 0 || (size_t)r >= size - 1)
+		return -1;
+	buf[r] = '\0';
+	return 0;
+}
+
+/* "-toolexec=" and path, quoted for go's word splitting when needed. */
+static int toolexec_flag(char *buf, size_t size, const char *path)
+{
+	const char *q = "";
+	if (strpbrk(path, " \t\r\n'\"")) {
+		if (!strchr(path, '\''))
+			q = "'";
+		else if (!strchr(path, '"'))
+			q = "\"";
+		else
+			return -1;
+	}
+	int n = snprintf(buf, size, "-toolexec=%s%s%s", q, path, q);
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/*
  * pprof's dependency closure with export data, "importpath=file" lines:
- * from the cache, else from go list -export (which builds what is missing).
+ * from the cache, else from go list -export through golive (which builds
+ * what is missing: only what the build itself did not compile).
  */
 static int export_list(const struct golive_host_api *api, struct golive_host *h,
                        const struct golive_tool_call *c, int trimpath, struct lines *out)
 {
 	int race = has_arg(c, "-race");
+	char self[4096], toolexec[4200];
+	if (self_exe(self, sizeof(self)) < 0 ||
+	    toolexec_flag(toolexec, sizeof(toolexec), self) < 0) {
+		api->log(h, "cannot name golive's executable for go list -toolexec");
+		return -1;
+	}
+	/*
+	 * The compiler's -V=full answer through golive names the toolchain and
+	 * the build's salt: go list's objects are those of builds that answer
+	 * the same (a list made by another Go at the same path, or for another
+	 * plugin configuration, is not reused). The compile of main and the
+	 * link share the list: the compiler beside the tool made its objects.
+	 */
+	char compiler[4200];
+	const char *slash = strrchr(c->argv[0], '/');
+	snprintf(compiler, sizeof(compiler), "%.*s/compile", slash ? (int)(slash - c->argv[0]) : 0,
+	         c->argv[0]);
+	const char *vargv[] = {self, compiler, "-V=full", NULL};
+	char *vfull = run(vargv, "/dev/null", NULL);
+	if (!vfull) {
+		api->log(h, "golive's answer to compile -V=full failed");
+		return -1;
+	}
 	unsigned long long key = 14695981039346656037ull;
-	const char *vars[] = {"GOOS",        "GOARCH", "GOAMD64",     "GOFLAGS",
-	                      "CGO_ENABLED", "GOROOT", "GOEXPERIMENT"};
+	const char *vars[] = {"GOOS",   "GOARCH",       "GOAMD64", "GOFLAGS", "CGO_ENABLED",
+	                      "GOROOT", "GOEXPERIMENT", "GOCACHE", "GOENV"};
 	key = fnv(key, c->go);
 	key = fnv(key, race ? "race" : "");
 	key = fnv(key, trimpath ? "trimpath" : "");
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		key = fnv(fnv(key, vars[i]), getenv(vars[i]));
-	/* The tool's path names the toolchain: its export data is not another's. */
-	key = fnv(key, c->argv[0]);
+	/* The compiler's path names the toolchain, -V=full its build and golive's salt. */
+	key = fnv(key, compiler);
+	key = fnv(key, vfull);
+	free(vfull);
 
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char dir[4096], path[4200];
@@ -217,42 +338,35 @@ static int export_list(const struct golive_host_api *api, struct golive_host *h,
 	}
 
 	/* The export data must come from a build like this one: -race and -trimpath alike. */
-	const char *argv[10] = {c->go,     "list",
-	                        "-export", "-deps",
-	                        "-f",      "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}"};
-	int n = 6;
+	const char *argv[12] = {c->go,
+	                        "list",
+	                        "-export",
+	                        "-deps",
+	                        toolexec,
+	                        "-f",
+	                        "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}"};
+	int n = 7;
 	if (race)
 		argv[n++] = "-race";
 	if (trimpath)
 		argv[n++] = "-trimpath";
 	argv[n++] = "net/http/pprof";
 	argv[n] = NULL;
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, c->go, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (rc != 0) {
-		close(pfd[0]);
-		return -1;
-	}
+	char errpath[4200];
+	snprintf(errpath, sizeof(errpath), "%s/devpprof.golist.%d.err", c->workdir, (int)getpid());
 	size_t len = 0;
-	char *txt = read_fd(pfd[0], &len);
-	close(pfd[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		api->log(h, "go list -export net/http/pprof failed");
-		free(txt);
+	char *txt = run(argv, errpath, &len);
+	if (!txt) {
+		char msg[1024];
+		char *err = read_file(errpath);
+		snprintf(msg, sizeof(msg), "go list -export net/http/pprof failed: %.900s",
+		         err ? err : "");
+		api->log(h, msg);
+		free(err);
+		unlink(errpath);
 		return -1;
 	}
+	unlink(errpath);
 	lines_split(out, txt);
 	mkdirs(dir);
 	if (write_file(path, txt, len) < 0)
@@ -312,6 +426,33 @@ static int extend_importcfg(const char *path, const struct lines *l, const char 
 	free(buf);
 	free(cfg);
 	return rc;
+}
+
+/*
+ * Whether the link's importcfg at path describes a -trimpath build: its
+ * "modinfo" line holds the build settings as a quoted Go string, where a
+ * setting reads \nbuild\t-trimpath=true\n. *has_modinfo: whether there was
+ * such a line at all (go >= 1.18 always writes one).
+ */
+static int link_trimpath(const char *path, int *has_modinfo)
+{
+	char *cfg = read_file(path);
+	*has_modinfo = 0;
+	if (!cfg)
+		return 0;
+	int yes = 0;
+	for (char *l = cfg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, "modinfo ", 8) != 0)
+			continue;
+		char *end = strchr(l, '\n');
+		if (end)
+			*end = '\0';
+		*has_modinfo = 1;
+		yes = strstr(l, "\\nbuild\\t-trimpath=true\\n") != NULL;
+		break;
+	}
+	free(cfg);
+	return yes;
 }
 
 /* addr goes into Go source as a string literal: printable, no quote or backslash. */
@@ -380,9 +521,13 @@ static int dp_before_tool(void *state, const struct golive_host_api *api, struct
 		return 0;
 
 	/*
-	 * go build -trimpath: go passes the compile "-trimpath $WORK/bNNN=>;DIR=>PATH"
-	 * (more than its own $WORK rewrite). The link shows no sign of it, so the
-	 * compile of main leaves a note in the work directory for the link.
+	 * go build -trimpath: go passes the compile "-trimpath DIR=>PATH;$WORK/bNNN=>"
+	 * (more than its own $WORK rewrite). The link has no such flag; its
+	 * importcfg's modinfo line (the build settings of runtime/debug.BuildInfo,
+	 * a Go string) says "build\t-trimpath=true". That holds when the compile of
+	 * main came from go's cache too, so the link never pairs an object built
+	 * with -trimpath with pprof's export data built without it. A link without
+	 * modinfo falls back to the note the compile of main leaves.
 	 */
 	char note[4200];
 	snprintf(note, sizeof(note), "%s/devpprof.trimpath", c->workdir);
@@ -393,7 +538,10 @@ static int dp_before_tool(void *state, const struct golive_host_api *api, struct
 		if (trimpath)
 			write_file(note, "1\n", 2);
 	} else {
-		trimpath = access(note, F_OK) == 0;
+		int modinfo = 0;
+		trimpath = link_trimpath(c->argv[cfg], &modinfo);
+		if (!modinfo)
+			trimpath = access(note, F_OK) == 0;
 	}
 	struct lines exports = {NULL, 0, 0};
 	if (export_list(api, h, c, trimpath, &exports) < 0)

@@ -12,13 +12,19 @@
 #  - devpprof (the shipped plugin): in dev the program serves /debug/pprof/;
 #    in ci and prod the binary is byte-identical to plain go build; dev,
 #    prod, dev again: each binary right (go's cache never serves a stale
-#    object across profiles); every load is in the session's audit log.
+#    object across profiles); every load is in the session's audit log;
+#    with -trimpath on a cache that holds no plain -trimpath objects (the
+#    plugin's go list must not rebuild pprof's closure within its timeout),
+#    and again in a new session, the compile of main then from go's cache (the
+#    link alone must see -trimpath).
+# Three graphs of net/http compile here, none twice: plain (the reference,
+# and every build without a rewriting plugin), dev (salted) and dev -trimpath.
 . "$(dirname "$0")/lib.sh"
 
 : "${GOLIVE_TEST_PLUGINS:?the directory of the test plugins, from tests/CMakeLists.txt}"
 : "${GOLIVE_DEVPPROF:?devpprof.so}"
 unset GOLIVE_PROFILE CI GITHUB_ACTIONS GITLAB_CI BUILDKITE JENKINS_URL ENV GO_ENV || true
-export GOCACHE=$tmp/gocache
+export GOCACHE=$tmp/gocache XDG_CACHE_HOME=$tmp/cache # devpprof's export lists too
 
 w=$tmp/webapp
 copy_webapp "$w"
@@ -41,6 +47,12 @@ build() {
 	(cd "$w" && "$GOLIVE" build --quiet -o "$tmp/$name" "$@" .) >"$tmp/$name.out" 2>"$tmp/$name.err"
 	rc=$?
 	set -e
+}
+# built NAME DESC: the last build of NAME exited 0, else its stderr in the failure.
+built() {
+	[ "$rc" -eq 0 ] || fail "$2: got [$rc], want [0]; its stderr:
+$(tail -25 "$tmp/$1.err")"
+	pass "$2"
 }
 
 # --- refused at setup --------------------------------------------------------------------
@@ -152,7 +164,7 @@ grep -q '^devpprof .*verified (sha256) *active$' "$tmp/pl.dev" || fail "golive p
 grep -q '^devpprof .*inactive (rewrites tool arguments' "$tmp/pl.ci" || fail "golive plugins (ci): $(cat "$tmp/pl.ci")"
 pass "golive plugins: devpprof verified, active in dev, inactive in ci"
 build dev1 --profile dev --keep
-expect_eq "$rc" 0 "devpprof, dev: built"
+built dev1 "devpprof, dev: built"
 serves_pprof "$tmp/dev1" || fail "the dev binary does not serve pprof$(cat "$tmp/app.log")"
 pass "dev: the program serves /debug/pprof/ on 127.0.0.1:$port"
 sess=$(sed -n 's/^golive: session kept in //p' "$tmp/dev1.err")
@@ -164,13 +176,21 @@ expect_same_file "$tmp/ci1" "$tmp/plain" "devpprof, ci: byte-identical to plain 
 build prod1 --profile prod
 expect_same_file "$tmp/prod1" "$tmp/plain" "devpprof, prod: byte-identical to plain go build"
 build dev2 --profile dev
+built dev2 "devpprof, dev after prod: built"
 serves_pprof "$tmp/dev2" || fail "dev after prod: the binary does not serve pprof (stale cache)"
 expect_same_file "$tmp/dev2" "$tmp/dev1" "dev after prod: the same dev binary"
 build prod2 --profile prod
 expect_same_file "$tmp/prod2" "$tmp/plain" "prod after dev: still the plain binary"
-# -trimpath: pprof's export data must be built with -trimpath too (else the link fails)
+# -trimpath: pprof's export data must be built with -trimpath too (else the
+# link fails: fingerprint mismatch). Nothing here built plain -trimpath
+# objects: the plugin's go list runs through golive and reuses the build's own.
 build trim --profile dev -trimpath
-expect_eq "$rc" 0 "devpprof with -trimpath: built"
+built trim "devpprof with -trimpath: built"
 serves_pprof "$tmp/trim" || fail "the -trimpath dev binary does not serve pprof"
 pass "devpprof with -trimpath: serves /debug/pprof/"
+# Again, in a new session: the compile of main comes from go's cache, so
+# only the link's hook runs and must see -trimpath by itself.
+build trim2 --profile dev -trimpath
+built trim2 "devpprof with -trimpath, main from go's cache: built"
+expect_same_file "$tmp/trim2" "$tmp/trim" "devpprof with -trimpath, main from go's cache: the same binary"
 finish
