@@ -262,3 +262,27 @@ if cur:
 sys.stdout.write("".join(sorted(blocks)))
 '
 }
+
+# warm_std_cache DIR PKGDIR [go build flags...]: DIR becomes a GOCACHE that
+# holds the standard-library dependencies of the package in PKGDIR, built
+# plain with those flags (and the GOOS/GOARCH/CGO_ENABLED of the
+# environment), and nothing of PKGDIR's own module. Builds that start from
+# a copy of it (copy_cache) compile only the module's packages, so those
+# reach -toolexec while std does not compile again: the wrapper leaves go's
+# action IDs alone, so std built plain serves wrapped builds too (not
+# builds with a plugin's -V=full salt).
+warm_std_cache() {
+	local dir=$1 pkgdir=$2 pkgs
+	shift 2
+	pkgs=$(cd "$pkgdir" && go list "$@" -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .) ||
+		fail "warm_std_cache: go list -deps in $pkgdir failed"
+	mkdir -p "$dir"
+	# shellcheck disable=SC2086
+	(cd "$pkgdir" && GOCACHE=$dir go build "$@" $pkgs) || fail "warm_std_cache: go build of std failed ($*)"
+}
+
+# copy_cache SRC DST: DST becomes a fresh copy of the GOCACHE SRC.
+copy_cache() {
+	rm -rf "$2"
+	cp -a "$1" "$2"
+}

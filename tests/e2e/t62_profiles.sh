@@ -14,6 +14,10 @@
 #  - GOLIVE_PROFILE=bogus and --profile bogus: exit 2 with one line;
 #  - golive dev refuses prod (--profile prod, ENV=production): exit 2, one line;
 #    golive dev --profile ci says so and its builds run in ci (their build span).
+# go's cache is the script's own (XDG_CACHE_HOME moves below, go's default cache
+# would move with it), its std compiled once: the builds that must run the
+# compile of webapp's package (with the finding) through the prod wrapper start
+# from copies of that std-only cache instead of rebuilding everything with -a.
 . "$(dirname "$0")/lib.sh"
 
 # Detection must start from nothing: the runner may be a CI system itself.
@@ -48,17 +52,21 @@ profiles:
 EOF
 sessions() { find "$TMPDIR" -maxdepth 1 -name 'golive-session*' | wc -l | tr -d ' '; }
 cd "$w"
+export GOCACHE=$tmp/gocache
+warm_std_cache "$tmp/gc-std" "$w"
+copy_cache "$tmp/gc-std" "$GOCACHE"
+# stdonly NAME: $tmp/gc-NAME, a fresh copy of the std-only cache, for one build.
+stdonly() { copy_cache "$tmp/gc-std" "$tmp/gc-$1"; }
 
 # --- 1. prod by --profile: plain go build's binary, nothing else -------------------
-# -a changes the binary's build ID: compare -a builds with plain-a, the others with plain.
-go build -a -o "$b/plain-a" . >"$o/plain" 2>&1 || fail "plain go build -a failed: $(cat "$o/plain")"
-pass "plain go build -a of webapp (with a fail_on finding)"
 go build -o "$b/plain" . >"$o/plain" 2>&1 || fail "plain go build failed: $(cat "$o/plain")"
+pass "plain go build of webapp (with a fail_on finding)"
 
 rc=0
-"$GOLIVE" build --profile prod -a -o "$b/p1" . >"$o/p1.out" 2>"$o/p1.err" || rc=$?
-expect_eq "$rc" 0 "golive build --profile prod -a succeeds although findings reach fail_on"
-expect_same_file "$b/plain-a" "$b/p1" "--profile prod: byte-identical to plain go build"
+stdonly p1
+GOCACHE=$tmp/gc-p1 "$GOLIVE" build --profile prod -o "$b/p1" . >"$o/p1.out" 2>"$o/p1.err" || rc=$?
+expect_eq "$rc" 0 "golive build --profile prod (webapp's package compiled) succeeds although findings reach fail_on"
+expect_same_file "$b/plain" "$b/p1" "--profile prod: byte-identical to plain go build"
 expect_eq "$(head -1 "$o/p1.err")" "golive: profile prod (--profile)" "--profile prod: the profile line"
 grep -Eq '^golive: build ok in [0-9.]+s \(prod profile: no per-tool figures\)$' "$o/p1.err" ||
 	fail "--profile prod: no 'prod profile: no per-tool figures' line: $(cat "$o/p1.err")"
@@ -107,23 +115,27 @@ GOLIVE_SESSION=$s "$GOLIVE" "$GOTOOLDIR_/compile" -V=full >/dev/null
 [ -s "$s/events.jsonl" ] || fail "control: a probe with a session should record an event"
 pass "control: without GOLIVE_PROFILE=prod the probe is recorded"
 
+# webapp's package (std from the cache) compiles, and links, through the wrapper.
 s=$tmp/sess
 mkdir -p "$s"
 rc=0
-GOLIVE_SESSION=$s GOLIVE_PROFILE=prod go build -a -toolexec="$GOLIVE" -o "$b/w1" . >"$o/w1" 2>&1 || rc=$?
-expect_eq "$rc" 0 "GOLIVE_SESSION + GOLIVE_PROFILE=prod go build -a -toolexec succeeds"
+stdonly w1
+GOCACHE=$tmp/gc-w1 GOLIVE_SESSION=$s GOLIVE_PROFILE=prod go build -toolexec="$GOLIVE" -o "$b/w1" . >"$o/w1" 2>&1 || rc=$?
+expect_eq "$rc" 0 "GOLIVE_SESSION + GOLIVE_PROFILE=prod go build -toolexec (webapp's package compiled) succeeds"
 expect_eq "$(cat "$o/w1")" "" "... and prints nothing"
 [ ! -e "$s/events.jsonl" ] || fail "GOLIVE_PROFILE=prod: events.jsonl written: $(head -3 "$s/events.jsonl")"
 pass "GOLIVE_PROFILE=prod: no events.jsonl"
 expect_eq "$(ls -A "$s")" "" "GOLIVE_PROFILE=prod: the session stays empty"
-expect_same_file "$b/plain-a" "$b/w1" "GOLIVE_PROFILE=prod -toolexec: byte-identical binary"
+expect_same_file "$b/plain" "$b/w1" "GOLIVE_PROFILE=prod -toolexec: byte-identical binary"
 
 # Without a session the wrapper would read golive.yaml and fail on the finding (t46).
 rc=0
-GOLIVE_PROFILE=prod go build -a -toolexec="$GOLIVE" -o "$b/w2" . >"$o/w2" 2>&1 || rc=$?
+stdonly w2
+GOCACHE=$tmp/gc-w2 GOLIVE_PROFILE=prod go build -toolexec="$GOLIVE" -o "$b/w2" . >"$o/w2" 2>&1 || rc=$?
 expect_eq "$rc" 0 "GOLIVE_PROFILE=prod: the wrapper reads no golive.yaml (fail_on ignored)"
 expect_eq "$(cat "$o/w2")" "" "... and prints nothing"
-expect_same_file "$b/plain-a" "$b/w2" "GOLIVE_PROFILE=prod without a session: byte-identical binary"
+expect_same_file "$b/plain" "$b/w2" "GOLIVE_PROFILE=prod without a session: byte-identical binary"
+rm -rf "$tmp"/gc-p1 "$tmp"/gc-w1 "$tmp"/gc-w2
 
 # --- 5. ci keeps the analysis --------------------------------------------------------
 rc=0
