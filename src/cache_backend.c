@@ -12,7 +12,7 @@
 #define CACHE_DEFAULT_TIMEOUT_MS 2000L
 #define CACHE_DEFAULT_PREFIX     "golive:"
 
-char *cache_url_display(const char *url)
+void cache_url_split_userinfo(const char *url, char **bare, char **userinfo)
 {
 	const char *sep = strstr(url, "://");
 	const char *auth = sep ? sep + 3 : url;
@@ -22,7 +22,15 @@ char *cache_url_display(const char *url)
 	for (size_t i = 0; sep && i < auth_len; i++)
 		if (auth[i] == '@')
 			at = auth + i;
-	char *s = at ? xasprintf("%.*s%s", (int)(auth - url), url, at + 1) : xstrdup(url);
+	*bare = at ? xasprintf("%.*s%s", (int)(auth - url), url, at + 1) : xstrdup(url);
+	if (userinfo)
+		*userinfo = at ? xstrndup(auth, (size_t)(at - auth)) : NULL;
+}
+
+char *cache_url_display(const char *url)
+{
+	char *s;
+	cache_url_split_userinfo(url, &s, NULL);
 	for (char *p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';

@@ -133,6 +133,12 @@ int cache_put(struct cache_backend *b, enum cache_ns ns, const char *hex, const 
 
 /* The URL with any user:password@ removed, on one line (malloc'd). */
 char *cache_url_display(const char *url);
+/*
+ * Splits url's "user:password@" (the last '@' of the authority ends it)
+ * from the rest: *bare the URL without it, *userinfo (when not NULL) it
+ * without the '@', NULL when there is none. malloc'd.
+ */
+void cache_url_split_userinfo(const char *url, char **bare, char **userinfo);
 
 /*
  * ---- for the backends themselves (cache_dir.c, cache_redis.c, cache_http.c) ----

@@ -1,6 +1,7 @@
 /* cache_config.c - see cache_config.h. */
 #define _GNU_SOURCE
 #include "cache_config.h"
+#include "cache_backend.h"
 #include "jsonl.h"
 
 #include <errno.h>
@@ -189,35 +190,12 @@ int cache_settings_resolve(const struct golive_config *cfg, struct cache_setting
 	return 0;
 }
 
-/*
- * Splits url's "user:password@" (the last '@' of the authority ends it)
- * from the rest: *bare is the URL without it, *userinfo it without the '@'
- * (NULL when there is none). Both malloc'd.
- */
-static void split_userinfo(const char *url, char **bare, char **userinfo)
-{
-	const char *sep = strstr(url, "://");
-	const char *auth = sep ? sep + 3 : url;
-	size_t auth_len = strcspn(auth, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; sep && i < auth_len; i++)
-		if (auth[i] == '@')
-			at = auth + i;
-	if (!at) {
-		*bare = xstrdup(url);
-		*userinfo = NULL;
-		return;
-	}
-	*bare = xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
-	*userinfo = xstrndup(auth, (size_t)(at - auth));
-}
-
 int cache_settings_write(const char *session, const struct cache_settings *s, char **cause)
 {
 	json_t *o = json_object();
 	char *bare = NULL, *userinfo = NULL;
 	if (s->backend)
-		split_userinfo(s->backend, &bare, &userinfo);
+		cache_url_split_userinfo(s->backend, &bare, &userinfo);
 	/* Credentials never reach the file (a kept session may be uploaded): the environment. */
 	if (userinfo) {
 		setenv(CACHE_USERINFO_ENV, userinfo, 1);
