@@ -75,6 +75,7 @@ static int server_start(struct server *s, const char *kind, const char *cred)
 	if (s->pid < 0)
 		return -1;
 	if (s->pid == 0) {
+		setpgid(0, 0); /* the script and its server: one group, killed together */
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		execlp("bash", "bash", "tests/cache_servers.sh", kind, cred, (char *)NULL);
@@ -121,8 +122,10 @@ static void server_stop(struct server *s)
 			usleep(10000);
 	}
 	if (w == 0) {
-		kill(s->pid, SIGKILL);
+		kill(-s->pid, SIGKILL); /* the server too, not just the script */
 		waitpid(s->pid, NULL, 0);
+	} else {
+		kill(-s->pid, SIGKILL); /* whatever the script left in its group */
 	}
 	free(s->dir);
 	memset(s, 0, sizeof(*s));
