@@ -399,16 +399,117 @@ static void add_package_files(struct inputs *in, const struct cwds *c,
 	}
 }
 
+/*
+ * The .go names under dir (recursively, as go's ./... walks: no ".x", "_x"
+ * or testdata directories, no symlinked directories) that are not regular
+ * files: a FIFO, a device, a symlink to one. go list opens every .go file
+ * of a package to read its header and would block on a FIFO for good.
+ */
+static void find_non_regular(const char *dir, unsigned depth, struct argv_array *out)
+{
+	DIR *d = depth < 64 ? opendir(dir) : NULL;
+
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		const char *n = e->d_name;
+		struct stat st;
+		if (n[0] == '.' || n[0] == '_')
+			continue;
+		if (e->d_type == DT_DIR) {
+			if (strcmp(n, "testdata") != 0) {
+				char *sub = xasprintf("%s/%s", dir, n);
+				find_non_regular(sub, depth + 1, out);
+				free(sub);
+			}
+			continue;
+		}
+		if (e->d_type == DT_REG || !ends_with(n, ".go") || strlen(n) <= 3)
+			continue;
+		if (fstatat(dirfd(d), n, &st, 0) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			continue; /* a symlink to a file or a directory (go follows neither into a
+			             walk) */
+		argv_pushf(out, "%s/%s", dir, n);
+	}
+	closedir(d);
+}
+
+/*
+ * For local "..." patterns (./..., ../x/..., /abs/...): the non-regular .go
+ * files under their roots, each reported once and hidden from go list by an
+ * -overlay that deletes it. Returns the overlay file's path (malloc'd, in
+ * TMPDIR; the caller unlinks it) or NULL when there is nothing to hide.
+ */
+static char *hide_non_regular(struct inputs *in, const struct cwds *c,
+                              const struct argv_array *patterns)
+{
+	struct argv_array bad = ARGV_ARRAY_INIT;
+
+	for (size_t i = 0; i < patterns->argc; i++) {
+		const char *p = patterns->argv[i], *dots = strstr(p, "...");
+		if (!dots || !(p[0] == '/' || starts_with(p, "./") || starts_with(p, "../")))
+			continue;
+		char *root = xstrndup(p, (size_t)(dots - p));
+		char *slash = strrchr(root, '/');
+		if (slash)
+			*slash = '\0'; /* "./a/b..." walks ./a: the pattern may match b, bx, ... */
+		/* go resolves a relative pattern from $PWD when it names the cwd (os.Getwd) */
+		const char *cwd = c->logical ? c->logical : c->phys;
+		char *abs = path_join_clean(cwd, *root ? root : "/");
+		find_non_regular(abs, 0, &bad);
+		free(abs);
+		free(root);
+	}
+	if (!bad.argc) {
+		argv_clear(&bad);
+		return NULL;
+	}
+	qsort(bad.argv, bad.argc, sizeof(char *), cmp_str);
+	json_t *replace = json_object();
+	for (size_t i = 0; i < bad.argc; i++) {
+		if (json_object_get(replace, bad.argv[i]))
+			continue; /* under two patterns' roots */
+		char *shown = short_path(c, bad.argv[i]);
+		add_problem(in, "file", shown, "not a regular file");
+		warning("%s: not a regular file", shown);
+		free(shown);
+		json_object_set_new(replace, bad.argv[i], json_string("")); /* "": deleted */
+	}
+	argv_clear(&bad);
+	json_t *ov = json_pack("{s:o}", "Replace", replace);
+	const char *tmp = getenv("TMPDIR");
+	char *path = xasprintf("%s/golive-overlay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0 || json_dumpfd(ov, fd, JSON_COMPACT) < 0) {
+		warning("golive check: overlay for go list (%s): %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(path);
+		free(path);
+		path = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	json_decref(ov);
+	return path;
+}
+
 /* Resolves the package patterns with go list; -1 with *cause when go list failed as a whole. */
 static int add_packages(struct inputs *in, const struct cwds *c, const struct check_opts *o,
                         const char *go, const struct argv_array *patterns, char **cause)
 {
 	golist_packages pkgs = ARRAY_INIT;
 	struct argv_array flags = ARGV_ARRAY_INIT;
+	char *overlay = hide_non_regular(in, c, patterns);
 
 	if (o->tags)
 		argv_pushf(&flags, "-tags=%s", o->tags);
+	if (overlay)
+		argv_pushf(&flags, "-overlay=%s", overlay);
 	int rc = golist_run(go, &flags, patterns, GOLIST_FIND, &pkgs, cause);
+	if (overlay)
+		unlink(overlay);
+	free(overlay);
 	argv_clear(&flags);
 	if (rc < 0) {
 		golist_packages_release(&pkgs);

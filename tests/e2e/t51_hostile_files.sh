@@ -105,6 +105,45 @@ run check-json "$GOLIVE" check --json pkg
 expect_eq "$(json_get "$o/check-json.out" '[e["message"] for e in d["errors"] if e.get("file", "").endswith("fifo.go")]')" \
 	'["not a regular file"]' "check --json: the FIFO is an error in the report"
 
+# golive check ./...: go list would open every .go file of each package (and
+# hang on a FIFO for good): the non-regular ones are hidden from it.
+cd "$m"
+mkdir -p sub/testdata
+cat >sub/sub.go <<'EOF'
+package sub
+
+func Sub() int { return 2 }
+EOF
+mkfifo evil.go sub/evil.go sub/testdata/td.go
+ln -s /dev/zero sub/zero.go
+export TMPDIR=$tmp/tmpdir
+mkdir -p "$TMPDIR"
+for how in dots default parent; do
+	name=check-$how
+	case $how in
+	dots) run "$name" "$GOLIVE" check ./... ;;
+	default) run "$name" "$GOLIVE" check ;;
+	parent) (cd sub && run "$name" "$GOLIVE" check ../...) ;;
+	esac
+	expect_eq "$(cat "$o/$name.rc")" 0 "check ($how): exit 0"
+	grep -q "2 files (2 packages)" "$o/$name.err" ||
+		fail "check ($how): main.go and sub.go not both analysed: $(cat "$o/$name.err")"
+	for f in evil.go sub/evil.go sub/zero.go; do
+		shown=$f
+		if [ "$how" = parent ]; then
+			case $f in sub/*) shown=${f#sub/} ;; *) shown=../$f ;; esac
+		fi
+		expect_eq "$(grep -c -x -F "golive: warning: $shown: not a regular file" "$o/$name.err")" 1 \
+			"check ($how): one line names $shown"
+	done
+	expect_eq "$(grep -c -v -e "not a regular file" -e "^golive check: " "$o/$name.err")" 0 \
+		"check ($how): nothing else: $(cat "$o/$name.err")"
+done
+expect_eq "$(find "$TMPDIR" -name 'golive-overlay-*' | wc -l)" 0 "the overlay file for go list is removed"
+rm -f evil.go sub/evil.go sub/testdata/td.go sub/zero.go
+unset TMPDIR
+pass "golive check ./... with FIFOs and a /dev/zero link in the module: go list never blocked on them"
+
 # The vettool: a vet.cfg (in an object directory of its own) listing a FIFO.
 mkdir -p "$tmp/vetwork"
 cat >"$tmp/vetwork/vet.cfg" <<EOF
