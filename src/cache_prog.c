@@ -1394,16 +1394,6 @@ static void print_stats(struct prog *p)
 	strbuf_release(&sb);
 }
 
-/* Whether dir is gocache or below it. */
-static int inside(const char *dir, const char *gocache)
-{
-	size_t n = strlen(gocache);
-
-	while (n > 1 && gocache[n - 1] == '/')
-		n--;
-	return !strncmp(dir, gocache, n) && (dir[n] == '\0' || dir[n] == '/');
-}
-
 /* Sets up the remote from opts->settings; a problem is one warning and no remote. */
 static void setup_remote(struct prog *p)
 {
@@ -1486,7 +1476,7 @@ int cache_prog_run(const struct cache_prog_options *opts)
 	}
 	if (gocache_dir) {
 		char *g = path_join_clean("/", gocache_dir);
-		int bad = inside(p->dir, g);
+		int bad = path_within(p->dir, g); /* through symlinks too */
 		if (bad)
 			say(p,
 			    "%s is inside GOCACHE (%s): go owns that directory; use another "

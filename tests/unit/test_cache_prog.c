@@ -816,31 +816,39 @@ static void test_prog_bad_requests(void **state)
 	free(dir);
 }
 
+/* --dir inside GOCACHE is refused, spelled directly or through a symlink into it. */
 static void test_prog_inside_gocache(void **state)
 {
-	struct fake f;
-	struct strbuf err = STRBUF_INIT;
-	char *gc = xasprintf("%s/gocache", tmp_root), *dir = xasprintf("%s/gocache/x", tmp_root);
+	char *gc = xasprintf("%s/gocache", tmp_root), *link = xasprintf("%s/gclink", tmp_root);
+	char *dirs[2] = {xasprintf("%s/gocache/x", tmp_root), xasprintf("%s/gclink/y", tmp_root)};
 	(void)state;
 
-	setenv("GOCACHE", gc, 1);
-	fake_start(&f, dir, NULL, CACHE_MODE_OFF, NULL);
-	pthread_join(f.t, NULL);
-	unsetenv("GOCACHE");
-	assert_int_equal(f.status, 2);
-	close(f.in_w);
-	close(f.out_r);
-	close(f.o.in_fd);
-	close(f.err_fd);
-	assert_int_equal(strbuf_read_file(&err, f.err_path, 1 << 20), 0);
-	assert_non_null(strstr(err.buf, "is inside GOCACHE"));
-	unlink(f.err_path);
-	free(f.err_path);
-	cache_settings_release(&f.s);
-	strbuf_release(&f.pending);
-	strbuf_release(&err);
+	assert_int_equal(mkdir(gc, 0700), 0);
+	assert_int_equal(symlink(gc, link), 0);
+	for (int i = 0; i < 2; i++) {
+		struct fake f;
+		struct strbuf err = STRBUF_INIT;
+		setenv("GOCACHE", gc, 1);
+		fake_start(&f, dirs[i], NULL, CACHE_MODE_OFF, NULL);
+		pthread_join(f.t, NULL);
+		unsetenv("GOCACHE");
+		assert_int_equal(f.status, 2);
+		close(f.in_w);
+		close(f.out_r);
+		close(f.o.in_fd);
+		close(f.err_fd);
+		assert_int_equal(strbuf_read_file(&err, f.err_path, 1 << 20), 0);
+		assert_non_null(strstr(err.buf, "is inside GOCACHE"));
+		unlink(f.err_path);
+		free(f.err_path);
+		cache_settings_release(&f.s);
+		strbuf_release(&f.pending);
+		strbuf_release(&err);
+		free(dirs[i]);
+	}
+	unlink(link);
+	free(link);
 	free(gc);
-	free(dir);
 }
 
 static void test_prog_remote(void **state)
