@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include "keeper.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,12 +21,54 @@
 static int keeper_fd = -1;
 static pid_t keeper_pid;
 
+int keeper_sweep_marked(const char *entry, int prefix)
+{
+	DIR *dp = opendir("/proc");
+	struct dirent *e;
+	size_t mlen = strlen(entry);
+	int n = 0;
+	if (!dp || !mlen)
+		goto out;
+	while ((e = readdir(dp))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1 || pid == (long)getpid())
+			continue;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone, or not ours */
+		struct strbuf env = STRBUF_INIT;
+		int trunc = 0;
+		long got = strbuf_read_fd(&env, fd, 1u << 20, &trunc);
+		close(fd);
+		for (size_t i = 0; got > 0 && i < env.len;) {
+			size_t l = strnlen(env.buf + i, env.len - i);
+			if ((prefix ? l >= mlen : l == mlen) && !memcmp(env.buf + i, entry, mlen)) {
+				if (kill((pid_t)pid, SIGKILL) == 0)
+					n++;
+				break;
+			}
+			i += l + 1;
+		}
+		strbuf_release(&env);
+	}
+out:
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
 /* The keeper's main loop: a record is an int32, +pgid / -pgid / 0 for goodbye. */
 static NORETURN void keeper_main(int fd)
 {
 	static pid_t groups[KEEPER_MAX];
 	size_t n = 0;
 	int32_t rec;
+	/* golive, while it lives: the programs it runs carry GOLIVE_RUN=<its pid>.<n> */
+	char marker[64];
+	snprintf(marker, sizeof(marker), "%s=%d.", KEEPER_RUN_MARKER_ENV, (int)getppid());
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -49,6 +93,8 @@ static NORETURN void keeper_main(int fd)
 	}
 	for (size_t i = 0; i < n; i++)
 		kill(-groups[i], SIGKILL);
+	/* and what those programs set loose from their groups (setsid, a double fork) */
+	keeper_sweep_marked(marker, 1);
 	_exit(0);
 }
 

@@ -11,6 +11,12 @@
  * still on its list, then exits. On a normal exit golive says goodbye and
  * the keeper exits without killing anything.
  *
+ * A program golive dev runs carries KEEPER_RUN_MARKER_ENV=<golive's pid>.<n>
+ * in its environment (supervise.c), and so does everything it starts unless
+ * it clears its environment: when golive dies, the keeper also kills every
+ * process holding such an entry for golive's pid, which catches what left
+ * the program's process group (setsid, a double fork).
+ *
  * The keeper ignores SIGINT, SIGTERM and SIGHUP (a Ctrl-C reaches golive's
  * whole foreground group) and holds no other descriptor of golive's.
  */
@@ -18,6 +24,9 @@
 #define GOLIVE_KEEPER_H
 
 #include <sys/types.h>
+
+/* The environment entry that marks the programs golive dev runs. */
+#define KEEPER_RUN_MARKER_ENV "GOLIVE_RUN"
 
 /* The keeper runs as golive re-executed under this argv[0]. */
 #define KEEPER_ARGV0 "golive-keeper"
@@ -35,5 +44,13 @@ void keeper_add(pid_t pgid);
 void keeper_remove(pid_t pgid);
 /* Goodbye: the keeper exits without killing anything. */
 void keeper_stop(void);
+
+/*
+ * SIGKILLs every process (but this one) whose initial environment holds
+ * entry: exactly (prefix 0) or an entry starting with it (prefix 1). Only
+ * processes whose /proc/PID/environ this user can read are seen. Returns
+ * how many were killed.
+ */
+int keeper_sweep_marked(const char *entry, int prefix);
 
 #endif

@@ -44,51 +44,6 @@ struct supervisor {
 /* Runs started by this process: each program's marker is unique to it. */
 static unsigned run_seq;
 
-/*
- * Kills (SIGKILL) every process of this user, but this one, whose initial
- * environment holds the entry marker: what a program started and set
- * loose from its process group (setsid, a double fork), which its group's
- * SIGKILL misses. Returns how many were killed.
- */
-static int sweep_marked(const char *marker)
-{
-	DIR *dp = opendir("/proc");
-	struct dirent *e;
-	size_t mlen = strlen(marker);
-	int n = 0;
-	if (!dp || !mlen)
-		goto out;
-	while ((e = readdir(dp))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 1 || pid == (long)getpid())
-			continue;
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* gone, or not ours */
-		struct strbuf env = STRBUF_INIT;
-		int trunc = 0;
-		long got = strbuf_read_fd(&env, fd, 1u << 20, &trunc);
-		close(fd);
-		for (size_t i = 0; got > 0 && i < env.len;) {
-			size_t l = strnlen(env.buf + i, env.len - i);
-			if (l == mlen && !memcmp(env.buf + i, marker, mlen)) {
-				if (kill((pid_t)pid, SIGKILL) == 0)
-					n++;
-				break;
-			}
-			i += l + 1;
-		}
-		strbuf_release(&env);
-	}
-out:
-	if (dp)
-		closedir(dp);
-	return n;
-}
-
 /* Everything the child needs, prepared before fork: it only makes async-signal-safe calls. */
 struct child_plan {
 	const char *path; /* resolved program */
@@ -464,7 +419,7 @@ static int finish(struct supervisor *s, int *status, char **cause)
 	}
 out:
 	/* and what it set loose from its group (setsid) */
-	s->swept = sweep_marked(s->marker);
+	s->swept = keeper_sweep_marked(s->marker, 0);
 	s->marker[0] = '\0';
 	close(s->pidfd);
 	s->pidfd = -1;

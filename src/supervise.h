@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "keeper.h"
 #include "util.h"
 
 /* Grace period between the stop signal and SIGKILL. */
@@ -37,9 +38,10 @@
  * ends (reaped or stopped), after its process group is killed, every process
  * still carrying that exact entry is killed too: what the program set loose
  * with setsid or a double fork, which would otherwise outlive it (and keep
- * its ports). A process that clears its environment escapes this.
+ * its ports); the keeper does the same for golive's pid when golive is
+ * SIGKILLed (keeper.h). A process that clears its environment escapes this.
  */
-#define SUPERVISE_MARKER_ENV "GOLIVE_RUN"
+#define SUPERVISE_MARKER_ENV KEEPER_RUN_MARKER_ENV
 /* Restart delays after crashes: from MIN, doubling up to MAX; back to MIN after a run of RESET. */
 #define SUPERVISE_BACKOFF_MIN_MS   100
 #define SUPERVISE_BACKOFF_MAX_MS   5000

@@ -2,8 +2,10 @@
  * test_keeper.c - src/keeper.c with real processes: a "golive" (a forked
  * child of the test) starts the keeper and a process group, then dies
  * without a goodbye; the group must be SIGKILLed. A goodbye, or removing
- * the group first, must leave it alone. The test is a child subreaper so it
- * can reap the orphans and see how they died.
+ * the group first, must leave it alone. A process that left its group
+ * (setsid) but carries GOLIVE_RUN=<golive's pid>.<n> dies too; one marked
+ * for another golive does not. The test is a child subreaper so it can reap
+ * the orphans and see how they died.
  *
  * The keeper re-executes /proc/self/exe as "golive-keeper": here that is
  * this test binary, whose main() hands over to keeper_main_if_argv0() first.
@@ -17,6 +19,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -93,6 +96,59 @@ static void reap_keepers(void)
 		;
 }
 
+/* A `sleep 60` in a session of its own, with GOLIVE_RUN=<owner>.1 in its environment. */
+static pid_t start_loose(pid_t owner)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char marker[64];
+		snprintf(marker, sizeof(marker), "%s=%d.1", KEEPER_RUN_MARKER_ENV, (int)owner);
+		char *const envp[] = {marker, (char *)"PATH=/usr/bin:/bin", NULL};
+		setsid();
+		execle("/bin/sleep", "sleep", "60", (char *)NULL, envp);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * A fake golive with a keeper starts two set-loose processes, one marked
+ * with its own pid and one with another's, and dies without a goodbye.
+ */
+static void test_death_sweeps_marked(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t g = fork();
+	if (g == 0) {
+		close(p[0]);
+		if (keeper_start() < 0)
+			_exit(2);
+		pid_t pids[2] = {start_loose(getpid()), start_loose(getpid() + 100000)};
+		/* both exec'd (their environ readable as sleep's) before this golive dies */
+		struct timespec ts = {0, 200 * 1000000};
+		nanosleep(&ts, NULL);
+		if (write(p[1], pids, sizeof(pids)) != (ssize_t)sizeof(pids))
+			_exit(3);
+		_exit(0);
+	}
+	close(p[1]);
+	pid_t pids[2] = {0, 0};
+	assert_int_equal(read(p[0], pids, sizeof(pids)), (ssize_t)sizeof(pids));
+	close(p[0]);
+	int st;
+	assert_int_equal(waitpid(g, &st, 0), g);
+	st = wait_for(pids[0], 5000);
+	assert_int_not_equal(st, -1);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	assert_int_equal(wait_for(pids[1], 300), -1); /* another golive's: still running */
+	kill(pids[1], SIGKILL);
+	assert_int_not_equal(wait_for(pids[1], 5000), -1);
+	reap_keepers();
+}
+
 static void test_death_kills_the_group(void **state)
 {
 	(void)state;
@@ -134,6 +190,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_death_kills_the_group),
 	    cmocka_unit_test(test_removed_group_survives),
 	    cmocka_unit_test(test_goodbye_kills_nothing),
+	    cmocka_unit_test(test_death_sweeps_marked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
