@@ -286,3 +286,21 @@ copy_cache() {
 	rm -rf "$2"
 	cp -a "$1" "$2"
 }
+
+# start_server NAME KIND [CRED]: a real cache server (tests/cache_servers.sh:
+# KIND redis or nginx, CRED user:password) in a session of its own, stopped
+# when this test ends (its stdin, a FIFO held open as fd NAME_fd, reaches EOF)
+# or after CACHE_SERVERS_TIMEOUT seconds (cache_servers.sh's default: a loaded
+# machine makes the cache tests slow). Sets NAME_port and NAME_pid.
+start_server() {
+	local name=$1
+	mkfifo "$tmp/$name.in"
+	setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	local pid=$!
+	track_pid "$pid"
+	eval "exec {${name}_fd}>\"$tmp/$name.in\""
+	wait_until "grep -q '^PORT ' '$tmp/$name.out'" 30 || fail "$name did not start: $(cat "$tmp/$name.err")"
+	eval "${name}_port=$(awk '/^PORT /{print $2}' "$tmp/$name.out")"
+	eval "${name}_pid=$pid"
+}

@@ -111,18 +111,6 @@ func N() int { return int(C.val()) }
 EOF
 
 # --- servers -------------------------------------------------------------------------
-# start_server NAME KIND [CRED]: runs tests/cache_servers.sh; sets NAME_port.
-start_server() {
-	local name=$1
-	mkfifo "$tmp/$name.in"
-	setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	local pid=$!
-	track_pid "$pid"
-	eval "exec {${name}_fd}>\"$tmp/$name.in\""
-	wait_until "grep -q '^PORT ' '$tmp/$name.out'" 30 || fail "$name did not start: $(cat "$tmp/$name.err")"
-	eval "${name}_port=$(awk '/^PORT /{print $2}' "$tmp/$name.out")"
-	eval "${name}_pid=$pid"
-}
 start_server redis redis
 start_server web nginx
 REDIS=redis://127.0.0.1:$redis_port/0

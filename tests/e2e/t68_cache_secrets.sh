@@ -8,17 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 secret="s3cr3t-$(date +%s%N)"
-# start_server NAME KIND [CRED]: runs tests/cache_servers.sh; sets NAME_port.
-start_server() {
-	local name=$1
-	mkfifo "$tmp/$name.in"
-	setsid bash "$GOLIVE_SRC/tests/cache_servers.sh" "${@:2}" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	local pid=$!
-	track_pid "$pid"
-	eval "exec {${name}_fd}>\"$tmp/$name.in\""
-	wait_until "grep -q '^PORT ' '$tmp/$name.out'" 30 || fail "$name did not start: $(cat "$tmp/$name.err")"
-	eval "${name}_port=$(awk '/^PORT /{print $2}' "$tmp/$name.out")"
-}
 start_server redis redis "golive:$secret"
 start_server web nginx "golive:$secret"
 
