@@ -1,6 +1,6 @@
 /* anacache.c - see anacache.h. */
 #define _GNU_SOURCE
-#include "anacache.h"
+#include "analysis/anacache.h"
 
 #include <errno.h>
 #include <fcntl.h>

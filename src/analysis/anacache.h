@@ -33,10 +33,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze.h"
-#include "diag.h"
-#include "goversion.h"
-#include "util.h"
+#include "analysis/analyze.h"
+#include "analysis/diag.h"
+#include "core/goversion.h"
+#include "core/util.h"
 
 #define ANACACHE_KEY_HEX  32          /* hex digits of a key (128 bits) */
 #define ANACACHE_MAX_FILE (16u << 20) /* bytes; larger source files are not analysed */

@@ -5,7 +5,7 @@
  * `//golive:ignore` suppressions.
  */
 #define _GNU_SOURCE /* memmem */
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +16,7 @@
 #define XXH_STATIC_LINKING_ONLY /* XXH64_state_t on the stack */
 #include <xxhash.h>
 
-#include "rules.h"
+#include "analysis/analyzers/rules.h"
 
 const TSLanguage *tree_sitter_go(void);
 

@@ -27,9 +27,9 @@
 #include <stdint.h>
 #include <tree_sitter/api.h>
 
-#include "diag.h"
-#include "goversion.h"
-#include "util.h"
+#include "analysis/diag.h"
+#include "core/goversion.h"
+#include "core/util.h"
 
 struct analysis_file;
 

@@ -1,6 +1,6 @@
 /* diag.c - see diag.h. */
 #define _GNU_SOURCE
-#include "diag.h"
+#include "analysis/diag.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct json_t;
 

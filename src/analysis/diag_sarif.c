@@ -4,8 +4,8 @@
  * scanning reads it), both built with jansson.
  */
 #define _GNU_SOURCE
-#include "diag.h"
-#include "jsonl.h"
+#include "analysis/diag.h"
+#include "core/jsonl.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * scheme, what the backends share (options, names, the display URL), and
  * the convenience wrappers.
  */
-#include "cache_backend.h"
+#include "cache/cache_backend.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -59,7 +59,7 @@
 #ifndef GOLIVE_CACHE_BACKEND_H
 #define GOLIVE_CACHE_BACKEND_H
 
-#include "util.h"
+#include "core/util.h"
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* cache_config.c - see cache_config.h. */
 #define _GNU_SOURCE
-#include "cache_config.h"
-#include "cache_backend.h"
-#include "jsonl.h"
+#include "cache/cache_config.h"
+#include "cache/cache_backend.h"
+#include "core/jsonl.h"
 
 #include <errno.h>
 #include <limits.h>

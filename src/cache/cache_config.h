@@ -21,7 +21,7 @@
 #ifndef GOLIVE_CACHE_CONFIG_H
 #define GOLIVE_CACHE_CONFIG_H
 
-#include "config.h"
+#include "core/config.h"
 
 #define CACHE_SETTINGS_FILE "cache.json" /* in the session */
 

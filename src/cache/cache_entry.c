@@ -9,9 +9,9 @@
  * verified is exactly what the caller gets, whatever spacing or escapes the
  * stored bytes used.
  */
-#include "cache_entry.h"
-#include "crypto.h"
-#include "util.h"
+#include "cache/cache_entry.h"
+#include "core/crypto.h"
+#include "core/util.h"
 
 #include <inttypes.h>
 #include <jansson.h>

@@ -25,7 +25,7 @@
 #ifndef GOLIVE_CACHE_ENTRY_H
 #define GOLIVE_CACHE_ENTRY_H
 
-#include "cache_key.h"
+#include "cache/cache_key.h"
 
 #include <stddef.h>
 #include <stdint.h>

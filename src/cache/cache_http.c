@@ -17,8 +17,8 @@
  * body that grows past it (chunked, or a lying length) is cut by the write
  * callback, so a server's answer never costs more than max_object bytes.
  */
-#include "cache_backend.h"
-#include "curl_dl.h"
+#include "cache/cache_backend.h"
+#include "core/curl_dl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

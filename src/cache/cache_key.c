@@ -27,7 +27,7 @@
  * not put it in its own action IDs either.
  */
 #define _GNU_SOURCE
-#include "cache_key.h"
+#include "cache/cache_key.h"
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -41,8 +41,8 @@
 
 #include <jansson.h>
 
-#include "crypto.h"
-#include "util.h"
+#include "core/crypto.h"
+#include "core/util.h"
 
 #define CFG_FILE_MAX    (64u << 20)  /* bytes: a larger importcfg or embedcfg is not cached */
 #define SOURCE_FILE_MAX (256u << 20) /* bytes: a larger generated source is not cached */

@@ -59,7 +59,7 @@
 #ifndef GOLIVE_CACHE_KEY_H
 #define GOLIVE_CACHE_KEY_H
 
-#include "toolargs.h"
+#include "wrapper/toolargs.h"
 
 #include <stddef.h>
 

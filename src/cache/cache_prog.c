@@ -11,12 +11,12 @@
  * under one mutex, so threads never interleave them.
  */
 #define _GNU_SOURCE
-#include "cache_prog.h"
-#include "cache_backend.h"
-#include "cache_entry.h"
-#include "crypto.h"
-#include "jsonl.h"
-#include "util.h"
+#include "cache/cache_prog.h"
+#include "cache/cache_backend.h"
+#include "cache/cache_entry.h"
+#include "core/crypto.h"
+#include "core/jsonl.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -43,8 +43,8 @@
 #ifndef GOLIVE_CACHE_PROG_H
 #define GOLIVE_CACHE_PROG_H
 
-#include "cache_config.h"
-#include "util.h"
+#include "cache/cache_config.h"
+#include "core/util.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -34,7 +34,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "cache_backend.h"
+#include "cache/cache_backend.h"
 
 #include <hiredis/hiredis.h>
 

@@ -1,12 +1,12 @@
 /* rcache.c - see rcache.h. */
 #define _GNU_SOURCE
-#include "rcache.h"
-#include "cache_entry.h"
-#include "crypto.h"
-#include "gotool.h"
-#include "jsonl.h"
-#include "plugin.h"
-#include "util.h"
+#include "cache/rcache.h"
+#include "cache/cache_entry.h"
+#include "core/crypto.h"
+#include "core/gotool.h"
+#include "core/jsonl.h"
+#include "plugin/plugin.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

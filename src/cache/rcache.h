@@ -30,12 +30,12 @@
 #ifndef GOLIVE_RCACHE_H
 #define GOLIVE_RCACHE_H
 
-#include "cache_backend.h"
-#include "cache_config.h"
-#include "cache_key.h"
-#include "event.h"
-#include "proc.h"
-#include "toolargs.h"
+#include "cache/cache_backend.h"
+#include "cache/cache_config.h"
+#include "cache/cache_key.h"
+#include "wrapper/event.h"
+#include "wrapper/proc.h"
+#include "wrapper/toolargs.h"
 
 #define RCACHE_DOWN_FILE      "cache.down"        /* first backend failure of the session */
 #define RCACHE_WORK_DOWN_FILE "golive-cache.down" /* the same in go's $WORK, without a session */

@@ -1,10 +1,10 @@
 /* rcache_summary.c - see rcache_summary.h. */
 #define _GNU_SOURCE
-#include "rcache_summary.h"
-#include "cache_backend.h"
-#include "jsonl.h"
-#include "rcache.h"
-#include "util.h"
+#include "cache/rcache_summary.h"
+#include "cache/cache_backend.h"
+#include "core/jsonl.h"
+#include "cache/rcache.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,8 +6,8 @@
 #ifndef GOLIVE_RCACHE_SUMMARY_H
 #define GOLIVE_RCACHE_SUMMARY_H
 
-#include "cache_config.h"
-#include "session.h"
+#include "cache/cache_config.h"
+#include "wrapper/session.h"
 
 #include <stdint.h>
 #include <stdio.h>

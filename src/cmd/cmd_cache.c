@@ -13,15 +13,15 @@
  * options and settings.
  */
 #define _GNU_SOURCE
-#include "cache_backend.h"
-#include "cache_config.h"
-#include "cache_entry.h"
-#include "cache_prog.h"
-#include "commands.h"
-#include "config.h"
-#include "crypto.h"
-#include "jsonl.h"
-#include "util.h"
+#include "cache/cache_backend.h"
+#include "cache/cache_config.h"
+#include "cache/cache_entry.h"
+#include "cache/cache_prog.h"
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/jsonl.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <inttypes.h>

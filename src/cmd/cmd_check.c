@@ -10,14 +10,14 @@
  * configuration error (docs/check.md).
  */
 #define _GNU_SOURCE
-#include "analyze.h"
-#include "commands.h"
-#include "config.h"
-#include "diag.h"
-#include "golist.h"
-#include "gotool.h"
-#include "goversion.h"
-#include "util.h"
+#include "analysis/analyze.h"
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "analysis/diag.h"
+#include "core/golist.h"
+#include "core/gotool.h"
+#include "core/goversion.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* cmd_config.c - `golive config`: print the effective configuration. */
-#include "commands.h"
-#include "config.h"
-#include "util.h"
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -8,14 +8,14 @@
  * tool arguments and so whether the ci profile runs it.
  */
 #define _GNU_SOURCE
-#include "commands.h"
-#include "config.h"
-#include "jsonl.h"
-#include "plugin.h"
-#include "plugin_check.h"
-#include "profile.h"
-#include "session.h"
-#include "util.h"
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "core/jsonl.h"
+#include "plugin/plugin.h"
+#include "plugin/plugin_check.h"
+#include "core/profile.h"
+#include "wrapper/session.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -11,16 +11,16 @@
  * verify_policy.c's; this file reads, runs the two builds, and prints.
  */
 #define _GNU_SOURCE
-#include "binfile.h"
-#include "buildargs.h"
-#include "buildinfo.h"
-#include "commands.h"
-#include "config.h"
-#include "gotool.h"
-#include "jsonl.h"
-#include "profile.h"
-#include "util.h"
-#include "verify_policy.h"
+#include "verify/binfile.h"
+#include "core/buildargs.h"
+#include "verify/buildinfo.h"
+#include "cmd/commands.h"
+#include "core/config.h"
+#include "core/gotool.h"
+#include "core/jsonl.h"
+#include "core/profile.h"
+#include "core/util.h"
+#include "verify/verify_policy.h"
 
 #include <errno.h>
 #include <ftw.h>

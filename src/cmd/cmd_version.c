@@ -1,7 +1,7 @@
 /* cmd_version.c - `golive version` and `golive help`. */
-#include "commands.h"
-#include "gotool.h"
-#include "util.h"
+#include "cmd/commands.h"
+#include "core/gotool.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

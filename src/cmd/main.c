@@ -6,12 +6,12 @@
  *   golive -flags | -V=full | ... vet.cfg  go vet -vettool mode (vettool.c)
  *   golive <command> [args]               a subcommand from the table below
  */
-#include "commands.h"
-#include "keeper.h"
-#include "toolargs.h"
-#include "toolexec.h"
-#include "vettool.h"
-#include "util.h"
+#include "cmd/commands.h"
+#include "dev/keeper.h"
+#include "wrapper/toolargs.h"
+#include "wrapper/toolexec.h"
+#include "wrapper/vettool.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

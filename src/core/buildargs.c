@@ -1,5 +1,5 @@
 /* buildargs.c - see buildargs.h. */
-#include "buildargs.h"
+#include "core/buildargs.h"
 
 #include <stdlib.h>
 #include <string.h>

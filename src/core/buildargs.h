@@ -6,7 +6,7 @@
 #ifndef GOLIVE_BUILDARGS_H
 #define GOLIVE_BUILDARGS_H
 
-#include "util.h"
+#include "core/util.h"
 
 struct build_args {
 	struct argv_array flags;    /* go build flags, each flag with its value(s), in order */

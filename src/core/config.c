@@ -8,8 +8,8 @@
  * and JSON output.
  */
 #define _GNU_SOURCE
-#include "config.h"
-#include "jsonl.h"
+#include "core/config.h"
+#include "core/jsonl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,9 +25,9 @@
 #include <jansson.h>
 #include <yaml.h>
 
-#include "cache_config.h"
-#include "pathmatch.h"
-#include "verify_policy.h"
+#include "cache/cache_config.h"
+#include "core/pathmatch.h"
+#include "verify/verify_policy.h"
 
 #define MAX_DEPTH 64 /* nesting levels accepted in the file */
 

@@ -22,8 +22,8 @@
 
 #include <stddef.h>
 
-#include "analyze.h"
-#include "util.h"
+#include "analysis/analyze.h"
+#include "core/util.h"
 
 #define CONFIG_FILE_NAME "golive.yaml"
 #define CONFIG_MAX_SIZE  (1024 * 1024) /* bytes; larger files are refused */

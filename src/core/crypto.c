@@ -3,7 +3,7 @@
  * loaded with dlopen() on first use, never linked.
  */
 #define _GNU_SOURCE
-#include "crypto.h"
+#include "core/crypto.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define LIBCRYPTO "libcrypto.so.3"
 

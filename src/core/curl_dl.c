@@ -1,8 +1,8 @@
 /*
  * curl_dl.c - see curl_dl.h: libcurl through dlopen(), once per process.
  */
-#include "curl_dl.h"
-#include "util.h"
+#include "core/curl_dl.h"
+#include "core/util.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

@@ -1,8 +1,8 @@
 /* golist.c - see golist.h. */
 #define _GNU_SOURCE
-#include "golist.h"
-#include "gotool.h"
-#include "goversion.h"
+#include "core/golist.h"
+#include "core/gotool.h"
+#include "core/goversion.h"
 
 #include <jansson.h>
 #include <stdlib.h>

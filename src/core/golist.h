@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct golist_module {
 	char *path;       /* module path, "example.com/webapp" */

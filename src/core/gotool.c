@@ -1,8 +1,8 @@
 /* gotool.c - see gotool.h. */
 #define _GNU_SOURCE
-#include "gotool.h"
-#include "goversion.h"
-#include "proc.h"
+#include "core/gotool.h"
+#include "core/goversion.h"
+#include "wrapper/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,8 @@
 #ifndef GOLIVE_GOTOOL_H
 #define GOLIVE_GOTOOL_H
 
-#include "goversion.h"
-#include "util.h"
+#include "core/goversion.h"
+#include "core/util.h"
 
 /* The one line printed when go is missing, with how to install it. */
 #define GOTOOL_MISSING                                                                             \

@@ -1,5 +1,5 @@
 /* goversion.c - see goversion.h. */
-#include "goversion.h"
+#include "core/goversion.h"
 
 #include <stdio.h>
 #include <string.h>

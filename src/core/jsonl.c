@@ -1,6 +1,6 @@
 /* jsonl.c - see jsonl.h. */
-#include "jsonl.h"
-#include "util.h"
+#include "core/jsonl.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <jansson.h>

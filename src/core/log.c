@@ -2,14 +2,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "log.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "jsonl.h"
-#include "tracectx.h"
+#include "core/jsonl.h"
+#include "trace/tracectx.h"
 
 #define RELAY_MAX_LINE (64 * 1024)
 

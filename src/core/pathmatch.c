@@ -1,6 +1,6 @@
 /* pathmatch.c - see pathmatch.h. */
 #define _GNU_SOURCE
-#include "pathmatch.h"
+#include "core/pathmatch.h"
 
 #include <ctype.h>
 #include <stdint.h>

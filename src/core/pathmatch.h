@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /*
  * Glob match of a whole relative path, as in .gitignore and most watch

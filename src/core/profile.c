@@ -1,7 +1,7 @@
 /* profile.c - see profile.h. */
 #define _GNU_SOURCE
-#include "profile.h"
-#include "util.h"
+#include "core/profile.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* progress.c - see progress.h. */
-#include "progress.h"
-#include "util.h"
+#include "core/progress.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* summary.c - see summary.h. */
-#include "summary.h"
+#include "core/summary.h"
 
 #include <jansson.h>
 #include <stdlib.h>

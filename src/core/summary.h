@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "session.h"
-#include "util.h"
+#include "wrapper/session.h"
+#include "core/util.h"
 
 struct json_t;
 

@@ -1,6 +1,6 @@
 /* devgraph.c - see devgraph.h. */
 #define _GNU_SOURCE
-#include "devgraph.h"
+#include "dev/devgraph.h"
 
 #include <errno.h>
 #include <sys/stat.h>

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* A map from relative path to a 64-bit value (open addressing; grows). */
 struct pathmap {

@@ -2,7 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "devtrace.h"
+#include "dev/devtrace.h"
 
 #include <errno.h>
 #include <stdio.h>

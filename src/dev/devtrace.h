@@ -22,9 +22,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "trace.h"
-#include "tracectx.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 struct devtrace {
 	const char *trace_out, *chrome_trace, *report; /* file outputs, or NULL */

@@ -1,7 +1,7 @@
 /* drain.c - see drain.h. */
 #define _GNU_SOURCE
-#include "drain.h"
-#include "util.h"
+#include "dev/drain.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>

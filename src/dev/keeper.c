@@ -1,6 +1,6 @@
 /* keeper.c - see keeper.h. */
 #define _GNU_SOURCE
-#include "keeper.h"
+#include "dev/keeper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define KEEPER_MAX 1024 /* groups tracked at once; more are not protected */
 

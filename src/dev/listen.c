@@ -1,6 +1,6 @@
 /* listen.c - see listen.h. */
 #define _GNU_SOURCE
-#include "listen.h"
+#include "dev/listen.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -13,7 +13,7 @@
 
 #include <sys/socket.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* A resolved socket address: a small value struct, copy it freely. */
 struct listen_addr {

@@ -1,6 +1,6 @@
 /* notify.c - see notify.h. */
 #define _GNU_SOURCE
-#include "notify.h"
+#include "dev/notify.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct notify;
 

@@ -1,6 +1,6 @@
 /* proxy.c - see proxy.h. */
 #define _GNU_SOURCE
-#include "proxy.h"
+#include "dev/proxy.h"
 
 #include <errno.h>
 #include <fcntl.h>

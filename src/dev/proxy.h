@@ -44,8 +44,8 @@
 
 #include <stddef.h>
 
-#include "listen.h"
-#include "util.h"
+#include "dev/listen.h"
+#include "core/util.h"
 
 struct proxy;
 

@@ -1,6 +1,6 @@
 /* supervise.c - see supervise.h. */
 #define _GNU_SOURCE
-#include "supervise.h"
+#include "dev/supervise.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Grace period between the stop signal and SIGKILL. */
 #define SUPERVISE_GRACE_MS 5000

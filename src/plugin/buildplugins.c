@@ -2,13 +2,13 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "buildplugins.h"
+#include "plugin/buildplugins.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin_check.h"
+#include "plugin/plugin_check.h"
 
 int buildplugins_setup(const struct golive_config *cfg, enum golive_profile prof,
                        const char *session, plugin_array *active, struct strbuf *warnings,

@@ -6,10 +6,10 @@
 #ifndef GOLIVE_BUILDPLUGINS_H
 #define GOLIVE_BUILDPLUGINS_H
 
-#include "config.h"
-#include "plugin.h"
-#include "profile.h"
-#include "util.h"
+#include "core/config.h"
+#include "plugin/plugin.h"
+#include "core/profile.h"
+#include "core/util.h"
 
 /*
  * For each configured plugin, in order: verify its file and copy it into

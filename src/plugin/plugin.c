@@ -19,7 +19,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "plugin.h"
+#include "plugin/plugin.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -36,8 +36,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "jsonl.h"
-#include "plugin_check.h"
+#include "core/jsonl.h"
+#include "plugin/plugin_check.h"
 
 #ifndef GOLIVE_VERSION_STRING
 #define GOLIVE_VERSION_STRING "dev"

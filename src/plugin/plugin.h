@@ -25,9 +25,9 @@
 
 #include <stdint.h>
 
-#include "diag.h"
+#include "analysis/diag.h"
 #include "golive/plugin.h"
-#include "util.h"
+#include "core/util.h"
 
 #define PLUGINS_FILE "plugins.json" /* in the session */
 #define PLUGIN_LOG   "plugins.log"  /* failures, one line each, in the session */

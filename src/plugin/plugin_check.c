@@ -3,7 +3,7 @@
  * copy, the audit log; and struct plugin's release functions.
  */
 #define _GNU_SOURCE
-#include "plugin_check.h"
+#include "plugin/plugin_check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
-#include "crypto.h"
-#include "jsonl.h"
+#include "core/crypto.h"
+#include "core/jsonl.h"
 
 /* ---- struct plugin ---------------------------------------------------------- */
 

@@ -27,9 +27,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "plugin.h"
-#include "util.h"
+#include "core/config.h"
+#include "plugin/plugin.h"
+#include "core/util.h"
 
 struct json_t;
 

@@ -2,12 +2,12 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "buildtrace.h"
+#include "trace/buildtrace.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #ifndef GOLIVE_VERSION_STRING
 #define GOLIVE_VERSION_STRING "dev"

@@ -15,10 +15,10 @@
 
 #include <stdint.h>
 
-#include "diag.h"
-#include "session.h"
-#include "trace.h"
-#include "tracectx.h"
+#include "analysis/diag.h"
+#include "wrapper/session.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
 
 struct buildtrace {
 	struct trace_ctx root; /* the build span: trace id, its span id, flags */

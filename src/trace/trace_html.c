@@ -15,9 +15,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "jsonl.h"
-#include "trace.h"
-#include "util.h"
+#include "core/jsonl.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -17,10 +17,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "trace_otlp_http.h"
-#include "curl_dl.h"
-#include "trace.h"
-#include "util.h"
+#include "trace/trace_otlp_http.h"
+#include "core/curl_dl.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define ZLIB_CONST
 #include <errno.h>

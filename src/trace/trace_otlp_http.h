@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* Longest message taken from a server's answer into a cause, in bytes. */
 #define OTLP_HTTP_MESSAGE_MAX 200

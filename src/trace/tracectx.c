@@ -2,7 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "tracectx.h"
+#include "trace/tracectx.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* The length of a version-00 traceparent, without the NUL. */
 #define TRACEPARENT_LEN 55

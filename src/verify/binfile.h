@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "core/util.h"
 
 #define BINFILE_MAX (2048ull << 20) /* a larger file is refused */
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildinfo.h"
+#include "verify/buildinfo.h"
 
 #define MAGIC        "\xff Go buildinf:"
 #define MAGIC_LEN    14

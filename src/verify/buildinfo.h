@@ -21,8 +21,8 @@
 #ifndef GOLIVE_BUILDINFO_H
 #define GOLIVE_BUILDINFO_H
 
-#include "binfile.h"
-#include "util.h"
+#include "verify/binfile.h"
+#include "core/util.h"
 
 struct bi_module {
 	char *path, *version, *sum; /* version "(devel)" for a main module built from a tree */

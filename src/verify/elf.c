@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "binfile.h"
+#include "verify/binfile.h"
 
 /* What we use of the ELF specification (not <elf.h>: some are too new for it). */
 enum {

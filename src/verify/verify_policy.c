@@ -2,8 +2,8 @@
  * verify_policy.c - see verify_policy.h.
  */
 #define _GNU_SOURCE
-#include "verify_policy.h"
-#include "config.h"
+#include "verify/verify_policy.h"
+#include "core/config.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "binfile.h"
-#include "buildinfo.h"
-#include "util.h"
+#include "verify/binfile.h"
+#include "verify/buildinfo.h"
+#include "core/util.h"
 
 struct golive_config;
 

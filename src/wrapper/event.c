@@ -1,8 +1,8 @@
 /* event.c - see event.h. */
-#include "event.h"
-#include "jsonl.h"
-#include "tracectx.h"
-#include "util.h"
+#include "wrapper/event.h"
+#include "core/jsonl.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

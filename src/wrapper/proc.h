@@ -15,7 +15,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "core/util.h"
 
 struct proc_opts {
 	int new_pgroup; /* start the child in a process group of its own; forward to the group */

@@ -1,8 +1,8 @@
 /* session.c - see session.h. */
 #define _GNU_SOURCE
-#include "session.h"
-#include "jsonl.h"
-#include "anacache.h"
+#include "wrapper/session.h"
+#include "core/jsonl.h"
+#include "analysis/anacache.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,10 +5,10 @@
 #ifndef GOLIVE_SESSION_H
 #define GOLIVE_SESSION_H
 
-#include "analyze.h"
-#include "diag.h"
-#include "event.h"
-#include "util.h"
+#include "analysis/analyze.h"
+#include "analysis/diag.h"
+#include "wrapper/event.h"
+#include "core/util.h"
 
 #define DIAGS_FILE    "diags.jsonl"   /* one line per package the wrappers analysed */
 #define ANALYSIS_FILE "analysis.json" /* what to analyse, written by golive build */

@@ -1,7 +1,7 @@
 /* toolargs.c - see toolargs.h. */
 #define _GNU_SOURCE
-#include "toolargs.h"
-#include "util.h"
+#include "wrapper/toolargs.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

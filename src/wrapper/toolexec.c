@@ -1,17 +1,17 @@
 /* toolexec.c - see toolexec.h. */
 #define _GNU_SOURCE
-#include "toolexec.h"
-#include "tracectx.h"
-#include "anacache.h"
-#include "config.h"
-#include "event.h"
-#include "proc.h"
-#include "rcache.h"
-#include "session.h"
-#include "toolargs.h"
-#include "plugin.h"
-#include "plugin_check.h"
-#include "util.h"
+#include "wrapper/toolexec.h"
+#include "trace/tracectx.h"
+#include "analysis/anacache.h"
+#include "core/config.h"
+#include "wrapper/event.h"
+#include "wrapper/proc.h"
+#include "cache/rcache.h"
+#include "wrapper/session.h"
+#include "wrapper/toolargs.h"
+#include "plugin/plugin.h"
+#include "plugin/plugin_check.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /* vettool.c - see vettool.h. */
 #define _GNU_SOURCE
-#include "vettool.h"
-#include "anacache.h"
-#include "analyze.h"
-#include "config.h"
-#include "diag.h"
+#include "wrapper/vettool.h"
+#include "analysis/anacache.h"
+#include "analysis/analyze.h"
+#include "core/config.h"
+#include "analysis/diag.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 /* True when argv is a go vet invocation: argv[1] is -flags or -V=full, or the last word is a .cfg
  * file after nothing but flags. */

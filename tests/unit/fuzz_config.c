@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "analyze.h"
-#include "config.h"
+#include "analysis/analyze.h"
+#include "core/config.h"
 
 static int same_argv(const struct argv_array *a, const struct argv_array *b)
 {

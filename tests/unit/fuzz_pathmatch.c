@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pathmatch.h"
-#include "util.h"
+#include "core/pathmatch.h"
+#include "core/util.h"
 
 #define MAX_NS    (10 * INT64_C(1000000000)) /* per input; exponential blows far past it */
 #define MAX_DEPTH 16                         /* prefixes checked one by one */

@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "binfile.h"
-#include "buildinfo.h"
+#include "verify/binfile.h"
+#include "verify/buildinfo.h"
 #include "synth_elf.h"
 
 static char tmpdir[256];

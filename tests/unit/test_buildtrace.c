@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildtrace.h"
-#include "diag.h"
-#include "session.h"
-#include "trace.h"
-#include "tracectx.h"
-#include "util.h"
+#include "trace/buildtrace.h"
+#include "analysis/diag.h"
+#include "wrapper/session.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

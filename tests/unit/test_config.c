@@ -22,8 +22,8 @@
 
 #include <jansson.h>
 
-#include "cache_config.h"
-#include "config.h"
+#include "cache/cache_config.h"
+#include "core/config.h"
 
 /* Parses yaml (as "golive.yaml") into c, which the caller config_release()s; asserts success. */
 static void parse_ok(struct golive_config *c, const char *yaml)

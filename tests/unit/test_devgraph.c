@@ -20,9 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "devgraph.h"
-#include "gotool.h"
-#include "util.h"
+#include "dev/devgraph.h"
+#include "core/gotool.h"
+#include "core/util.h"
 
 static char tmpl[] = "/tmp/golive-devgraph.XXXXXX";
 static char *root;

@@ -21,10 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "devtrace.h"
-#include "trace.h"
-#include "tracectx.h"
-#include "util.h"
+#include "dev/devtrace.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "golist.h"
-#include "gotool.h"
+#include "core/golist.h"
+#include "core/gotool.h"
 
 static int has(const struct argv_array *a, const char *s)
 {

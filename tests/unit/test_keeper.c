@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keeper.h"
-#include "util.h"
+#include "dev/keeper.h"
+#include "core/util.h"
 
 /* A `sleep 60` in a process group of its own. */
 static pid_t start_group(void)

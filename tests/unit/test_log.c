@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/util.h"
 
 /* ---- capturing stderr ----------------------------------------------------- */
 

@@ -32,9 +32,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "plugin.h"
-#include "plugin_check.h"
-#include "util.h"
+#include "plugin/plugin.h"
+#include "plugin/plugin_check.h"
+#include "core/util.h"
 
 #ifndef TEST_PLUGIN_DIR
 #error "TEST_PLUGIN_DIR: the directory of the built test plugins (tests/CMakeLists.txt)"

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profile.h"
-#include "util.h"
+#include "core/profile.h"
+#include "core/util.h"
 
 static const char *const vars[] = {"GOLIVE_PROFILE", "ENV",       "GO_ENV",    "CI",
                                    "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL"};

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "config.h"
-#include "rules.h"
+#include "analysis/analyze.h"
+#include "core/config.h"
+#include "analysis/analyzers/rules.h"
 
 #define DATA "tests/data/rules"
 

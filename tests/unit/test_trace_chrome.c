@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gotool.h"
-#include "session.h"
-#include "trace.h"
-#include "util.h"
+#include "core/gotool.h"
+#include "wrapper/session.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

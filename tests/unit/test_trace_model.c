@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "trace_otlp_http.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "trace/trace_otlp_http.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

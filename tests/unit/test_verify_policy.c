@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "verify_policy.h"
+#include "core/config.h"
+#include "verify/verify_policy.h"
 
 /* A binary under construction: sections over data, symbols, settings, deps. */
 struct fake {

@@ -1,5 +1,5 @@
 /* builtin.c - the table of built-in analyzers (analyze.h). Add new ones here. */
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 extern const struct analyzer analyzer_httpctx;
 extern const struct analyzer analyzer_logtrace;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 /* "r.Context()", or a phrase when the request parameter has no name. */
 static char *req_ctx(const struct http_handler *h)

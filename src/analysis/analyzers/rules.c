@@ -9,7 +9,7 @@
  * node to report at.
  */
 #define _GNU_SOURCE
-#include "rules.h"
+#include "analysis/analyzers/rules.h"
 
 #include <regex.h>
 #include <stdio.h>

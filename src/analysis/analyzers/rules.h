@@ -10,7 +10,7 @@
 #ifndef GOLIVE_RULES_H
 #define GOLIVE_RULES_H
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 struct rules;
 
