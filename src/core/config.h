@@ -10,12 +10,17 @@
  * a `char **cause` out-parameter (malloc'd, the caller frees it). Nothing
  * here prints.
  *
+ * config.c is the parser core (the node tree, value types, finding and
+ * loading, YAML and JSON output); each family of sections has its file,
+ * config_<family>.c, behind config_section.h: build/run/watch, analysis
+ * (analyzers, rules), trace, plugins (plugins, profiles), verify, cache.
+ *
  * Adding a section: add its fields to struct golive_config, set defaults in
  * config_init(), free them in config_release(), and add a key table plus a
- * line in the section table in config.c; parsing, YAML and JSON output follow.
- * A section of another shape (analyzers: names the built-in analyzers,
- * rules: and plugins: are lists) brings its own parse, emit and to_json
- * functions.
+ * struct section_spec in its family's file, listed in the section table in
+ * config.c; parsing, YAML and JSON output follow. A section of another shape
+ * (analyzers: names the built-in analyzers, rules: and plugins: are lists)
+ * brings its own parse, emit and to_json functions.
  */
 #ifndef GOLIVE_CONFIG_H
 #define GOLIVE_CONFIG_H
