@@ -24,6 +24,7 @@
  * the proxy holds new connections while that happens.
  */
 #define _GNU_SOURCE
+#include "cmd/cmd_dev.h"
 #include "cmd/commands.h"
 #include "core/config.h"
 #include "dev/devgraph.h"
@@ -67,137 +68,6 @@ extern char **environ;
 #define DRAIN_MAX_MS 1000 /* at most this long pausing an old program until it is idle */
 #define READY_TIMEOUT_MS                                                                           \
 	10000 /* a program that once sent READY=1 gets this long to send it again */
-#define MAX_STOPPING 16
-
-static const char dev_usage[] =
-    "usage: golive dev [options] [package] [-- program arguments]\n"
-    "\n"
-    "Builds the package (run.package in golive.yaml, else build.packages, else the\n"
-    "module's main package) with golive build, runs it, and on every saved change\n"
-    "to its files rebuilds it and restarts the program. A failed build keeps the\n"
-    "old program running. Ctrl-C stops everything.\n"
-    "\n"
-    "options:\n"
-    "  --listen [NAME=]ADDR  golive binds ADDR and hands the socket to the program as\n"
-    "                        fd 3.. (systemd LISTEN_FDS); repeatable; run.listen\n"
-    "  --proxy ADDR          accept on ADDR and forward to the program's own port...\n"
-    "  --to ADDR             ...ADDR, holding connections while it restarts; run.proxy/run.to\n"
-    "  --json                one JSON object per line on stdout for each cycle\n"
-    "  --quiet               no status lines (build errors are still printed)\n"
-    "  --config FILE         read FILE instead of searching for golive.yaml\n"
-    "  --debounce MS         quiet time that groups changes into one build (default 20)\n"
-    "  --stop-signal SIG     signal that stops the program (default SIGTERM)\n"
-    "  --grace MS            then SIGKILL after this long (default 5000)\n"
-    "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
-    "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
-    "  --report FILE         the latest cycle as an HTML report\n"
-    "  --profile P           dev or ci (default: $GOLIVE_PROFILE, else detected; prod\n"
-    "                        is refused: see docs/profiles.md)\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "ADDR is host:port, [v6]:port or :port (127.0.0.1). See docs/dev.md.\n";
-
-struct dev_opts {
-	int json, quiet;
-	const char *config, *package, *proxy, *to;
-	const char *trace_out, *chrome_trace, *report, *profile;
-	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
-	struct argv_array listen, args;
-	int have_args;
-};
-
-/* One cycle: what triggered it and when each step happened (ns, monotonic). */
-struct cycle {
-	int n;
-	const char *trigger; /* "start", "change", "crash" */
-	struct argv_array files;
-	int64_t t_event, t_build_start, t_build_end, t_ready;
-	int active;
-	struct devtrace_cycle tc; /* its trace, when tracing is on */
-};
-
-/* A program being stopped: signal sent, waiting for it to end. */
-struct stopping {
-	struct supervisor *sup;
-	char *bin;
-	pid_t pid;
-	int64_t t0, kill_at;
-	int killed;
-	int open_conns; /* connections it still held when it got the stop signal (drain.h) */
-};
-
-struct dev {
-	struct dev_opts o;
-	struct devtrace trace;
-	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
-	struct golive_config cfg;
-	enum golive_profile profile; /* dev or ci: every build's --profile */
-	char *go, *self, *pkg, *name, *tmp, *bindir;
-	int color, listen_mode;
-	int64_t t0;
-
-	/* what to watch */
-	struct devgraph graph;
-	struct pathmap built; /* content hash of each file at the last build */
-	struct gitignore *gi;
-	struct watcher *w;
-	struct argv_array pending;
-	struct pathmap pending_set;
-	int64_t first_event, last_event;
-	int rescan, eager;
-	/*
-	 * Files outside the graph that changed since the last listing, with when:
-	 * a package imported for the first time by a build is in the graph only
-	 * once that build is over, and a save of its files meanwhile must count.
-	 */
-	struct pathmap outside;
-	int64_t last_build_start;
-
-	/* the build */
-	pid_t build_pid;
-	int build_pidfd, build_out;
-	struct strbuf build_log;
-	char *build_bin, *build_dir;
-	struct cycle bc;
-	unsigned seq;
-	int ncycles;
-
-	/* the graph listing */
-	pid_t list_pid;
-	int list_pidfd, list_again;
-	char *list_path;
-
-	/* the program */
-	struct supervise_opts sopts;
-	struct argv_array penv;
-	int *fds;
-	size_t nfds;
-	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
-	unsigned drain_ports[16];
-	size_t ndrain_ports;
-	int said_cut;           /* the warning about connections cut at a restart was printed */
-	int cut_conns;          /* connections cut at restarts so far */
-	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
-	char *cur_bin;
-	int cur_ready, cur_exited;
-	struct supervisor *prev; /* listen mode: the old one, serving until cur is ready */
-	char *prev_bin;
-	struct cycle rc; /* the cycle waiting for cur to be ready */
-	int64_t ready_deadline, restart_at;
-	int64_t backoff_ms;
-	char *start_bin; /* sequential modes: start this once the old one is gone */
-	struct cycle start_cycle;
-	struct stopping stopping[MAX_STOPPING];
-	size_t nstopping;
-	int ever_notified;
-	struct notify *nt;
-	struct proxy *px;
-	int proxy_listen_fd;
-
-	/* stdin forwarding */
-	int in_fd, in_w, in_r, in_eof;
-	struct strbuf in_buf; /* read from stdin, not yet taken by the pipe */
-};
 
 static int sig_pipe[2] = {-1, -1};
 
@@ -211,409 +81,11 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static double ms_since(const struct dev *d, int64_t t)
-{
-	return t ? (double)(t - d->t0) / 1e6 : 0;
-}
-
-static double ms_between(int64_t a, int64_t b)
-{
-	return (double)(b - a) / 1e6;
-}
-
-/* ---- output ------------------------------------------------------------- */
-
-static void json_line(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
-	}
-	free(s);
-	json_decref(o);
-}
-
-static json_t *json_ms(const struct dev *d, int64_t t)
-{
-	return t ? json_real((double)(long long)(ms_since(d, t) * 1000) / 1000) : json_null();
-}
-
-static json_t *json_round(double ms)
-{
-	return json_real((double)(long long)(ms * 1000) / 1000);
-}
-
-static const char *c_bold(const struct dev *d)
-{
-	return d->color ? "\033[1m" : "";
-}
-static const char *c_green(const struct dev *d)
-{
-	return d->color ? "\033[32m" : "";
-}
-static const char *c_red(const struct dev *d)
-{
-	return d->color ? "\033[31m" : "";
-}
-static const char *c_dim(const struct dev *d)
-{
-	return d->color ? "\033[2m" : "";
-}
-static const char *c_off(const struct dev *d)
-{
-	return d->color ? "\033[0m" : "";
-}
-
-static void fmt_dur(char *buf, size_t n, double ms)
-{
-	if (ms < 1000)
-		snprintf(buf, n, "%.0f ms", ms);
-	else
-		snprintf(buf, n, "%.2f s", ms / 1000);
-}
-
-/* "main.go changed", "main.go and 2 more changed", "starting", "restarting after a crash" */
-static void describe_trigger(const struct cycle *c, struct strbuf *sb)
-{
-	if (strcmp(c->trigger, "start") == 0)
-		strbuf_addstr(sb, "starting");
-	else if (strcmp(c->trigger, "crash") == 0)
-		strbuf_addstr(sb, "restarting after the exit");
-	else if (c->files.argc == 0)
-		strbuf_addstr(sb, "files changed");
-	else if (c->files.argc == 1)
-		strbuf_addf(sb, "%s changed", c->files.argv[0]);
-	else
-		strbuf_addf(sb, "%s and %zu more changed", c->files.argv[0], c->files.argc - 1);
-}
-
-/* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
-static void report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
-                         const char *ready)
-{
-	if (devtrace_enabled(&d->trace)) {
-		struct devtrace_info ti = {
-		    .n = c->n,
-		    .trigger = c->trigger,
-		    .files = (const char *const *)c->files.argv,
-		    .nfiles = c->files.argc,
-		    .build = build,
-		    .pid = pid,
-		    .ready = ready,
-		    .t_event = c->t_event,
-		    .t_build_start = c->t_build_start,
-		    .t_build_end = c->t_build_end,
-		    .t_ready = pid > 0 ? c->t_ready : 0,
-		};
-		char *cause = NULL;
-		if (devtrace_cycle_export(&d->trace, &c->tc, &ti, &cause) < 0) {
-			warning("golive dev: cycle %d trace: %s", c->n, cause);
-			free(cause);
-		}
-	}
-	if (d->o.json) {
-		json_t *o = json_object();
-		json_t *files = json_array();
-		for (size_t i = 0; i < c->files.argc; i++)
-			json_array_append_new(files, json_string(c->files.argv[i]));
-		json_object_set_new(o, "type", json_string("cycle"));
-		json_object_set_new(o, "cycle", json_integer(c->n));
-		json_object_set_new(o, "trigger", json_string(c->trigger));
-		json_object_set_new(o, "files", files);
-		json_object_set_new(o, "build", build ? json_string(build) : json_null());
-		json_object_set_new(o, "build_ms",
-		                    c->t_build_end && c->t_build_start
-		                        ? json_round(ms_between(c->t_build_start, c->t_build_end))
-		                        : json_null());
-		json_object_set_new(o, "t_event", json_ms(d, c->t_event));
-		json_object_set_new(o, "t_build_start", json_ms(d, c->t_build_start));
-		json_object_set_new(o, "t_build_end", json_ms(d, c->t_build_end));
-		json_object_set_new(o, "t_ready", json_ms(d, c->t_ready));
-		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
-		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
-		json_line(o);
-	}
-	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
-		return;
-	struct strbuf sb;
-	strbuf_init(&sb, 128);
-	char t1[32], t2[32];
-	describe_trigger(c, &sb);
-	if (c->t_build_end) {
-		fmt_dur(t1, sizeof(t1), ms_between(c->t_build_start, c->t_build_end));
-		if (strcmp(build, "ok") == 0)
-			strbuf_addf(&sb, " → built in %s", t1);
-		else
-			strbuf_addf(&sb, " → %sbuild failed%s in %s", c_red(d), c_off(d), t1);
-	}
-	if (pid > 0 && c->t_ready) {
-		int64_t from = c->t_build_end ? c->t_build_end : c->t_event;
-		fmt_dur(t2, sizeof(t2), ms_between(from, c->t_ready));
-		strbuf_addf(&sb, " → %sserving%s (pid %d) in %s", c_green(d), c_off(d), (int)pid,
-		            t2);
-	} else if (build && strcmp(build, "failed") == 0 && d->cur &&
-	           supervise_pid(d->prev ? d->prev : d->cur) > 0) {
-		strbuf_addf(&sb, "; pid %d keeps running",
-		            (int)supervise_pid(d->prev ? d->prev : d->cur));
-	}
-	fprintf(stderr, "%sgolive:%s %s\n", c_bold(d), c_off(d), sb.buf);
-	fflush(stderr);
-	strbuf_release(&sb);
-}
-
-static void say(const struct dev *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static void say(const struct dev *d, const char *fmt, ...)
-{
-	if (d->o.quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%sgolive:%s ", c_bold(d), c_off(d));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-	va_end(ap);
-}
-
-static void describe_exit(const struct supervise_exit *ex, char *buf, size_t n)
-{
-	char sig[32];
-	if (ex->signal)
-		snprintf(buf, n, "killed by %s", signal_to_name(ex->signal, sig, sizeof(sig)));
-	else
-		snprintf(buf, n, "exited with status %d", ex->exit_code);
-}
-
 static void cycle_reset(struct cycle *c)
 {
 	argv_clear(&c->files);
 	devtrace_cycle_release(&c->tc);
 	memset(c, 0, sizeof(*c));
-}
-
-/* ---- options ------------------------------------------------------------ */
-
-static int parse_int_opt(const char *name, const char *val, int max, int *out)
-{
-	char *end;
-	long v = strtol(val, &end, 10);
-	if (!*val || *end || v < 0 || v > max)
-		return error("golive dev: %s: want a number 0..%d, got \"%s\"", name, max, val);
-	*out = (int)v;
-	return 0;
-}
-
-static int parse_opts(struct dev_opts *o, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (is_help_flag(a)) {
-			fputs(dev_usage, stdout);
-			exit(0);
-		}
-		if (strcmp(a, "--") == 0) {
-			o->have_args = 1;
-			for (i++; i < argc; i++)
-				argv_push(&o->args, argv[i]);
-			break;
-		}
-		if (strcmp(a, "--json") == 0) {
-			o->json = 1;
-			continue;
-		}
-		if (strcmp(a, "--quiet") == 0) {
-			o->quiet = 1;
-			continue;
-		}
-		static const char *const valued[] = {
-		    "--listen",       "--proxy",  "--to",          "--config",
-		    "--debounce",     "--grace",  "--stop-signal", "--trace-out",
-		    "--chrome-trace", "--report", "--profile"};
-		size_t k;
-		const char *val = NULL;
-		for (k = 0; k < ARRAY_SIZE(valued); k++) {
-			size_t n = strlen(valued[k]);
-			if (strncmp(a, valued[k], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
-				if (a[n] == '=')
-					val = a + n + 1;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else
-					return error("golive dev: %s needs a value", valued[k]);
-				break;
-			}
-		}
-		if (k == ARRAY_SIZE(valued)) {
-			if (a[0] == '-')
-				return error(
-				    "golive dev: unknown option %s (see golive dev --help)", a);
-			if (o->package)
-				return error("golive dev: one package at a time (got %s and %s); "
-				             "program arguments go after --",
-				             o->package, a);
-			o->package = a;
-			continue;
-		}
-		/* The same checks as golive.yaml's run: section gives these values. */
-		int (*check)(const char *, char **) = k == 0   ? config_check_listen
-		                                      : k == 1 ? config_check_addr
-		                                      : k == 2 ? config_check_to
-		                                               : NULL;
-		char *why = NULL;
-		if (check && check(val, &why) < 0) {
-			error("golive dev: %s: %s", valued[k], why);
-			free(why);
-			return -1;
-		}
-		switch (k) {
-		case 0:
-			argv_push(&o->listen, val);
-			break;
-		case 1:
-			o->proxy = val;
-			break;
-		case 2:
-			o->to = val;
-			break;
-		case 3:
-			o->config = val;
-			break;
-		case 4:
-			if (parse_int_opt("--debounce", val, 10000, &o->debounce_ms) < 0)
-				return -1;
-			break;
-		case 5:
-			if (parse_int_opt("--grace", val, 600000, &o->grace_ms) < 0)
-				return -1;
-			break;
-		case 7:
-			o->trace_out = val;
-			break;
-		case 8:
-			o->chrome_trace = val;
-			break;
-		case 9:
-			o->report = val;
-			break;
-		case 10:
-			o->profile = val;
-			break;
-		default:
-			if (config_signal_parse(val, &o->stop_signal) < 0)
-				return error(
-				    "golive dev: --stop-signal: unknown signal \"%s\" (TERM, "
-				    "INT, HUP, QUIT, KILL, USR1, USR2, RTMIN+N, or 1..64)",
-				    val);
-			break;
-		}
-	}
-	if (!o->proxy != !o->to)
-		return error("golive dev: --proxy and --to go together");
-	return 0;
-}
-
-/* ---- the package -------------------------------------------------------- */
-
-/* Picks the package to run: the option, golive.yaml, else the module's main package. */
-static int resolve_package(struct dev *d, const char *cwd)
-{
-	const char *p = d->o.package;
-	if (!p && d->cfg.run.package)
-		p = d->cfg.run.package;
-	else if (!p && d->cfg.build.packages.argc)
-		p = d->cfg.build.packages.argv[0];
-	if (p) {
-		if (p != d->o.package &&
-		    (strcmp(p, ".") == 0 || starts_with(p, "./") || starts_with(p, "../")))
-			d->pkg = path_join_clean(d->cfg.root, p);
-		else
-			d->pkg = xstrdup(p);
-	}
-	/* Ask go what it is, for its name (and, with no package given, to find it). */
-	golist_packages pkgs = ARRAY_INIT;
-	struct argv_array pats = ARGV_ARRAY_INIT;
-	char *cause = NULL;
-	if (!d->pkg) {
-		/* The main package in the current directory is the common case: one cheap
-		   go list -find instead of a walk of the whole module. */
-		argv_push(&pats, ".");
-		if (golist_run(d->go, &d->cfg.build.flags, &pats, GOLIST_FIND, &pkgs, &cause) ==
-		        0 &&
-		    pkgs.n == 1 && pkgs.v[0].name && strcmp(pkgs.v[0].name, "main") == 0 &&
-		    pkgs.v[0].dir && !pkgs.v[0].error)
-			d->pkg = xstrdup(pkgs.v[0].dir);
-		free(cause);
-		cause = NULL;
-		golist_packages_release(&pkgs);
-		argv_clear(&pats);
-	}
-	if (d->pkg)
-		argv_push(&pats, d->pkg);
-	else
-		argv_pushf(&pats, "%s/...", d->cfg.root);
-	int rc = golist_run(d->go, &d->cfg.build.flags, &pats, 0, &pkgs, &cause);
-	argv_clear(&pats);
-	if (rc < 0) {
-		error("golive dev: %s", cause);
-		free(cause);
-		return -1;
-	}
-	const struct golist_package *pick = NULL;
-	size_t nmain = 0;
-	for (size_t i = 0; i < pkgs.n; i++) {
-		const struct golist_package *g = &pkgs.v[i];
-		if (d->pkg) {
-			if (g->error && !g->name) {
-				error("golive dev: %s: %s", d->pkg, g->error);
-				golist_packages_release(&pkgs);
-				return -1;
-			}
-			pick = g;
-			break;
-		}
-		if (g->name && strcmp(g->name, "main") == 0) {
-			nmain++;
-			if (!pick || (g->dir && strcmp(g->dir, cwd) == 0))
-				pick = g;
-		}
-	}
-	if (!d->pkg) {
-		int cwd_main = pick && pick->dir && strcmp(pick->dir, cwd) == 0;
-		if (!pick) {
-			error("golive dev: no main package in %s; name one: golive dev ./cmd/app",
-			      d->cfg.root);
-			golist_packages_release(&pkgs);
-			return -1;
-		}
-		if (nmain > 1 && !cwd_main) {
-			struct strbuf sb;
-			strbuf_init(&sb, 128);
-			for (size_t i = 0, k = 0; i < pkgs.n && k < 5; i++)
-				if (pkgs.v[i].name && strcmp(pkgs.v[i].name, "main") == 0)
-					strbuf_addf(&sb, "%s%s", k++ ? ", " : "",
-					            pkgs.v[i].import_path);
-			error("golive dev: %zu main packages in the module (%s); name one: golive "
-			      "dev PACKAGE, or set run.package in golive.yaml",
-			      nmain, sb.buf);
-			strbuf_release(&sb);
-			golist_packages_release(&pkgs);
-			return -1;
-		}
-		d->pkg = xstrdup(pick->dir ? pick->dir : pick->import_path);
-	}
-	if (!pick || !pick->name || strcmp(pick->name, "main") != 0) {
-		error("golive dev: %s is not a main package%s%s", d->pkg,
-		      pick && pick->name ? " but package " : "",
-		      pick && pick->name ? pick->name : "");
-		golist_packages_release(&pkgs);
-		return -1;
-	}
-	const char *base = pick->dir ? base_name(pick->dir) : base_name(pick->import_path);
-	d->name = xstrdup(*base && strcmp(base, "/") != 0 ? base : "main");
-	golist_packages_release(&pkgs);
-	return 0;
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -930,7 +402,7 @@ static void cancel_build(struct dev *d)
 		return;
 	kill_and_reap(d->build_pid);
 	d->bc.t_build_end = now_mono_ns();
-	report_cycle(d, &d->bc, "cancelled", 0, NULL);
+	dev_report_cycle(d, &d->bc, "cancelled", 0, NULL);
 	cycle_reset(&d->bc);
 	if (d->build_bin)
 		unlink(d->build_bin);
@@ -1017,7 +489,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		free(cause);
 		d->build_pid = 0;
 		d->bc.t_build_end = now_mono_ns();
-		report_cycle(d, &d->bc, "failed", 0, NULL);
+		dev_report_cycle(d, &d->bc, "failed", 0, NULL);
 		cycle_reset(&d->bc);
 		build_cleanup(d);
 		return;
@@ -1084,7 +556,7 @@ static void build_done(struct dev *d)
 	if (ok) {
 		switch_to(d, bin, &c);
 	} else {
-		report_cycle(d, &c, "failed", 0, NULL);
+		dev_report_cycle(d, &c, "failed", 0, NULL);
 		cycle_reset(&c);
 		unlink(bin);
 		free(bin);
@@ -1144,11 +616,11 @@ static void report_stop(const struct dev *d, pid_t pid, int killed, int64_t t0)
 		    json_string(signal_to_name(d->sopts.stop_signal, sig, sizeof(sig))));
 		json_object_set_new(o, "killed", json_boolean(killed));
 		json_object_set_new(o, "stop_ms", json_round(ms_between(t0, now_mono_ns())));
-		json_line(o);
+		dev_json_line(o);
 	}
 	if (killed)
-		say(d, "pid %d did not stop within %lld ms of the stop signal; killed it", (int)pid,
-		    (long long)d->sopts.grace_ms);
+		dev_say(d, "pid %d did not stop within %lld ms of the stop signal; killed it",
+		        (int)pid, (long long)d->sopts.grace_ms);
 }
 
 static void stop_done(struct dev *d, size_t i)
@@ -1192,8 +664,8 @@ static void program_ready(struct dev *d, const char *how)
 	d->ready_deadline = 0;
 	if (d->rc.active) {
 		d->rc.t_ready = now_mono_ns();
-		report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, supervise_pid(d->cur),
-		             how);
+		dev_report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, supervise_pid(d->cur),
+		                 how);
 		cycle_reset(&d->rc);
 	}
 	if (d->prev) {
@@ -1213,7 +685,7 @@ static int start_cur(struct dev *d, struct cycle *c)
 		error("golive dev: %s", cause);
 		free(cause);
 		d->cur_exited = 1;
-		report_cycle(d, c, c->t_build_end ? "ok" : NULL, 0, NULL);
+		dev_report_cycle(d, c, c->t_build_end ? "ok" : NULL, 0, NULL);
 		cycle_reset(c);
 		return -1;
 	}
@@ -1318,7 +790,7 @@ static void program_ended(struct dev *d, struct supervisor *s)
 		return;
 	}
 	char what[64];
-	describe_exit(&ex, what, sizeof(what));
+	dev_describe_exit(&ex, what, sizeof(what));
 	int again = !(ex.signal == 0 && ex.exit_code == 0);
 	d->cur_exited = 1;
 	if (d->o.json) {
@@ -1335,20 +807,20 @@ static void program_ended(struct dev *d, struct supervisor *s)
 		json_object_set_new(o, "ran_ms", json_integer(ex.ran_ms));
 		json_object_set_new(o, "restart_in_ms",
 		                    again ? json_integer(ex.restart_delay_ms) : json_null());
-		json_line(o);
+		dev_json_line(o);
 	}
 	if (d->rc.active) { /* it died before it was ready */
-		report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, 0, NULL);
+		dev_report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, 0, NULL);
 		cycle_reset(&d->rc);
 	}
 	if (again) {
 		char t[32];
-		fmt_dur(t, sizeof(t), (double)ex.restart_delay_ms);
-		say(d, "%spid %d %s%s after %.1f s; restarting in %s", c_red(d), (int)ex.pid, what,
-		    c_off(d), (double)ex.ran_ms / 1000, t);
+		dev_fmt_dur(t, sizeof(t), (double)ex.restart_delay_ms);
+		dev_say(d, "%spid %d %s%s after %.1f s; restarting in %s", c_red(d), (int)ex.pid,
+		        what, c_off(d), (double)ex.ran_ms / 1000, t);
 		d->restart_at = now_mono_ns() + ex.restart_delay_ms * 1000000;
 	} else {
-		say(d, "pid %d %s; waiting for a change", (int)ex.pid, what);
+		dev_say(d, "pid %d %s; waiting for a change", (int)ex.pid, what);
 	}
 }
 
@@ -1456,125 +928,6 @@ static void clean_bindir(const char *dir)
 		session_remove(&s);
 	}
 	closedir(dp);
-}
-
-static int setup_sockets(struct dev *d)
-{
-	const struct argv_array *ls = d->o.listen.argc ? &d->o.listen : &d->cfg.run.listen;
-	const char *proxy = d->o.proxy ? d->o.proxy : d->cfg.run.proxy;
-	const char *to = d->o.proxy ? d->o.to : d->cfg.run.to;
-	char *cause = NULL;
-	struct strbuf names;
-	strbuf_init(&names, 64);
-	if (ls->argc && proxy) {
-		strbuf_release(&names);
-		return error(
-		    "golive dev: --listen and --proxy do not go together: --listen is for "
-		    "programs that take the socket, --proxy for those that open their own");
-	}
-	d->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
-	for (size_t i = 0; i < ls->argc; i++) {
-		const char *spec = ls->argv[i];
-		const char *eq = strchr(spec, '=');
-		const char *addr = eq ? eq + 1 : spec;
-		struct listen_addr bound;
-		int fd = listen_bind(addr, &bound, &cause);
-		if (fd < 0) {
-			error("golive dev: %s", cause);
-			free(cause);
-			strbuf_release(&names);
-			return -1;
-		}
-		d->fds[d->nfds++] = fd;
-		if (names.len)
-			strbuf_addch(&names, ':');
-		if (eq)
-			strbuf_add(&names, spec, (size_t)(eq - spec));
-		else
-			strbuf_addstr(&names, "listen");
-		char *b = listen_format(&bound);
-		say(d, "listening on http://%s (handed to the program as fd %zu)", b, 3 + i);
-		if (d->o.json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "type", json_string("listen"));
-			json_object_set_new(o, "addr", json_string(b));
-			json_object_set_new(o, "fd", json_integer((json_int_t)(3 + i)));
-			json_object_set_new(o, "name",
-			                    eq ? json_stringn(spec, (size_t)(eq - spec))
-			                       : json_string("listen"));
-			json_line(o);
-		}
-		free(b);
-	}
-	for (size_t i = 0; i < d->nfds && d->ndrain_ports < ARRAY_SIZE(d->drain_ports); i++) {
-		unsigned port = drain_port_of(d->fds[i]);
-		if (port)
-			d->drain_ports[d->ndrain_ports++] = port;
-	}
-	if (d->nfds) {
-		d->listen_mode = 1;
-		argv_pushf(&d->penv, "LISTEN_FDNAMES=%s", names.buf);
-	}
-	strbuf_release(&names);
-	if (proxy) {
-		struct listen_addr bound, toa;
-		if (listen_parse(to, &toa, &cause) < 0) {
-			error("golive dev: --to: %s", cause);
-			free(cause);
-			return -1;
-		}
-		if (listen_port(&toa) > 0)
-			d->drain_ports[d->ndrain_ports++] = (unsigned)listen_port(&toa);
-		d->proxy_listen_fd = listen_bind(proxy, &bound, &cause);
-		if (d->proxy_listen_fd < 0) {
-			error("golive dev: %s", cause);
-			free(cause);
-			return -1;
-		}
-		if (listen_same_endpoint(&bound, &toa)) {
-			char *b = listen_format(&bound);
-			error("golive dev: --proxy %s would forward to itself (--to %s): give --to "
-			      "the "
-			      "address the program listens on",
-			      b, to);
-			free(b);
-			return -1;
-		}
-		d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
-		if (!d->px) {
-			error("golive dev: %s", cause);
-			free(cause);
-			return -1;
-		}
-		proxy_hold(d->px, 1);
-		char *b = listen_format(&bound);
-		say(d, "proxying http://%s to %s", b, to);
-		if (d->o.json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "type", json_string("proxy"));
-			json_object_set_new(o, "addr", json_string(b));
-			json_object_set_new(o, "to", json_string(to));
-			json_line(o);
-		}
-		free(b);
-	}
-	return 0;
-}
-
-static void print_watch(struct dev *d, int64_t t_start)
-{
-	double ms = ms_between(t_start, now_mono_ns());
-	if (d->o.json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "type", json_string("watch"));
-		json_object_set_new(o, "dirs", json_integer((json_int_t)watch_count(d->w)));
-		json_object_set_new(o, "files", json_integer((json_int_t)d->graph.files.n));
-		json_object_set_new(o, "ms", json_round(ms));
-		json_line(o);
-	}
-	say(d, "%swatching %zu director%s of %s (%zu packages) in %.0f ms%s", c_dim(d),
-	    watch_count(d->w), watch_count(d->w) == 1 ? "y" : "ies", d->cfg.root,
-	    d->graph.pkgs.argc, ms, c_off(d));
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1761,8 +1114,8 @@ static int loop(struct dev *d)
 			}
 		maybe_start_pending(d);
 		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
-			say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
-			    (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
+			dev_say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
+			        (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
 			program_ready(d, "timeout");
 		}
 		if (d->restart_at && now >= d->restart_at && d->cur && d->cur_exited) {
@@ -1801,7 +1154,7 @@ int cmd_dev(int argc, char **argv)
 	config_init(&d->cfg);
 	d->t0 = now_mono_ns();
 
-	if (parse_opts(&d->o, argc, argv) < 0)
+	if (dev_parse_opts(&d->o, argc, argv) < 0)
 		goto out;
 	if (!getcwd(cwd, sizeof(cwd)))
 		die_errno("getcwd");
@@ -1855,7 +1208,7 @@ int cmd_dev(int argc, char **argv)
 			    why);
 			goto out;
 		}
-		say(d, "profile %s (%s)", profile_name(d->profile), why);
+		dev_say(d, "profile %s (%s)", profile_name(d->profile), why);
 	}
 
 	d->go = gotool_find();
@@ -1875,11 +1228,11 @@ int cmd_dev(int argc, char **argv)
 	self[sn] = '\0';
 	d->self = xstrdup(self);
 
-	if (resolve_package(d, cwd) < 0)
+	if (dev_resolve_package(d, cwd) < 0)
 		goto out;
 
 	/* Sockets first: an address in use is a usage error, before anything runs. */
-	if (setup_sockets(d) < 0)
+	if (dev_setup_sockets(d) < 0)
 		goto out;
 	ret = 1;
 	if (supervise_init_process(&cause) < 0) {
@@ -1965,13 +1318,13 @@ int cmd_dev(int argc, char **argv)
 		error("golive dev: %s", cause);
 		goto out;
 	}
-	print_watch(d, t_watch);
+	dev_print_watch(d, t_watch);
 
 	struct argv_array none = ARGV_ARRAY_INIT;
 	start_build(d, "start", &none, now_mono_ns());
 	char signame[32];
 	int sig = loop(d);
-	say(d, "%s: stopping", signal_to_name(sig, signame, sizeof(signame)));
+	dev_say(d, "%s: stopping", signal_to_name(sig, signame, sizeof(signame)));
 	shutdown_all(d);
 	keeper_stop();
 	ret = 0;
