@@ -34,11 +34,10 @@
  * for the uploads for at most flush_ms. The first failed request (not a bad
  * entry) turns the remote off for the rest of the run, with one warning.
  *
- * This header has two parts: the protocol (pure, for the unit tests and the
- * fuzzer: request parsing, the body stream, response encoding) and the
- * program itself (cache_prog_run), which writes its own messages - one line
- * each, "golive cache prog: ..." - on opts->err_fd: it is the command, not a
- * library.
+ * This header has two parts: the protocol (cache_prog_proto.c; pure, for
+ * the unit tests and the fuzzer: request parsing, the body stream, response
+ * encoding) and the program itself (cache_prog.c: cache_prog_run), which writes its own messages -
+ * one line each, "golive cache prog: ..." - on opts->err_fd: it is the command, not a library.
  */
 #ifndef GOLIVE_CACHE_PROG_H
 #define GOLIVE_CACHE_PROG_H
@@ -144,6 +143,12 @@ void prog_base64_encode(const unsigned char *in, size_t n, char *out);
  * decodes to more than max bytes.
  */
 long prog_base64_decode(const char *s, size_t len, unsigned char *out, size_t max);
+
+/* n bytes as 2n lowercase hex digits and a NUL in out. */
+void prog_to_hex(const unsigned char *b, size_t n, char *out);
+
+/* 64 lowercase hex digits (then the string's end) into 32 bytes; 0, or -1. */
+int prog_from_hex64(const char *s, unsigned char out[PROG_ID_SIZE]);
 
 /* The remote name of an action: sha256("golive-cacheprog v1\n" + hex(id)) as hex. 0, or -1. */
 int prog_remote_key(const unsigned char id[PROG_ID_SIZE], char out[65], char **cause);
