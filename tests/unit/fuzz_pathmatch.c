@@ -2,7 +2,7 @@
  * fuzz_pathmatch.c - libFuzzer entry point for pathmatch.c.
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/unit/fuzz_pathmatch.c \
- *     src/pathmatch.c src/util.c -o /tmp/fuzz_pathmatch
+ *     src/core/pathmatch.c src/core/util.c -o /tmp/fuzz_pathmatch
  * /tmp/fuzz_pathmatch -max_total_time=60
  *
  * Input: one flags byte, then "pattern\npath\n.gitignore text". Besides not
