@@ -1,5 +1,5 @@
 /*
- * test_buildtrace.c - src/buildtrace.c: the build's trace context from
+ * test_buildtrace.c - src/trace/buildtrace.c: the build's trace context from
  * TRACEPARENT and TRACESTATE (joined, new, or with a warning), what it
  * passes down in the environment, and the spans made from a session's
  * events: the root span and its attributes, one span per tool run, the

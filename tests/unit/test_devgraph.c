@@ -1,5 +1,5 @@
 /*
- * test_devgraph.c - src/devgraph.c: the path map, content hashes, and the
+ * test_devgraph.c - src/dev/devgraph.c: the path map, content hashes, and the
  * graph of a real `go list -deps -e -json` run on a module made in a temp
  * directory (two packages, an embedded file, a cgo-free asm-free layout, a
  * _test.go file), then classification of changed paths against it.

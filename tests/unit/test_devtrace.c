@@ -1,5 +1,5 @@
 /*
- * test_devtrace.c - src/devtrace.c: golive dev's cycles as traces. Output
+ * test_devtrace.c - src/dev/devtrace.c: golive dev's cycles as traces. Output
  * paths checked up front, when tracing is on, the cycle's ids and
  * TRACEPARENT, reading back the spans a build wrote with --trace-out, and
  * the export in a forked child: its OTLP file read back for the "cycle"

@@ -1,5 +1,5 @@
 /*
- * test_golist.c - src/golist.c: decoding a `go list -json` stream (canned
+ * test_golist.c - src/core/golist.c: decoding a `go list -json` stream (canned
  * streams, including malformed ones), then real runs of go list on
  * examples/webapp (module mode), on std fmt (with -deps and the graph
  * fields), on a pattern that matches nothing and in a directory without

@@ -1,5 +1,5 @@
 /*
- * test_keeper.c - src/keeper.c with real processes: a "golive" (a forked
+ * test_keeper.c - src/dev/keeper.c with real processes: a "golive" (a forked
  * child of the test) starts the keeper and a process group, then dies
  * without a goodbye; the group must be SIGKILLed. A goodbye, or removing
  * the group first, must leave it alone. The test is a child subreaper so it

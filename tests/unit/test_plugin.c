@@ -1,5 +1,5 @@
 /*
- * test_plugin.c - src/plugin.c, the plugin runtime, with real plugins: the
+ * test_plugin.c - src/plugin/plugin.c, the plugin runtime, with real plugins: the
  * .so files tests/CMakeLists.txt builds from tests/plugins/ and
  * examples/plugins/ (in TEST_PLUGIN_DIR), and the exec: scripts of
  * tests/plugins/ and examples/plugins/. Each test has its own session

@@ -1,5 +1,5 @@
 /*
- * test_profile.c - src/profile.c: names, parsing, and profile_choose()'s
+ * test_profile.c - src/core/profile.c: names, parsing, and profile_choose()'s
  * rules and their order (flag > GOLIVE_PROFILE > prod signals > ci signals
  * > default), the reasons it gives, invalid values, the marker file. Every
  * variable involved is unset before and after each test.

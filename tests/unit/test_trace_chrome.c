@@ -1,5 +1,5 @@
 /*
- * test_trace_chrome.c - src/trace_chrome.c: synthetic spans with a known
+ * test_trace_chrome.c - src/trace/trace_chrome.c: synthetic spans with a known
  * shape, the spans of a real `golive build` of examples/webapp, and a bad
  * path. Every written file is parsed back with jansson and checked against
  * the Chrome trace event format and the spans that went in.

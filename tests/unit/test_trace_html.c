@@ -1,5 +1,5 @@
 /*
- * test_trace_html.c - src/trace_html.c: the HTML build report. Synthetic
+ * test_trace_html.c - src/trace/trace_html.c: the HTML build report. Synthetic
  * spans with a known shape (and hostile strings: a </script> with an
  * onerror, invalid UTF-8, quotes) go in; the written file is checked as
  * text (the data element cannot be closed early, the fixed page has no

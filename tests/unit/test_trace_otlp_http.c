@@ -1,5 +1,5 @@
 /*
- * test_trace_otlp_http.c - src/trace_otlp_http.c: the OTLP/HTTP exporter
+ * test_trace_otlp_http.c - src/trace/trace_otlp_http.c: the OTLP/HTTP exporter
  * against a real receiver (tests/otlp_receiver.py, started with python3 on
  * 127.0.0.1 for each test, scripted to answer 200, 429, 503, 400, partial
  * success, to hang or to drop), the configuration from the environment,
