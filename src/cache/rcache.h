@@ -34,7 +34,7 @@
 #include "cache/cache_config.h"
 #include "cache/cache_key.h"
 #include "wrapper/event.h"
-#include "wrapper/proc.h"
+#include "core/proc.h"
 #include "wrapper/toolargs.h"
 
 #define RCACHE_DOWN_FILE      "cache.down"        /* first backend failure of the session */

@@ -28,7 +28,7 @@
 #include "core/gotool.h"
 #include "dev/keeper.h"
 #include "core/goversion.h"
-#include "wrapper/proc.h"
+#include "core/proc.h"
 #include "core/profile.h"
 #include "cache/rcache.h"
 #include "cache/rcache_summary.h"

@@ -36,7 +36,7 @@
 #include "dev/listen.h"
 #include "dev/notify.h"
 #include "core/pathmatch.h"
-#include "wrapper/proc.h"
+#include "core/proc.h"
 #include "core/profile.h"
 #include "dev/proxy.h"
 #include "wrapper/session.h"

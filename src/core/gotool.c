@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "core/gotool.h"
 #include "core/goversion.h"
-#include "wrapper/proc.h"
+#include "core/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #include "analysis/anacache.h"
 #include "core/config.h"
 #include "wrapper/event.h"
-#include "wrapper/proc.h"
+#include "core/proc.h"
 #include "cache/rcache.h"
 #include "wrapper/session.h"
 #include "wrapper/toolargs.h"

@@ -1,6 +1,6 @@
 /* proc.c - see proc.h. */
 #define _GNU_SOURCE
-#include "wrapper/proc.h"
+#include "core/proc.h"
 
 #include <errno.h>
 #include <spawn.h>
