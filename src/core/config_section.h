@@ -105,6 +105,7 @@ struct ynode {
 	unsigned indent; /* block scalar: the indentation of its first non-blank line */
 };
 
+/* The YAML writer (config_to_yaml): after the first failure it writes nothing more. */
 struct emit {
 	yaml_emitter_t e;
 	const char *what; /* the value being written, for messages */
