@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildinfo.h"
+#include "verify/buildinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_entry.h"
-#include "util.h"
+#include "cache/cache_entry.h"
+#include "core/util.h"
 
 #define HMAC_KEY   "fuzz-hmac-key"
 #define MAX_OBJECT (1u << 20)

@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "cache_prog.h"
-#include "util.h"
+#include "cache/cache_prog.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
  * fuzz_config.c - libFuzzer entry point for config_parse().
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/unit/fuzz_config.c \
- *     src/config.c src/pathmatch.c src/util.c -lyaml -ljansson -o /tmp/fuzz_config
+ *     src/core/config*.c src/core/pathmatch.c src/core/util.c -lyaml -ljansson -o /tmp/fuzz_config
  * /tmp/fuzz_config -max_total_time=60
  *
  * Whatever parses must also survive the way back: config_to_yaml() output
@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "analyze.h"
-#include "config.h"
+#include "analysis/analyze.h"
+#include "core/config.h"
 
 static int same_argv(const struct argv_array *a, const struct argv_array *b)
 {

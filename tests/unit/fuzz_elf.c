@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binfile.h"
-#include "buildinfo.h"
+#include "verify/binfile.h"
+#include "verify/buildinfo.h"
 #include "synth_elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "goversion.h"
-#include "util.h"
+#include "core/goversion.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
  * fuzz_pathmatch.c - libFuzzer entry point for pathmatch.c.
  *
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/unit/fuzz_pathmatch.c \
- *     src/pathmatch.c src/util.c -o /tmp/fuzz_pathmatch
+ *     src/core/pathmatch.c src/core/util.c -o /tmp/fuzz_pathmatch
  * /tmp/fuzz_pathmatch -max_total_time=60
  *
  * Input: one flags byte, then "pattern\npath\n.gitignore text". Besides not
@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pathmatch.h"
-#include "util.h"
+#include "core/pathmatch.h"
+#include "core/util.h"
 
 #define MAX_NS    (10 * INT64_C(1000000000)) /* per input; exponential blows far past it */
 #define MAX_DEPTH 16                         /* prefixes checked one by one */

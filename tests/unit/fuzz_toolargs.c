@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "toolargs.h"
-#include "util.h"
+#include "wrapper/toolargs.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "anacache.h"
-#include "analyze.h"
-#include "vettool.h"
+#include "analysis/anacache.h"
+#include "analysis/analyze.h"
+#include "wrapper/vettool.h"
 
 static char tmpdir[256];
 

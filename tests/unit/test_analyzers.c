@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
+#include "analysis/analyze.h"
 
 /* ---- the want harness ---------------------------------------------------- */
 

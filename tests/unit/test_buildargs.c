@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildargs.h"
+#include "core/buildargs.h"
 
 static void assert_words(const struct argv_array *a, const char *const *want, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * test_buildinfo.c - src/buildinfo.c: buildinfo_format_m against `go version
+ * test_buildinfo.c - src/verify/buildinfo.c: buildinfo_format_m against `go version
  * -m` byte for byte on binaries built here with go (plain with a replaced
  * dependency, -trimpath, -ldflags=-s -w, -tags dev, CGO_ENABLED=0, GOPATH
  * mode, -ldflags needing Go's quoting of unusual runes) and on the go tool;
@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "binfile.h"
-#include "buildinfo.h"
+#include "verify/binfile.h"
+#include "verify/buildinfo.h"
 #include "synth_elf.h"
 
 static char tmpdir[256];

@@ -1,5 +1,5 @@
 /*
- * test_buildtrace.c - src/buildtrace.c: the build's trace context from
+ * test_buildtrace.c - src/trace/buildtrace.c: the build's trace context from
  * TRACEPARENT and TRACESTATE (joined, new, or with a warning), what it
  * passes down in the environment, and the spans made from a session's
  * events: the root span and its attributes, one span per tool run, the
@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildtrace.h"
-#include "diag.h"
-#include "session.h"
-#include "trace.h"
-#include "tracectx.h"
-#include "util.h"
+#include "trace/buildtrace.h"
+#include "analysis/diag.h"
+#include "wrapper/session.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

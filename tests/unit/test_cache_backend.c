@@ -40,8 +40,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache_backend.h"
-#include "util.h"
+#include "cache/cache_backend.h"
+#include "core/util.h"
 
 #define MS         1000000LL /* nanoseconds */
 #define BIG_SIZE   ((size_t)9 << 20)

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache_backend.h"
-#include "cache_entry.h"
-#include "crypto.h"
-#include "gotool.h"
-#include "util.h"
+#include "cache/cache_backend.h"
+#include "cache/cache_entry.h"
+#include "core/crypto.h"
+#include "core/gotool.h"
+#include "core/util.h"
 
 struct fixture {
 	char *tmp;    /* removed at the end */

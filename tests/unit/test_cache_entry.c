@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_entry.h"
-#include "crypto.h"
-#include "util.h"
+#include "cache/cache_entry.h"
+#include "core/crypto.h"
+#include "core/util.h"
 
 #define KEY_A  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define KEY_B  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"

@@ -26,10 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache_key.h"
-#include "crypto.h"
-#include "toolargs.h"
-#include "util.h"
+#include "cache/cache_key.h"
+#include "core/crypto.h"
+#include "wrapper/toolargs.h"
+#include "core/util.h"
 
 #define COMPILE "/usr/lib/go/pkg/tool/linux_amd64/compile"
 #define VERSION "compile version go1.19.8"

@@ -25,13 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache_backend.h"
-#include "cache_config.h"
-#include "cache_entry.h"
-#include "cache_prog.h"
-#include "crypto.h"
-#include "gotool.h"
-#include "util.h"
+#include "cache/cache_backend.h"
+#include "cache/cache_config.h"
+#include "cache/cache_entry.h"
+#include "cache/cache_prog.h"
+#include "core/crypto.h"
+#include "core/gotool.h"
+#include "core/util.h"
 
 /* ---- base64 ------------------------------------------------------------------- */
 

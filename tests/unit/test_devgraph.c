@@ -1,5 +1,5 @@
 /*
- * test_devgraph.c - src/devgraph.c: the path map, content hashes, and the
+ * test_devgraph.c - src/dev/devgraph.c: the path map, content hashes, and the
  * graph of a real `go list -deps -e -json` run on a module made in a temp
  * directory (two packages, an embedded file, a cgo-free asm-free layout, a
  * _test.go file), then classification of changed paths against it.
@@ -20,9 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "devgraph.h"
-#include "gotool.h"
-#include "util.h"
+#include "dev/devgraph.h"
+#include "core/gotool.h"
+#include "core/util.h"
 
 static char tmpl[] = "/tmp/golive-devgraph.XXXXXX";
 static char *root;

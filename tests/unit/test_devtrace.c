@@ -1,5 +1,5 @@
 /*
- * test_devtrace.c - src/devtrace.c: golive dev's cycles as traces. Output
+ * test_devtrace.c - src/dev/devtrace.c: golive dev's cycles as traces. Output
  * paths checked up front, when tracing is on, the cycle's ids and
  * TRACEPARENT, reading back the spans a build wrote with --trace-out, and
  * the export in a forked child: its OTLP file read back for the "cycle"
@@ -21,10 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "devtrace.h"
-#include "trace.h"
-#include "tracectx.h"
-#include "util.h"
+#include "dev/devtrace.h"
+#include "trace/trace.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "drain.h"
+#include "dev/drain.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
 /*
- * test_elf.c - src/elf.c (binfile.h): real Go binaries built here with go
+ * test_elf.c - src/verify/elf.c (binfile.h): real Go binaries built here with go
  * (plain, -ldflags=-s -w), the go tool itself, /bin/true; synthetic ELF32 /
  * big-endian files (synth_elf.h) for what the host's go cannot produce; and
  * hostile files: every sampled prefix of a real binary, random byte flips in
@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "binfile.h"
-#include "buildinfo.h"
+#include "verify/binfile.h"
+#include "verify/buildinfo.h"
 #include "synth_elf.h"
 
 static char tmpdir[256];

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
-#include "util.h"
+#include "wrapper/event.h"
+#include "core/util.h"
 
 static void test_encode_fields(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test_golist.c - src/golist.c: decoding a `go list -json` stream (canned
+ * test_golist.c - src/core/golist.c: decoding a `go list -json` stream (canned
  * streams, including malformed ones), then real runs of go list on
  * examples/webapp (module mode), on std fmt (with -deps and the graph
  * fields), on a pattern that matches nothing and in a directory without
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "golist.h"
-#include "gotool.h"
+#include "core/golist.h"
+#include "core/gotool.h"
 
 static int has(const struct argv_array *a, const char *s)
 {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "goversion.h"
+#include "core/goversion.h"
 
 static struct goversion parsed(const char *s)
 {

@@ -1,5 +1,5 @@
 /*
- * test_keeper.c - src/keeper.c with real processes: a "golive" (a forked
+ * test_keeper.c - src/dev/keeper.c with real processes: a "golive" (a forked
  * child of the test) starts the keeper and a process group, then dies
  * without a goodbye; the group must be SIGKILLed. A goodbye, or removing
  * the group first, must leave it alone. A process that left its group
@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keeper.h"
-#include "util.h"
+#include "dev/keeper.h"
+#include "core/util.h"
 
 /* A `sleep 60` in a process group of its own. */
 static pid_t start_group(void)

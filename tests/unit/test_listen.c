@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "listen.h"
-#include "notify.h"
-#include "util.h"
+#include "dev/listen.h"
+#include "dev/notify.h"
+#include "core/util.h"
 
 static void set_timeouts(int fd)
 {

@@ -1,5 +1,5 @@
 /*
- * test_log.c - src/log.c: --log-format parsing, the JSON log lines written
+ * test_log.c - src/core/log.c: --log-format parsing, the JSON log lines written
  * to stderr (captured by pointing fd 2 at a temporary file): one line per
  * call, RFC 3339 UTC times with nanoseconds, the span ids, extra fields
  * that never override the built-in ones, invalid UTF-8; util.h's
@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/util.h"
 
 /* ---- capturing stderr ----------------------------------------------------- */
 

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pathmatch.h"
-#include "util.h"
+#include "core/pathmatch.h"
+#include "core/util.h"
 
 /* A path that is a directory ends with '/' in the tables below ("tmp/"). */
 struct gcase {

@@ -1,5 +1,5 @@
 /*
- * test_plugin.c - src/plugin.c, the plugin runtime, with real plugins: the
+ * test_plugin.c - src/plugin/plugin.c, the plugin runtime, with real plugins: the
  * .so files tests/CMakeLists.txt builds from tests/plugins/ and
  * examples/plugins/ (in TEST_PLUGIN_DIR), and the exec: scripts of
  * tests/plugins/ and examples/plugins/. Each test has its own session
@@ -32,9 +32,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "plugin.h"
-#include "plugin_check.h"
-#include "util.h"
+#include "plugin/plugin.h"
+#include "plugin/plugin_check.h"
+#include "core/util.h"
 
 #ifndef TEST_PLUGIN_DIR
 #error "TEST_PLUGIN_DIR: the directory of the built test plugins (tests/CMakeLists.txt)"

@@ -24,11 +24,11 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "crypto.h"
-#include "jsonl.h"
-#include "plugin.h"
-#include "plugin_check.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/jsonl.h"
+#include "plugin/plugin.h"
+#include "plugin/plugin_check.h"
 
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SHA_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -1,5 +1,5 @@
 /*
- * test_profile.c - src/profile.c: names, parsing, and profile_choose()'s
+ * test_profile.c - src/core/profile.c: names, parsing, and profile_choose()'s
  * rules and their order (flag > GOLIVE_PROFILE > prod signals > ci signals
  * > default), the reasons it gives, invalid values, the marker file. Every
  * variable involved is unset before and after each test.
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profile.h"
-#include "util.h"
+#include "core/profile.h"
+#include "core/util.h"
 
 static const char *const vars[] = {"GOLIVE_PROFILE", "ENV",       "GO_ENV",    "CI",
                                    "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL"};

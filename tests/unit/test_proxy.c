@@ -25,9 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "listen.h"
-#include "proxy.h"
-#include "util.h"
+#include "dev/listen.h"
+#include "dev/proxy.h"
+#include "core/util.h"
 
 /* ---- children ---- */
 

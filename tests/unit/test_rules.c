@@ -1,5 +1,5 @@
 /*
- * test_rules.c - user rules (src/analyzers/rules.c) through golive.yaml:
+ * test_rules.c - user rules (src/analysis/analyzers/rules.c) through golive.yaml:
  * compile errors with their exact position in the YAML, and the rules of
  * tests/data/rules/golive.yaml run over the Go files next to it, whose
  * `// want "regexp"` comments list every finding expected on their line.
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "config.h"
-#include "rules.h"
+#include "analysis/analyze.h"
+#include "core/config.h"
+#include "analysis/analyzers/rules.h"
 
 #define DATA "tests/data/rules"
 

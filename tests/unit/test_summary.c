@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "summary.h"
+#include "core/summary.h"
 
 static void push(event_array *evs, const char *tool, const char *ip, int64_t wall, int64_t cpu,
                  long rss, int probe)

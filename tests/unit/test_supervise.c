@@ -24,8 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "supervise.h"
-#include "util.h"
+#include "dev/supervise.h"
+#include "core/util.h"
 
 #define WAIT_MS 5000 /* the bound of every wait for something that should happen at once */
 

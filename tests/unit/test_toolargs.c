@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "toolargs.h"
-#include "util.h"
+#include "wrapper/toolargs.h"
+#include "core/util.h"
 
 #define TOOLDIR "/usr/lib/go-1.19/pkg/tool/linux_amd64/"
 

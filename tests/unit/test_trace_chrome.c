@@ -1,5 +1,5 @@
 /*
- * test_trace_chrome.c - src/trace_chrome.c: synthetic spans with a known
+ * test_trace_chrome.c - src/trace/trace_chrome.c: synthetic spans with a known
  * shape, the spans of a real `golive build` of examples/webapp, and a bad
  * path. Every written file is parsed back with jansson and checked against
  * the Chrome trace event format and the spans that went in.
@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gotool.h"
-#include "session.h"
-#include "trace.h"
-#include "util.h"
+#include "core/gotool.h"
+#include "wrapper/session.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -1,5 +1,5 @@
 /*
- * test_trace_html.c - src/trace_html.c: the HTML build report. Synthetic
+ * test_trace_html.c - src/trace/trace_html.c: the HTML build report. Synthetic
  * spans with a known shape (and hostile strings: a </script> with an
  * onerror, invalid UTF-8, quotes) go in; the written file is checked as
  * text (the data element cannot be closed early, the fixed page has no
@@ -26,8 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 #define T0 1700000000000000000LL

@@ -1,5 +1,5 @@
 /*
- * test_trace_model.c - src/trace.c and the decoder of src/trace_otlp.c: deep
+ * test_trace_model.c - src/trace/trace.c and the decoder of src/trace/trace_otlp.c: deep
  * span copies and their release, trace_export_all() over exporters that
  * fail at each step, the resource from OTEL_SERVICE_NAME and
  * OTEL_RESOURCE_ATTRIBUTES, and trace_otlp_decode() as the reverse of the
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -1,5 +1,5 @@
 /*
- * test_trace_otlp.c - src/trace_otlp.c: synthetic spans (a root, children,
+ * test_trace_otlp.c - src/trace/trace_otlp.c: synthetic spans (a root, children,
  * a failed span, every attribute type, a resource) written as OTLP/JSON,
  * parsed back with jansson and checked field by field and type by type;
  * two exporters appending to one file; bad paths; invalid UTF-8.
@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

@@ -1,5 +1,5 @@
 /*
- * test_trace_otlp_http.c - src/trace_otlp_http.c: the OTLP/HTTP exporter
+ * test_trace_otlp_http.c - src/trace/trace_otlp_http.c: the OTLP/HTTP exporter
  * against a real receiver (tests/otlp_receiver.py, started with python3 on
  * 127.0.0.1 for each test, scripted to answer 200, 429, 503, 400, partial
  * success, to hang or to drop), the configuration from the environment,
@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trace.h"
-#include "trace_otlp_http.h"
-#include "util.h"
+#include "trace/trace.h"
+#include "trace/trace_otlp_http.h"
+#include "core/util.h"
 
 #define MS 1000000LL /* nanoseconds */
 

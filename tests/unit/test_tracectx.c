@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracectx.h"
-#include "util.h"
+#include "trace/tracectx.h"
+#include "core/util.h"
 
 #define TID "12345678901234567890123456789012"
 #define PID "1234567890123456"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <tree_sitter/api.h>
 
-#include "util.h"
+#include "core/util.h"
 
 const TSLanguage *tree_sitter_go(void);
 

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jsonl.h"
-#include "util.h"
+#include "core/jsonl.h"
+#include "core/util.h"
 
 static void test_path_join_clean(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test_verify_policy.c - src/verify_policy.c on binaries built by hand (no
+ * test_verify_policy.c - src/verify/verify_policy.c on binaries built by hand (no
  * files): every rule of the policy with its exact one-line message, the
  * defaults (and that golive.yaml's defaults are the same), allow_packages and
  * package patterns, the -gcflags and -tags variants, devpprof's marker,
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "verify_policy.h"
+#include "core/config.h"
+#include "verify/verify_policy.h"
 
 /* A binary under construction: sections over data, symbols, settings, deps. */
 struct fake {

@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "watch.h"
+#include "core/util.h"
+#include "dev/watch.h"
 
 #define WAIT_MS  2000 /* the longest any single wait may take */
 #define QUIET_MS 150  /* "no more events" means none for this long */

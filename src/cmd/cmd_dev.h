@@ -1,0 +1,192 @@
+/*
+ * cmd_dev.h - golive dev's state, shared by its three files (private to
+ * them): cmd_dev.c (the loop: watching, building, running), cmd_dev_output.c
+ * (each cycle's status line and JSON line) and cmd_dev_opts.c (the options,
+ * and what they pick: the package to run, the sockets, the proxy).
+ */
+#ifndef GOLIVE_CMD_DEV_H
+#define GOLIVE_CMD_DEV_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/config.h"
+#include "core/pathmatch.h"
+#include "core/profile.h"
+#include "core/util.h"
+#include "dev/devgraph.h"
+#include "dev/devtrace.h"
+#include "dev/notify.h"
+#include "dev/proxy.h"
+#include "dev/supervise.h"
+#include "dev/watch.h"
+
+#define MAX_STOPPING 16
+
+struct dev_opts {
+	int json, quiet;
+	const char *config, *package, *proxy, *to;
+	const char *trace_out, *chrome_trace, *report, *profile;
+	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
+	struct argv_array listen, args;
+	int have_args;
+};
+
+/* One cycle: what triggered it and when each step happened (ns, monotonic). */
+struct cycle {
+	int n;
+	const char *trigger; /* "start", "change", "crash" */
+	struct argv_array files;
+	int64_t t_event, t_build_start, t_build_end, t_ready;
+	int active;
+	struct devtrace_cycle tc; /* its trace, when tracing is on */
+};
+
+/* A program being stopped: signal sent, waiting for it to end. */
+struct stopping {
+	struct supervisor *sup;
+	char *bin;
+	pid_t pid;
+	int64_t t0, kill_at;
+	int killed;
+	int open_conns; /* connections it still held when it got the stop signal (drain.h) */
+};
+
+struct dev {
+	struct dev_opts o;
+	struct devtrace trace;
+	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
+	struct golive_config cfg;
+	enum golive_profile profile; /* dev or ci: every build's --profile */
+	char *go, *self, *pkg, *name, *tmp, *bindir;
+	int color, listen_mode;
+	int64_t t0;
+
+	/* what to watch */
+	struct devgraph graph;
+	struct pathmap built; /* content hash of each file at the last build */
+	struct gitignore *gi;
+	struct watcher *w;
+	struct argv_array pending;
+	struct pathmap pending_set;
+	int64_t first_event, last_event;
+	int rescan, eager;
+	/*
+	 * Files outside the graph that changed since the last listing, with when:
+	 * a package imported for the first time by a build is in the graph only
+	 * once that build is over, and a save of its files meanwhile must count.
+	 */
+	struct pathmap outside;
+	int64_t last_build_start;
+
+	/* the build */
+	pid_t build_pid;
+	int build_pidfd, build_out;
+	struct strbuf build_log;
+	char *build_bin, *build_dir;
+	struct cycle bc;
+	unsigned seq;
+	int ncycles;
+
+	/* the graph listing */
+	pid_t list_pid;
+	int list_pidfd, list_again;
+	char *list_path;
+
+	/* the program */
+	struct supervise_opts sopts;
+	struct argv_array penv;
+	int *fds;
+	size_t nfds;
+	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
+	unsigned drain_ports[16];
+	size_t ndrain_ports;
+	int said_cut;           /* the warning about connections cut at a restart was printed */
+	int cut_conns;          /* connections cut at restarts so far */
+	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
+	char *cur_bin;
+	int cur_ready, cur_exited;
+	struct supervisor *prev; /* listen mode: the old one, serving until cur is ready */
+	char *prev_bin;
+	struct cycle rc; /* the cycle waiting for cur to be ready */
+	int64_t ready_deadline, restart_at;
+	int64_t backoff_ms;
+	char *start_bin; /* sequential modes: start this once the old one is gone */
+	struct cycle start_cycle;
+	struct stopping stopping[MAX_STOPPING];
+	size_t nstopping;
+	int ever_notified;
+	struct notify *nt;
+	struct proxy *px;
+	int proxy_listen_fd;
+
+	/* stdin forwarding */
+	int in_fd, in_w, in_r, in_eof;
+	struct strbuf in_buf; /* read from stdin, not yet taken by the pipe */
+};
+
+/* Milliseconds from a to b (monotonic ns). */
+static inline double ms_between(int64_t a, int64_t b)
+{
+	return (double)(b - a) / 1e6;
+}
+
+/* ms as a JSON number, rounded down to the microsecond. */
+static inline json_t *json_round(double ms)
+{
+	return json_real((double)(long long)(ms * 1000) / 1000);
+}
+
+/* ANSI attributes for the status lines, "" when stderr is no colour terminal. */
+static inline const char *c_bold(const struct dev *d)
+{
+	return d->color ? "\033[1m" : "";
+}
+static inline const char *c_green(const struct dev *d)
+{
+	return d->color ? "\033[32m" : "";
+}
+static inline const char *c_red(const struct dev *d)
+{
+	return d->color ? "\033[31m" : "";
+}
+static inline const char *c_dim(const struct dev *d)
+{
+	return d->color ? "\033[2m" : "";
+}
+static inline const char *c_off(const struct dev *d)
+{
+	return d->color ? "\033[0m" : "";
+}
+
+/* cmd_dev_output.c */
+
+/* Writes o as one line on stdout (flushed), and frees it. */
+void dev_json_line(json_t *o);
+/* "850 ms", "1.25 s" */
+void dev_fmt_dur(char *buf, size_t n, double ms);
+/*
+ * The cycle's trace, JSON line and status line. build: "ok", "failed",
+ * "cancelled", or NULL; pid: the program started, or 0; ready: how it was
+ * found ready, or NULL.
+ */
+void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
+                      const char *ready);
+/* A status line "golive: ..." on stderr, unless --quiet. */
+void dev_say(const struct dev *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* "exited with status N" or "killed by SIGNAME". */
+void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n);
+/* What is watched (JSON and status line), t_start: when the listing began. */
+void dev_print_watch(struct dev *d, int64_t t_start);
+
+/* cmd_dev_opts.c */
+
+/* Parses golive dev's command line into o; prints the usage and exits for --help. 0 or -1. */
+int dev_parse_opts(struct dev_opts *o, int argc, char **argv);
+/* Picks the package to run: the option, golive.yaml, else the module's main package. */
+int dev_resolve_package(struct dev *d, const char *cwd);
+/* Binds --listen's sockets, or --proxy's, from the options or golive.yaml. 0 or -1. */
+int dev_setup_sockets(struct dev *d);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * cmd_dev_output.c - what golive dev says (cmd_dev.h): per cycle a status
+ * line on stderr and, with --json, a JSON line on stdout; the cycle's trace
+ * (devtrace.h).
+ */
+#define _GNU_SOURCE
+#include "cmd/cmd_dev.h"
+#include "dev/devtrace.h"
+#include "dev/supervise.h"
+#include "dev/watch.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double ms_since(const struct dev *d, int64_t t)
+{
+	return t ? (double)(t - d->t0) / 1e6 : 0;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+void dev_json_line(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static json_t *json_ms(const struct dev *d, int64_t t)
+{
+	return t ? json_real((double)(long long)(ms_since(d, t) * 1000) / 1000) : json_null();
+}
+
+void dev_fmt_dur(char *buf, size_t n, double ms)
+{
+	if (ms < 1000)
+		snprintf(buf, n, "%.0f ms", ms);
+	else
+		snprintf(buf, n, "%.2f s", ms / 1000);
+}
+
+/* "main.go changed", "main.go and 2 more changed", "starting", "restarting after a crash" */
+static void describe_trigger(const struct cycle *c, struct strbuf *sb)
+{
+	if (strcmp(c->trigger, "start") == 0)
+		strbuf_addstr(sb, "starting");
+	else if (strcmp(c->trigger, "crash") == 0)
+		strbuf_addstr(sb, "restarting after the exit");
+	else if (c->files.argc == 0)
+		strbuf_addstr(sb, "files changed");
+	else if (c->files.argc == 1)
+		strbuf_addf(sb, "%s changed", c->files.argv[0]);
+	else
+		strbuf_addf(sb, "%s and %zu more changed", c->files.argv[0], c->files.argc - 1);
+}
+
+/* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
+void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
+                      const char *ready)
+{
+	if (devtrace_enabled(&d->trace)) {
+		struct devtrace_info ti = {
+		    .n = c->n,
+		    .trigger = c->trigger,
+		    .files = (const char *const *)c->files.argv,
+		    .nfiles = c->files.argc,
+		    .build = build,
+		    .pid = pid,
+		    .ready = ready,
+		    .t_event = c->t_event,
+		    .t_build_start = c->t_build_start,
+		    .t_build_end = c->t_build_end,
+		    .t_ready = pid > 0 ? c->t_ready : 0,
+		};
+		char *cause = NULL;
+		if (devtrace_cycle_export(&d->trace, &c->tc, &ti, &cause) < 0) {
+			warning("golive dev: cycle %d trace: %s", c->n, cause);
+			free(cause);
+		}
+	}
+	if (d->o.json) {
+		json_t *o = json_object();
+		json_t *files = json_array();
+		for (size_t i = 0; i < c->files.argc; i++)
+			json_array_append_new(files, json_string(c->files.argv[i]));
+		json_object_set_new(o, "type", json_string("cycle"));
+		json_object_set_new(o, "cycle", json_integer(c->n));
+		json_object_set_new(o, "trigger", json_string(c->trigger));
+		json_object_set_new(o, "files", files);
+		json_object_set_new(o, "build", build ? json_string(build) : json_null());
+		json_object_set_new(o, "build_ms",
+		                    c->t_build_end && c->t_build_start
+		                        ? json_round(ms_between(c->t_build_start, c->t_build_end))
+		                        : json_null());
+		json_object_set_new(o, "t_event", json_ms(d, c->t_event));
+		json_object_set_new(o, "t_build_start", json_ms(d, c->t_build_start));
+		json_object_set_new(o, "t_build_end", json_ms(d, c->t_build_end));
+		json_object_set_new(o, "t_ready", json_ms(d, c->t_ready));
+		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
+		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
+		dev_json_line(o);
+	}
+	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb, 128);
+	char t1[32], t2[32];
+	describe_trigger(c, &sb);
+	if (c->t_build_end) {
+		dev_fmt_dur(t1, sizeof(t1), ms_between(c->t_build_start, c->t_build_end));
+		if (strcmp(build, "ok") == 0)
+			strbuf_addf(&sb, " → built in %s", t1);
+		else
+			strbuf_addf(&sb, " → %sbuild failed%s in %s", c_red(d), c_off(d), t1);
+	}
+	if (pid > 0 && c->t_ready) {
+		int64_t from = c->t_build_end ? c->t_build_end : c->t_event;
+		dev_fmt_dur(t2, sizeof(t2), ms_between(from, c->t_ready));
+		strbuf_addf(&sb, " → %sserving%s (pid %d) in %s", c_green(d), c_off(d), (int)pid,
+		            t2);
+	} else if (build && strcmp(build, "failed") == 0 && d->cur &&
+	           supervise_pid(d->prev ? d->prev : d->cur) > 0) {
+		strbuf_addf(&sb, "; pid %d keeps running",
+		            (int)supervise_pid(d->prev ? d->prev : d->cur));
+	}
+	fprintf(stderr, "%sgolive:%s %s\n", c_bold(d), c_off(d), sb.buf);
+	fflush(stderr);
+	strbuf_release(&sb);
+}
+
+void dev_say(const struct dev *d, const char *fmt, ...)
+{
+	if (d->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%sgolive:%s ", c_bold(d), c_off(d));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	va_end(ap);
+}
+
+void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n)
+{
+	char sig[32];
+	if (ex->signal)
+		snprintf(buf, n, "killed by %s", signal_to_name(ex->signal, sig, sizeof(sig)));
+	else
+		snprintf(buf, n, "exited with status %d", ex->exit_code);
+}
+
+void dev_print_watch(struct dev *d, int64_t t_start)
+{
+	double ms = ms_between(t_start, now_mono_ns());
+	if (d->o.json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string("watch"));
+		json_object_set_new(o, "dirs", json_integer((json_int_t)watch_count(d->w)));
+		json_object_set_new(o, "files", json_integer((json_int_t)d->graph.files.n));
+		json_object_set_new(o, "ms", json_round(ms));
+		dev_json_line(o);
+	}
+	dev_say(d, "%swatching %zu director%s of %s (%zu packages) in %.0f ms%s", c_dim(d),
+	        watch_count(d->w), watch_count(d->w) == 1 ? "y" : "ies", d->cfg.root,
+	        d->graph.pkgs.argc, ms, c_off(d));
+}
