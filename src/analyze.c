@@ -397,8 +397,24 @@ struct top_memo {
 	int declared;
 };
 
+/*
+ * What shadowed() found about a scope and a name, kept for the next use of
+ * the name in that scope: a statement_list's first statement declaring it
+ * (its end byte; UINT32_MAX for none), or whether a function's parameters,
+ * receiver, type parameters or results declare it (decl_end 0 or UINT32_MAX).
+ * Direct-mapped by scope and name; a miss recomputes.
+ */
+struct scope_memo {
+	const void *scope; /* the scope node's id; NULL: empty slot */
+	const char *name;  /* points into the source or the import table */
+	size_t len;
+	uint32_t decl_end;
+};
+#define SCOPE_MEMO_SLOTS 256
+
 struct analysis_file_private {
 	diag_array *out;
+	struct scope_memo scopes[SCOPE_MEMO_SLOTS];
 	ARRAY(struct import_entry) imports;
 	ARRAY(struct directive) directives;
 	ARRAY(struct http_handler) handlers; /* in source order: outer before inner */
@@ -729,6 +745,28 @@ static int has_define(TSNode n)
 	return 0;
 }
 
+/* The memo slot for scope and name: a hit when ->scope is set, else empty (cleared). */
+static struct scope_memo *scope_memo(struct analysis_file_private *p, TSNode scope,
+                                     const char *name, size_t len)
+{
+	uintptr_t h = (uintptr_t)scope.id >> 4;
+	for (size_t i = 0; i < len; i++)
+		h = h * 31 + (unsigned char)name[i];
+	struct scope_memo *m = &p->scopes[h % SCOPE_MEMO_SLOTS];
+	if (m->scope != scope.id || m->len != len || memcmp(m->name, name, len) != 0)
+		m->scope = NULL;
+	return m;
+}
+
+static void scope_memo_set(struct scope_memo *m, TSNode scope, const char *name, size_t len,
+                           uint32_t decl_end)
+{
+	m->scope = scope.id;
+	m->name = name;
+	m->len = len;
+	m->decl_end = decl_end;
+}
+
 /*
  * True when name, used at node at, refers to a declaration in a scope that
  * encloses at (local declarations before at, parameters, package level)
@@ -747,11 +785,16 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 		m++;
 	if (m == p->top.n) {
 		struct top_memo e = {xstrndup(name, len), len, 0};
+		/* a cursor: ts_node_named_child(root, i) walks i children, each time */
 		for (size_t r = 0; r < p->nroots && !e.declared; r++) {
-			TSNode root = p->roots[r];
-			uint32_t c = ts_node_named_child_count(root);
-			for (uint32_t i = 0; i < c && !e.declared; i++)
-				e.declared = declares(f, ts_node_named_child(root, i), name, len);
+			TSTreeCursor cur = ts_tree_cursor_new(p->roots[r]);
+			for (int more = ts_tree_cursor_goto_first_child(&cur); more && !e.declared;
+			     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+				TSNode d = ts_tree_cursor_current_node(&cur);
+				if (ts_node_is_named(d))
+					e.declared = declares(f, d, name, len);
+			}
+			ts_tree_cursor_delete(&cur);
 		}
 		ARRAY_PUSH(p->top, e);
 	}
@@ -761,26 +804,41 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 	for (size_t i = p->chain.n; i-- > 0;) {
 		TSNode a = p->chain.v[i];
 		const char *t = ts_node_type(a);
-		if (strcmp(t, "statement_list") == 0) {
-			uint32_t k = ts_node_named_child_count(a);
-			for (uint32_t j = 0; j < k; j++) {
-				TSNode s = ts_node_named_child(a, j);
-				if (ts_node_end_byte(s) > pos)
-					break;
-				if (declares(f, s, name, len))
-					return 1;
+		if (is_sym(a, SYM_STATEMENT_LIST)) {
+			/* declared by a statement that ends before at */
+			struct scope_memo *mm = scope_memo(p, a, name, len);
+			if (!mm->scope) {
+				uint32_t first = UINT32_MAX;
+				TSTreeCursor cur = ts_tree_cursor_new(a);
+				for (int more = ts_tree_cursor_goto_first_child(&cur); more;
+				     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+					TSNode s = ts_tree_cursor_current_node(&cur);
+					if (ts_node_is_named(s) && declares(f, s, name, len)) {
+						first = ts_node_end_byte(s);
+						break;
+					}
+				}
+				ts_tree_cursor_delete(&cur);
+				scope_memo_set(mm, a, name, len, first);
 			}
-		} else if (strcmp(t, "function_declaration") == 0 ||
-		           strcmp(t, "method_declaration") == 0 || strcmp(t, "func_literal") == 0) {
+			if (mm->decl_end <= pos)
+				return 1;
+		} else if (is_sym(a, SYM_FUNC_DECL) || is_sym(a, SYM_METHOD_DECL) ||
+		           is_sym(a, SYM_FUNC_LIT)) {
 			TSNode body = field(a, "body");
 			if (ts_node_is_null(body) || !contains(body, at))
 				continue;
-			if (params_declare(f, field(a, "parameters"), name, len) ||
-			    params_declare(f, field(a, "receiver"), name, len) ||
-			    params_declare(f, field(a, "type_parameters"), name, len))
-				return 1;
-			TSNode res = field(a, "result");
-			if (is_type(res, "parameter_list") && params_declare(f, res, name, len))
+			struct scope_memo *mm = scope_memo(p, a, name, len);
+			if (!mm->scope) {
+				TSNode res = field(a, "result");
+				int d = params_declare(f, field(a, "parameters"), name, len) ||
+				        params_declare(f, field(a, "receiver"), name, len) ||
+				        params_declare(f, field(a, "type_parameters"), name, len) ||
+				        (is_type(res, "parameter_list") &&
+				         params_declare(f, res, name, len));
+				scope_memo_set(mm, a, name, len, d ? 0 : UINT32_MAX);
+			}
+			if (mm->decl_end == 0)
 				return 1;
 		} else if (strcmp(t, "if_statement") == 0 ||
 		           strcmp(t, "expression_switch_statement") == 0 ||
