@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +384,12 @@ struct directive {
 	int has_reason;
 };
 
+/* A call_expression and the index of its innermost handler (collect()). */
+struct handler_call {
+	TSNode call;
+	size_t handler;
+};
+
 /* Whether name is declared at the top level of the file (shadowed() asks once per name). */
 struct top_memo {
 	char *name;
@@ -389,15 +397,79 @@ struct top_memo {
 	int declared;
 };
 
+/*
+ * What shadowed() found about a scope and a name, kept for the next use of
+ * the name in that scope: a statement_list's first statement declaring it
+ * (its end byte; UINT32_MAX for none), or whether a function's parameters,
+ * receiver, type parameters or results declare it (decl_end 0 or UINT32_MAX).
+ * Direct-mapped by scope and name; a miss recomputes.
+ */
+struct scope_memo {
+	const void *scope; /* the scope node's id; NULL: empty slot */
+	const char *name;  /* points into the source or the import table */
+	size_t len;
+	uint32_t decl_end;
+};
+#define SCOPE_MEMO_SLOTS 256
+
 struct analysis_file_private {
 	diag_array *out;
+	struct scope_memo scopes[SCOPE_MEMO_SLOTS];
 	ARRAY(struct import_entry) imports;
 	ARRAY(struct directive) directives;
 	ARRAY(struct http_handler) handlers; /* in source order: outer before inner */
 	ARRAY(TSNode) forced;                /* literals passed to HandleFunc/HandlerFunc */
 	ARRAY(TSNode) chain;                 /* scratch: ancestors of a node */
 	ARRAY(struct top_memo) top;          /* names asked of shadowed(): declared at top level? */
+	ARRAY(struct handler_call) calls;    /* every call with its innermost handler, pre-order */
+	ARRAY(TSNode) hcalls;                /* the calls grouped by handler, pre-order in each */
+	ARRAY(size_t) hstart;                /* handler i's calls: hcalls[hstart[i], hstart[i+1]) */
+	TSNode memo_call;                    /* the call last asked about by analysis_is_pkg_call */
+	TSNode memo_fn, memo_op, memo_field; /* its function, and that selector's operand, field */
+	const TSNode *roots;                 /* the top levels of the file: this tree's root, or */
+	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
+	int borrowed;                        /* imports, directives belong to the chunked file */
 };
+
+/*
+ * tree-sitter-go's node types the framework tests most, as symbol ids looked
+ * up once: comparing ids instead of ts_node_type() strings.
+ */
+enum sym {
+	SYM_CALL,
+	SYM_COMMENT,
+	SYM_FUNC_DECL,
+	SYM_METHOD_DECL,
+	SYM_FUNC_LIT,
+	SYM_SELECTOR,
+	SYM_IDENT,
+	SYM_STATEMENT_LIST,
+	SYM_COUNT
+};
+static const char *const sym_names[SYM_COUNT] = {
+    "call_expression",    "comment",        "function_declaration",
+    "method_declaration", "func_literal",   "selector_expression",
+    "identifier",         "statement_list",
+};
+static TSSymbol sym_ids[SYM_COUNT];
+static pthread_once_t sym_ids_once = PTHREAD_ONCE_INIT;
+
+static void sym_ids_init(void)
+{
+	const TSLanguage *go = tree_sitter_go();
+	for (size_t i = 0; i < SYM_COUNT; i++) {
+		sym_ids[i] = ts_language_symbol_for_name(go, sym_names[i],
+		                                         (uint32_t)strlen(sym_names[i]), true);
+		if (!sym_ids[i] || strcmp(ts_language_symbol_name(go, sym_ids[i]), sym_names[i]))
+			BUG("tree-sitter-go has no node type %s", sym_names[i]);
+	}
+}
+
+/* True when n is not null and of type s (ts_node_symbol is the public symbol, as the ids). */
+static int is_sym(TSNode n, enum sym s)
+{
+	return !ts_node_is_null(n) && ts_node_symbol(n) == sym_ids[s];
+}
 
 static const char *type_of(TSNode n)
 {
@@ -520,11 +592,12 @@ static void add_import(struct analysis_file *f, TSNode spec)
 	ARRAY_PUSH(f->priv->imports, e);
 }
 
-static void collect_imports(struct analysis_file *f)
+/* The imports of the top-level declarations under root. */
+static void collect_imports_of(struct analysis_file *f, TSNode root)
 {
-	uint32_t n = ts_node_named_child_count(f->root);
+	uint32_t n = ts_node_named_child_count(root);
 	for (uint32_t i = 0; i < n; i++) {
-		TSNode d = ts_node_named_child(f->root, i);
+		TSNode d = ts_node_named_child(root, i);
 		if (!is_type(d, "import_declaration"))
 			continue;
 		uint32_t m = ts_node_named_child_count(d);
@@ -540,6 +613,13 @@ static void collect_imports(struct analysis_file *f)
 			}
 		}
 	}
+}
+
+/* The imports of the whole file: every top level (roots), in order. */
+static void collect_imports(struct analysis_file *f)
+{
+	for (size_t r = 0; r < f->priv->nroots; r++)
+		collect_imports_of(f, f->priv->roots[r]);
 }
 
 const char *analysis_import_name(const struct analysis_file *f, const char *path)
@@ -568,14 +648,28 @@ static int has_dot_import(const struct analysis_file *f, const char *path)
 static int ancestors(const struct analysis_file *f, TSNode n)
 {
 	struct analysis_file_private *p = f->priv;
-	TSNode cur = f->root;
+	TSNode cur = f->root, next;
 	int err = ts_node_is_error(cur);
+	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+	TSNode top = p->chain.n > 1 ? p->chain.v[1] : (TSNode){0};
 	p->chain.n = 0;
 	if (ts_node_eq(cur, n))
 		return err;
+	/*
+	 * The root's child on the way, as ts_node_child_with_descendant finds it
+	 * (the first child that ends at or after n and has children): the last
+	 * chain's when that one holds n, which no earlier sibling can then do.
+	 * Searching a root of thousands of declarations is most of the cost.
+	 */
+	if (!ts_node_is_null(top) && a < b && ts_node_start_byte(top) <= a &&
+	    b <= ts_node_end_byte(top) && ts_node_child_count(top) > 0)
+		next = top;
+	else
+		next = ts_node_child_with_descendant(cur, n);
 	for (;;) {
 		ARRAY_PUSH(p->chain, cur);
-		TSNode next = ts_node_child_with_descendant(cur, n);
+		if (p->chain.n > 1)
+			next = ts_node_child_with_descendant(cur, n);
 		if (ts_node_is_null(next))
 			break;
 		if (ts_node_is_error(next))
@@ -651,6 +745,28 @@ static int has_define(TSNode n)
 	return 0;
 }
 
+/* The memo slot for scope and name: a hit when ->scope is set, else empty (cleared). */
+static struct scope_memo *scope_memo(struct analysis_file_private *p, TSNode scope,
+                                     const char *name, size_t len)
+{
+	uintptr_t h = (uintptr_t)scope.id >> 4;
+	for (size_t i = 0; i < len; i++)
+		h = h * 31 + (unsigned char)name[i];
+	struct scope_memo *m = &p->scopes[h % SCOPE_MEMO_SLOTS];
+	if (m->scope != scope.id || m->len != len || memcmp(m->name, name, len) != 0)
+		m->scope = NULL;
+	return m;
+}
+
+static void scope_memo_set(struct scope_memo *m, TSNode scope, const char *name, size_t len,
+                           uint32_t decl_end)
+{
+	m->scope = scope.id;
+	m->name = name;
+	m->len = len;
+	m->decl_end = decl_end;
+}
+
 /*
  * True when name, used at node at, refers to a declaration in a scope that
  * encloses at (local declarations before at, parameters, package level)
@@ -669,9 +785,17 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 		m++;
 	if (m == p->top.n) {
 		struct top_memo e = {xstrndup(name, len), len, 0};
-		uint32_t c = ts_node_named_child_count(f->root);
-		for (uint32_t i = 0; i < c && !e.declared; i++)
-			e.declared = declares(f, ts_node_named_child(f->root, i), name, len);
+		/* a cursor: ts_node_named_child(root, i) walks i children, each time */
+		for (size_t r = 0; r < p->nroots && !e.declared; r++) {
+			TSTreeCursor cur = ts_tree_cursor_new(p->roots[r]);
+			for (int more = ts_tree_cursor_goto_first_child(&cur); more && !e.declared;
+			     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+				TSNode d = ts_tree_cursor_current_node(&cur);
+				if (ts_node_is_named(d))
+					e.declared = declares(f, d, name, len);
+			}
+			ts_tree_cursor_delete(&cur);
+		}
 		ARRAY_PUSH(p->top, e);
 	}
 	if (p->top.v[m].declared)
@@ -680,26 +804,41 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 	for (size_t i = p->chain.n; i-- > 0;) {
 		TSNode a = p->chain.v[i];
 		const char *t = ts_node_type(a);
-		if (strcmp(t, "statement_list") == 0) {
-			uint32_t k = ts_node_named_child_count(a);
-			for (uint32_t j = 0; j < k; j++) {
-				TSNode s = ts_node_named_child(a, j);
-				if (ts_node_end_byte(s) > pos)
-					break;
-				if (declares(f, s, name, len))
-					return 1;
+		if (is_sym(a, SYM_STATEMENT_LIST)) {
+			/* declared by a statement that ends before at */
+			struct scope_memo *mm = scope_memo(p, a, name, len);
+			if (!mm->scope) {
+				uint32_t first = UINT32_MAX;
+				TSTreeCursor cur = ts_tree_cursor_new(a);
+				for (int more = ts_tree_cursor_goto_first_child(&cur); more;
+				     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+					TSNode s = ts_tree_cursor_current_node(&cur);
+					if (ts_node_is_named(s) && declares(f, s, name, len)) {
+						first = ts_node_end_byte(s);
+						break;
+					}
+				}
+				ts_tree_cursor_delete(&cur);
+				scope_memo_set(mm, a, name, len, first);
 			}
-		} else if (strcmp(t, "function_declaration") == 0 ||
-		           strcmp(t, "method_declaration") == 0 || strcmp(t, "func_literal") == 0) {
+			if (mm->decl_end <= pos)
+				return 1;
+		} else if (is_sym(a, SYM_FUNC_DECL) || is_sym(a, SYM_METHOD_DECL) ||
+		           is_sym(a, SYM_FUNC_LIT)) {
 			TSNode body = field(a, "body");
 			if (ts_node_is_null(body) || !contains(body, at))
 				continue;
-			if (params_declare(f, field(a, "parameters"), name, len) ||
-			    params_declare(f, field(a, "receiver"), name, len) ||
-			    params_declare(f, field(a, "type_parameters"), name, len))
-				return 1;
-			TSNode res = field(a, "result");
-			if (is_type(res, "parameter_list") && params_declare(f, res, name, len))
+			struct scope_memo *mm = scope_memo(p, a, name, len);
+			if (!mm->scope) {
+				TSNode res = field(a, "result");
+				int d = params_declare(f, field(a, "parameters"), name, len) ||
+				        params_declare(f, field(a, "receiver"), name, len) ||
+				        params_declare(f, field(a, "type_parameters"), name, len) ||
+				        (is_type(res, "parameter_list") &&
+				         params_declare(f, res, name, len));
+				scope_memo_set(mm, a, name, len, d ? 0 : UINT32_MAX);
+			}
+			if (mm->decl_end == 0)
 				return 1;
 		} else if (strcmp(t, "if_statement") == 0 ||
 		           strcmp(t, "expression_switch_statement") == 0 ||
@@ -756,12 +895,15 @@ const char *analysis_package_of(const struct analysis_file *f, TSNode ident)
 	return NULL;
 }
 
-/* True when expression e names fn of package path (pkg.fn, or fn under a dot import). */
-static int is_pkg_ref(const struct analysis_file *f, TSNode e, const char *path, const char *fn)
+/*
+ * True when expression e names fn of package path (pkg.fn, or fn under a
+ * dot import). op and fld are e's operand and field when e is a selector.
+ */
+static int is_pkg_ref_parts(const struct analysis_file *f, TSNode e, TSNode op, TSNode fld,
+                            const char *path, const char *fn)
 {
-	if (is_type(e, "selector_expression")) {
-		TSNode op = field(e, "operand");
-		if (!analysis_text_eq(f, field(e, "field"), fn) || !is_type(op, "identifier"))
+	if (is_sym(e, SYM_SELECTOR)) {
+		if (!analysis_text_eq(f, fld, fn) || !is_sym(op, SYM_IDENT))
 			return 0;
 		for (size_t i = 0; i < f->priv->imports.n; i++) {
 			const struct import_entry *im = &f->priv->imports.v[i];
@@ -771,17 +913,39 @@ static int is_pkg_ref(const struct analysis_file *f, TSNode e, const char *path,
 		}
 		return 0;
 	}
-	if (is_type(e, "identifier") && analysis_text_eq(f, e, fn) && has_dot_import(f, path))
+	if (is_sym(e, SYM_IDENT) && analysis_text_eq(f, e, fn) && has_dot_import(f, path))
 		return !shadowed(f, fn, strlen(fn), e);
 	return 0;
+}
+
+static int is_pkg_ref(const struct analysis_file *f, TSNode e, const char *path, const char *fn)
+{
+	TSNode op = {0}, fld = {0};
+	if (is_sym(e, SYM_SELECTOR)) {
+		op = field(e, "operand");
+		fld = field(e, "field");
+	}
+	return is_pkg_ref_parts(f, e, op, fld, path, fn);
 }
 
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn)
 {
-	if (!is_type(call, "call_expression"))
+	struct analysis_file_private *p = f->priv;
+	if (!is_sym(call, SYM_CALL))
 		return 0;
-	return is_pkg_ref(f, field(call, "function"), path, fn);
+	/* analyzers ask about the same call for many functions: its parts once */
+	if (!ts_node_eq(call, p->memo_call)) {
+		p->memo_call = call;
+		p->memo_fn = field(call, "function");
+		memset(&p->memo_op, 0, sizeof(p->memo_op));
+		memset(&p->memo_field, 0, sizeof(p->memo_field));
+		if (is_sym(p->memo_fn, SYM_SELECTOR)) {
+			p->memo_op = field(p->memo_fn, "operand");
+			p->memo_field = field(p->memo_fn, "field");
+		}
+	}
+	return is_pkg_ref_parts(f, p->memo_fn, p->memo_op, p->memo_field, path, fn);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -864,9 +1028,13 @@ static int handler_of(struct analysis_file *f, TSNode fnode, struct http_handler
 	int forced = 0;
 	if (ts_node_is_null(pl) || !is_type(body, "block"))
 		return 0;
-	for (size_t i = 0; i < f->priv->forced.n; i++)
-		if (ts_node_eq(f->priv->forced.v[i], fnode))
+	/* a literal is visited once, after the call that forces it: drop it then */
+	for (size_t i = f->priv->forced.n; i-- > 0;)
+		if (ts_node_eq(f->priv->forced.v[i], fnode)) {
+			f->priv->forced.v[i] = f->priv->forced.v[--f->priv->forced.n];
 			forced = 1;
+			break;
+		}
 	int two = param_at(pl, 0, &t0, &n0) && param_at(pl, 1, &t1, &n1);
 	if (!forced &&
 	    !(two && is_http_type(f, t0, "ResponseWriter", 0) && is_http_type(f, t1, "Request", 1)))
@@ -928,28 +1096,86 @@ int analysis_cursor_next(TSTreeCursor *c, int descend)
 	return 1;
 }
 
-/* One walk over the tree, outside ERROR nodes: handlers and directives. */
+/* An open handler (or its body) on collect()'s walk: the nodes below depth belong to it. */
+struct open_scope {
+	uint32_t depth;
+	size_t handler;
+	int body; /* 1: the handler's body, 0: the rest of it (parameters) */
+};
+
+/* Groups priv->calls by handler into hcalls/hstart (a counting sort: pre-order kept). */
+static void group_calls(struct analysis_file_private *p)
+{
+	size_t nh = p->handlers.n;
+	ARRAY_GROW(p->hstart, nh + 1);
+	p->hstart.n = nh + 1;
+	memset(p->hstart.v, 0, (nh + 1) * sizeof(*p->hstart.v));
+	for (size_t i = 0; i < p->calls.n; i++)
+		p->hstart.v[p->calls.v[i].handler + 1]++;
+	for (size_t i = 0; i < nh; i++)
+		p->hstart.v[i + 1] += p->hstart.v[i];
+	ARRAY_GROW(p->hcalls, p->calls.n);
+	p->hcalls.n = p->calls.n;
+	size_t *next = xcalloc(nh + 1, sizeof(*next));
+	for (size_t i = 0; i < p->calls.n; i++) {
+		size_t h = p->calls.v[i].handler;
+		p->hcalls.v[p->hstart.v[h] + next[h]++] = p->calls.v[i].call;
+	}
+	free(next);
+	ARRAY_FREE(p->calls);
+}
+
+/*
+ * One walk over the tree, outside ERROR nodes: handlers, directives, and
+ * the calls of each handler (those analysis_for_each_call visits: in its
+ * body, not inside a nested handler).
+ */
 static void collect(struct analysis_file *f)
 {
+	struct analysis_file_private *p = f->priv;
+	ARRAY(struct open_scope) open = ARRAY_INIT;
 	TSTreeCursor c = ts_tree_cursor_new(f->root);
+	uint32_t depth = 0; /* ts_tree_cursor_current_depth(), kept as the walk moves */
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
-		const char *t = ts_node_type(n);
 		int descend = ts_node_child_count(n) > 0 && !ts_node_is_error(n);
-		if (strcmp(t, "comment") == 0) {
-			parse_directive(f, n);
-		} else if (strcmp(t, "call_expression") == 0) {
-			note_forced(f, n);
-		} else if (strcmp(t, "function_declaration") == 0 ||
-		           strcmp(t, "method_declaration") == 0 || strcmp(t, "func_literal") == 0) {
-			struct http_handler h;
-			if (handler_of(f, n, &h))
-				ARRAY_PUSH(f->priv->handlers, h);
+		TSSymbol sym = ts_node_symbol(n);
+		while (open.n && open.v[open.n - 1].depth >= depth)
+			open.n--;
+		if (open.n && !open.v[open.n - 1].body &&
+		    ts_node_eq(n, p->handlers.v[open.v[open.n - 1].handler].body)) {
+			struct open_scope b = {depth, open.v[open.n - 1].handler, 1};
+			ARRAY_PUSH(open, b);
 		}
-		if (!analysis_cursor_next(&c, descend))
-			break;
+		if (sym == sym_ids[SYM_COMMENT]) {
+			parse_directive(f, n);
+		} else if (sym == sym_ids[SYM_CALL]) {
+			note_forced(f, n);
+			if (open.n && open.v[open.n - 1].body) {
+				struct handler_call hc = {n, open.v[open.n - 1].handler};
+				ARRAY_PUSH(p->calls, hc);
+			}
+		} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
+		           sym == sym_ids[SYM_FUNC_LIT]) {
+			struct http_handler h;
+			if (handler_of(f, n, &h)) {
+				struct open_scope o = {depth, p->handlers.n, 0};
+				ARRAY_PUSH(p->handlers, h);
+				ARRAY_PUSH(open, o);
+			}
+		}
+		if (descend && ts_tree_cursor_goto_first_child(&c)) {
+			depth++;
+			continue;
+		}
+		while (!ts_tree_cursor_goto_next_sibling(&c) && ts_tree_cursor_goto_parent(&c))
+			depth--;
+		if (depth == 0)
+			break; /* back at the root */
 	}
 	ts_tree_cursor_delete(&c);
+	ARRAY_FREE(open);
+	group_calls(p);
 }
 
 void analysis_for_each_handler(struct analysis_file *f,
@@ -985,11 +1211,39 @@ static int is_handler_node(const struct analysis_file *f, TSNode n)
 	return 0;
 }
 
+/* The index of handler h in priv->handlers (sorted by start byte), or -1. */
+static long handler_index(const struct analysis_file *f, const struct http_handler *h)
+{
+	const struct analysis_file_private *p = f->priv;
+	uint32_t at = ts_node_start_byte(h->node);
+	size_t lo = 0, hi = p->handlers.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ts_node_start_byte(p->handlers.v[mid].node) < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->handlers.n && ts_node_start_byte(p->handlers.v[lo].node) == at; lo++)
+		if (ts_node_eq(p->handlers.v[lo].node, h->node) &&
+		    ts_node_eq(p->handlers.v[lo].body, h->body))
+			return (long)lo;
+	return -1;
+}
+
 void analysis_for_each_call(struct analysis_file *f, const struct http_handler *h,
                             void (*fn)(struct analysis_file *f, const struct http_handler *h,
                                        TSNode call, void *data),
                             void *data)
 {
+	long hi = handler_index(f, h);
+	if (hi >= 0) {
+		/* the calls collect() found for h */
+		const struct analysis_file_private *p = f->priv;
+		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++)
+			fn(f, h, p->hcalls.v[i], data);
+		return;
+	}
 	TSTreeCursor c = ts_tree_cursor_new(h->body);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
@@ -1120,6 +1374,7 @@ static int is_generated(const char *s, size_t len)
 struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
                                          const char *src, size_t len, diag_array *out)
 {
+	pthread_once(&sym_ids_once, sym_ids_init);
 	if (len > MAX_SOURCE)
 		return NULL;
 	TSTree *tree = ts_parser_parse_string(ctx->parser, NULL, src, (uint32_t)len);
@@ -1138,30 +1393,43 @@ struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *p
 	f->analyzer = &rules_pseudo;
 	f->severity = rules_pseudo.severity;
 	f->lang = ctx->lang;
+	f->priv->roots = &f->root;
+	f->priv->nroots = 1;
 	collect_imports(f);
 	collect(f);
 	return f;
+}
+
+/* Frees what file f holds (its facts, its tree), not f nor f->priv themselves. */
+static void file_release(struct analysis_file *f)
+{
+	struct analysis_file_private *p = f->priv;
+	for (size_t i = 0; !p->borrowed && i < p->imports.n; i++) {
+		free(p->imports.v[i].path);
+		free(p->imports.v[i].name);
+	}
+	if (!p->borrowed) {
+		ARRAY_FREE(p->imports);
+		ARRAY_FREE(p->directives);
+	}
+	ARRAY_FREE(p->handlers);
+	ARRAY_FREE(p->forced);
+	ARRAY_FREE(p->chain);
+	ARRAY_FREE(p->calls);
+	ARRAY_FREE(p->hcalls);
+	ARRAY_FREE(p->hstart);
+	for (size_t i = 0; i < p->top.n; i++)
+		free(p->top.v[i].name);
+	ARRAY_FREE(p->top);
+	ts_tree_delete(f->tree);
 }
 
 void analysis_file_close(struct analysis_file *f)
 {
 	if (!f)
 		return;
-	struct analysis_file_private *p = f->priv;
-	for (size_t i = 0; i < p->imports.n; i++) {
-		free(p->imports.v[i].path);
-		free(p->imports.v[i].name);
-	}
-	ARRAY_FREE(p->imports);
-	ARRAY_FREE(p->directives);
-	ARRAY_FREE(p->handlers);
-	ARRAY_FREE(p->forced);
-	ARRAY_FREE(p->chain);
-	for (size_t i = 0; i < p->top.n; i++)
-		free(p->top.v[i].name);
-	ARRAY_FREE(p->top);
-	free(p);
-	ts_tree_delete(f->tree);
+	file_release(f);
+	free(f->priv);
 	free(f);
 }
 
@@ -1193,6 +1461,306 @@ static int worth_parsing(const struct analysis_settings *s, const char *src, siz
 	return 0;
 }
 
+/* ---- big files: parsed and analysed in chunks, on threads ----------------- */
+
+/*
+ * A file larger than this is split at top-level declarations into chunks
+ * that are parsed and analysed in parallel (GOLIVE_ANALYSIS_CHUNK=<bytes>
+ * sets the chunk size, for tests). Each chunk is a tree of its own over the
+ * file's bytes (ts_parser_set_included_ranges: offsets and rows stay the
+ * file's); the file-wide facts (imports, top-level names, directives) are
+ * merged before the analyzers run, the findings after, in the order of one
+ * tree. Any chunk with a syntax error sends the file back to one tree: error
+ * recovery may then read across a boundary.
+ */
+#define CHUNK_MIN   (256u << 10)
+#define MAX_CHUNKS  4096
+#define MAX_THREADS 16
+#define CHUNK_STACK (16u << 20) /* as check's workers: deep Go nesting recurses */
+
+struct chunk {
+	TSRange range;
+	TSTree *tree;
+	struct analysis_file f;
+	struct analysis_file_private priv;
+	diag_array *outs; /* per built-in analyzer */
+};
+
+struct chunked {
+	struct analysis_ctx *ctx;
+	const char *src;
+	size_t len;
+	struct chunk *v;
+	size_t n;
+	atomic_size_t next;
+	void (*step)(struct chunked *cf, struct chunk *c);
+};
+
+/* The chunk size to split at, or 0: do not split. */
+static size_t chunk_size(size_t len, size_t ncpu)
+{
+	const char *env = getenv("GOLIVE_ANALYSIS_CHUNK");
+	if (env && *env) {
+		char *end;
+		unsigned long long v = strtoull(env, &end, 10);
+		if (!*end)
+			return v ? (size_t)v : 0;
+	}
+	if (ncpu < 2 || len <= CHUNK_MIN)
+		return 0;
+	size_t want = len / (2 * ncpu); /* two chunks a thread: they differ in cost */
+	return want < CHUNK_MIN ? CHUNK_MIN : want;
+}
+
+static int word_at(const char *s, size_t len, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+	return i + n < len && memcmp(s + i, w, n) == 0 &&
+	       (s[i + n] == ' ' || s[i + n] == '\t' || s[i + n] == '(');
+}
+
+/*
+ * Splits src into chunks of about size bytes, each starting at a line that
+ * begins with func, type, var or const outside comments, strings, raw
+ * strings and runes, with no bracket open. Fills starts (byte offsets,
+ * starts[0] = 0) and rows; returns their number (1: no split).
+ */
+static size_t split_chunks(const char *s, size_t len, size_t size, uint32_t *starts, uint32_t *rows,
+                           size_t max)
+{
+	size_t n = 1, i = 0;
+	uint32_t row = 0;
+	long depth = 0;
+	starts[0] = 0;
+	rows[0] = 0;
+	while (i < len) {
+		char ch = s[i];
+		if (ch == '\n') {
+			row++;
+			i++;
+			if (depth == 0 && i - starts[n - 1] >= size && n < max &&
+			    (word_at(s, len, i, "func") || word_at(s, len, i, "type") ||
+			     word_at(s, len, i, "var") || word_at(s, len, i, "const"))) {
+				starts[n] = (uint32_t)i;
+				rows[n++] = row;
+			}
+		} else if (ch == '/' && i + 1 < len && s[i + 1] == '/') {
+			while (i < len && s[i] != '\n')
+				i++;
+		} else if (ch == '/' && i + 1 < len && s[i + 1] == '*') {
+			for (i += 2; i < len && !(s[i] == '*' && i + 1 < len && s[i + 1] == '/');
+			     i++)
+				if (s[i] == '\n')
+					row++;
+			i += 2;
+		} else if (ch == '"' || ch == '\'') {
+			for (i++; i < len && s[i] != ch && s[i] != '\n'; i++)
+				if (s[i] == '\\')
+					i++;
+			if (i < len && s[i] == ch)
+				i++;
+		} else if (ch == '`') {
+			for (i++; i < len && s[i] != '`'; i++)
+				if (s[i] == '\n')
+					row++;
+			i++;
+		} else {
+			if (ch == '{' || ch == '(' || ch == '[')
+				depth++;
+			else if ((ch == '}' || ch == ')' || ch == ']') && --depth < 0)
+				return 1; /* unbalanced: leave it to one tree */
+			i++;
+		}
+	}
+	return n;
+}
+
+/* Runs cf->step over every chunk on up to nthreads threads (this one included). */
+static void *chunk_worker(void *arg)
+{
+	struct chunked *cf = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&cf->next, 1);
+		if (i >= cf->n)
+			return NULL;
+		cf->step(cf, &cf->v[i]);
+	}
+}
+
+static void chunks_each(struct chunked *cf, size_t nthreads,
+                        void (*step)(struct chunked *cf, struct chunk *c))
+{
+	pthread_t th[MAX_THREADS];
+	size_t started = 0;
+	pthread_attr_t attr;
+	cf->step = step;
+	atomic_init(&cf->next, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, CHUNK_STACK);
+	while (started + 1 < nthreads && pthread_create(&th[started], &attr, chunk_worker, cf) == 0)
+		started++;
+	pthread_attr_destroy(&attr);
+	chunk_worker(cf);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+}
+
+static void chunk_parse(struct chunked *cf, struct chunk *c)
+{
+	TSParser *parser = ts_parser_new();
+	if (!ts_parser_set_language(parser, tree_sitter_go()) ||
+	    !ts_parser_set_included_ranges(parser, &c->range, 1))
+		BUG("tree-sitter refused a chunk of a file");
+	c->tree = ts_parser_parse_string(parser, NULL, cf->src, (uint32_t)cf->len);
+	ts_parser_delete(parser);
+}
+
+static void chunk_collect(struct chunked *cf, struct chunk *c)
+{
+	(void)cf;
+	collect(&c->f);
+}
+
+static void chunk_analyse(struct chunked *cf, struct chunk *c)
+{
+	const struct analysis_settings *s = cf->ctx->settings;
+	for (size_t i = 0; builtin_analyzers[i]; i++) {
+		enum severity sev;
+		if (!effective(s, builtin_analyzers[i], &sev))
+			continue;
+		c->priv.out = &c->outs[i];
+		c->f.analyzer = builtin_analyzers[i];
+		c->f.severity = sev;
+		c->f.analyzer->run(&c->f);
+	}
+}
+
+/*
+ * Analyses a big file in chunks on threads, as analysis_run_source does on
+ * one tree. Returns -1 (nothing appended) when the file must go to one tree:
+ * it does not split, or a chunk has a syntax error.
+ */
+static int run_chunked(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
+                       diag_array *out)
+{
+	const struct analysis_settings *s = ctx->settings;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t ncpu = online < 1 ? 1 : (size_t)online, size = chunk_size(len, ncpu);
+	size_t nan = 0, n;
+	int ok = 1;
+	if (!size || s->rules.n || len > MAX_SOURCE)
+		return -1; /* user rules query one tree */
+	uint32_t *starts = xcalloc(MAX_CHUNKS, sizeof(*starts));
+	uint32_t *rows = xcalloc(MAX_CHUNKS, sizeof(*rows));
+	n = split_chunks(src, len, size, starts, rows, MAX_CHUNKS);
+	if (n < 2) {
+		free(starts);
+		free(rows);
+		return -1;
+	}
+	while (builtin_analyzers[nan])
+		nan++;
+	struct chunked cf = {.ctx = ctx, .src = src, .len = len, .n = n};
+	cf.v = xcalloc(n, sizeof(*cf.v));
+	TSNode *roots = xcalloc(n, sizeof(*roots));
+	/* the end point of the last chunk: the file's last row and column */
+	TSPoint end = {rows[n - 1], 0};
+	for (size_t i = starts[n - 1]; i < len; i++) {
+		if (src[i] == '\n') {
+			end.row++;
+			end.column = 0;
+		} else {
+			end.column++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *c = &cf.v[i];
+		c->range.start_byte = starts[i];
+		c->range.start_point = (TSPoint){rows[i], 0};
+		c->range.end_byte = i + 1 < n ? starts[i + 1] : (uint32_t)len;
+		c->range.end_point = i + 1 < n ? (TSPoint){rows[i + 1], 0} : end;
+	}
+	free(starts);
+	free(rows);
+	size_t nthreads = ncpu < n ? ncpu : n;
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	chunks_each(&cf, nthreads, chunk_parse);
+	for (size_t i = 0; i < n; i++) {
+		if (!cf.v[i].tree || ts_node_has_error(ts_tree_root_node(cf.v[i].tree)))
+			ok = 0;
+		else
+			roots[i] = ts_tree_root_node(cf.v[i].tree);
+	}
+	if (!ok)
+		goto out;
+	/* file-wide facts: imports from every top level, owned by chunk 0 */
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *c = &cf.v[i];
+		c->f.priv = &c->priv;
+		c->f.path = path;
+		c->f.src = src;
+		c->f.len = len;
+		c->f.tree = c->tree;
+		c->f.root = roots[i];
+		c->f.analyzer = &rules_pseudo;
+		c->f.severity = rules_pseudo.severity;
+		c->f.lang = ctx->lang;
+		c->priv.out = out; /* nothing reports before chunk_analyse */
+		c->priv.roots = roots;
+		c->priv.nroots = n;
+		c->outs = xcalloc(nan, sizeof(*c->outs));
+	}
+	collect_imports(&cf.v[0].f);
+	for (size_t i = 1; i < n; i++) {
+		cf.v[i].priv.imports = cf.v[0].priv.imports;
+		cf.v[i].priv.borrowed = 1;
+	}
+	chunks_each(&cf, nthreads, chunk_collect);
+	/* every chunk suppresses by every directive: one list, in order, chunk 0's */
+	for (size_t i = 1; i < n; i++) {
+		struct chunk *c = &cf.v[i];
+		if (!c->priv.directives.n)
+			continue;
+		ARRAY_GROW(cf.v[0].priv.directives,
+		           cf.v[0].priv.directives.n + c->priv.directives.n);
+		memcpy(cf.v[0].priv.directives.v + cf.v[0].priv.directives.n, c->priv.directives.v,
+		       c->priv.directives.n * sizeof(*c->priv.directives.v));
+		cf.v[0].priv.directives.n += c->priv.directives.n;
+		ARRAY_FREE(c->priv.directives);
+	}
+	for (size_t i = 1; i < n; i++)
+		cf.v[i].priv.directives = cf.v[0].priv.directives;
+	chunks_each(&cf, nthreads, chunk_analyse);
+	for (size_t a = 0; a < nan; a++)
+		for (size_t i = 0; i < n; i++) {
+			diag_array *d = &cf.v[i].outs[a];
+			if (!d->n)
+				continue;
+			ARRAY_GROW(*out, out->n + d->n);
+			memcpy(out->v + out->n, d->v, d->n * sizeof(*d->v));
+			out->n += d->n;
+			ARRAY_FREE(*d);
+		}
+	enum severity gsev;
+	cf.v[0].priv.out = out;
+	if (effective(s, &golive_self, &gsev))
+		report_directives(&cf.v[0].f, gsev);
+out:
+	for (size_t i = 0; i < n; i++) {
+		struct chunk *c = &cf.v[i];
+		if (c->f.priv)
+			file_release(&c->f);
+		else if (c->tree) {
+			ts_tree_delete(c->tree);
+		}
+		free(c->outs);
+	}
+	free(cf.v);
+	free(roots);
+	return ok ? 0 : -1;
+}
+
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
                         diag_array *out)
 {
@@ -1200,6 +1768,9 @@ int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *
 	if (!s->include_generated && is_generated(src, len))
 		return 1;
 	if (!worth_parsing(s, src, len))
+		return 0;
+	pthread_once(&sym_ids_once, sym_ids_init);
+	if (run_chunked(ctx, path, src, len, out) == 0)
 		return 0;
 	struct analysis_file *f = analysis_file_open(ctx, path, src, len, out);
 	if (!f)

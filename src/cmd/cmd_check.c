@@ -741,8 +741,9 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 		struct worker *w = &ws[k];
 		if (!pthread_equal(w->thread, pthread_self()))
 			pthread_join(w->thread, NULL);
+		ARRAY_GROW(res->diags, res->diags.n + w->diags.n);
 		for (size_t i = 0; i < w->diags.n; i++)
-			ARRAY_PUSH(res->diags, w->diags.v[i]);
+			res->diags.v[res->diags.n++] = w->diags.v[i];
 		ARRAY_FREE(w->diags);
 		for (size_t i = 0; i < w->problems.n; i++) {
 			warning("%s: %s", w->problems.v[i].name, w->problems.v[i].message);
