@@ -1,8 +1,9 @@
 /*
- * analyze.c - see analyze.h. The framework around the analyzers: settings
- * (JSON form, cache hash), the per-thread context, the per-file facts the
- * analyzers ask about (imports, scopes, handlers) and reporting with
- * `//golive:ignore` suppressions.
+ * analyze.c - see analyze.h. The framework around the analyzers: the
+ * per-thread context, the per-file facts the analyzers ask about (imports,
+ * scopes, handlers), reporting with `//golive:ignore` suppressions and
+ * running them over a file. The settings are analyze_settings.c's; a big
+ * file split into chunks on threads is analyze_chunks.c's.
  */
 #define _GNU_SOURCE /* memmem */
 #include "analysis/analyze.h"
@@ -11,327 +12,20 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define XXH_STATIC_LINKING_ONLY /* XXH64_state_t on the stack */
-#include <xxhash.h>
 
+#include "analysis/analyze_priv.h"
 #include "analysis/analyzers/rules.h"
 
 const TSLanguage *tree_sitter_go(void);
 
-/*
- * Bumped whenever an analyzer's findings change for the same input, so the
- * analysis cache (keyed by analysis_settings_hash) never replays stale ones.
- */
-#define ANALYSIS_REVISION 2
-
-/* Larger files are not read (analysis_run_file) nor parsed (analysis_run_source). */
-#define MAX_SOURCE (16u << 20)
-
-/* The pseudo-analyzer that reports malformed //golive:ignore directives. */
-static const struct analyzer golive_self = {
-    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL};
 /* What f->analyzer points at while user rules run. */
-static const struct analyzer rules_pseudo = {"rules", "user rules from golive.yaml", SEV_WARNING,
-                                             NULL, NULL};
-
-/* ---- settings ------------------------------------------------------------ */
-
-const struct analyzer *analyzer_find(const char *name)
-{
-	for (size_t i = 0; builtin_analyzers[i]; i++)
-		if (strcmp(builtin_analyzers[i]->name, name) == 0)
-			return builtin_analyzers[i];
-	return NULL;
-}
-
-void analysis_settings_init(struct analysis_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->fail_on = FAIL_NEVER;
-}
-
-static void rule_spec_release(struct rule_spec *r)
-{
-	free(r->id);
-	free(r->query);
-	free(r->message);
-	free(r->where);
-}
-
-void analysis_settings_release(struct analysis_settings *s)
-{
-	for (size_t i = 0; i < s->analyzers.n; i++)
-		free(s->analyzers.v[i].name);
-	ARRAY_FREE(s->analyzers);
-	for (size_t i = 0; i < s->rules.n; i++)
-		rule_spec_release(&s->rules.v[i]);
-	ARRAY_FREE(s->rules);
-	analysis_settings_init(s);
-}
-
-/* The override for name (the last one wins), or NULL. */
-static const struct analyzer_setting *setting_for(const struct analysis_settings *s,
-                                                  const char *name)
-{
-	const struct analyzer_setting *found = NULL;
-	for (size_t i = 0; s && i < s->analyzers.n; i++)
-		if (s->analyzers.v[i].name && strcmp(s->analyzers.v[i].name, name) == 0)
-			found = &s->analyzers.v[i];
-	return found;
-}
-
-/* Whether analyzer a runs under s, and at which severity. */
-static int effective(const struct analysis_settings *s, const struct analyzer *a,
-                     enum severity *sev)
-{
-	const struct analyzer_setting *o = setting_for(s, a->name);
-	*sev = a->severity;
-	if (!o)
-		return 1;
-	if (o->severity >= SEV_INFO && o->severity <= SEV_ERROR)
-		*sev = (enum severity)o->severity;
-	return o->enabled != 0;
-}
-
-static void hash_u64(XXH64_state_t *st, uint64_t v)
-{
-	unsigned char b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	XXH64_update(st, b, sizeof(b));
-}
-
-static void hash_str(XXH64_state_t *st, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	hash_u64(st, s ? n : UINT64_MAX);
-	if (n)
-		XXH64_update(st, s, n);
-}
-
-uint64_t analysis_settings_hash(const struct analysis_settings *s)
-{
-	XXH64_state_t st;
-	XXH64_reset(&st, 0);
-	hash_str(&st, "golive analysis");
-	hash_str(&st, GOLIVE_VERSION_STRING);
-	hash_u64(&st, ANALYSIS_REVISION);
-	/* the effective analyzer set, in table order, however the overrides were written */
-	for (size_t i = 0; builtin_analyzers[i]; i++) {
-		enum severity sev;
-		int on = effective(s, builtin_analyzers[i], &sev);
-		hash_str(&st, builtin_analyzers[i]->name);
-		hash_u64(&st, (uint64_t)on);
-		hash_u64(&st, on ? (uint64_t)sev : 0);
-	}
-	enum severity gsev;
-	int gon = effective(s, &golive_self, &gsev);
-	hash_u64(&st, (uint64_t)gon);
-	hash_u64(&st, gon ? (uint64_t)gsev : 0);
-	hash_u64(&st, s->rules.n);
-	for (size_t i = 0; i < s->rules.n; i++) {
-		const struct rule_spec *r = &s->rules.v[i];
-		hash_str(&st, r->id);
-		hash_str(&st, r->query);
-		hash_str(&st, r->message);
-		hash_u64(&st, (uint64_t)r->severity);
-		hash_u64(&st, (uint64_t)(r->handler_scope != 0));
-	}
-	hash_u64(&st, (uint64_t)(s->include_generated != 0));
-	return XXH64_digest(&st);
-}
-
-json_t *analysis_settings_to_json(const struct analysis_settings *s)
-{
-	json_t *o = json_object(), *an = json_array(), *rules = json_array();
-	for (size_t i = 0; i < s->analyzers.n; i++) {
-		const struct analyzer_setting *a = &s->analyzers.v[i];
-		json_t *e = json_object();
-		json_object_set_new(e, "name", json_string(a->name ? a->name : ""));
-		json_object_set_new(e, "enabled", json_boolean(a->enabled));
-		if (a->severity >= SEV_INFO && a->severity <= SEV_ERROR)
-			json_object_set_new(e, "severity",
-			                    json_string(severity_name((enum severity)a->severity)));
-		json_array_append_new(an, e);
-	}
-	for (size_t i = 0; i < s->rules.n; i++) {
-		const struct rule_spec *r = &s->rules.v[i];
-		json_t *e = json_object();
-		json_object_set_new(e, "id", json_string(r->id ? r->id : ""));
-		json_object_set_new(e, "query", json_string(r->query ? r->query : ""));
-		json_object_set_new(e, "message", json_string(r->message ? r->message : ""));
-		json_object_set_new(e, "severity", json_string(severity_name(r->severity)));
-		json_object_set_new(e, "scope", json_string(r->handler_scope ? "handler" : "file"));
-		if (r->where)
-			json_object_set_new(e, "where", json_string(r->where));
-		json_object_set_new(e, "line", json_integer(r->line));
-		json_object_set_new(e, "col", json_integer(r->col));
-		json_object_set_new(e, "block", json_boolean(r->block));
-		json_object_set_new(e, "indent", json_integer(r->indent));
-		json_array_append_new(rules, e);
-	}
-	json_object_set_new(o, "analyzers", an);
-	json_object_set_new(o, "rules", rules);
-	json_object_set_new(o, "fail_on", json_string(fail_on_name(s->fail_on)));
-	json_object_set_new(o, "include_generated", json_boolean(s->include_generated));
-	json_object_set_new(o, "include_deps", json_boolean(s->include_deps));
-	return o;
-}
-
-/* Reads optional key k of o as a string into *out (a copy); -1 when of another type. */
-static int get_str(json_t *o, const char *k, int required, char **out)
-{
-	json_t *v = json_object_get(o, k);
-	*out = NULL;
-	if (!v)
-		return required ? -1 : 0;
-	if (!json_is_string(v))
-		return -1;
-	*out = xstrdup(json_string_value(v));
-	return 0;
-}
-
-static int get_uint(json_t *o, const char *k, unsigned *out)
-{
-	json_t *v = json_object_get(o, k);
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > (json_int_t)UINT32_MAX)
-		return -1;
-	*out = (unsigned)json_integer_value(v);
-	return 0;
-}
-
-static int get_bool(json_t *o, const char *k, int *out)
-{
-	json_t *v = json_object_get(o, k);
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return -1;
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int parse_analyzer_setting(struct analysis_settings *s, json_t *e, size_t i, char **cause)
-{
-	struct analyzer_setting a = {NULL, 1, -1};
-	char *sev = NULL;
-	json_t *en = json_object_get(e, "enabled");
-	if (!json_is_object(e) || get_str(e, "name", 1, &a.name) < 0 ||
-	    (en && !json_is_boolean(en)) || get_str(e, "severity", 0, &sev) < 0) {
-		free(a.name);
-		*cause = xasprintf("analysis settings: analyzers[%zu]: malformed", i);
-		return -1;
-	}
-	if (en)
-		a.enabled = json_is_true(en);
-	if (sev) {
-		enum severity v;
-		if (severity_parse(sev, &v) < 0) {
-			*cause = xasprintf(
-			    "analysis settings: analyzers[%zu]: unknown severity \"%s\"", i, sev);
-			free(sev);
-			free(a.name);
-			return -1;
-		}
-		a.severity = (int)v;
-		free(sev);
-	}
-	ARRAY_PUSH(s->analyzers, a);
-	return 0;
-}
-
-static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **cause)
-{
-	struct rule_spec r;
-	char *sev = NULL, *scope = NULL;
-	memset(&r, 0, sizeof(r));
-	r.severity = SEV_WARNING;
-	if (!json_is_object(e) || get_str(e, "id", 1, &r.id) < 0 ||
-	    get_str(e, "query", 1, &r.query) < 0 || get_str(e, "message", 1, &r.message) < 0 ||
-	    get_str(e, "severity", 0, &sev) < 0 || get_str(e, "scope", 0, &scope) < 0 ||
-	    get_str(e, "where", 0, &r.where) < 0 || get_uint(e, "line", &r.line) < 0 ||
-	    get_uint(e, "col", &r.col) < 0 || get_bool(e, "block", &r.block) < 0 ||
-	    get_uint(e, "indent", &r.indent) < 0) {
-		*cause = xasprintf("analysis settings: rules[%zu]: malformed", i);
-		goto fail;
-	}
-	if (sev && severity_parse(sev, &r.severity) < 0) {
-		*cause =
-		    xasprintf("analysis settings: rules[%zu]: unknown severity \"%s\"", i, sev);
-		goto fail;
-	}
-	if (scope && strcmp(scope, "handler") && strcmp(scope, "file")) {
-		*cause = xasprintf("analysis settings: rules[%zu]: unknown scope \"%s\"", i, scope);
-		goto fail;
-	}
-	r.handler_scope = scope && strcmp(scope, "handler") == 0;
-	free(sev);
-	free(scope);
-	ARRAY_PUSH(s->rules, r);
-	return 0;
-fail:
-	free(sev);
-	free(scope);
-	rule_spec_release(&r);
-	return -1;
-}
-
-/*
- * Fills s (which it initializes; any previous content is not freed) from
- * the JSON written by analysis_settings_to_json. Every key is optional;
- * unknown keys are ignored. On error s is left empty (initialized).
- */
-int analysis_settings_from_json(struct analysis_settings *s, json_t *o, char **cause)
-{
-	json_t *an = json_object_get(o, "analyzers"), *rules = json_object_get(o, "rules");
-	json_t *fo = json_object_get(o, "fail_on");
-	size_t i;
-	analysis_settings_init(s);
-	if (!json_is_object(o)) {
-		*cause = xstrdup("analysis settings: not a JSON object");
-		return -1;
-	}
-	if ((an && !json_is_array(an)) || (rules && !json_is_array(rules)) ||
-	    (fo && !json_is_string(fo)) ||
-	    get_bool(o, "include_generated", &s->include_generated) < 0 ||
-	    get_bool(o, "include_deps", &s->include_deps) < 0) {
-		*cause = xstrdup("analysis settings: a field has the wrong type");
-		goto fail;
-	}
-	if (fo && fail_on_parse(json_string_value(fo), &s->fail_on) < 0) {
-		*cause =
-		    xasprintf("analysis settings: unknown fail_on \"%s\"", json_string_value(fo));
-		goto fail;
-	}
-	for (i = 0; an && i < json_array_size(an); i++)
-		if (parse_analyzer_setting(s, json_array_get(an, i), i, cause) < 0)
-			goto fail;
-	for (i = 0; rules && i < json_array_size(rules); i++)
-		if (parse_rule(s, json_array_get(rules, i), i, cause) < 0)
-			goto fail;
-	return 0;
-fail:
-	analysis_settings_release(s);
-	return -1;
-}
+const struct analyzer analysis_rules_pseudo = {"rules", "user rules from golive.yaml", SEV_WARNING,
+                                               NULL, NULL};
 
 /* ---- context --------------------------------------------------------------- */
-
-struct analysis_ctx {
-	const struct analysis_settings *settings;
-	TSParser *parser;
-	struct rules *rules;
-	struct goversion lang; /* of the package analysed now; unknown by default */
-};
 
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause)
 {
@@ -370,66 +64,6 @@ void analysis_ctx_free(struct analysis_ctx *ctx)
 }
 
 /* ---- per-file facts ------------------------------------------------------ */
-
-struct import_entry {
-	char *path; /* unquoted import path */
-	char *name; /* the name it is imported under: alias, ".", "_", or the default */
-};
-
-struct directive {
-	TSNode node;       /* the comment */
-	uint32_t row;      /* 0-based */
-	const char *names; /* "httpctx,logtrace" (into the source) */
-	size_t names_len;
-	int has_reason;
-};
-
-/* A call_expression and the index of its innermost handler (collect()). */
-struct handler_call {
-	TSNode call;
-	size_t handler;
-};
-
-/* Whether name is declared at the top level of the file (shadowed() asks once per name). */
-struct top_memo {
-	char *name;
-	size_t len;
-	int declared;
-};
-
-/*
- * What shadowed() found about a scope and a name, kept for the next use of
- * the name in that scope: a statement_list's first statement declaring it
- * (its end byte; UINT32_MAX for none), or whether a function's parameters,
- * receiver, type parameters or results declare it (decl_end 0 or UINT32_MAX).
- * Direct-mapped by scope and name; a miss recomputes.
- */
-struct scope_memo {
-	const void *scope; /* the scope node's id; NULL: empty slot */
-	const char *name;  /* points into the source or the import table */
-	size_t len;
-	uint32_t decl_end;
-};
-#define SCOPE_MEMO_SLOTS 256
-
-struct analysis_file_private {
-	diag_array *out;
-	struct scope_memo scopes[SCOPE_MEMO_SLOTS];
-	ARRAY(struct import_entry) imports;
-	ARRAY(struct directive) directives;
-	ARRAY(struct http_handler) handlers; /* in source order: outer before inner */
-	ARRAY(TSNode) forced;                /* literals passed to HandleFunc/HandlerFunc */
-	ARRAY(TSNode) chain;                 /* scratch: ancestors of a node */
-	ARRAY(struct top_memo) top;          /* names asked of shadowed(): declared at top level? */
-	ARRAY(struct handler_call) calls;    /* every call with its innermost handler, pre-order */
-	ARRAY(TSNode) hcalls;                /* the calls grouped by handler, pre-order in each */
-	ARRAY(size_t) hstart;                /* handler i's calls: hcalls[hstart[i], hstart[i+1]) */
-	TSNode memo_call;                    /* the call last asked about by analysis_is_pkg_call */
-	TSNode memo_fn, memo_op, memo_field; /* its function, and that selector's operand, field */
-	const TSNode *roots;                 /* the top levels of the file: this tree's root, or */
-	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
-	int borrowed;                        /* imports, directives belong to the chunked file */
-};
 
 /*
  * tree-sitter-go's node types the framework tests most, as symbol ids looked
@@ -616,7 +250,7 @@ static void collect_imports_of(struct analysis_file *f, TSNode root)
 }
 
 /* The imports of the whole file: every top level (roots), in order. */
-static void collect_imports(struct analysis_file *f)
+void analysis_collect_imports(struct analysis_file *f)
 {
 	for (size_t r = 0; r < f->priv->nroots; r++)
 		collect_imports_of(f, f->priv->roots[r]);
@@ -1096,7 +730,8 @@ int analysis_cursor_next(TSTreeCursor *c, int descend)
 	return 1;
 }
 
-/* An open handler (or its body) on collect()'s walk: the nodes below depth belong to it. */
+/* An open handler (or its body) on analysis_collect()'s walk: the nodes below depth belong to it.
+ */
 struct open_scope {
 	uint32_t depth;
 	size_t handler;
@@ -1130,7 +765,7 @@ static void group_calls(struct analysis_file_private *p)
  * the calls of each handler (those analysis_for_each_call visits: in its
  * body, not inside a nested handler).
  */
-static void collect(struct analysis_file *f)
+void analysis_collect(struct analysis_file *f)
 {
 	struct analysis_file_private *p = f->priv;
 	ARRAY(struct open_scope) open = ARRAY_INIT;
@@ -1238,7 +873,7 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
 {
 	long hi = handler_index(f, h);
 	if (hi >= 0) {
-		/* the calls collect() found for h */
+		/* the calls analysis_collect() found for h */
 		const struct analysis_file_private *p = f->priv;
 		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++)
 			fn(f, h, p->hcalls.v[i], data);
@@ -1310,7 +945,7 @@ void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-static void report_directives(struct analysis_file *f, enum severity sev)
+void analysis_report_directives(struct analysis_file *f, enum severity sev)
 {
 	for (size_t i = 0; i < f->priv->directives.n; i++) {
 		const struct directive *d = &f->priv->directives.v[i];
@@ -1326,8 +961,8 @@ static void report_directives(struct analysis_file *f, enum severity sev)
 			msg = xstrdup("//golive:ignore needs an analyzer name and a reason: "
 			              "//golive:ignore <analyzer|all> <reason>");
 		TSPoint p = ts_node_start_point(d->node);
-		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, golive_self.name, sev,
-		          msg);
+		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, analysis_golive_self.name,
+		          sev, msg);
 		free(msg);
 	}
 }
@@ -1375,7 +1010,7 @@ struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *p
                                          const char *src, size_t len, diag_array *out)
 {
 	pthread_once(&sym_ids_once, sym_ids_init);
-	if (len > MAX_SOURCE)
+	if (len > ANALYSIS_MAX_SOURCE)
 		return NULL;
 	TSTree *tree = ts_parser_parse_string(ctx->parser, NULL, src, (uint32_t)len);
 	if (!tree) {
@@ -1390,18 +1025,18 @@ struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *p
 	f->len = len;
 	f->tree = tree;
 	f->root = ts_tree_root_node(tree);
-	f->analyzer = &rules_pseudo;
-	f->severity = rules_pseudo.severity;
+	f->analyzer = &analysis_rules_pseudo;
+	f->severity = analysis_rules_pseudo.severity;
 	f->lang = ctx->lang;
 	f->priv->roots = &f->root;
 	f->priv->nroots = 1;
-	collect_imports(f);
-	collect(f);
+	analysis_collect_imports(f);
+	analysis_collect(f);
 	return f;
 }
 
 /* Frees what file f holds (its facts, its tree), not f nor f->priv themselves. */
-static void file_release(struct analysis_file *f)
+void analysis_file_release(struct analysis_file *f)
 {
 	struct analysis_file_private *p = f->priv;
 	for (size_t i = 0; !p->borrowed && i < p->imports.n; i++) {
@@ -1428,7 +1063,7 @@ void analysis_file_close(struct analysis_file *f)
 {
 	if (!f)
 		return;
-	file_release(f);
+	analysis_file_release(f);
 	free(f->priv);
 	free(f);
 }
@@ -1450,7 +1085,7 @@ static int worth_parsing(const struct analysis_settings *s, const char *src, siz
 	for (size_t i = 0; builtin_analyzers[i]; i++) {
 		const struct analyzer *a = builtin_analyzers[i];
 		enum severity sev;
-		if (!effective(s, a, &sev))
+		if (!analysis_effective(s, a, &sev))
 			continue;
 		if (!a->needles)
 			return 1;
@@ -1459,306 +1094,6 @@ static int worth_parsing(const struct analysis_settings *s, const char *src, siz
 				return 1;
 	}
 	return 0;
-}
-
-/* ---- big files: parsed and analysed in chunks, on threads ----------------- */
-
-/*
- * A file larger than this is split at top-level declarations into chunks
- * that are parsed and analysed in parallel (GOLIVE_ANALYSIS_CHUNK=<bytes>
- * sets the chunk size, for tests). Each chunk is a tree of its own over the
- * file's bytes (ts_parser_set_included_ranges: offsets and rows stay the
- * file's); the file-wide facts (imports, top-level names, directives) are
- * merged before the analyzers run, the findings after, in the order of one
- * tree. Any chunk with a syntax error sends the file back to one tree: error
- * recovery may then read across a boundary.
- */
-#define CHUNK_MIN   (256u << 10)
-#define MAX_CHUNKS  4096
-#define MAX_THREADS 16
-#define CHUNK_STACK (16u << 20) /* as check's workers: deep Go nesting recurses */
-
-struct chunk {
-	TSRange range;
-	TSTree *tree;
-	struct analysis_file f;
-	struct analysis_file_private priv;
-	diag_array *outs; /* per built-in analyzer */
-};
-
-struct chunked {
-	struct analysis_ctx *ctx;
-	const char *src;
-	size_t len;
-	struct chunk *v;
-	size_t n;
-	atomic_size_t next;
-	void (*step)(struct chunked *cf, struct chunk *c);
-};
-
-/* The chunk size to split at, or 0: do not split. */
-static size_t chunk_size(size_t len, size_t ncpu)
-{
-	const char *env = getenv("GOLIVE_ANALYSIS_CHUNK");
-	if (env && *env) {
-		char *end;
-		unsigned long long v = strtoull(env, &end, 10);
-		if (!*end)
-			return v ? (size_t)v : 0;
-	}
-	if (ncpu < 2 || len <= CHUNK_MIN)
-		return 0;
-	size_t want = len / (2 * ncpu); /* two chunks a thread: they differ in cost */
-	return want < CHUNK_MIN ? CHUNK_MIN : want;
-}
-
-static int word_at(const char *s, size_t len, size_t i, const char *w)
-{
-	size_t n = strlen(w);
-	return i + n < len && memcmp(s + i, w, n) == 0 &&
-	       (s[i + n] == ' ' || s[i + n] == '\t' || s[i + n] == '(');
-}
-
-/*
- * Splits src into chunks of about size bytes, each starting at a line that
- * begins with func, type, var or const outside comments, strings, raw
- * strings and runes, with no bracket open. Fills starts (byte offsets,
- * starts[0] = 0) and rows; returns their number (1: no split).
- */
-static size_t split_chunks(const char *s, size_t len, size_t size, uint32_t *starts, uint32_t *rows,
-                           size_t max)
-{
-	size_t n = 1, i = 0;
-	uint32_t row = 0;
-	long depth = 0;
-	starts[0] = 0;
-	rows[0] = 0;
-	while (i < len) {
-		char ch = s[i];
-		if (ch == '\n') {
-			row++;
-			i++;
-			if (depth == 0 && i - starts[n - 1] >= size && n < max &&
-			    (word_at(s, len, i, "func") || word_at(s, len, i, "type") ||
-			     word_at(s, len, i, "var") || word_at(s, len, i, "const"))) {
-				starts[n] = (uint32_t)i;
-				rows[n++] = row;
-			}
-		} else if (ch == '/' && i + 1 < len && s[i + 1] == '/') {
-			while (i < len && s[i] != '\n')
-				i++;
-		} else if (ch == '/' && i + 1 < len && s[i + 1] == '*') {
-			for (i += 2; i < len && !(s[i] == '*' && i + 1 < len && s[i + 1] == '/');
-			     i++)
-				if (s[i] == '\n')
-					row++;
-			i += 2;
-		} else if (ch == '"' || ch == '\'') {
-			for (i++; i < len && s[i] != ch && s[i] != '\n'; i++)
-				if (s[i] == '\\')
-					i++;
-			if (i < len && s[i] == ch)
-				i++;
-		} else if (ch == '`') {
-			for (i++; i < len && s[i] != '`'; i++)
-				if (s[i] == '\n')
-					row++;
-			i++;
-		} else {
-			if (ch == '{' || ch == '(' || ch == '[')
-				depth++;
-			else if ((ch == '}' || ch == ')' || ch == ']') && --depth < 0)
-				return 1; /* unbalanced: leave it to one tree */
-			i++;
-		}
-	}
-	return n;
-}
-
-/* Runs cf->step over every chunk on up to nthreads threads (this one included). */
-static void *chunk_worker(void *arg)
-{
-	struct chunked *cf = arg;
-	for (;;) {
-		size_t i = atomic_fetch_add(&cf->next, 1);
-		if (i >= cf->n)
-			return NULL;
-		cf->step(cf, &cf->v[i]);
-	}
-}
-
-static void chunks_each(struct chunked *cf, size_t nthreads,
-                        void (*step)(struct chunked *cf, struct chunk *c))
-{
-	pthread_t th[MAX_THREADS];
-	size_t started = 0;
-	pthread_attr_t attr;
-	cf->step = step;
-	atomic_init(&cf->next, 0);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, CHUNK_STACK);
-	while (started + 1 < nthreads && pthread_create(&th[started], &attr, chunk_worker, cf) == 0)
-		started++;
-	pthread_attr_destroy(&attr);
-	chunk_worker(cf);
-	for (size_t k = 0; k < started; k++)
-		pthread_join(th[k], NULL);
-}
-
-static void chunk_parse(struct chunked *cf, struct chunk *c)
-{
-	TSParser *parser = ts_parser_new();
-	if (!ts_parser_set_language(parser, tree_sitter_go()) ||
-	    !ts_parser_set_included_ranges(parser, &c->range, 1))
-		BUG("tree-sitter refused a chunk of a file");
-	c->tree = ts_parser_parse_string(parser, NULL, cf->src, (uint32_t)cf->len);
-	ts_parser_delete(parser);
-}
-
-static void chunk_collect(struct chunked *cf, struct chunk *c)
-{
-	(void)cf;
-	collect(&c->f);
-}
-
-static void chunk_analyse(struct chunked *cf, struct chunk *c)
-{
-	const struct analysis_settings *s = cf->ctx->settings;
-	for (size_t i = 0; builtin_analyzers[i]; i++) {
-		enum severity sev;
-		if (!effective(s, builtin_analyzers[i], &sev))
-			continue;
-		c->priv.out = &c->outs[i];
-		c->f.analyzer = builtin_analyzers[i];
-		c->f.severity = sev;
-		c->f.analyzer->run(&c->f);
-	}
-}
-
-/*
- * Analyses a big file in chunks on threads, as analysis_run_source does on
- * one tree. Returns -1 (nothing appended) when the file must go to one tree:
- * it does not split, or a chunk has a syntax error.
- */
-static int run_chunked(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
-                       diag_array *out)
-{
-	const struct analysis_settings *s = ctx->settings;
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t ncpu = online < 1 ? 1 : (size_t)online, size = chunk_size(len, ncpu);
-	size_t nan = 0, n;
-	int ok = 1;
-	if (!size || s->rules.n || len > MAX_SOURCE)
-		return -1; /* user rules query one tree */
-	uint32_t *starts = xcalloc(MAX_CHUNKS, sizeof(*starts));
-	uint32_t *rows = xcalloc(MAX_CHUNKS, sizeof(*rows));
-	n = split_chunks(src, len, size, starts, rows, MAX_CHUNKS);
-	if (n < 2) {
-		free(starts);
-		free(rows);
-		return -1;
-	}
-	while (builtin_analyzers[nan])
-		nan++;
-	struct chunked cf = {.ctx = ctx, .src = src, .len = len, .n = n};
-	cf.v = xcalloc(n, sizeof(*cf.v));
-	TSNode *roots = xcalloc(n, sizeof(*roots));
-	/* the end point of the last chunk: the file's last row and column */
-	TSPoint end = {rows[n - 1], 0};
-	for (size_t i = starts[n - 1]; i < len; i++) {
-		if (src[i] == '\n') {
-			end.row++;
-			end.column = 0;
-		} else {
-			end.column++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		c->range.start_byte = starts[i];
-		c->range.start_point = (TSPoint){rows[i], 0};
-		c->range.end_byte = i + 1 < n ? starts[i + 1] : (uint32_t)len;
-		c->range.end_point = i + 1 < n ? (TSPoint){rows[i + 1], 0} : end;
-	}
-	free(starts);
-	free(rows);
-	size_t nthreads = ncpu < n ? ncpu : n;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	chunks_each(&cf, nthreads, chunk_parse);
-	for (size_t i = 0; i < n; i++) {
-		if (!cf.v[i].tree || ts_node_has_error(ts_tree_root_node(cf.v[i].tree)))
-			ok = 0;
-		else
-			roots[i] = ts_tree_root_node(cf.v[i].tree);
-	}
-	if (!ok)
-		goto out;
-	/* file-wide facts: imports from every top level, owned by chunk 0 */
-	for (size_t i = 0; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		c->f.priv = &c->priv;
-		c->f.path = path;
-		c->f.src = src;
-		c->f.len = len;
-		c->f.tree = c->tree;
-		c->f.root = roots[i];
-		c->f.analyzer = &rules_pseudo;
-		c->f.severity = rules_pseudo.severity;
-		c->f.lang = ctx->lang;
-		c->priv.out = out; /* nothing reports before chunk_analyse */
-		c->priv.roots = roots;
-		c->priv.nroots = n;
-		c->outs = xcalloc(nan, sizeof(*c->outs));
-	}
-	collect_imports(&cf.v[0].f);
-	for (size_t i = 1; i < n; i++) {
-		cf.v[i].priv.imports = cf.v[0].priv.imports;
-		cf.v[i].priv.borrowed = 1;
-	}
-	chunks_each(&cf, nthreads, chunk_collect);
-	/* every chunk suppresses by every directive: one list, in order, chunk 0's */
-	for (size_t i = 1; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		if (!c->priv.directives.n)
-			continue;
-		ARRAY_GROW(cf.v[0].priv.directives,
-		           cf.v[0].priv.directives.n + c->priv.directives.n);
-		memcpy(cf.v[0].priv.directives.v + cf.v[0].priv.directives.n, c->priv.directives.v,
-		       c->priv.directives.n * sizeof(*c->priv.directives.v));
-		cf.v[0].priv.directives.n += c->priv.directives.n;
-		ARRAY_FREE(c->priv.directives);
-	}
-	for (size_t i = 1; i < n; i++)
-		cf.v[i].priv.directives = cf.v[0].priv.directives;
-	chunks_each(&cf, nthreads, chunk_analyse);
-	for (size_t a = 0; a < nan; a++)
-		for (size_t i = 0; i < n; i++) {
-			diag_array *d = &cf.v[i].outs[a];
-			if (!d->n)
-				continue;
-			ARRAY_GROW(*out, out->n + d->n);
-			memcpy(out->v + out->n, d->v, d->n * sizeof(*d->v));
-			out->n += d->n;
-			ARRAY_FREE(*d);
-		}
-	enum severity gsev;
-	cf.v[0].priv.out = out;
-	if (effective(s, &golive_self, &gsev))
-		report_directives(&cf.v[0].f, gsev);
-out:
-	for (size_t i = 0; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		if (c->f.priv)
-			file_release(&c->f);
-		else if (c->tree) {
-			ts_tree_delete(c->tree);
-		}
-		free(c->outs);
-	}
-	free(cf.v);
-	free(roots);
-	return ok ? 0 : -1;
 }
 
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
@@ -1770,25 +1105,25 @@ int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *
 	if (!worth_parsing(s, src, len))
 		return 0;
 	pthread_once(&sym_ids_once, sym_ids_init);
-	if (run_chunked(ctx, path, src, len, out) == 0)
+	if (analysis_run_chunked(ctx, path, src, len, out) == 0)
 		return 0;
 	struct analysis_file *f = analysis_file_open(ctx, path, src, len, out);
 	if (!f)
 		return 0;
 	for (size_t i = 0; builtin_analyzers[i]; i++) {
 		enum severity sev;
-		if (!effective(s, builtin_analyzers[i], &sev))
+		if (!analysis_effective(s, builtin_analyzers[i], &sev))
 			continue;
 		f->analyzer = builtin_analyzers[i];
 		f->severity = sev;
 		f->analyzer->run(f);
 	}
-	f->analyzer = &rules_pseudo;
-	f->severity = rules_pseudo.severity;
+	f->analyzer = &analysis_rules_pseudo;
+	f->severity = analysis_rules_pseudo.severity;
 	rules_run(ctx->rules, f);
 	enum severity gsev;
-	if (effective(s, &golive_self, &gsev))
-		report_directives(f, gsev);
+	if (analysis_effective(s, &analysis_golive_self, &gsev))
+		analysis_report_directives(f, gsev);
 	analysis_file_close(f);
 	return 0;
 }
@@ -1796,7 +1131,7 @@ int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *
 int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *out, char **cause)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (strbuf_read_file(&sb, path, MAX_SOURCE) < 0) {
+	if (strbuf_read_file(&sb, path, ANALYSIS_MAX_SOURCE) < 0) {
 		*cause =
 		    xasprintf("%s: %s", path,
 		              errno == EFBIG ? "file too large to analyse" : file_strerror(errno));
