@@ -5,7 +5,7 @@ RELEASE  ?= build/release
 TESTDIR  ?= build/test
 CMAKE_GEN = -G Ninja
 FUZZ_SECONDS ?= 60
-SRCS = $(wildcard src/*.c src/*.h include/golive/*.h tests/unit/*.c)
+SRCS = $(wildcard src/*.c src/*.h src/dev/*.c src/dev/*.h include/golive/*.h tests/unit/*.c)
 
 .PHONY: all golive bootstrap run test fuzz bench format format-check install clean
 

@@ -26,7 +26,9 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "config.h"
+#include "devfast.h"
 #include "devgraph.h"
+#include "fastpath.h"
 #include "drain.h"
 #include "devtrace.h"
 #include "golist.h"
@@ -91,6 +93,8 @@ static const char dev_usage[] =
     "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
     "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
     "  --report FILE         the latest cycle as an HTML report\n"
+    "  --debug-info          keep DWARF and the symbol table (run.debug_info)\n"
+    "  --no-fast             always the full build, never the fast path (run.fast)\n"
     "  --profile P           dev or ci (default: $GOLIVE_PROFILE, else detected; prod\n"
     "                        is refused: see docs/profiles.md)\n"
     "  -h, --help            show this help\n"
@@ -99,6 +103,7 @@ static const char dev_usage[] =
 
 struct dev_opts {
 	int json, quiet;
+	int debug_info, no_fast; /* --debug-info, --no-fast */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
@@ -114,6 +119,8 @@ struct cycle {
 	int64_t t_event, t_build_start, t_build_end, t_ready;
 	int active;
 	struct devtrace_cycle tc; /* its trace, when tracing is on */
+	int fast;                 /* built by the fast path (devfast.h) */
+	char *fallback;           /* a full build: why not the fast path */
 };
 
 /* A program being stopped: signal sent, waiting for it to end. */
@@ -128,6 +135,7 @@ struct stopping {
 
 struct dev {
 	struct dev_opts o;
+	struct devfast fast; /* the fast path's state (src/dev/devfast.h) */
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;
@@ -333,6 +341,8 @@ static void report_cycle(struct dev *d, struct cycle *c, const char *build, pid_
 		json_object_set_new(o, "t_ready", json_ms(d, c->t_ready));
 		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
 		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
+		if (c->t_build_start)
+			devfast_json(&d->fast, c->fast, c->fallback, o);
 		json_line(o);
 	}
 	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
@@ -347,6 +357,10 @@ static void report_cycle(struct dev *d, struct cycle *c, const char *build, pid_
 			strbuf_addf(&sb, " → built in %s", t1);
 		else
 			strbuf_addf(&sb, " → %sbuild failed%s in %s", c_red(d), c_off(d), t1);
+		if (c->fast)
+			strbuf_addstr(&sb, " (fast path)");
+		else if (c->fallback && strcmp(c->trigger, "start") != 0)
+			strbuf_addf(&sb, " (full build: %s)", c->fallback);
 	}
 	if (pid > 0 && c->t_ready) {
 		int64_t from = c->t_build_end ? c->t_build_end : c->t_event;
@@ -388,6 +402,7 @@ static void describe_exit(const struct supervise_exit *ex, char *buf, size_t n)
 
 static void cycle_reset(struct cycle *c)
 {
+	free(c->fallback);
 	argv_clear(&c->files);
 	devtrace_cycle_release(&c->tc);
 	memset(c, 0, sizeof(*c));
@@ -425,6 +440,10 @@ static int parse_opts(struct dev_opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--quiet") == 0) {
 			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--debug-info") == 0 || strcmp(a, "--no-fast") == 0) {
+			*(a[2] == 'd' ? &o->debug_info : &o->no_fast) = 1;
 			continue;
 		}
 		static const char *const valued[] = {
@@ -929,6 +948,7 @@ static void cancel_build(struct dev *d)
 	if (!d->build_pid)
 		return;
 	kill_and_reap(d->build_pid);
+	devfast_end(&d->fast, 0, 1);
 	d->bc.t_build_end = now_mono_ns();
 	report_cycle(d, &d->bc, "cancelled", 0, NULL);
 	cycle_reset(&d->bc);
@@ -983,9 +1003,17 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		setenv("TRACEPARENT", tp, 1);
 		setenv("OTEL_SDK_DISABLED", "true", 1);
 	}
+	if (!d->o.debug_info && !d->cfg.run.debug_info) { /* dev links: no DWARF, no symbols */
+		char *ldflags = fastpath_dev_ldflags(&d->cfg.build.flags);
+		argv_push(&av, ldflags);
+		free(ldflags);
+	}
 	argv_push(&av, "-o");
 	argv_push(&av, d->build_bin);
 	argv_push(&av, d->pkg);
+	/* The fast path replaces the build's command line when the change allows it. */
+	d->bc.fast = devfast_begin(&d->fast, files, d->self, d->build_bin, &av);
+	d->bc.fallback = d->fast.reason ? xstrdup(d->fast.reason) : NULL;
 
 	int p[2];
 	char *cause = NULL;
@@ -996,6 +1024,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
 	d->build_pid = spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
+	devfast_spawned(&d->fast);
 	if (traced) {
 		/* The program must see the environment golive dev was given. */
 		if (old_tp)
@@ -1058,6 +1087,21 @@ static void build_done(struct dev *d)
 	/* Whatever is left in the pipe (go's children may hold it: kill the group). */
 	kill(-d->build_pid, SIGKILL);
 	keeper_remove(d->build_pid);
+	if (devfast_end(&d->fast, st, 0)) {
+		/* The fast build gave up: the full build, for the same cycle. */
+		struct cycle c = d->bc;
+		memset(&d->bc, 0, sizeof(d->bc));
+		unlink(d->build_bin);
+		free(d->build_bin);
+		d->build_bin = NULL;
+		build_cleanup(d);
+		start_build(d, c.trigger, &c.files, c.t_event);
+		d->ncycles--;
+		d->bc.n = c.n;
+		d->bc.t_build_start = c.t_build_start;
+		cycle_reset(&c);
+		return;
+	}
 	if (d->build_out >= 0) {
 		drain_build_output(d);
 	}
@@ -1914,6 +1958,9 @@ int cmd_dev(int argc, char **argv)
 		goto out;
 	}
 	d->list_path = xasprintf("%s/graph.json", d->tmp);
+	/* The fast path needs the build's analysis off when findings can fail it. */
+	devfast_init(&d->fast, d->tmp, d->cfg.root,
+	             d->cfg.run.fast && !d->o.no_fast && d->cfg.analysis.fail_on == FAIL_NEVER);
 
 	d->nt = notify_new(&cause);
 	if (!d->nt) {
@@ -1985,6 +2032,7 @@ out:
 	cycle_reset(&d->rc);
 	cycle_reset(&d->start_cycle);
 	devtrace_release(&d->trace);
+	devfast_release(&d->fast);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
 		free(d->trace_paths[i]);
 	free(d->build_bin);
