@@ -116,7 +116,7 @@ static int pkg_check(const struct devplan *p, const struct devplan_pkg *k, char 
 	for (size_t i = 0; i < k->files.argc && rc == 0; i++) {
 		char *snap = devplan_snapshot_path(p, k, i);
 		if (read_file(k->files.argv[i], &cur) < 0) {
-			*reason = xasprintf("%s is gone", base_name(k->files.argv[i]));
+			*reason = xasprintf("%s was deleted", base_name(k->files.argv[i]));
 			rc = -1;
 		} else if (read_file(snap, &old) < 0) {
 			*reason = xasprintf("no recorded copy of %s", base_name(k->files.argv[i]));
@@ -177,8 +177,23 @@ int fastpath_check(const struct devplan *p, const char *root, const struct argv_
 		int exists = access(abs, F_OK) == 0;
 		free(abs);
 		if (!k) {
-			*reason =
-			    xasprintf(exists ? "%s is new to the build" : "%s was deleted", rel);
+			/* a new file of a recorded package, or a package go served from its cache
+			 */
+			char *adir = path_join_clean(root, rel);
+			int known = 0;
+			*strrchr(adir, '/') = '\0';
+			for (size_t j = 0; j < p->npkgs && !known; j++)
+				for (size_t m = 0; m < p->pkgs[j].files.argc && !known; m++) {
+					const char *fp = p->pkgs[j].files.argv[m];
+					const char *sl = strrchr(fp, '/');
+					known = sl && (size_t)(sl - fp) == strlen(adir) &&
+					        strncmp(fp, adir, strlen(adir)) == 0;
+				}
+			free(adir);
+			*reason = xasprintf(!exists ? "%s was deleted"
+			                    : known ? "%s is new to the build"
+			                            : "%s: its package is not in the plan yet",
+			                    rel);
 			return 0;
 		}
 		int dup = 0;
