@@ -156,6 +156,7 @@ def make_branch():
     for a in (["add", "-A"], ["commit", "-qm", "other"], ["push", "-q", "origin", "HEAD:other"]):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=clone, check=True, capture_output=True)
 steps.append(("settle after making the branch (same tree)", lambda: None, None, None, True))
+steps.append(("make a branch (the tree stays)", make_branch, None, None, True))
 steps.append(("git checkout other", lambda: git("checkout", "-q", "-f", "other"), "full", "new to the build", True))
 steps.append(("body m2 on other", body("m2", 107), "fast", None, True))
 steps.append(("git checkout main", lambda: git("checkout", "-q", "-f", "main"), "full", "was deleted", True))
