@@ -28,6 +28,7 @@
 #include "cmd/commands.h"
 #include "core/config.h"
 #include "dev/devgraph.h"
+#include "dev/fastpath.h"
 #include "dev/drain.h"
 #include "dev/devtrace.h"
 #include "core/golist.h"
@@ -83,6 +84,7 @@ static void on_signal(int sig)
 
 static void cycle_reset(struct cycle *c)
 {
+	free(c->fallback);
 	argv_clear(&c->files);
 	devtrace_cycle_release(&c->tc);
 	memset(c, 0, sizeof(*c));
@@ -401,6 +403,7 @@ static void cancel_build(struct dev *d)
 	if (!d->build_pid)
 		return;
 	kill_and_reap(d->build_pid);
+	devfast_end(&d->fast, 0, 1);
 	d->bc.t_build_end = now_mono_ns();
 	dev_report_cycle(d, &d->bc, "cancelled", 0, NULL);
 	cycle_reset(&d->bc);
@@ -455,9 +458,17 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		setenv("TRACEPARENT", tp, 1);
 		setenv("OTEL_SDK_DISABLED", "true", 1);
 	}
+	if (!d->o.debug_info && !d->cfg.run.debug_info) { /* dev links: no DWARF, no symbols */
+		char *ldflags = fastpath_dev_ldflags(&d->cfg.build.flags);
+		argv_push(&av, ldflags);
+		free(ldflags);
+	}
 	argv_push(&av, "-o");
 	argv_push(&av, d->build_bin);
 	argv_push(&av, d->pkg);
+	/* The fast path replaces the build's command line when the change allows it. */
+	d->bc.fast = devfast_begin(&d->fast, files, d->self, d->build_bin, &av);
+	d->bc.fallback = d->fast.reason ? xstrdup(d->fast.reason) : NULL;
 
 	int p[2];
 	char *cause = NULL;
@@ -468,6 +479,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
 	d->build_pid = spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
+	devfast_spawned(&d->fast);
 	if (traced) {
 		/* The program must see the environment golive dev was given. */
 		if (old_tp)
@@ -530,6 +542,21 @@ static void build_done(struct dev *d)
 	/* Whatever is left in the pipe (go's children may hold it: kill the group). */
 	kill(-d->build_pid, SIGKILL);
 	keeper_remove(d->build_pid);
+	if (devfast_end(&d->fast, st, 0)) {
+		/* The fast build gave up: the full build, for the same cycle. */
+		struct cycle c = d->bc;
+		memset(&d->bc, 0, sizeof(d->bc));
+		unlink(d->build_bin);
+		free(d->build_bin);
+		d->build_bin = NULL;
+		build_cleanup(d);
+		start_build(d, c.trigger, &c.files, c.t_event);
+		d->ncycles--;
+		d->bc.n = c.n;
+		d->bc.t_build_start = c.t_build_start;
+		cycle_reset(&c);
+		return;
+	}
 	if (d->build_out >= 0) {
 		drain_build_output(d);
 	}
@@ -1267,6 +1294,9 @@ int cmd_dev(int argc, char **argv)
 		goto out;
 	}
 	d->list_path = xasprintf("%s/graph.json", d->tmp);
+	/* The fast path needs the build's analysis off when findings can fail it. */
+	devfast_init(&d->fast, d->tmp, d->cfg.root,
+	             d->cfg.run.fast && !d->o.no_fast && d->cfg.analysis.fail_on == FAIL_NEVER);
 
 	d->nt = notify_new(&cause);
 	if (!d->nt) {
@@ -1338,6 +1368,7 @@ out:
 	cycle_reset(&d->rc);
 	cycle_reset(&d->start_cycle);
 	devtrace_release(&d->trace);
+	devfast_release(&d->fast);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
 		free(d->trace_paths[i]);
 	free(d->build_bin);

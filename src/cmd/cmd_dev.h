@@ -15,6 +15,7 @@
 #include "core/pathmatch.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "dev/devfast.h"
 #include "dev/devgraph.h"
 #include "dev/devtrace.h"
 #include "dev/notify.h"
@@ -26,6 +27,7 @@
 
 struct dev_opts {
 	int json, quiet;
+	int debug_info, no_fast; /* --debug-info, --no-fast */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
@@ -41,6 +43,8 @@ struct cycle {
 	int64_t t_event, t_build_start, t_build_end, t_ready;
 	int active;
 	struct devtrace_cycle tc; /* its trace, when tracing is on */
+	int fast;                 /* built by the fast path (dev/devfast.h) */
+	char *fallback;           /* a full build: why not the fast path */
 };
 
 /* A program being stopped: signal sent, waiting for it to end. */
@@ -55,6 +59,7 @@ struct stopping {
 
 struct dev {
 	struct dev_opts o;
+	struct devfast fast; /* the fast path's state (dev/devfast.h) */
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;

@@ -36,6 +36,8 @@ static const char dev_usage[] =
     "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
     "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
     "  --report FILE         the latest cycle as an HTML report\n"
+    "  --debug-info          keep DWARF and the symbol table (run.debug_info)\n"
+    "  --no-fast             always the full build, never the fast path (run.fast)\n"
     "  --profile P           dev or ci (default: $GOLIVE_PROFILE, else detected; prod\n"
     "                        is refused: see docs/profiles.md)\n"
     "  -h, --help            show this help\n"
@@ -74,6 +76,10 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--quiet") == 0) {
 			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--debug-info") == 0 || strcmp(a, "--no-fast") == 0) {
+			*(a[2] == 'd' ? &o->debug_info : &o->no_fast) = 1;
 			continue;
 		}
 		static const char *const valued[] = {

@@ -106,6 +106,8 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 		json_object_set_new(o, "t_ready", json_ms(d, c->t_ready));
 		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
 		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
+		if (c->t_build_start)
+			devfast_json(&d->fast, c->fast, c->fallback, o);
 		dev_json_line(o);
 	}
 	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
@@ -120,6 +122,10 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 			strbuf_addf(&sb, " → built in %s", t1);
 		else
 			strbuf_addf(&sb, " → %sbuild failed%s in %s", c_red(d), c_off(d), t1);
+		if (c->fast)
+			strbuf_addstr(&sb, " (fast path)");
+		else if (c->fallback && strcmp(c->trigger, "start") != 0)
+			strbuf_addf(&sb, " (full build: %s)", c->fallback);
 	}
 	if (pid > 0 && c->t_ready) {
 		int64_t from = c->t_build_end ? c->t_build_end : c->t_event;

@@ -7,6 +7,7 @@
  *   golive <command> [args]               a subcommand from the table below
  */
 #include "cmd/commands.h"
+#include "dev/fastpath.h"
 #include "dev/keeper.h"
 #include "wrapper/toolargs.h"
 #include "wrapper/toolexec.h"
@@ -32,6 +33,8 @@ static const struct command commands[] = {
     {"cache", cmd_cache, "the shared compile cache: stats, verify, prog (docs/cache.md)"},
     {"version", cmd_version, "print golive's version and the go it finds"},
     {"help", cmd_help, "show help for golive or one command"},
+    /* golive dev's fast-path build (fastpath.h); not listed in the help */
+    {"__fastbuild", cmd_fastbuild, NULL},
 };
 
 static const struct command *find_command(const char *name)
@@ -58,7 +61,8 @@ void usage_main(FILE *f)
 	      "commands:\n",
 	      f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nRun 'golive <command> --help' for a command's options.\n", f);
 }
 

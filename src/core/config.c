@@ -47,6 +47,7 @@ void config_init(struct golive_config *c)
 	c->build.top = 10;
 	c->run.stop_signal = SIGTERM;
 	c->run.grace_ms = 5000;
+	c->run.fast = 1;
 	c->watch.debounce_ms = 20;
 	c->watch.gitignore = 1;
 	analysis_settings_init(&c->analysis);

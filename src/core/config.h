@@ -95,12 +95,15 @@ struct golive_config {
 	 *               neither
 	 *  stop_signal  "SIGTERM", "TERM", "sigterm" or 15 (default SIGTERM)
 	 *  grace_ms     0..600000, default 5000
+	 *  debug_info   bool, default 0: golive dev links with -s -w unless set
+	 *  fast         bool, default 1: golive dev's fast path (src/dev/fastpath.h)
 	 */
 	struct {
 		char *package;
 		struct argv_array args, listen, env;
 		char *proxy, *to;
 		int stop_signal, grace_ms;
+		int debug_info, fast;
 	} run;
 	/*
 	 * watch: what golive dev watches (docs/dev.md).

@@ -199,6 +199,8 @@ static const struct key_spec run_keys[] = {
     {"to", KEY_STRING, FIELD(run.to), 0, 0, check_to},
     {"stop_signal", KEY_SIGNAL, FIELD(run.stop_signal), 0, 0, NULL},
     {"grace_ms", KEY_INT, FIELD(run.grace_ms), 0, 600000, NULL},
+    {"debug_info", KEY_BOOL, FIELD(run.debug_info), 0, 0, NULL},
+    {"fast", KEY_BOOL, FIELD(run.fast), 0, 0, NULL},
 };
 
 static const struct key_spec watch_keys[] = {

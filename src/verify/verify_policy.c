@@ -473,6 +473,10 @@ static void check_settings(const struct buildinfo *bi, const struct verify_polic
 	const char *v;
 	struct strbuf sb = STRBUF_INIT;
 
+	/* golive dev's fast path (src/dev/fastpath.h) marks what it links: never a release. */
+	if ((v = buildinfo_setting(bi, "golive.fast")))
+		add_violation(out, "golive_fast",
+		              xstrdup("build setting golive.fast=1: a golive dev fast-path build"));
 	if (p->forbid_race && (v = buildinfo_setting(bi, "-race")) && !strcmp(v, "true"))
 		add_violation(out, "forbid_race", xstrdup("build setting -race=true is forbidden"));
 	if (p->forbid_no_optimize && (v = buildinfo_setting(bi, "-gcflags"))) {

@@ -4,6 +4,7 @@
 #include "trace/tracectx.h"
 #include "analysis/anacache.h"
 #include "core/config.h"
+#include "dev/devplan.h"
 #include "wrapper/event.h"
 #include "core/proc.h"
 #include "cache/rcache.h"
@@ -605,6 +606,9 @@ void toolexec_main(int argc, char **argv)
 		exit(1);
 	}
 	ev.wall_ns = now_mono_ns() - t0;
+	/* golive dev's build: how to replay this compile or link (devplan.h). */
+	if (!plugins.n && WIFEXITED(status) && WEXITSTATUS(status) == 0 && getenv(DEVPLAN_ENV))
+		devplan_record(getenv(DEVPLAN_ENV), &ti, run_argv);
 	if (!hit)
 		rcache_end(&rc, status, ev.wall_ns, &ev);
 	rcache_release(&rc);

@@ -1,0 +1,151 @@
+/* devfast.c - see devfast.h. */
+#define _GNU_SOURCE
+#include "dev/devfast.h"
+#include "dev/fastpath.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void devfast_init(struct devfast *f, const char *dir, const char *root, int enabled)
+{
+	memset(f, 0, sizeof(*f));
+	f->plan_dir = xasprintf("%s/plan", dir);
+	f->root = xstrdup(root);
+	f->enabled = enabled;
+	mkdir_p(f->plan_dir, 0700);
+	char *p = xasprintf("%s/root", f->plan_dir);
+	FILE *fp = fopen(p, "w");
+	if (fp) {
+		fprintf(fp, "%s\n", root);
+		fclose(fp);
+	}
+	free(p);
+}
+
+void devfast_release(struct devfast *f)
+{
+	free(f->plan_dir);
+	free(f->root);
+	argv_clear(&f->dirty);
+	pathmap_clear(&f->dirty_set);
+	free(f->force_full);
+	free(f->reason);
+	memset(f, 0, sizeof(*f));
+}
+
+static void link_file(const struct devfast *f, const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s", f->plan_dir, name);
+}
+
+int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,
+                  const char *bin, struct argv_array *av)
+{
+	char cur[4096], prev[4096];
+	free(f->reason);
+	f->reason = NULL;
+	f->fast = 0;
+	for (size_t i = 0; files && i < files->argc; i++)
+		if (!pathmap_get(&f->dirty_set, files->argv[i], NULL)) {
+			pathmap_set(&f->dirty_set, files->argv[i], 1);
+			argv_push(&f->dirty, files->argv[i]);
+		}
+	if (!f->enabled) {
+		f->reason = xstrdup("fast path off");
+	} else if (f->force_full) {
+		f->reason = f->force_full;
+		f->force_full = NULL;
+	} else if (!files || !files->argc) {
+		f->reason = xstrdup("first build");
+	} else {
+		struct devplan p;
+		struct argv_array pkgs = ARGV_ARRAY_INIT;
+		char *cause = NULL;
+		if (devplan_load(&p, f->plan_dir, &cause) < 0) {
+			f->reason = cause;
+		} else if (fastpath_check(&p, f->root, &f->dirty, &pkgs, &f->reason) == 1) {
+			f->fast = 1;
+		}
+		devplan_release(&p);
+		if (f->fast && !pkgs.argc) {
+			f->fast = 0;
+			f->reason = xstrdup("nothing to recompile");
+		}
+		if (f->fast) {
+			argv_clear(av);
+			argv_push(av, self);
+			argv_push(av, "__fastbuild");
+			argv_push(av, f->plan_dir);
+			argv_push(av, bin);
+			for (size_t i = 0; i < pkgs.argc; i++)
+				argv_push(av, pkgs.argv[i]);
+		}
+		argv_clear(&pkgs);
+	}
+	if (!f->fast) {
+		/* The last good plan stays until this build has recorded a new one. */
+		link_file(f, "link.json", cur, sizeof(cur));
+		link_file(f, "link.prev", prev, sizeof(prev));
+		if (rename(cur, prev) < 0 && errno != ENOENT)
+			unlink(cur);
+		setenv(DEVPLAN_ENV, f->plan_dir, 1);
+	}
+	return f->fast;
+}
+
+void devfast_spawned(struct devfast *f)
+{
+	(void)f;
+	unsetenv(DEVPLAN_ENV);
+}
+
+static void clear_dirty(struct devfast *f)
+{
+	argv_clear(&f->dirty);
+	pathmap_clear(&f->dirty_set);
+}
+
+int devfast_end(struct devfast *f, int status, int cancelled)
+{
+	char cur[4096], prev[4096];
+	int ok = !cancelled && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	link_file(f, "link.json", cur, sizeof(cur));
+	link_file(f, "link.prev", prev, sizeof(prev));
+	if (!f->fast) {
+		if (ok) {
+			unlink(prev);
+			clear_dirty(f);
+		} else if (access(prev, F_OK) == 0) {
+			rename(prev, cur); /* back to the last good build's plan */
+		}
+		return 0;
+	}
+	if (ok) {
+		clear_dirty(f);
+		return 0;
+	}
+	if (!cancelled && WIFEXITED(status) && WEXITSTATUS(status) == FASTPATH_FALLBACK) {
+		char *rp = xasprintf("%s/result.json", f->plan_dir);
+		json_t *r = json_load_file(rp, 0, NULL);
+		free(rp);
+		const char *why = json_string_value(json_object_get(r, "fallback"));
+		free(f->force_full);
+		f->force_full = xstrdup(why ? why : "the fast build gave up");
+		json_decref(r);
+		return 1;
+	}
+	return 0;
+}
+
+void devfast_json(const struct devfast *f, int fast, const char *reason, json_t *o)
+{
+	(void)f;
+	json_object_set_new(o, "path", json_string(fast ? "fast" : "full"));
+	json_object_set_new(o, "golive_fast", json_boolean(fast));
+	json_object_set_new(o, "fallback", !fast && reason ? json_string(reason) : json_null());
+}

@@ -1,0 +1,57 @@
+/*
+ * devfast.h - golive dev's side of the fast path: which path each cycle's
+ * build takes, the plan directory its full builds record into, and what
+ * the cycle reports (path, fallback reason).
+ *
+ * Invariant: after a successful build (either path), the plan's link maps
+ * each main-module package to an archive compiled from its sources minus
+ * the files in `dirty` (changed since that build). A fast build recompiles
+ * every package with a dirty file, so it never links a stale archive.
+ */
+#ifndef GOLIVE_DEVFAST_H
+#define GOLIVE_DEVFAST_H
+
+#include "dev/devgraph.h"
+#include "dev/devplan.h"
+#include "core/util.h"
+
+#include <jansson.h>
+
+struct devfast {
+	char *plan_dir;          /* <golive dev's dir>/plan */
+	char *root;              /* the module root */
+	int enabled;             /* run.fast, and no fail_on: the fast path may run */
+	struct argv_array dirty; /* files changed since the last successful build */
+	struct pathmap dirty_set;
+	char *force_full; /* the next build is a full one, because of this */
+	/* the running build */
+	int fast;     /* 1: a fast build (golive __fastbuild) */
+	char *reason; /* a full build: why not the fast path */
+};
+
+/* Sets up plan_dir (and <plan_dir>/root). enabled: the fast path may be used. */
+void devfast_init(struct devfast *f, const char *dir, const char *root, int enabled);
+void devfast_release(struct devfast *f);
+
+/*
+ * Before a cycle's build: adds files (relative to the root) to the dirty
+ * set and decides the path. For a fast build, replaces av with the
+ * `golive __fastbuild` command line (self: golive's path, bin: the output);
+ * for a full one, leaves av alone and sets GOLIVE_DEV_PLAN in the
+ * environment (devfast_spawned() takes it out again). Returns f->fast.
+ */
+int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,
+                  const char *bin, struct argv_array *av);
+void devfast_spawned(struct devfast *f);
+
+/*
+ * After the build: status is its wait status, cancelled when it was. Returns
+ * 1 when a fast build gave up (the caller runs the full build for the same
+ * cycle: f->force_full says why), else 0.
+ */
+int devfast_end(struct devfast *f, int status, int cancelled);
+
+/* The cycle's "path", "golive_fast" and "fallback" JSON fields. */
+void devfast_json(const struct devfast *f, int fast, const char *reason, json_t *o);
+
+#endif
