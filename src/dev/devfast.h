@@ -12,7 +12,7 @@
 #define GOLIVE_DEVFAST_H
 
 #include "dev/devgraph.h"
-#include "dev/devplan.h"
+#include "wrapper/devplan.h"
 #include "core/util.h"
 
 #include <jansson.h>

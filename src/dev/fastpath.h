@@ -17,7 +17,7 @@
 #ifndef GOLIVE_FASTPATH_H
 #define GOLIVE_FASTPATH_H
 
-#include "dev/devplan.h"
+#include "wrapper/devplan.h"
 #include "core/util.h"
 
 #define FASTPATH_FALLBACK 3               /* cmd_fastbuild: take the full build */

@@ -4,7 +4,7 @@
 #include "trace/tracectx.h"
 #include "analysis/anacache.h"
 #include "core/config.h"
-#include "dev/devplan.h"
+#include "wrapper/devplan.h"
 #include "wrapper/event.h"
 #include "core/proc.h"
 #include "cache/rcache.h"

@@ -1,6 +1,6 @@
 /* devplan.c - see devplan.h. */
 #define _GNU_SOURCE
-#include "dev/devplan.h"
+#include "wrapper/devplan.h"
 
 #include <dirent.h>
 #include <errno.h>
