@@ -196,7 +196,7 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
-	    "env, proxy, to, stop_signal, grace_ms)");
+	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast)");
 	expect_error("watch:\n  ignore: [x]\n",
 	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
 	             "debounce_ms, gitignore)");

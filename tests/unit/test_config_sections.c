@@ -60,8 +60,12 @@ static void test_run(void **state)
 	             "    - localhost:65535\n"
 	             "  env: [GOLIVE_DEV=1, EMPTY=, _X9=a=b, PATH=/bin:/usr/bin]\n"
 	             "  stop_signal: SIGINT\n"
-	             "  grace_ms: 600000\n");
+	             "  grace_ms: 600000\n"
+	             "  debug_info: true\n"
+	             "  fast: off\n");
 	assert_string_equal(c.run.package, "./cmd/server");
+	assert_int_equal(c.run.debug_info, 1);
+	assert_int_equal(c.run.fast, 0);
 	assert_argv(&c.run.args, 3, "-addr", "", "--verbose=true");
 	assert_argv(&c.run.listen, 4, ":8080", "api=127.0.0.1:9090", "admin.v2_x-y=[::1]:0",
 	            "localhost:65535");
@@ -78,6 +82,8 @@ static void test_run(void **state)
 	assert_argv(&c.run.listen, 1, ":8080");
 	assert_argv(&c.run.env, 1, "A=b c");
 	assert_int_equal(c.run.grace_ms, 0);
+	assert_int_equal(c.run.debug_info, 0); /* the defaults: -s -w, the fast path on */
+	assert_int_equal(c.run.fast, 1);
 	config_release(&c);
 	parse_ok(&c, "run:\n  args: \"\"\n");
 	assert_argv(&c.run.args, 1, "");
