@@ -232,6 +232,7 @@ struct job {
 	pid_t pid;
 	char *out, *log;
 	size_t *rdeps, nrdeps;
+	struct strbuf *src; /* k's sources as read before the compile started (k->files.argc) */
 };
 
 struct fb {
@@ -242,7 +243,13 @@ struct fb {
 	json_t *result;
 };
 
-/* The bytes of the archive member __.PKGDEF (the export data), or -1. */
+/*
+ * The export data of an archive: its __.PKGDEF member from the "\n$$B\n"
+ * line on (or all of it without one), or -1. The header lines before it
+ * hold the build ID, which go rewrites in the archives it keeps
+ * (ACTION/CONTENT) while a replayed compile keeps ACTION/ACTION: the same
+ * export data must compare equal.
+ */
 static int pkgdef(const char *archive, struct strbuf *out)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -257,7 +264,9 @@ static int pkgdef(const char *archive, struct strbuf *out)
 		if (size < 0 || off + 60 + (size_t)size > sb.len)
 			break;
 		if (strncmp(h, "__.PKGDEF", 9) == 0) {
-			strbuf_add(out, h + 60, (size_t)size);
+			const char *m = memmem(h + 60, (size_t)size, "\n$$B\n", 5);
+			const char *from = m ? m : h + 60;
+			strbuf_add(out, from, (size_t)(h + 60 + size - from));
 			rc = 0;
 			break;
 		}
@@ -407,6 +416,17 @@ static int start_job(struct fb *f, struct job *j)
 		set_flag(&av, "-embedcfg", ec);
 		free(ec);
 	}
+	/*
+	 * The sources as the compile will read them, read first: a save during
+	 * the compile then makes the snapshot older than what was compiled (the
+	 * next change recompiles), never newer (a new import unseen).
+	 */
+	j->src = xcalloc(k->files.argc ? k->files.argc : 1, sizeof(*j->src));
+	for (size_t i = 0; i < k->files.argc; i++) {
+		strbuf_init(&j->src[i], 0);
+		if (read_file(k->files.argv[i], &j->src[i]) < 0)
+			strbuf_reset(&j->src[i]); /* gone: the compile fails, no snapshot */
+	}
 	char **env = make_env(&k->env);
 	j->pid = run(av.argv, k->cwd, env, j->log);
 	free(env);
@@ -511,6 +531,9 @@ static int finish(struct fb *f, int rc)
 		free(j->out);
 		free(j->log);
 		free(j->rdeps);
+		for (size_t s = 0; j->src && j->k && s < j->k->files.argc; s++)
+			strbuf_release(&j->src[s]);
+		free(j->src);
 	}
 	free(f->jobs);
 	free(f->tmp);
@@ -518,24 +541,21 @@ static int finish(struct fb *f, int rc)
 	return rc;
 }
 
-/* Copies pkg's current sources over its recorded ones (they are now what was compiled). */
-static void update_snapshot(struct fb *f, struct devplan_pkg *k)
+/* Writes j's sources as read before its compile over its package's recorded ones. */
+static void update_snapshot(struct fb *f, struct job *j)
 {
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < k->files.argc; i++) {
+	struct devplan_pkg *k = j->k;
+	for (size_t i = 0; j->src && i < k->files.argc; i++) {
 		char *snap = devplan_snapshot_path(&f->plan, k, i);
-		if (read_file(k->files.argv[i], &sb) >= 0) {
-			char *tmp = xasprintf("%s.tmp", snap);
-			int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-			if (fd >= 0 && write_all(fd, sb.buf, sb.len) == 0 && close(fd) == 0)
-				rename(tmp, snap);
-			else if (fd >= 0)
-				close(fd);
-			free(tmp);
-		}
+		char *tmp = xasprintf("%s.tmp", snap);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0 && write_all(fd, j->src[i].buf, j->src[i].len) == 0 && close(fd) == 0)
+			rename(tmp, snap);
+		else if (fd >= 0)
+			close(fd);
+		free(tmp);
 		free(snap);
 	}
-	strbuf_release(&sb);
 }
 
 int cmd_fastbuild(int argc, char **argv)
@@ -689,7 +709,7 @@ int cmd_fastbuild(int argc, char **argv)
 		devplan_link_set_archive(&f.plan, j->k->importpath, j->out);
 		free(j->out);
 		j->out = NULL;
-		update_snapshot(&f, j->k);
+		update_snapshot(&f, j);
 	}
 	if (devplan_save_link(&f.plan, &cause) < 0) {
 		json_object_set_new(f.result, "fallback", json_string(cause));

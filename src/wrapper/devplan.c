@@ -112,18 +112,68 @@ static char *read_text(const char *path)
 	return strbuf_detach(&sb, NULL);
 }
 
-static void record_compile(const char *plan, const struct tool_invocation *ti, char **run_argv)
+/* Whether path is an empty regular file (an empty buffer was read, or nothing was). */
+static int file_is_empty(const char *path)
 {
-	const char *ip = getenv("TOOLEXEC_IMPORTPATH");
-	char cwd[PATH_MAX], h[17];
-	if (!ip || !*ip || strchr(ip, ' ') || !ti->nfiles || !getcwd(cwd, sizeof(cwd)))
-		return;
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+/* The main module's root, as golive dev wrote it into the plan (malloc'd), or NULL. */
+static char *plan_root(const char *plan)
+{
 	char *rootf = xasprintf("%s/root", plan);
 	char *root = read_text(rootf);
 	free(rootf);
+	if (root)
+		root[strcspn(root, "\n")] = '\0';
+	return root;
+}
+
+void devplan_sources_read(const char *plan_dir, const struct tool_invocation *ti,
+                          struct devplan_sources *out)
+{
+	char cwd[PATH_MAX];
+	memset(out, 0, sizeof(*out));
+	if (!plan_dir || !*plan_dir || ti->probe || ti->kind != TOOL_COMPILE || !ti->nfiles ||
+	    !getcwd(cwd, sizeof(cwd)))
+		return;
+	char *root = plan_root(plan_dir);
 	if (!root)
 		return;
-	root[strcspn(root, "\n")] = '\0';
+	out->bufs = xcalloc(ti->nfiles, sizeof(*out->bufs));
+	out->n = ti->nfiles;
+	for (size_t i = 0; i < ti->nfiles; i++) {
+		char *abs = path_join_clean(cwd, ti->args[ti->first_file + i]);
+		strbuf_init(&out->bufs[i], 0);
+		/* the module's files only: std's and the module cache's are never replayed */
+		if (path_within(abs, root) &&
+		    strbuf_read_file(&out->bufs[i], abs, DEVPLAN_MAX_FILE) >= 0)
+			out->read++;
+		free(abs);
+	}
+	free(root);
+}
+
+void devplan_sources_release(struct devplan_sources *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		strbuf_release(&s->bufs[i]);
+	free(s->bufs);
+	memset(s, 0, sizeof(*s));
+}
+
+static void record_compile(const char *plan, const struct tool_invocation *ti, char **run_argv,
+                           const struct devplan_sources *src)
+{
+	const char *ip = getenv("TOOLEXEC_IMPORTPATH");
+	char cwd[PATH_MAX], h[17];
+	if (!ip || !*ip || strchr(ip, ' ') || !ti->nfiles || !src || src->n != ti->nfiles ||
+	    !getcwd(cwd, sizeof(cwd)))
+		return;
+	char *root = plan_root(plan);
+	if (!root)
+		return;
 	char *vendor = xasprintf("%s/vendor", root);
 	struct argv_array files = ARGV_ARRAY_INIT;
 	int mine = 0, foreign = 0;
@@ -142,9 +192,21 @@ static void record_compile(const char *plan, const struct tool_invocation *ti, c
 	devplan_hash(ip, h);
 	char *dir = xasprintf("%s/pkgs/%s", plan, h);
 	mkdir_p(dir, 0700);
+	/*
+	 * The sources as read before the compile started: a save during the
+	 * compile leaves the snapshot older than what was compiled (the next
+	 * change recompiles), never newer (a new import the record lacks).
+	 * A file outside the module (cgo's, in $WORK) is copied now: its
+	 * package is marked cgo and never replayed.
+	 */
 	for (size_t i = 0; i < files.argc; i++) {
 		char *to = xasprintf("%s/%zu", dir, i);
-		copy_file(files.argv[i], to);
+		if (!path_within(files.argv[i], root))
+			copy_file(files.argv[i], to);
+		else if (src->bufs[i].len || file_is_empty(files.argv[i]))
+			write_file_atomic(to, src->bufs[i].buf, src->bufs[i].len);
+		else
+			unlink(to); /* not read before the compile: no snapshot, no replay */
 		free(to);
 	}
 	json_t *o = json_object();
@@ -258,12 +320,13 @@ static void record_link(const char *plan, const struct tool_invocation *ti, char
 	free(work);
 }
 
-void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv)
+void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv,
+                    const struct devplan_sources *src)
 {
 	if (!plan_dir || !*plan_dir || ti->probe)
 		return;
 	if (ti->kind == TOOL_COMPILE)
-		record_compile(plan_dir, ti, run_argv);
+		record_compile(plan_dir, ti, run_argv, src);
 	else if (ti->kind == TOOL_LINK)
 		record_link(plan_dir, ti, run_argv);
 }

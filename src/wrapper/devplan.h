@@ -29,13 +29,31 @@
 
 #define DEVPLAN_ENV "GOLIVE_DEV_PLAN"
 
+/* A compile's main-module sources, read before the compiler starts. */
+struct devplan_sources {
+	struct strbuf *bufs; /* one per ti->nfiles, empty when not read */
+	size_t n, read;      /* how many; how many were read */
+};
+
+/*
+ * The wrapper's hook before a tool of a dev build runs: reads the sources
+ * of a compile that are under the module root into out (all empty
+ * otherwise). Release with devplan_sources_release.
+ */
+void devplan_sources_read(const char *plan_dir, const struct tool_invocation *ti,
+                          struct devplan_sources *out);
+void devplan_sources_release(struct devplan_sources *s);
+
 /*
  * The wrapper's hook, after a tool of a dev build exited with status 0:
- * records a compile of a main-module package or the link into plan_dir.
- * run_argv is the argv the tool ran with (tool path first). Errors are
- * ignored: a missing record only means the next change takes the full build.
+ * records a compile of a main-module package (its sources as src holds
+ * them, read before the compile: all of them must have been read) or the
+ * link into plan_dir. run_argv is the argv the tool ran with (tool path
+ * first). Errors are ignored: a missing record only means the next change
+ * takes the full build.
  */
-void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv);
+void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv,
+                    const struct devplan_sources *src);
 
 /* One recorded compile. */
 struct devplan_pkg {

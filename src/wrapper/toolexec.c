@@ -568,6 +568,9 @@ void toolexec_main(int argc, char **argv)
 	int64_t t0 = now_mono_ns();
 	pid_t pid = -1;
 	memset(&ru, 0, sizeof(ru));
+	/* golive dev's build: the sources as this compile will read them (devplan.h) */
+	struct devplan_sources dsrc;
+	devplan_sources_read(plugins.n ? NULL : getenv(DEVPLAN_ENV), &ti, &dsrc);
 	if (!hit) {
 		rcache_capture(&rc, &opts);
 		pid = proc_spawn(run_argv, &opts, &cause);
@@ -608,7 +611,8 @@ void toolexec_main(int argc, char **argv)
 	ev.wall_ns = now_mono_ns() - t0;
 	/* golive dev's build: how to replay this compile or link (devplan.h). */
 	if (!plugins.n && WIFEXITED(status) && WEXITSTATUS(status) == 0 && getenv(DEVPLAN_ENV))
-		devplan_record(getenv(DEVPLAN_ENV), &ti, run_argv);
+		devplan_record(getenv(DEVPLAN_ENV), &ti, run_argv, &dsrc);
+	devplan_sources_release(&dsrc);
 	if (!hit)
 		rcache_end(&rc, status, ev.wall_ns, &ev);
 	rcache_release(&rc);
