@@ -35,6 +35,7 @@ void devfast_release(struct devfast *f)
 	pathmap_clear(&f->dirty_set);
 	free(f->force_full);
 	free(f->reason);
+	json_decref(f->compiled);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -127,6 +128,12 @@ int devfast_end(struct devfast *f, int status, int cancelled)
 	}
 	if (ok) {
 		clear_dirty(f);
+		char *rp = xasprintf("%s/result.json", f->plan_dir);
+		json_t *r = json_load_file(rp, 0, NULL);
+		free(rp);
+		json_decref(f->compiled);
+		f->compiled = json_incref(json_object_get(r, "compiled"));
+		json_decref(r);
 		return 0;
 	}
 	if (!cancelled && WIFEXITED(status) && WEXITSTATUS(status) == FASTPATH_FALLBACK) {
@@ -144,8 +151,9 @@ int devfast_end(struct devfast *f, int status, int cancelled)
 
 void devfast_json(const struct devfast *f, int fast, const char *reason, json_t *o)
 {
-	(void)f;
 	json_object_set_new(o, "path", json_string(fast ? "fast" : "full"));
 	json_object_set_new(o, "golive_fast", json_boolean(fast));
 	json_object_set_new(o, "fallback", !fast && reason ? json_string(reason) : json_null());
+	if (fast && json_is_array(f->compiled))
+		json_object_set(o, "compiled", f->compiled);
 }

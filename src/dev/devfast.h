@@ -25,8 +25,9 @@ struct devfast {
 	struct pathmap dirty_set;
 	char *force_full; /* the next build is a full one, because of this */
 	/* the running build */
-	int fast;     /* 1: a fast build (golive __fastbuild) */
-	char *reason; /* a full build: why not the fast path */
+	int fast;         /* 1: a fast build (golive __fastbuild) */
+	char *reason;     /* a full build: why not the fast path */
+	json_t *compiled; /* the last fast build's recompiled packages (result.json) */
 };
 
 /* Sets up plan_dir (and <plan_dir>/root). enabled: the fast path may be used. */
@@ -51,7 +52,10 @@ void devfast_spawned(struct devfast *f);
  */
 int devfast_end(struct devfast *f, int status, int cancelled);
 
-/* The cycle's "path", "golive_fast" and "fallback" JSON fields. */
+/*
+ * The cycle's "path", "golive_fast" and "fallback" JSON fields, and for a
+ * fast cycle "compiled": the import paths its build recompiled.
+ */
 void devfast_json(const struct devfast *f, int fast, const char *reason, json_t *o);
 
 #endif

@@ -123,6 +123,10 @@ for rnd in range(2):
 # new file, then a body edit of its package
 steps.append(("new file l4/extra.go", lambda: wr("leaf/l4/extra.go", "package l4\n\nfunc Extra() int { return 1 }\n"), "full", "is new to the build", True))
 steps.append(("body l4", body("l4", 101), "fast", None, True))
+# the export data of l4 unchanged (a comment at its end), right after a full build:
+# only l4 recompiles (go rewrites the build id line of the archives it keeps)
+steps.append(("new file l4/extra2.go", lambda: wr("leaf/l4/extra2.go", "package l4\n\nfunc Extra2() int { return 2 }\n"), "full", "is new to the build", True))
+steps.append(("comment l4", lambda: wr(pkgfile("l4"), rd(pkgfile("l4")) + "\n// a comment\n"), "fast", None, True, 1))
 # a new import
 steps.append(("new import in m3", lambda: sub("mid/m3/m3.go", r'import \(\n', 'import (\n\t"strings"\n') or sub("mid/m3/m3.go", r"return Base \+ ", 'return Base + len(strings.Repeat("x", 3)) + '), "full", "imports", True))
 steps.append(("body m3", body("m3", 102), "fast", None, True))
@@ -165,7 +169,7 @@ steps.append(("const l5 last", const("l5", 99), "fast", None, True))
 
 failures = 0
 counted = 0
-for what, edit, path, reason, ok in steps:
+for what, edit, path, reason, ok, *ncompiled in steps:
     n0 = len(done_cycles())
     edit()
     if path is None:
@@ -177,6 +181,8 @@ for what, edit, path, reason, ok in steps:
     bad = []
     if c["path"] != path:
         bad.append(f"path {c['path']} (fallback: {c.get('fallback')}), want {path}")
+    if ncompiled and len(c.get("compiled", [])) != ncompiled[0]:
+        bad.append(f"compiled {c.get('compiled')}, want {ncompiled[0]} package(s)")
     if reason and reason not in (c.get("fallback") or ""):
         bad.append(f"fallback reason {c.get('fallback')!r}, want ...{reason}...")
     if ok:
