@@ -579,6 +579,7 @@ static void build_done(struct dev *d)
 	}
 	build_cleanup(d);
 	struct cycle c = d->bc;
+	int fast = c.fast;
 	memset(&d->bc, 0, sizeof(d->bc));
 	if (ok) {
 		switch_to(d, bin, &c);
@@ -588,8 +589,13 @@ static void build_done(struct dev *d)
 		unlink(bin);
 		free(bin);
 	}
-	/* Imports or files may have changed: list the graph again, now that the CPU is free. */
-	start_listing(d);
+	/*
+	 * Imports or files may have changed: list the graph again, now that the
+	 * CPU is free. Not after a fast build: it only runs when the files and
+	 * imports are the recorded ones (~200 ms of go list saved per cycle).
+	 */
+	if (!fast)
+		start_listing(d);
 }
 
 /* ---- running ------------------------------------------------------------ */
