@@ -11,7 +11,8 @@
  * stopped process accepts nothing (new connections wait in the queue for
  * the new version, or are held by the proxy). If the old one still holds a
  * connection it accepted (a TCP socket on one of the given local ports, not
- * in LISTEN state, found through /proc/PID/fd and /proc/PID/net/tcp{,6}),
+ * in LISTEN state, found through /proc/PID/fd and NETLINK_SOCK_DIAG, or
+ * /proc/PID/net/tcp{,6} where that is not available),
  * it is resumed for a moment to finish it and paused again, until it holds
  * none or max_ms have passed. The caller then sends its stop signal and
  * SIGCONT: the program ends with nothing in flight.
