@@ -12,17 +12,20 @@
 //	     "requests": N, "errors": {"refused": N, ...}, "first_error": "...",
 //	     "timeout": true if VERSION never came within -timeout}
 //	poll build [flags] FILE VERSION URL -- CMD ARGS...
-//	    Saves FILE the same way, runs CMD in FILE's directory and times it
-//	    (the save -> CMD exited), polling URL all the while so that the
-//	    machine carries the same load as in edit mode; latency_ms is CMD's
-//	    wall time, "failed" counts failed polls (URL should not fail).
+//	    Saves FILE the same way, runs CMD in FILE's directory (in -dir when
+//	    given) and times it (the save -> CMD exited), polling URL all the
+//	    while so that the machine carries the same load as in edit mode;
+//	    latency_ms is CMD's wall time, "failed" counts failed polls (URL
+//	    should not fail).
 //	poll wait  [flags] URL VERSION
 //	    Polls until the body is VERSION (used to wait for start-up).
 //
 // The save is atomic by default (write FILE.bench.tmp next to it, fsync
 // nothing, rename over FILE: what most editors do); -save inplace truncates
 // and rewrites FILE instead. The clock starts when rename (or close)
-// returns.
+// returns. With -content NEW (edit and build), the text saved is NEW's,
+// whole, instead of FILE's with its version line rewritten (an edit of
+// more than a version: bench/reload-mod); VERSION is still what to wait for.
 package main
 
 import (
@@ -60,6 +63,8 @@ var (
 	timeout  = flag.Duration("timeout", 60*time.Second, "give up on the new version after this long")
 	reqTO    = flag.Duration("request-timeout", 10*time.Second, "per-request timeout")
 	saveMode = flag.String("save", "rename", "rename (atomic save) or inplace")
+	content  = flag.String("content", "", "save this file's text instead of rewriting the version line")
+	dir      = flag.String("dir", "", "build: where CMD runs (default: FILE's directory)")
 )
 
 var versionLine = regexp.MustCompile(`(?m)^const version = ".*"$`)
@@ -71,14 +76,23 @@ func die(format string, a ...interface{}) {
 
 // save writes FILE with VERSION in it; returns the time the save completed.
 func save(file, version string) time.Time {
-	src, err := os.ReadFile(file)
-	if err != nil {
-		die("%v", err)
+	var out []byte
+	if *content != "" {
+		b, err := os.ReadFile(*content)
+		if err != nil {
+			die("%v", err)
+		}
+		out = b
+	} else {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			die("%v", err)
+		}
+		if !versionLine.Match(src) {
+			die("%s: no `const version = \"...\"` line", file)
+		}
+		out = versionLine.ReplaceAll(src, []byte(fmt.Sprintf("const version = %q", version)))
 	}
-	if !versionLine.Match(src) {
-		die("%s: no `const version = \"...\"` line", file)
-	}
-	out := versionLine.ReplaceAll(src, []byte(fmt.Sprintf("const version = %q", version)))
 	switch *saveMode {
 	case "rename":
 		tmp := file + ".bench.tmp"
@@ -203,6 +217,9 @@ func build(file, version, url string, argv []string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = filepath.Dir(file)
+	if *dir != "" {
+		cmd.Dir = *dir
+	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	stop := make(chan struct{})
 	polled := make(chan struct{})
