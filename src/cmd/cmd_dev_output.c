@@ -75,6 +75,7 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 		    .build = build,
 		    .pid = pid,
 		    .ready = ready,
+		    .fast = c->fast,
 		    .t_event = c->t_event,
 		    .t_build_start = c->t_build_start,
 		    .t_build_end = c->t_build_end,

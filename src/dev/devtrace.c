@@ -148,6 +148,27 @@ static int export_now(const struct devtrace *t, struct devtrace_cycle *c,
 	ARRAY_PUSH(spans, copy);
 	for (size_t k = 0; k < c->build.n; k++)
 		ARRAY_PUSH(spans, c->build.v[k]); /* moved */
+	if (!c->build.n && i->build && i->t_build_start && i->t_build_end) {
+		/* A build that wrote no spans (the fast path's): one "build" span for it. */
+		struct trace_attr ba[2];
+		size_t nba = 0;
+		trace_attr_str(&ba[nba++], "golive.build", i->build);
+		if (i->fast)
+			trace_attr_int(&ba[nba++], "golive.fast", 1);
+		memset(&s, 0, sizeof(s));
+		memcpy(s.trace_id, c->ctx.trace_id, 16);
+		memcpy(s.parent_id, c->ctx.span_id, 8);
+		if (tracectx_new_span_id(s.span_id) == 0) {
+			s.name = "build";
+			s.start_ns = i->t_build_start + off;
+			s.end_ns = i->t_build_end + off;
+			s.error = strcmp(i->build, "failed") == 0;
+			s.attrs = ba;
+			s.nattrs = nba;
+			trace_span_copy(&copy, &s);
+			ARRAY_PUSH(spans, copy);
+		}
+	}
 	c->build.n = 0;
 	if (i->pid > 0 && i->t_ready) {
 		struct trace_attr ra[2];

@@ -9,7 +9,8 @@
  * down as TRACEPARENT, and the build writes its spans with --trace-out
  * into its session directory, with OTEL_SDK_DISABLED=true so that it
  * exports nothing itself), and a span "restart" from the end of the build
- * to the program's readiness.
+ * to the program's readiness. A build that wrote no spans (the fast path's
+ * replay) gets one "build" span, with golive.fast=1 for the fast path.
  *
  * Exporting happens in a forked child so that a slow collector never holds
  * up the dev loop; golive dev (a subreaper) reaps it with its orphans.
@@ -69,6 +70,7 @@ struct devtrace_info {
 	const char *build; /* "ok", "failed", "cancelled", or NULL: no build */
 	pid_t pid;         /* the new program, or 0 */
 	const char *ready; /* how readiness was learnt ("notify", "exec"...), or NULL */
+	int fast;          /* the build was the fast path's (golive.fast on its span) */
 	int64_t t_event, t_build_start, t_build_end, t_ready;
 };
 

@@ -5,9 +5,11 @@
 #    OTEL_EXPORTER_OTLP_ENDPOINT at tests/otlp_receiver.py: a start cycle and an
 #    edit cycle give two OTLP lines in F and two valid requests at the receiver,
 #    each one trace: a root "cycle" span, the build's "build" span its child,
-#    every tool span a child of "build", a "restart" span child of "cycle"
-#    ending when the new program was ready; the edit cycle has a compile of the
-#    edited package; C is the latest cycle as a Chrome trace;
+#    every tool span a child of "build" (the start cycle's full build has a
+#    compile), a "restart" span child of "cycle" ending when the new program
+#    was ready; the edit cycle took the fast path: its "build" span carries
+#    golive.fast=1 and has no tool spans; C is the latest cycle as a Chrome
+#    trace;
 #  - the program's environment carries neither golive's TRACEPARENT nor
 #    OTEL_SDK_DISABLED (the build's env is its own);
 #  - an unwritable --trace-out path: exit 2 before anything runs.
@@ -65,27 +67,30 @@ for n, doc in enumerate(lines):
     if len(b) != 1 or b[0].get("parentSpanId") != cyc["spanId"]:
         bad.append("cycle %d: the build span is not the cycle's child" % n); continue
     tools = [s for s in spans if s["name"] not in ("cycle", "build", "restart")]
-    if not tools or any(s.get("parentSpanId") != b[0]["spanId"] for s in tools):
+    fast = {"key": "golive.fast", "value": {"intValue": "1"}} in b[0].get("attributes", [])
+    if n == 1 and (not fast or tools):
+        bad.append("the edit cycle: want a fast build span without tool spans: %r, %r" % (b[0].get("attributes"), [s["name"] for s in tools]))
+    if n == 0 and (fast or not tools or any(s.get("parentSpanId") != b[0]["spanId"] for s in tools)):
         bad.append("cycle %d: tool spans not children of build: %r" % (n, [s["name"] for s in tools]))
     r = [s for s in spans if s["name"] == "restart"]
     if len(r) != 1 or r[0].get("parentSpanId") != cyc["spanId"]:
         bad.append("cycle %d: no restart span under cycle" % n)
     elif int(r[0]["endTimeUnixNano"]) > int(cyc["endTimeUnixNano"]) or int(b[0]["startTimeUnixNano"]) < int(cyc["startTimeUnixNano"]) - 50_000_000:
         bad.append("cycle %d: build/restart outside the cycle span" % n)
-    if n == 1 and not any(s["name"] == "compile" for s in tools):
-        bad.append("the edit cycle compiled nothing")
+    if n == 0 and not any(s["name"] == "compile" for s in tools):
+        bad.append("the start cycle compiled nothing")
 if len(set(traces)) != len(traces):
     bad.append("two cycles share a trace")
 sent = [s["traceId"] for r in reqs for rs in r["body"]["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"] if s["name"] == "cycle"]
 if sorted(sent) != sorted(traces):
     bad.append("the receiver got other traces than the file")
 X = [e for e in json.load(open(sys.argv[3]))["traceEvents"] if e["ph"] == "X"]
-if not any(e["name"] == "cycle" for e in X) or not any(e["name"] == "compile" for e in X):
-    bad.append("the Chrome trace is not the edit cycle")
+if not any(e["name"] == "cycle" for e in X) or not any(e["name"] == "build" and e.get("args", {}).get("golive.fast") == 1 for e in X):
+    bad.append("the Chrome trace is not the edit cycle: %r" % [(e["name"], e.get("args")) for e in X])
 print("\n".join(bad) if bad else "ok")
 EOF
 )
-expect_eq "$res" ok "two cycles, two traces: cycle > build > tools, cycle > restart; OTLP/HTTP, file and Chrome"
+expect_eq "$res" ok "two cycles, two traces: cycle > build (> tools, or fast), cycle > restart; OTLP/HTTP, file and Chrome"
 
 set +e
 (cd "$w" && "$GOLIVE" dev --trace-out "$tmp/nosuchdir/x.jsonl") >"$tmp/bad.out" 2>"$tmp/bad.err"
