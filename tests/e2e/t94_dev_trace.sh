@@ -26,8 +26,10 @@ wait_until "grep -q '^PORT ' '$tmp/r.port'" 10 || fail "the receiver did not sta
 rport=$(awk '/^PORT /{print $2; exit}' "$tmp/r.port")
 
 port=$(free_port)
+# --no-fast: the edit must be a full build (go's tool spans); a fast-path
+# cycle has no build span yet (docs/dev.md, "The fast path").
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$rport dev_start d "$w" --listen "127.0.0.1:$port" \
-	--trace-out "$tmp/cycles.jsonl" --chrome-trace "$tmp/last.json"
+	--no-fast --trace-out "$tmp/cycles.jsonl" --chrome-trace "$tmp/last.json"
 dev_wait d 'len([c for c in C if c["pid"]]) >= 1' 60 "first cycle"
 wait_until "http_get 'http://127.0.0.1:$port/' >/dev/null" 10 || fail "the webapp does not answer$(dev_report d)"
 pid1=$(dev_q d 'C[-1]["pid"]')
