@@ -33,6 +33,7 @@
 #include "cache/rcache.h"
 #include "cache/rcache_summary.h"
 #include "core/progress.h"
+#include "wrapper/devplan.h"
 #include "wrapper/session.h"
 #include "core/summary.h"
 #include "core/util.h"
@@ -990,6 +991,9 @@ int cmd_build(int argc, char **argv)
 	for (size_t i = 0; i < ba.flags.argc; i++)
 		argv_push(&go_argv, ba.flags.argv[i]);
 	buildargs_push_packages(&ba, &go_argv);
+	/* Under golive dev: the go command, for the fast path's warm-up (dev/fastwarm.h). */
+	if (getenv(DEVPLAN_ENV) && *getenv(DEVPLAN_ENV) && cwd[0])
+		devplan_save_build(getenv(DEVPLAN_ENV), go_argv.argv, cwd);
 
 	struct proc_opts gopt = PROC_OPTS_INIT;
 	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};

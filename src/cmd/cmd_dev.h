@@ -91,6 +91,13 @@ struct dev {
 	struct strbuf build_log;
 	char *build_bin, *build_dir;
 	struct cycle bc;
+	struct argv_array ana_pkgs; /* fast-built packages to analyse once the program serves */
+	long long build_t0;         /* the build's start, ns since the epoch */
+	/* the fast path's warm-up (dev/fastwarm.h): due after a full build, once a session */
+	long long warm_t0; /* the start of the full build it completes (0: not due) */
+	int warm_done;
+	pid_t warm_pid;
+	int64_t warm_start;
 	unsigned seq;
 	int ncycles;
 
@@ -182,6 +189,12 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 void dev_say(const struct dev *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* "exited with status N" or "killed by SIGNAME". */
 void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n);
+/*
+ * Prints a fast build's findings where and as golive build prints a full
+ * build's: "# importpath" then each diagnostic on stderr (JSON log lines
+ * with trace.log_format: json).
+ */
+void dev_print_findings(const struct dev *d, const devfast_findings_array *a);
 /* What is watched (JSON and status line), t_start: when the listing began. */
 void dev_print_watch(struct dev *d, int64_t t_start);
 

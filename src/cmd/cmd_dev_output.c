@@ -5,15 +5,19 @@
  */
 #define _GNU_SOURCE
 #include "cmd/cmd_dev.h"
+#include "core/jsonl.h"
+#include "core/log.h"
 #include "dev/devtrace.h"
 #include "dev/supervise.h"
 #include "dev/watch.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static double ms_since(const struct dev *d, int64_t t)
 {
@@ -21,6 +25,41 @@ static double ms_since(const struct dev *d, int64_t t)
 }
 
 /* ---- output ------------------------------------------------------------- */
+
+void dev_print_findings(const struct dev *d, const devfast_findings_array *a)
+{
+	char cwd[PATH_MAX];
+	enum log_format lf = LOG_FORMAT_TEXT;
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	if (d->cfg.trace.log_format)
+		(void)log_format_parse(d->cfg.trace.log_format, &lf);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct devfast_findings *p = &a->v[i];
+		if (lf != LOG_FORMAT_JSON)
+			fprintf(stderr, "# %s\n", p->importpath);
+		for (size_t k = 0; k < p->diags.n; k++) {
+			const struct diag *dg = &p->diags.v[k];
+			if (lf != LOG_FORMAT_JSON) {
+				diag_print_text(dg, stderr, cwd[0] ? cwd : NULL);
+				continue;
+			}
+			json_t *fl = json_object();
+			json_object_set_new(fl, "importpath", json_string(p->importpath));
+			json_object_set_new(
+			    fl, "file",
+			    json_string_lossy(diag_display_path(dg, cwd[0] ? cwd : NULL)));
+			json_object_set_new(fl, "line", json_integer(dg->line));
+			json_object_set_new(fl, "column", json_integer(dg->col));
+			json_object_set_new(fl, "analyzer", json_string_lossy(dg->analyzer));
+			log_json(dg->severity == SEV_ERROR     ? "error"
+			         : dg->severity == SEV_WARNING ? "warn"
+			                                       : "info",
+			         dg->message, fl);
+		}
+	}
+	fflush(stderr);
+}
 
 void dev_json_line(json_t *o)
 {

@@ -8,6 +8,7 @@
  */
 #include "cmd/commands.h"
 #include "dev/fastpath.h"
+#include "dev/fastwarm.h"
 #include "dev/keeper.h"
 #include "wrapper/toolargs.h"
 #include "wrapper/toolexec.h"
@@ -35,6 +36,8 @@ static const struct command commands[] = {
     {"help", cmd_help, "show help for golive or one command"},
     /* golive dev's fast-path build (fastpath.h); not listed in the help */
     {"__fastbuild", cmd_fastbuild, NULL},
+    /* its warm-up after the first build (fastwarm.h); not listed either */
+    {"__fastwarm", cmd_fastwarm, NULL},
 };
 
 static const struct command *find_command(const char *name)

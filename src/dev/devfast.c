@@ -1,6 +1,7 @@
 /* devfast.c - see devfast.h. */
 #define _GNU_SOURCE
 #include "dev/devfast.h"
+#include "analysis/anacache.h"
 #include "dev/fastpath.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ void devfast_release(struct devfast *f)
 	free(f->plan_dir);
 	free(f->root);
 	argv_clear(&f->dirty);
+	argv_clear(&f->last);
 	pathmap_clear(&f->dirty_set);
 	free(f->force_full);
 	free(f->reason);
@@ -107,8 +109,99 @@ void devfast_spawned(struct devfast *f)
 
 static void clear_dirty(struct devfast *f)
 {
-	argv_clear(&f->dirty);
+	argv_clear(&f->last);
+	f->last = f->dirty;
+	memset(&f->dirty, 0, sizeof(f->dirty));
 	pathmap_clear(&f->dirty_set);
+}
+
+void devfast_refuse(struct devfast *f)
+{
+	for (size_t i = 0; i < f->last.argc; i++)
+		if (!pathmap_get(&f->dirty_set, f->last.argv[i], NULL)) {
+			pathmap_set(&f->dirty_set, f->last.argv[i], 1);
+			argv_push(&f->dirty, f->last.argv[i]);
+		}
+	argv_clear(&f->last);
+}
+
+void devfast_compiled(const struct devfast *f, struct argv_array *pkgs)
+{
+	char *rp = xasprintf("%s/result.json", f->plan_dir);
+	json_t *r = json_load_file(rp, 0, NULL), *v;
+	size_t i;
+	free(rp);
+	json_array_foreach(json_object_get(r, "compiled"), i, v)
+	{
+		if (json_is_string(v))
+			argv_push(pkgs, json_string_value(v));
+	}
+	json_decref(r);
+}
+
+/* The value of the recorded compile's -lang (go1.21), or NULL. */
+static const char *compile_lang(const struct devplan_pkg *k)
+{
+	for (size_t i = 1; i < k->argv.argc; i++) {
+		const char *a = k->argv.argv[i];
+		if (strcmp(a, "-lang") == 0 && i + 1 < k->argv.argc)
+			return k->argv.argv[i + 1];
+		if (starts_with(a, "-lang="))
+			return a + 6;
+	}
+	return NULL;
+}
+
+int devfast_analyse(const struct devfast *f, const struct analysis_settings *s,
+                    const struct argv_array *pkgs, devfast_findings_array *out, char **cause)
+{
+	struct devplan p;
+	struct anacache ac;
+	struct analysis_ctx *ctx = NULL;
+	char *why = NULL;
+	int rc = 0;
+	if (devplan_load(&p, f->plan_dir, cause) < 0)
+		return -1;
+	if (anacache_open(&ac, NULL, &why) < 0) {
+		free(why); /* no cache: analyse anyway */
+		why = NULL;
+	}
+	uint64_t hash = analysis_settings_hash(s);
+	for (size_t i = 0; i < pkgs->argc && rc == 0; i++) {
+		const struct devplan_pkg *k = devplan_find(&p, pkgs->argv[i]);
+		struct pkgsrc ps = PKGSRC_INIT;
+		char key[ANACACHE_KEY_HEX + 1];
+		diag_array d = ARRAY_INIT;
+		if (!k || !pkgsrc_load(&ps, k->files.argv, k->files.argc)) {
+			pkgsrc_release(&ps);
+			continue;
+		}
+		(void)pkgsrc_set_goversion(&ps, compile_lang(k));
+		anacache_key(&ac, &ps, hash, key);
+		rc = anacache_analyse(&ac, s, &ctx, &ps, key, &d, NULL, cause);
+		if (rc == 0 && d.n) {
+			struct devfast_findings pf = {xstrdup(k->importpath), d};
+			diag_sort_unique(&pf.diags);
+			ARRAY_PUSH(*out, pf);
+		} else {
+			diag_array_release(&d);
+		}
+		pkgsrc_release(&ps);
+	}
+	if (ctx)
+		analysis_ctx_free(ctx);
+	anacache_close(&ac);
+	devplan_release(&p);
+	return rc;
+}
+
+void devfast_findings_release(devfast_findings_array *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].importpath);
+		diag_array_release(&a->v[i].diags);
+	}
+	ARRAY_FREE(*a);
 }
 
 int devfast_end(struct devfast *f, int status, int cancelled)

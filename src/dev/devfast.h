@@ -11,6 +11,8 @@
 #ifndef GOLIVE_DEVFAST_H
 #define GOLIVE_DEVFAST_H
 
+#include "analysis/analyze.h"
+#include "analysis/diag.h"
 #include "dev/devgraph.h"
 #include "wrapper/devplan.h"
 #include "core/util.h"
@@ -20,8 +22,9 @@
 struct devfast {
 	char *plan_dir;          /* <golive dev's dir>/plan */
 	char *root;              /* the module root */
-	int enabled;             /* run.fast, and no fail_on: the fast path may run */
+	int enabled;             /* run.fast: the fast path may run */
 	struct argv_array dirty; /* files changed since the last successful build */
+	struct argv_array last;  /* the dirty files the last successful build took */
 	struct pathmap dirty_set;
 	char *force_full; /* the next build is a full one, because of this */
 	/* the running build */
@@ -51,6 +54,35 @@ void devfast_spawned(struct devfast *f);
  * cycle: f->force_full says why), else 0.
  */
 int devfast_end(struct devfast *f, int status, int cancelled);
+
+/*
+ * A fast build that succeeded but is not swapped in (its findings reach
+ * analyzers.fail_on): the files it took count as changed again, so the
+ * next build recompiles, and analyses, their packages once more.
+ */
+void devfast_refuse(struct devfast *f);
+
+/* The import paths the last fast build compiled (<plan>/result.json), appended to pkgs. */
+void devfast_compiled(const struct devfast *f, struct argv_array *pkgs);
+
+/* One package's findings (devfast_analyse). */
+struct devfast_findings {
+	char *importpath;
+	diag_array diags; /* sorted, without duplicates */
+};
+typedef ARRAY(struct devfast_findings) devfast_findings_array;
+
+/*
+ * Analyses the recorded source files of each package of pkgs (import paths
+ * of the plan) as golive build's wrapper does for a compile: through golive's
+ * analysis cache, as the Go version of the recorded compile's -lang, under
+ * settings s. Appends the packages that have findings to out, in pkgs' order.
+ * Returns 0, or -1 with *cause (the plan cannot be read, a rule does not
+ * compile). Nothing printed.
+ */
+int devfast_analyse(const struct devfast *f, const struct analysis_settings *s,
+                    const struct argv_array *pkgs, devfast_findings_array *out, char **cause);
+void devfast_findings_release(devfast_findings_array *a);
 
 /*
  * The cycle's "path", "golive_fast" and "fallback" JSON fields, and for a

@@ -320,6 +320,50 @@ static void record_link(const char *plan, const struct tool_invocation *ti, char
 	free(work);
 }
 
+void devplan_save_build(const char *plan_dir, char *const *argv, const char *cwd)
+{
+	json_t *o = json_object(), *a = json_array();
+	for (size_t i = 0; argv[i]; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	json_object_set_new(o, "argv", a);
+	json_object_set_new(o, "cwd", json_string(cwd));
+	char *path = xasprintf("%s/gobuild.json", plan_dir);
+	save_json(path, o);
+	free(path);
+	json_decref(o);
+}
+
+int devplan_save_pkg(const char *plan_dir, const struct devplan_pkg *k, const struct strbuf *srcs)
+{
+	char h[17];
+	int rc = 0;
+	devplan_hash(k->importpath, h);
+	char *dir = xasprintf("%s/pkgs/%s", plan_dir, h);
+	mkdir_p(dir, 0700);
+	for (size_t i = 0; i < k->files.argc && rc == 0; i++) {
+		char *to = xasprintf("%s/%zu", dir, i);
+		rc = write_file_atomic(to, srcs[i].buf ? srcs[i].buf : "", srcs[i].len);
+		free(to);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "importpath", json_string(k->importpath));
+	json_object_set_new(o, "argv", json_strings(k->argv.argv, k->argv.argc));
+	json_object_set_new(o, "cwd", json_string(k->cwd));
+	json_object_set_new(o, "env", json_strings(k->env.argv, k->env.argc));
+	json_object_set_new(o, "files", json_strings(k->files.argv, k->files.argc));
+	json_object_set_new(o, "cgo", json_false());
+	json_object_set_new(o, "asm", json_false());
+	json_object_set_new(o, "importcfg", k->importcfg ? json_string(k->importcfg) : json_null());
+	json_object_set_new(o, "embedcfg", json_null());
+	char *path = xasprintf("%s.json", dir);
+	if (rc == 0)
+		rc = save_json(path, o);
+	free(path);
+	json_decref(o);
+	free(dir);
+	return rc;
+}
+
 void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv,
                     const struct devplan_sources *src)
 {

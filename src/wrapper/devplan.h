@@ -55,6 +55,13 @@ void devplan_sources_release(struct devplan_sources *s);
 void devplan_record(const char *plan_dir, const struct tool_invocation *ti, char **run_argv,
                     const struct devplan_sources *src);
 
+/*
+ * golive build's hook under golive dev: saves the go command it runs (argv,
+ * go first) and its cwd as <dir>/gobuild.json, for the warm-up
+ * (fastwarm.h). Errors are ignored.
+ */
+void devplan_save_build(const char *plan_dir, char *const *argv, const char *cwd);
+
 /* One recorded compile. */
 struct devplan_pkg {
 	char *importpath;
@@ -103,6 +110,14 @@ char *devplan_snapshot_path(const struct devplan *p, const struct devplan_pkg *p
 const char *devplan_link_archive(const struct devplan *p, const char *importpath);
 /* Points path's packagefile line at archive (adds one when missing). */
 void devplan_link_set_archive(struct devplan *p, const char *importpath, const char *archive);
+
+/*
+ * Records k (importpath, argv, cwd, env, importcfg, files; not cgo nor asm)
+ * as if the wrapper had seen its compile: srcs[i] is the text of
+ * k->files.argv[i] it compiled. 0, or -1 when something cannot be written
+ * (then no record: the .json is written last, through a rename).
+ */
+int devplan_save_pkg(const char *plan_dir, const struct devplan_pkg *k, const struct strbuf *srcs);
 
 /* Writes p->link back to <dir>/link.json. 0, or -1 with *cause. */
 int devplan_save_link(const struct devplan *p, char **cause);

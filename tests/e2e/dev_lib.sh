@@ -275,6 +275,10 @@ for i, raw in enumerate(data.split(b"\n")[:-1], 1):
     elif t == "proxy":
         need("addr", lambda v: isinstance(v, str) and ":" in v, "host:port")
         need("to", lambda v: isinstance(v, str) and ":" in v, "host:port")
+    elif t == "warmup":
+        need("recorded", lambda v: isint(v) and v >= 0, "an integer >= 0")
+        need("skipped", lambda v: isint(v) and v >= 0, "an integer >= 0")
+        need("ms", isnum, "a number")
     else:
         bad.append(f"line {i}: unknown type {t!r}")
     if t in ("listen", "proxy") and any(isinstance(x, dict) and x.get("type") not in ("listen", "proxy") for x in seen):
