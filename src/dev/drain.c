@@ -140,6 +140,11 @@ int drain_accepted(pid_t pid, const unsigned *ports, size_t nports)
 {
 	if (!nports)
 		return 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(path); /* first: a process that is gone cannot tell */
+	if (!dir)
+		return -1;
 	unsigned long *inodes = xmalloc(MAX_INODES * sizeof(*inodes));
 	size_t n = 0;
 	int ok4 = diag_scan(AF_INET, ports, nports, inodes, &n);
@@ -150,18 +155,12 @@ int drain_accepted(pid_t pid, const unsigned *ports, size_t nports)
 		ok6 = scan_net(pid, "tcp6", ports, nports, inodes, &n);
 	}
 	if (ok4 < 0 && ok6 < 0) {
+		closedir(dir);
 		free(inodes);
 		return -1;
 	}
 	int count = 0;
 	if (n) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-		DIR *dir = opendir(path);
-		if (!dir) {
-			free(inodes);
-			return -1;
-		}
 		struct dirent *de;
 		while ((de = readdir(dir))) {
 			char link[512], target[64];
@@ -181,8 +180,8 @@ int drain_accepted(pid_t pid, const unsigned *ports, size_t nports)
 					break;
 				}
 		}
-		closedir(dir);
 	}
+	closedir(dir);
 	free(inodes);
 	return count;
 }

@@ -525,6 +525,8 @@ static void test_yaml_round_trip(void **state)
 	                             "  to: null\n"
 	                             "  stop_signal: SIGTERM\n"
 	                             "  grace_ms: 5000\n"
+	                             "  debug_info: false\n"
+	                             "  fast: true\n"
 	                             "watch:\n"
 	                             "  include: []\n"
 	                             "  exclude: []\n"
@@ -613,6 +615,8 @@ static void test_yaml_round_trip(void **state)
 	                    "  to: null\n"
 	                    "  stop_signal: SIGTERM\n"
 	                    "  grace_ms: 5000\n"
+	                    "  debug_info: false\n"
+	                    "  fast: true\n"
 	                    "watch:\n"
 	                    "  include: []\n"
 	                    "  exclude: []\n"
@@ -748,6 +752,8 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  to: null\n"
 	                                "  stop_signal: SIGINT\n"
 	                                "  grace_ms: 250\n"
+	                                "  debug_info: false\n"
+	                                "  fast: true\n"
 	                                "watch:\n"
 	                                "  include:\n"
 	                                "  - '*.html'\n"
@@ -846,7 +852,9 @@ static void test_json(void **state)
 	assert_true(json_is_false(json_object_get(b, "keep")));
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 10);
 	b = json_object_get(j, "run");
-	assert_int_equal(json_object_size(b), 8);
+	assert_int_equal(json_object_size(b), 10);
+	assert_true(json_is_false(json_object_get(b, "debug_info")));
+	assert_true(json_is_true(json_object_get(b, "fast")));
 	assert_true(json_is_null(json_object_get(b, "package")));
 	assert_int_equal(json_array_size(json_object_get(b, "args")), 0);
 	assert_int_equal(json_array_size(json_object_get(b, "listen")), 0);

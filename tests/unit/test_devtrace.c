@@ -521,7 +521,7 @@ static void test_cycle_export(void **state)
 	got = read_otlp(out, &nlines, &raw); /* appended: three lines */
 	strbuf_release(&raw);
 	assert_int_equal(nlines, 3);
-	assert_int_equal(got.n, 4 + 1 + 1);
+	assert_int_equal(got.n, 4 + 2 + 1);
 	const struct span *c2 = &got.v[4];
 	assert_string_equal(c2->name, "cycle");
 	assert_memory_not_equal(c2->trace_id, ctx.trace_id, 16); /* a new trace */
@@ -536,7 +536,17 @@ static void test_cycle_export(void **state)
 	assert_null(find_attr(c2, "process.pid"));
 	assert_null(find_attr(c2, "golive.files"));
 	assert_null(find_attr(c2, "golive.ready"));
-	const struct span *c3 = &got.v[5];
+	/* its build wrote no spans: one "build" span stands for it (not a fast one) */
+	const struct span *b2 = &got.v[5];
+	assert_string_equal(b2->name, "build");
+	assert_memory_equal(b2->trace_id, c2->trace_id, 16);
+	assert_memory_equal(b2->parent_id, c2->span_id, 8);
+	assert_int_equal(b2->start_ns, m - 800 * MS + off);
+	assert_int_equal(b2->end_ns, m - 700 * MS + off);
+	assert_int_equal(b2->error, 1);
+	assert_string_equal(str_attr(b2, "golive.build"), "failed");
+	assert_null(find_attr(b2, "golive.fast"));
+	const struct span *c3 = &got.v[6];
 	assert_string_equal(c3->name, "cycle");
 	assert_int_equal(int_attr(c3, "golive.cycle"), 5);
 	assert_string_equal(str_attr(c3, "golive.trigger"), "");
