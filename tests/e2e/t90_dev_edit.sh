@@ -193,9 +193,25 @@ one_save "real vim save" ""
 # --- a change during a build cancels it -------------------------------------------------
 # An edit, then a second one as soon as golive builds it: the first build is
 # cancelled, the second served. (Should the first build win the race
-# and end before the second write is seen, two ok cycles: try again.)
+# and end before the second write is seen, two ok cycles: try again.) The
+# first edit also adds or removes a blank import: a change of imports takes
+# the full build (the fast path's replay is too quick to be caught).
+# put_version_import FILE VERSION: put_version and the import toggled, in one write.
+put_version_import() {
+	python3 - "$1" "$2" <<'EOF'
+import re, sys
+p, new = sys.argv[1:]
+s = open(p).read()
+line = 'import _ "embed"\n\n'
+s = s.replace(line, "") if line in s else s.replace("package main\n\n", "package main\n\n" + line, 1)
+s, n = re.subn(r'const version = "[^"]*"', 'const version = "%s"' % new, s)
+assert n == 1, p
+with open(p, "w") as f:
+    f.write(s)
+EOF
+}
 cancel_attempt() {
-	put_version main.go "x$1"
+	put_version_import main.go "x$1"
 	if wait_building "$app"; then seen=seen; else seen=missed; fi
 	put_version main.go "y$1"
 }
