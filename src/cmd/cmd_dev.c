@@ -99,7 +99,7 @@ static void cycle_reset(struct cycle *c)
  * mask, stdin from /dev/null, stdout to out_fd and stderr to err_fd (-1:
  * /dev/null).
  */
-static pid_t spawn_group(char *const argv[], int out_fd, int err_fd, char **cause)
+pid_t dev_spawn_group(char *const argv[], int out_fd, int err_fd, char **cause)
 {
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
@@ -178,7 +178,7 @@ static void start_listing(struct dev *d)
 	int fd = open(d->list_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	char *cause = NULL;
 	if (fd >= 0) {
-		d->list_pid = spawn_group(av.argv, fd, -1, &cause);
+		d->list_pid = dev_spawn_group(av.argv, fd, -1, &cause);
 		close(fd);
 	}
 	if (d->list_pid > 0) {
@@ -416,78 +416,11 @@ static void cancel_build(struct dev *d)
 	build_cleanup(d);
 }
 
-/* Stops a running warm-up: it must never write records while a build runs. */
-static void stop_warm(struct dev *d)
-{
-	if (d->warm_pid <= 0)
-		return;
-	kill(-d->warm_pid, SIGKILL);
-	while (waitpid(d->warm_pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	keeper_remove(d->warm_pid);
-	d->warm_pid = 0;
-}
-
-/* Starts the warm-up when it is due and golive dev is idle; reaps it when it is over. */
-static void run_warm(struct dev *d)
-{
-	int st;
-	if (d->warm_pid > 0) {
-		if (waitpid(d->warm_pid, &st, WNOHANG) != d->warm_pid)
-			return;
-		keeper_remove(d->warm_pid);
-		d->warm_pid = 0;
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			return; /* due again after the next full build */
-		d->warm_done = 1;
-		d->warm_t0 = 0;
-		char *wp = xasprintf("%s/warm.json", d->fast.plan_dir);
-		json_t *r = json_load_file(wp, 0, NULL);
-		free(wp);
-		if (d->o.json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "type", json_string("warmup"));
-			json_object_set_new(
-			    o, "recorded",
-			    json_integer(json_integer_value(json_object_get(r, "recorded"))));
-			json_object_set_new(
-			    o, "skipped",
-			    json_integer(json_integer_value(json_object_get(r, "skipped"))));
-			json_object_set_new(o, "ms",
-			                    json_round(ms_between(d->warm_start, now_mono_ns())));
-			dev_json_line(o);
-		}
-		json_decref(r);
-		return;
-	}
-	if (!d->warm_t0 || d->warm_done || d->build_pid || d->rc.active || d->start_bin)
-		return;
-	struct argv_array av = ARGV_ARRAY_INIT;
-	char *cause = NULL;
-	argv_push(&av, d->self);
-	argv_push(&av, "__fastwarm");
-	argv_push(&av, d->fast.plan_dir);
-	argv_pushf(&av, "%lld", d->warm_t0);
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	d->warm_pid = spawn_group(av.argv, nul, nul, &cause);
-	if (nul >= 0)
-		close(nul);
-	argv_clear(&av);
-	if (d->warm_pid < 0) {
-		free(cause);
-		d->warm_pid = 0;
-		d->warm_done = 1; /* no second try */
-		return;
-	}
-	keeper_add(d->warm_pid);
-	d->warm_start = now_mono_ns();
-}
-
 static void start_build(struct dev *d, const char *trigger, struct argv_array *files,
                         int64_t t_event)
 {
 	cancel_build(d);
-	stop_warm(d);
+	dev_stop_warm(d);
 	cycle_reset(&d->bc);
 	d->bc.n = ++d->ncycles;
 	d->bc.trigger = trigger;
@@ -552,7 +485,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	if (pipe2(p, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
-	d->build_pid = spawn_group(av.argv, p[1], p[1], &cause);
+	d->build_pid = dev_spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
 	devfast_spawned(&d->fast);
 	if (traced) {
@@ -609,56 +542,6 @@ static void drain_build_output(struct dev *d)
 
 static void switch_to(struct dev *d, char *bin, struct cycle *c);
 
-/* Analyses pkgs (a fast build's) and prints the findings; 1 when they reach fail_on. */
-static int analyse_fast(struct dev *d, const struct argv_array *pkgs)
-{
-	devfast_findings_array found = ARRAY_INIT;
-	diag_array all = ARRAY_INIT;
-	char *cause = NULL;
-	if (devfast_analyse(&d->fast, &d->cfg.analysis, pkgs, &found, &cause) < 0) {
-		warning("golive dev: analysis: %s", cause);
-		free(cause);
-	}
-	dev_print_findings(d, &found);
-	for (size_t i = 0; i < found.n; i++)
-		for (size_t k = 0; k < found.v[i].diags.n; k++)
-			ARRAY_PUSH(all, found.v[i].diags.v[k]);
-	int fails = diag_fails(&all, d->cfg.analysis.fail_on);
-	ARRAY_FREE(all); /* borrowed */
-	devfast_findings_release(&found);
-	return fails;
-}
-
-/*
- * A fast build succeeded. Its packages are analysed off the critical path,
- * once the new program serves (loop()), unless analyzers.fail_on is set:
- * then here, before the swap, and findings that reach it refuse the build
- * (like the wrapper fails a full build's compile). Returns -1 when refused.
- */
-static int fast_findings(struct dev *d)
-{
-	struct argv_array pkgs = ARGV_ARRAY_INIT;
-	int rc = 0;
-	devfast_compiled(&d->fast, &pkgs);
-	if (d->cfg.analysis.fail_on == FAIL_NEVER) {
-		for (size_t i = 0; i < pkgs.argc; i++) {
-			int have = 0;
-			for (size_t k = 0; k < d->ana_pkgs.argc && !have; k++)
-				have = strcmp(d->ana_pkgs.argv[k], pkgs.argv[i]) == 0;
-			if (!have)
-				argv_push(&d->ana_pkgs, pkgs.argv[i]);
-		}
-	} else if (analyse_fast(d, &pkgs)) {
-		fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n",
-		        fail_on_name(d->cfg.analysis.fail_on));
-		fflush(stderr);
-		devfast_refuse(&d->fast);
-		rc = -1;
-	}
-	argv_clear(&pkgs);
-	return rc;
-}
-
 static void build_done(struct dev *d)
 {
 	int st = 0;
@@ -692,7 +575,7 @@ static void build_done(struct dev *d)
 	}
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	if (ok && d->bc.fast)
-		ok = fast_findings(d) == 0;
+		ok = dev_fast_findings(d) == 0;
 	else if (ok && d->fast.enabled && !d->warm_done)
 		d->warm_t0 = d->build_t0; /* the warm-up completes this build's plan */
 	char *bin = d->build_bin;
@@ -1279,10 +1162,10 @@ static int loop(struct dev *d)
 			/* the fast build's program serves: its analysis, off the critical path */
 			struct argv_array pkgs = d->ana_pkgs;
 			memset(&d->ana_pkgs, 0, sizeof(d->ana_pkgs));
-			analyse_fast(d, &pkgs);
+			dev_analyse_fast(d, &pkgs);
 			argv_clear(&pkgs);
 		}
-		run_warm(d);
+		dev_run_warm(d);
 		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
 			dev_say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
 			        (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
@@ -1509,7 +1392,7 @@ out:
 	cycle_reset(&d->rc);
 	cycle_reset(&d->start_cycle);
 	devtrace_release(&d->trace);
-	stop_warm(d);
+	dev_stop_warm(d);
 	devfast_release(&d->fast);
 	argv_clear(&d->ana_pkgs);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)

@@ -195,6 +195,24 @@ void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n);
  * with trace.log_format: json).
  */
 void dev_print_findings(const struct dev *d, const devfast_findings_array *a);
+/*
+ * cmd_dev.c: spawns argv in a new process group with default signals and an
+ * empty mask, stdin from /dev/null, stdout to out_fd and stderr to err_fd
+ * (-1: /dev/null). The pid, or -1 with *cause.
+ */
+pid_t dev_spawn_group(char *const argv[], int out_fd, int err_fd, char **cause);
+
+/* cmd_dev_fast.c: the warm-up (stopped before every build, run when idle). */
+void dev_stop_warm(struct dev *d);
+void dev_run_warm(struct dev *d);
+/* Analyses pkgs (a fast build's) and prints the findings; 1 when they reach fail_on. */
+int dev_analyse_fast(struct dev *d, const struct argv_array *pkgs);
+/*
+ * A fast build succeeded: its packages are queued for analysis once the new
+ * program serves, or with fail_on analysed now; -1 when findings refuse it.
+ */
+int dev_fast_findings(struct dev *d);
+
 /* What is watched (JSON and status line), t_start: when the listing began. */
 void dev_print_watch(struct dev *d, int64_t t_start);
 
