@@ -210,7 +210,15 @@ pass "60+ edits: each cycle took the predicted path and served what plain go bui
 bin=$(exe_of "$(dev_q fast "C[-1]['pid']")")
 go version -m "$bin" | grep -q 'golive.fast=1' || fail "the fast-path binary does not carry golive.fast=1"
 go version -m "$bin" | grep -q -- '-ldflags="-s -w"' || fail "the dev binary is not linked with -s -w"
-pass "the fast-path binary is marked"
+# golive verify refuses it: a fast-path binary is never a release build.
+set +e
+"$GOLIVE" verify "$bin" >"$tmp/verify.out" 2>&1
+vrc=$?
+set -e
+expect_eq "$vrc" 1 "golive verify: a fast-path binary violates the policy (exit 1)"
+grep -q "golive.fast=1: a golive dev fast-path build" "$tmp/verify.out" ||
+	fail "golive verify does not name the fast-path marker: $(cat "$tmp/verify.out")"
+pass "the fast-path binary is marked, and golive verify flags it"
 
 dev_stop fast INT
 expect_eq "$DEV_RC" 0 "golive dev exits 0"
