@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -21,12 +22,102 @@
 static int keeper_fd = -1;
 static pid_t keeper_pid;
 
+#define PF_EXITING_FLAG 0x00000004u /* include/linux/sched.h: exiting, its memory gone */
+#define PF_KTHREAD_FLAG 0x00200000u /* a kernel thread */
+#define SWEEP_RETRY_MAX 64          /* processes caught mid-exec, retried */
+#define SWEEP_RETRY_MS  100         /* how long they are retried, at most */
+
+/*
+ * An empty /proc/PID/environ means no environment, no memory (a kernel
+ * thread, a zombie, one exiting) or an execve under way: the new memory's
+ * env_end is 0 until the ELF loader has laid out the stack. Only the last
+ * is worth another look. /proc/PID/stat tells them apart: state (field 3),
+ * flags (field 9), env_start and env_end (fields 50 and 51). Returns 1 for
+ * a user process with memory, with *env_start and *env_end; else 0.
+ */
+static int stat_env(long pid, unsigned long long *env_start, unsigned long long *env_end)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	char state = p[2];
+	if (state == 'Z' || state == 'X' || state == 'x')
+		return 0;
+	unsigned long long flags = 0;
+	int seen = 0;
+	p += 2;
+	for (int field = 3; field <= 51 && p; field++) {
+		if (field == 9)
+			flags = strtoull(p, NULL, 10);
+		if (field == 50)
+			*env_start = strtoull(p, NULL, 10);
+		if (field == 51) {
+			*env_end = strtoull(p, NULL, 10);
+			seen = 1;
+		}
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return seen && !(flags & (PF_KTHREAD_FLAG | PF_EXITING_FLAG));
+}
+
+int keeper_mid_exec(long pid)
+{
+	unsigned long long start = 0, end = 0;
+	return stat_env(pid, &start, &end) && end == 0;
+}
+
+/* 1: pid's environment holds entry; 0: it does not; -1: look again. */
+static int marked(long pid, const char *entry, size_t mlen, int prefix)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* gone, or not ours */
+	struct strbuf env = STRBUF_INIT;
+	int trunc = 0, found = 0;
+	long got = strbuf_read_fd(&env, fd, 1u << 20, &trunc);
+	close(fd);
+	for (size_t i = 0; got > 0 && i < env.len;) {
+		size_t l = strnlen(env.buf + i, env.len - i);
+		if ((prefix ? l >= mlen : l == mlen) && !memcmp(env.buf + i, entry, mlen)) {
+			found = 1;
+			break;
+		}
+		i += l + 1;
+	}
+	strbuf_release(&env);
+	if (found || got != 0)
+		return found;
+	/*
+	 * Read empty: still in the execve (no env_end yet), or it has
+	 * finished since and now has an environment to read.
+	 */
+	unsigned long long start = 0, end = 0;
+	if (stat_env(pid, &start, &end) && (end == 0 || end > start))
+		return -1;
+	return 0;
+}
+
 int keeper_sweep_marked(const char *entry, int prefix)
 {
 	DIR *dp = opendir("/proc");
 	struct dirent *e;
 	size_t mlen = strlen(entry);
-	int n = 0;
+	long retry[SWEEP_RETRY_MAX];
+	int n = 0, nretry = 0;
 	if (!dp || !mlen)
 		goto out;
 	while ((e = readdir(dp))) {
@@ -34,25 +125,26 @@ int keeper_sweep_marked(const char *entry, int prefix)
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 1 || pid == (long)getpid())
 			continue;
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* gone, or not ours */
-		struct strbuf env = STRBUF_INIT;
-		int trunc = 0;
-		long got = strbuf_read_fd(&env, fd, 1u << 20, &trunc);
-		close(fd);
-		for (size_t i = 0; got > 0 && i < env.len;) {
-			size_t l = strnlen(env.buf + i, env.len - i);
-			if ((prefix ? l >= mlen : l == mlen) && !memcmp(env.buf + i, entry, mlen)) {
-				if (kill((pid_t)pid, SIGKILL) == 0)
-					n++;
-				break;
+		int m = marked(pid, entry, mlen, prefix);
+		if (m > 0 && kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+		else if (m < 0 && nretry < SWEEP_RETRY_MAX)
+			retry[nretry++] = pid;
+	}
+	/* a process in the middle of execve shows its environment a moment later */
+	for (int ms = 0; nretry && ms < SWEEP_RETRY_MS; ms++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+		for (int i = 0; i < nretry;) {
+			int m = marked(retry[i], entry, mlen, prefix);
+			if (m < 0) {
+				i++;
+				continue;
 			}
-			i += l + 1;
+			if (m > 0 && kill((pid_t)retry[i], SIGKILL) == 0)
+				n++;
+			retry[i] = retry[--nretry];
 		}
-		strbuf_release(&env);
 	}
 out:
 	if (dp)

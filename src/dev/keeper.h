@@ -48,9 +48,18 @@ void keeper_stop(void);
 /*
  * SIGKILLs every process (but this one) whose initial environment holds
  * entry: exactly (prefix 0) or an entry starting with it (prefix 1). Only
- * processes whose /proc/PID/environ this user can read are seen. Returns
- * how many were killed.
+ * processes whose /proc/PID/environ this user can read are seen. A process
+ * caught in the middle of an execve (its environment reads empty for that
+ * moment: see keeper_mid_exec) is looked at again, for 100 ms at most.
+ * Returns how many were killed.
  */
 int keeper_sweep_marked(const char *entry, int prefix);
+
+/*
+ * 1 when pid is a user process in the middle of an execve (its new memory
+ * has no environment laid out yet), 0 otherwise: a kernel thread, a
+ * zombie, a process with an empty environment, one that is gone.
+ */
+int keeper_mid_exec(long pid);
 
 #endif

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,90 @@ static void test_death_sweeps_marked(void **state)
 	reap_keepers();
 }
 
+/*
+ * Sweeps at the moment a marked process is inside execve: the parent reads
+ * EOF from a close-on-exec pipe as soon as the kernel has closed it, which
+ * is after the new memory is in place and before its environment is laid
+ * out. The sweep must still find it, every time.
+ */
+static void test_sweep_during_exec(void **state)
+{
+	(void)state;
+	char marker[64];
+	snprintf(marker, sizeof(marker), "%s=%d.7", KEEPER_RUN_MARKER_ENV, (int)getpid());
+	for (int round = 0; round < 40; round++) {
+		int p[2];
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			char *const envp[] = {marker, (char *)"PATH=/usr/bin:/bin", NULL};
+			execle("/bin/sh", "sh", "-c", "exec /bin/sleep 60", (char *)NULL, envp);
+			_exit(127);
+		}
+		close(p[1]);
+		char c;
+		assert_int_equal(read(p[0], &c, 1), 0); /* the exec is under way */
+		close(p[0]);
+		assert_int_equal(keeper_sweep_marked(marker, 0), 1);
+		int st = wait_for(pid, 5000);
+		assert_int_not_equal(st, -1);
+		assert_true(WIFSIGNALED(st));
+		assert_int_equal(WTERMSIG(st), SIGKILL);
+	}
+}
+
+/* What is not in the middle of an execve is never waited for. */
+static void test_mid_exec_negatives(void **state)
+{
+	(void)state;
+	assert_int_equal(keeper_mid_exec(getpid()), 0);
+	assert_int_equal(keeper_mid_exec(2), 0); /* kthreadd, a kernel thread (or absent) */
+	assert_int_equal(keeper_mid_exec(0x7ffffff0), 0); /* no such process */
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	/* a zombie until reaped */
+	for (int i = 0; i < 5000; i++) {
+		char path[64], buf[256];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)z);
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		char *rp = strrchr(buf, ')');
+		if (rp && rp[2] == 'Z')
+			break;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(keeper_mid_exec(z), 0);
+	assert_int_equal(waitpid(z, NULL, 0), z);
+	/* an empty environment, but not an exec under way */
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid_t e = fork();
+	if (e == 0) {
+		close(p[0]);
+		char *const envp[] = {NULL};
+		execle("/bin/sleep", "sleep", "60", (char *)NULL, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	/* once sleep runs, an empty environment is not mistaken for an exec */
+	for (int i = 0; i < 5000 && keeper_mid_exec(e); i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(keeper_mid_exec(e), 0);
+	kill(e, SIGKILL);
+	assert_int_equal(waitpid(e, NULL, 0), e);
+}
+
 static void test_death_kills_the_group(void **state)
 {
 	(void)state;
@@ -191,6 +276,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_removed_group_survives),
 	    cmocka_unit_test(test_goodbye_kills_nothing),
 	    cmocka_unit_test(test_death_sweeps_marked),
+	    cmocka_unit_test(test_sweep_during_exec),
+	    cmocka_unit_test(test_mid_exec_negatives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
