@@ -36,6 +36,7 @@
 #include "dev/keeper.h"
 #include "core/gotool.h"
 #include "dev/listen.h"
+#include "dev/lpool.h"
 #include "dev/notify.h"
 #include "core/pathmatch.h"
 #include "core/proc.h"
@@ -612,6 +613,14 @@ static void build_done(struct dev *d)
 
 /* ---- running ------------------------------------------------------------ */
 
+/* Frees a program's supervisor; its --listen sockets are free for another. */
+static void free_program(struct dev *d, struct supervisor *s)
+{
+	if (d->lp)
+		lpool_release(d->lp, s);
+	supervise_free(s);
+}
+
 static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 {
 	pid_t pid = supervise_pid(s);
@@ -622,7 +631,7 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 			warning("golive dev: %s", cause);
 			free(cause);
 		}
-		supervise_free(s);
+		free_program(d, s);
 		if (bin)
 			unlink(bin);
 		free(bin);
@@ -631,7 +640,10 @@ static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
 	int sig = d->sopts.stop_signal, open_conns = 0;
 	if (d->ndrain_ports) {
 		/* Nothing in flight when it gets the signal (drain.h), unless it takes too long. */
-		if (drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, DRAIN_MAX_MS) == 1)
+		size_t nq = 0;
+		const int *q = d->lp ? lpool_own_fds(d->lp, s, &nq) : NULL;
+		if (drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, q, nq, DRAIN_MAX_MS) ==
+		    1)
 			open_conns = drain_accepted(pid, d->drain_ports, d->ndrain_ports);
 		kill(-pid, sig);
 		kill(-pid, SIGCONT);
@@ -696,7 +708,7 @@ static void stop_done(struct dev *d, size_t i)
 			    st->open_conns == 1 ? "it was" : "they were");
 		}
 	}
-	supervise_free(st->sup);
+	free_program(d, st->sup);
 	if (st->bin)
 		unlink(st->bin);
 	free(st->bin);
@@ -713,6 +725,10 @@ static void program_ready(struct dev *d, const char *how)
 		                 how);
 		cycle_reset(&d->rc);
 	}
+	/* new connections go to this program's sockets only (lpool.h) */
+	if (d->lp && d->cur && lpool_steer(d->lp, d->cur) < 0)
+		warning("golive dev: cannot steer connections to the new program: %s",
+		        strerror(errno));
 	if (d->prev) {
 		begin_stop(d, d->prev, d->prev_bin);
 		d->prev = NULL;
@@ -756,7 +772,12 @@ static struct supervisor *new_supervisor(struct dev *d, const char *bin)
 		argv_push(&av, d->o.args.argv[i]);
 	struct supervise_opts so = d->sopts;
 	so.argv = av.argv;
+	int slot = d->lp ? lpool_pick(d->lp) : -1;
+	if (slot >= 0)
+		so.fds = lpool_fds(d->lp, slot);
 	struct supervisor *s = supervise_new(&so);
+	if (slot >= 0)
+		lpool_own(d->lp, slot, s);
 	argv_clear(&av);
 	return s;
 }
@@ -827,7 +848,7 @@ static void program_ended(struct dev *d, struct supervisor *s)
 	keeper_remove(pid);
 	if (s == d->prev) {
 		/* the old one went away by itself while the new one got ready */
-		supervise_free(d->prev);
+		free_program(d, d->prev);
 		unlink(d->prev_bin);
 		free(d->prev_bin);
 		d->prev = NULL;
@@ -1037,7 +1058,7 @@ static void shutdown_all(struct dev *d)
 			} else if (pid > 0) {
 				report_stop(d, pid, ex.killed, t0);
 			}
-			supervise_free(all[i]);
+			free_program(d, all[i]);
 			if (bins[i])
 				unlink(bins[i]);
 			free(bins[i]);
@@ -1049,7 +1070,7 @@ static void shutdown_all(struct dev *d)
 		char *cause = NULL;
 		if (supervise_stop(d->stopping[i].sup, &ex, &cause) < 0)
 			free(cause);
-		supervise_free(d->stopping[i].sup);
+		free_program(d, d->stopping[i].sup);
 		if (d->stopping[i].bin)
 			unlink(d->stopping[i].bin);
 		free(d->stopping[i].bin);
@@ -1402,8 +1423,7 @@ out:
 		proxy_free(d->px);
 	if (d->proxy_listen_fd >= 0)
 		close(d->proxy_listen_fd);
-	for (size_t i = 0; i < d->nfds; i++)
-		close(d->fds[i]);
+	lpool_free(d->lp);
 	free(d->fds);
 	notify_free(d->nt);
 	watch_free(d->w);

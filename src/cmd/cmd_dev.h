@@ -109,8 +109,9 @@ struct dev {
 	/* the program */
 	struct supervise_opts sopts;
 	struct argv_array penv;
-	int *fds;
+	int *fds; /* --listen: slot 0's sockets (the pool owns them), for their ports */
 	size_t nfds;
+	struct lpool *lp; /* --listen: a socket set per program version (lpool.h) */
 	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
 	unsigned drain_ports[16];
 	size_t ndrain_ports;

@@ -9,6 +9,7 @@
 #include "core/golist.h"
 #include "dev/drain.h"
 #include "dev/listen.h"
+#include "dev/lpool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,12 +287,14 @@ int dev_setup_sockets(struct dev *d)
 		    "programs that take the socket, --proxy for those that open their own");
 	}
 	d->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
+	if (ls->argc)
+		d->lp = lpool_new();
 	for (size_t i = 0; i < ls->argc; i++) {
 		const char *spec = ls->argv[i];
 		const char *eq = strchr(spec, '=');
 		const char *addr = eq ? eq + 1 : spec;
 		struct listen_addr bound;
-		int fd = listen_bind(addr, &bound, &cause);
+		int fd = lpool_add(d->lp, addr, &bound, &cause);
 		if (fd < 0) {
 			error("golive dev: %s", cause);
 			free(cause);

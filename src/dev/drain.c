@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "dev/drain.h"
 #include "core/util.h"
+#include "dev/lpool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -238,14 +239,22 @@ static void pause_group(pid_t pid, pid_t pgid)
 		sleep_us(100);
 }
 
-int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, int max_ms)
+int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, const int *lfds,
+                size_t nlfds, int max_ms)
 {
 	int64_t deadline = now_mono_ns() + (int64_t)max_ms * 1000000;
 	for (;;) {
 		pause_group(pid, pgid);
 		int n = drain_accepted(pid, ports, nports);
-		if (n <= 0)
-			return n < 0 ? -1 : 0;
+		if (n < 0)
+			return -1;
+		if (n == 0 && nlfds) {
+			/* connections it has yet to accept: it takes them, or nobody will */
+			int q = lpool_queued(lfds, nlfds);
+			n = q > 0 ? q : 0;
+		}
+		if (n == 0)
+			return 0;
 		if (now_mono_ns() >= deadline)
 			return 1;
 		/* It is serving: let it finish, then try again. */

@@ -36,11 +36,14 @@ int drain_accepted(pid_t pid, const unsigned *ports, size_t nports);
 /*
  * Pauses process group pgid (whose leader is pid) with SIGSTOP, waits
  * until every thread of pid is stopped, and returns when pid holds no
- * accepted connection, resuming it between tries, or after max_ms. Returns
+ * accepted connection and the accept queues of listening sockets
+ * lfds[0..nlfds) (those only pid takes from, lpool.h) are empty, resuming
+ * it between tries, or after max_ms. Returns
  * with the group stopped either way: 0 when it holds none, 1 when max_ms
  * passed first, -1 when pid cannot be inspected (the group is still
  * stopped). The caller signals it and sends SIGCONT.
  */
-int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, int max_ms);
+int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, const int *lfds,
+                size_t nlfds, int max_ms);
 
 #endif

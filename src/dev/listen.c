@@ -117,22 +117,30 @@ int listen_port(const struct listen_addr *a)
 	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
 }
 
-int listen_bind(const char *addr, struct listen_addr *bound, char **cause)
-{
-	struct listen_addr a;
-	const char *reason = parse(addr, &a);
-	if (reason) {
-		*cause = cause_fmt("listen", addr, reason);
-		return -1;
-	}
+/*
+ * Binds and listens on a. reuseport: 0 plain; LISTEN_GROUP_FIRST sets
+ * SO_REUSEPORT after bind (so the bind still fails on a port another socket
+ * holds, reuseport or not); LISTEN_GROUP_JOIN sets it before (joining the
+ * group the first one made).
+ */
+enum { LISTEN_PLAIN, LISTEN_GROUP_FIRST, LISTEN_GROUP_JOIN };
 
-	int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+static int bind_addr(const struct listen_addr *a, int reuseport, struct listen_addr *bound,
+                     char **cause)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	int one = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
-	if (bind(fd, (const struct sockaddr *)&a.ss, a.len) < 0)
+	if (reuseport == LISTEN_GROUP_JOIN &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
+		goto fail;
+	if (reuseport == LISTEN_GROUP_FIRST &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		goto fail;
 	if (listen(fd, LISTEN_BACKLOG) < 0)
 		goto fail;
@@ -146,13 +154,39 @@ int listen_bind(const char *addr, struct listen_addr *bound, char **cause)
 
 fail:;
 	int saved = errno;
-	char *shown = listen_format(&a);
+	char *shown = listen_format(a);
 	*cause = cause_fmt("listen", shown, strerror(saved));
 	free(shown);
 	if (fd >= 0)
 		close(fd);
 	errno = saved;
 	return -1;
+}
+
+static int parse_and_bind(const char *addr, int reuseport, struct listen_addr *bound, char **cause)
+{
+	struct listen_addr a;
+	const char *reason = parse(addr, &a);
+	if (reason) {
+		*cause = cause_fmt("listen", addr, reason);
+		return -1;
+	}
+	return bind_addr(&a, reuseport, bound, cause);
+}
+
+int listen_bind(const char *addr, struct listen_addr *bound, char **cause)
+{
+	return parse_and_bind(addr, LISTEN_PLAIN, bound, cause);
+}
+
+int listen_bind_group(const char *addr, struct listen_addr *bound, char **cause)
+{
+	return parse_and_bind(addr, LISTEN_GROUP_FIRST, bound, cause);
+}
+
+int listen_join_group(const struct listen_addr *bound, char **cause)
+{
+	return bind_addr(bound, LISTEN_GROUP_JOIN, NULL, cause);
 }
 
 /* True when a's address is 0.0.0.0 or ::. */

@@ -53,4 +53,19 @@ int listen_same_endpoint(const struct listen_addr *a, const struct listen_addr *
  */
 int listen_bind(const char *addr, struct listen_addr *bound, char **cause);
 
+/*
+ * As listen_bind, for the first socket of a SO_REUSEPORT group (lpool.h):
+ * the option is set after bind(2), so the bind still fails with "address
+ * already in use" when another socket holds the port (another golive dev,
+ * reuseport or not), and later sockets can join.
+ */
+int listen_bind_group(const char *addr, struct listen_addr *bound, char **cause);
+
+/*
+ * Another listening socket in the group of the socket bound to *bound (an
+ * address listen_bind_group returned, with its actual port). Returns the fd
+ * (close-on-exec), or -1 with *cause.
+ */
+int listen_join_group(const struct listen_addr *bound, char **cause);
+
 #endif

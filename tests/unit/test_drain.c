@@ -122,13 +122,13 @@ static void test_pause(void **state)
 	int lfd = listener(), p[2];
 	unsigned port = drain_port_of(lfd);
 	pid_t pid = server(lfd, p);
-	assert_int_equal(drain_pause(pid, pid, &port, 1, 200), 0);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, NULL, 0, 200), 0);
 	assert_int_equal(state_of(pid), 'T');
 	kill(pid, SIGCONT);
 	int c = dial(lfd);
 	await(p[0], 'a');
 	/* It holds the connection until we write: past max_ms, it says so, still paused. */
-	assert_int_equal(drain_pause(pid, pid, &port, 1, 50), 1);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, NULL, 0, 50), 1);
 	assert_int_equal(state_of(pid), 'T');
 	kill(pid, SIGCONT);
 	/* The client finishes while drain_pause keeps trying: a writer child does it. */
@@ -138,7 +138,7 @@ static void test_pause(void **state)
 		(void)!write(c, "x", 1);
 		_exit(0);
 	}
-	assert_int_equal(drain_pause(pid, pid, &port, 1, 5000), 0);
+	assert_int_equal(drain_pause(pid, pid, &port, 1, NULL, 0, 5000), 0);
 	assert_int_equal(state_of(pid), 'T');
 	waitpid(w, NULL, 0);
 	close(c);
