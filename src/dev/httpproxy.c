@@ -826,6 +826,14 @@ static void backend_failed(struct httpproxy *p, struct hconn *c)
 		conn_kill(p, c, 1);
 		return;
 	}
+	if (!c->qn) {
+		/* the rest of the body of a request it has answered: it did not want it */
+		backend_drop(p, c);
+		strbuf_reset(&c->c2b.sb);
+		c->c2b.off = 0;
+		c->closing = 1;
+		return;
+	}
 	if (c->replay_ok && c->replays < PROXY_MAX_REPLAYS) {
 		for (size_t i = 0; i < c->qn; i++)
 			if (!c->q[i].idempotent)
