@@ -312,7 +312,7 @@ static void on_watch_event(const struct watch_event *ev, void *data)
 	int relevant = 0;
 	int excluded = glob_match_any(&d->cfg.watch.exclude, rel, is_dir) ||
 	               (d->gi && gitignore_ignored(d->gi, rel, is_dir));
-	if (excluded) {
+	if (excluded || dev_browser_static(d, rel, is_dir)) {
 		relevant = 0;
 	} else if (d->cfg.watch.include.argc &&
 	           glob_match_any(&d->cfg.watch.include, rel, is_dir)) {
@@ -472,6 +472,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	argv_push(&av, d->pkg);
 	/* The fast path replaces the build's command line when the change allows it. */
 	d->bc.fast = devfast_begin(&d->fast, files, d->self, d->build_bin, &av);
+	dev_browser_building(d, files);
 	d->bc.fallback = d->fast.reason ? xstrdup(d->fast.reason) : NULL;
 
 	int p[2];
@@ -590,6 +591,8 @@ static void build_done(struct dev *d)
 		}
 		free(path);
 	}
+	if (!ok)
+		dev_browser_failed(d); /* before build_cleanup empties the log */
 	build_cleanup(d);
 	struct cycle c = d->bc;
 	int fast = c.fast;
@@ -724,6 +727,7 @@ static void program_ready(struct dev *d, const char *how)
 		dev_report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, supervise_pid(d->cur),
 		                 how);
 		cycle_reset(&d->rc);
+		dev_browser_ready(d);
 	}
 	/* new connections go to this program's sockets only (lpool.h) */
 	if (d->lp && d->cur && lpool_steer(d->lp, d->cur) < 0)
@@ -755,8 +759,7 @@ static int start_cur(struct dev *d, struct cycle *c)
 	d->rc = *c;
 	d->rc.active = 1;
 	memset(c, 0, sizeof(*c));
-	if (d->px)
-		proxy_hold(d->px, 0);
+	dev_proxy_hold(d, 0);
 	if (d->listen_mode && d->ever_notified)
 		d->ready_deadline = now_mono_ns() + (int64_t)READY_TIMEOUT_MS * 1000000;
 	else
@@ -808,8 +811,7 @@ static void switch_to(struct dev *d, char *bin, struct cycle *c)
 	}
 	/* Sequential: stop the old one, start the new one when it is gone. */
 	if (d->cur) {
-		if (d->px)
-			proxy_hold(d->px, 1);
+		dev_proxy_hold(d, 1);
 		begin_stop(d, d->cur, d->cur_bin);
 		d->cur = NULL;
 		d->cur_bin = NULL;
@@ -1099,7 +1101,7 @@ static int loop(struct dev *d)
 		pfd[FD_CUR].fd = d->cur && !d->cur_exited ? supervise_pidfd(d->cur) : -1;
 		pfd[FD_PREV].fd = d->prev ? supervise_pidfd(d->prev) : -1;
 		pfd[FD_NOTIFY].fd = d->nt ? notify_fd(d->nt) : -1;
-		pfd[FD_PROXY].fd = d->px ? proxy_fd(d->px) : -1;
+		pfd[FD_PROXY].fd = dev_proxy_fd(d);
 		pfd[FD_STDIN].fd = d->in_buf.len ? -1 : d->in_fd;
 		pfd[FD_STDIN_OUT].fd = d->in_buf.len ? d->in_w : -1;
 		pfd[FD_STDIN_OUT].events = POLLOUT;
@@ -1111,6 +1113,7 @@ static int loop(struct dev *d)
 			deadline = d->last_event + (int64_t)d->cfg.watch.debounce_ms * 1000000;
 		deadline = min_deadline(deadline, d->restart_at);
 		deadline = min_deadline(deadline, d->ready_deadline);
+		deadline = min_deadline(deadline, d->reload_at);
 		for (size_t i = 0; i < d->nstopping; i++)
 			if (!d->stopping[i].killed)
 				deadline = min_deadline(deadline, d->stopping[i].kill_at);
@@ -1118,11 +1121,9 @@ static int loop(struct dev *d)
 		int64_t now = now_mono_ns();
 		if (deadline)
 			timeout = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
-		if (d->px) {
-			int pt = proxy_timeout_ms(d->px);
-			if (pt >= 0 && (timeout < 0 || pt < timeout))
-				timeout = pt;
-		}
+		int pt = dev_proxy_timeout(d);
+		if (pt >= 0 && (timeout < 0 || pt < timeout))
+			timeout = pt;
 		int n = poll(pfd, FD_STOP0 + d->nstopping, timeout);
 		if (n < 0 && errno != EINTR)
 			die_errno("poll");
@@ -1133,8 +1134,7 @@ static int loop(struct dev *d)
 			if (read(sig_pipe[0], &c, 1) == 1 && c != SIGCHLD)
 				return c;
 		}
-		if (d->px)
-			proxy_run_once(d->px, 0);
+		dev_proxy_run(d);
 		if (pfd[FD_STDIN].revents)
 			forward_stdin(d);
 		if (pfd[FD_STDIN_OUT].revents)
@@ -1192,6 +1192,8 @@ static int loop(struct dev *d)
 			        (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
 			program_ready(d, "timeout");
 		}
+		if (d->reload_at && now >= d->reload_at)
+			dev_browser_reload_due(d);
 		if (d->restart_at && now >= d->restart_at && d->cur && d->cur_exited) {
 			struct cycle c;
 			memset(&c, 0, sizeof(c));
@@ -1221,7 +1223,7 @@ int cmd_dev(int argc, char **argv)
 	int ret = EXIT_USAGE;
 	memset(d, 0, sizeof(*d));
 	d->o.debounce_ms = d->o.grace_ms = -1;
-	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = -1;
+	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = d->browser_fd = -1;
 	d->in_fd = d->in_w = d->in_r = -1;
 	strbuf_init(&d->build_log, 0);
 	strbuf_init(&d->in_buf, 0);
@@ -1421,6 +1423,9 @@ out:
 	free(d->build_bin);
 	if (d->px)
 		proxy_free(d->px);
+	httpproxy_free(d->hp);
+	if (d->browser_fd >= 0)
+		close(d->browser_fd);
 	if (d->proxy_listen_fd >= 0)
 		close(d->proxy_listen_fd);
 	lpool_free(d->lp);
@@ -1433,6 +1438,7 @@ out:
 	pathmap_clear(&d->pending_set);
 	pathmap_clear(&d->outside);
 	argv_clear(&d->pending);
+	argv_clear(&d->reload_files);
 	argv_clear(&d->penv);
 	argv_clear(&d->o.listen);
 	argv_clear(&d->o.args);

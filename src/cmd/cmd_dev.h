@@ -19,6 +19,7 @@
 #include "dev/devgraph.h"
 #include "dev/devtrace.h"
 #include "dev/notify.h"
+#include "dev/httpproxy.h"
 #include "dev/proxy.h"
 #include "dev/supervise.h"
 #include "dev/watch.h"
@@ -28,6 +29,7 @@
 struct dev_opts {
 	int json, quiet;
 	int debug_info, no_fast; /* --debug-info, --no-fast */
+	int browser;             /* --browser */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
@@ -133,6 +135,12 @@ struct dev {
 	struct notify *nt;
 	struct proxy *px;
 	int proxy_listen_fd;
+	/* --browser: the HTTP-aware proxy on the public address (dev/httpproxy.h) */
+	struct httpproxy *hp;
+	int browser_fd; /* --listen: the public socket golive keeps; -1 */
+	/* watch.include restart: false changes, told to the pages at reload_at */
+	struct argv_array reload_files;
+	int64_t reload_at;
 
 	/* stdin forwarding */
 	int in_fd, in_w, in_r, in_eof;
@@ -216,6 +224,32 @@ int dev_fast_findings(struct dev *d);
 
 /* What is watched (JSON and status line), t_start: when the listing began. */
 void dev_print_watch(struct dev *d, int64_t t_start);
+
+/* cmd_dev_browser.c: --browser's hooks (all do nothing without it) */
+
+/*
+ * --listen: golive's HTTP proxy on the public socket, forwarding to priv, the
+ * programs' private loopback address (their lpool.h sockets). 0 or -1.
+ */
+struct listen_addr;
+int dev_browser_listen(struct dev *d, int public_fd, const struct listen_addr *priv);
+/* Either proxy: hold (1) or release (0) new connections to the program (not with --listen). */
+void dev_proxy_hold(struct dev *d, int hold);
+/* Either proxy: its fd to poll, -1; its timeout (-1: none); one round without waiting. */
+int dev_proxy_fd(const struct dev *d);
+int dev_proxy_timeout(const struct dev *d);
+void dev_proxy_run(struct dev *d);
+/* Pages: a build started; a build failed (its output in d->build_log); a version serves. */
+void dev_browser_building(struct dev *d, const struct argv_array *files);
+void dev_browser_failed(struct dev *d);
+void dev_browser_ready(struct dev *d);
+/*
+ * rel matches watch.include's restart: false globs: 1, and the pages are
+ * told after the debounce (dev_browser_reload_due); 0 for any other path.
+ */
+int dev_browser_static(struct dev *d, const char *rel, int is_dir);
+/* The debounce of those changes is over (d->reload_at passed): "css" or "reload". */
+void dev_browser_reload_due(struct dev *d);
 
 /* cmd_dev_opts.c */
 

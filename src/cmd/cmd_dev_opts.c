@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char dev_usage[] =
     "usage: golive dev [options] [package] [-- program arguments]\n"
@@ -28,6 +29,8 @@ static const char dev_usage[] =
     "                        fd 3.. (systemd LISTEN_FDS); repeatable; run.listen\n"
     "  --proxy ADDR          accept on ADDR and forward to the program's own port...\n"
     "  --to ADDR             ...ADDR, holding connections while it restarts; run.proxy/run.to\n"
+    "  --browser             make the --listen/--proxy address an HTTP proxy that\n"
+    "                        reloads pages and shows build errors; run.browser\n"
     "  --json                one JSON object per line on stdout for each cycle\n"
     "  --quiet               no status lines (build errors are still printed)\n"
     "  --config FILE         read FILE instead of searching for golive.yaml\n"
@@ -77,6 +80,10 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--quiet") == 0) {
 			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--browser") == 0) {
+			o->browser = 1;
 			continue;
 		}
 		if (strcmp(a, "--debug-info") == 0 || strcmp(a, "--no-fast") == 0) {
@@ -286,6 +293,12 @@ int dev_setup_sockets(struct dev *d)
 		    "golive dev: --listen and --proxy do not go together: --listen is for "
 		    "programs that take the socket, --proxy for those that open their own");
 	}
+	int browser = d->o.browser || d->cfg.run.browser;
+	if (browser && !ls->argc && !proxy) {
+		strbuf_release(&names);
+		return error("golive dev: --browser needs --listen ADDR or --proxy ADDR --to ADDR: "
+		             "the address the browser opens");
+	}
 	d->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
 	if (ls->argc)
 		d->lp = lpool_new();
@@ -293,11 +306,23 @@ int dev_setup_sockets(struct dev *d)
 		const char *spec = ls->argv[i];
 		const char *eq = strchr(spec, '=');
 		const char *addr = eq ? eq + 1 : spec;
-		struct listen_addr bound;
-		int fd = lpool_add(d->lp, addr, &bound, &cause);
+		struct listen_addr bound, priv;
+		int fd;
+		if (browser && i == 0) {
+			/* golive keeps the public socket; the programs get private ones */
+			d->browser_fd = listen_bind(addr, &bound, &cause);
+			fd =
+			    d->browser_fd < 0 ? -1 : lpool_add(d->lp, "127.0.0.1:0", &priv, &cause);
+		} else {
+			fd = lpool_add(d->lp, addr, &bound, &cause);
+		}
 		if (fd < 0) {
 			error("golive dev: %s", cause);
 			free(cause);
+			strbuf_release(&names);
+			return -1;
+		}
+		if (browser && i == 0 && dev_browser_listen(d, d->browser_fd, &priv) < 0) {
 			strbuf_release(&names);
 			return -1;
 		}
@@ -309,7 +334,12 @@ int dev_setup_sockets(struct dev *d)
 		else
 			strbuf_addstr(&names, "listen");
 		char *b = listen_format(&bound);
-		dev_say(d, "listening on http://%s (handed to the program as fd %zu)", b, 3 + i);
+		if (browser && i == 0)
+			dev_say(d, "listening on http://%s (browser reload; the program gets fd 3)",
+			        b);
+		else
+			dev_say(d, "listening on http://%s (handed to the program as fd %zu)", b,
+			        3 + i);
 		if (d->o.json) {
 			json_t *o = json_object();
 			json_object_set_new(o, "type", json_string("listen"));
@@ -318,6 +348,8 @@ int dev_setup_sockets(struct dev *d)
 			json_object_set_new(o, "name",
 			                    eq ? json_stringn(spec, (size_t)(eq - spec))
 			                       : json_string("listen"));
+			if (browser && i == 0)
+				json_object_set_new(o, "browser", json_true());
 			dev_json_line(o);
 		}
 		free(b);
@@ -356,13 +388,16 @@ int dev_setup_sockets(struct dev *d)
 			free(b);
 			return -1;
 		}
-		d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
-		if (!d->px) {
+		if (browser)
+			d->hp = httpproxy_new(d->proxy_listen_fd, to, NULL, &cause);
+		else
+			d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
+		if (!d->px && !d->hp) {
 			error("golive dev: %s", cause);
 			free(cause);
 			return -1;
 		}
-		proxy_hold(d->px, 1);
+		dev_proxy_hold(d, 1);
 		char *b = listen_format(&bound);
 		dev_say(d, "proxying http://%s to %s", b, to);
 		if (d->o.json) {
@@ -370,6 +405,8 @@ int dev_setup_sockets(struct dev *d)
 			json_object_set_new(o, "type", json_string("proxy"));
 			json_object_set_new(o, "addr", json_string(b));
 			json_object_set_new(o, "to", json_string(to));
+			if (browser)
+				json_object_set_new(o, "browser", json_true());
 			dev_json_line(o);
 		}
 		free(b);

@@ -87,7 +87,9 @@ void config_release(struct golive_config *c)
 	argv_clear(&c->run.env);
 	free(c->run.proxy);
 	free(c->run.to);
+	free(c->run.editor_url);
 	argv_clear(&c->watch.include);
+	argv_clear(&c->watch.reload);
 	argv_clear(&c->watch.exclude);
 	free(c->cache.backend);
 	free(c->cache.mode);
@@ -603,6 +605,80 @@ out:
 	return ret;
 }
 
+/*
+ * KEY_INCLUDE: a string or a list whose items are strings or {glob: G,
+ * restart: B} mappings; a[0] gets the globs that restart, a[1] the others.
+ */
+static int set_include(struct argv_array *a, const struct ynode *n, const char *section,
+                       const struct key_spec *k, const char *path, char **cause)
+{
+	static const char *const names[] = {"glob", "restart"};
+	struct argv_array keep = ARGV_ARRAY_INIT, reload = ARGV_ARRAY_INIT;
+	struct strbuf d = STRBUF_INIT;
+	char where[64];
+	int ret = -1;
+	if (n->kind != YN_SEQUENCE) {
+		ret = set_string_list(&a[0], n, section, k, path, cause);
+		if (!ret)
+			argv_clear(&a[1]);
+		return ret;
+	}
+	snprintf(where, sizeof(where), " in %s.%s", section, k->name);
+	for (size_t i = 0; i < n->items.n; i++) {
+		const struct ynode *it = n->items.v[i], *g = it;
+		int restart = 1;
+		if (it->kind == YN_MAPPING) {
+			size_t idx[2] = {0, 0};
+			if (it->items.n > 4 || config_check_keys(it, names, 2, sizeof(names[0]),
+			                                         where, path, idx, cause) < 0) {
+				if (it->items.n > 4)
+					config_fail_at(cause, path, it->mark,
+					               "%s.%s[%zu]: too many keys", section,
+					               k->name, i);
+				goto out;
+			}
+			g = NULL;
+			const struct ynode *r = NULL;
+			for (size_t j = 0; j + 1 < it->items.n; j += 2)
+				*(idx[j / 2] ? &r : &g) = it->items.v[j + 1];
+			if (!g) {
+				config_fail_at(cause, path, it->mark, "%s.%s[%zu]: needs glob",
+				               section, k->name, i);
+				goto out;
+			}
+			if (r && ynode_parse_bool(r, &restart) < 0) {
+				config_fail_at(cause, path, r->mark,
+				               "%s.%s[%zu].restart: expected a boolean, got %s",
+				               section, k->name, i, ynode_describe(&d, r));
+				goto out;
+			}
+		}
+		if (!ynode_is_string(g) || !g->len) {
+			config_fail_at(
+			    cause, path, g->mark,
+			    "%s.%s[%zu]: expected a non-empty string or {glob: G, restart: "
+			    "false}, got %s",
+			    section, k->name, i, ynode_describe(&d, g));
+			goto out;
+		}
+		if (check_value(section, k, g, (long)i, path, cause))
+			goto out;
+		argv_push(restart ? &keep : &reload, g->value);
+	}
+	argv_clear(&a[0]);
+	argv_clear(&a[1]);
+	a[0] = keep;
+	a[1] = reload;
+	memset(&keep, 0, sizeof(keep));
+	memset(&reload, 0, sizeof(reload));
+	ret = 0;
+out:
+	argv_clear(&keep);
+	argv_clear(&reload);
+	strbuf_release(&d);
+	return ret;
+}
+
 /* Stores value node n for key k of section into c. */
 int config_set_key(struct golive_config *c, const char *section, const struct key_spec *k,
                    const struct ynode *n, const char *path, char **cause)
@@ -631,6 +707,9 @@ int config_set_key(struct golive_config *c, const char *section, const struct ke
 	case KEY_STRING_LIST:
 	case KEY_ARGV:
 		ret = set_string_list(field, n, section, k, path, cause);
+		break;
+	case KEY_INCLUDE:
+		ret = set_include(field, n, section, k, path, cause);
 		break;
 	case KEY_LIST_DEFAULT: {
 		struct config_list *l = field;
@@ -1075,6 +1154,27 @@ void config_emit_key(struct emit *em, const struct key_spec *k, const void *fiel
 		config_emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
 		break;
 	}
+	case KEY_INCLUDE: {
+		const struct argv_array *a = field;
+		config_emit_event(em,
+		                  yaml_sequence_start_event_initialize(
+		                      &ev, NULL, NULL, 1,
+		                      a[0].argc || a[1].argc ? YAML_BLOCK_SEQUENCE_STYLE
+		                                             : YAML_FLOW_SEQUENCE_STYLE),
+		                  &ev);
+		for (size_t i = 0; i < a[0].argc; i++)
+			config_emit_scalar(em, a[0].argv[i], 1);
+		for (size_t i = 0; i < a[1].argc; i++) {
+			config_emit_mapping_start(em, YAML_FLOW_MAPPING_STYLE);
+			config_emit_scalar(em, "glob", 0);
+			config_emit_scalar(em, a[1].argv[i], 1);
+			config_emit_scalar(em, "restart", 0);
+			config_emit_scalar(em, "false", 0);
+			config_emit_mapping_end(em);
+		}
+		config_emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
+		break;
+	}
 	case KEY_LIST_DEFAULT: {
 		const struct config_list *l = field;
 		size_t n = config_list_len(l);
@@ -1230,6 +1330,17 @@ static json_t *key_to_json(const struct key_spec *k, const void *field)
 		json_t *v = json_array();
 		for (size_t n = 0; n < a->argc; n++)
 			json_array_append_new(v, json_string_lossy(a->argv[n]));
+		return v;
+	}
+	case KEY_INCLUDE: {
+		const struct argv_array *a = field;
+		json_t *v = json_array();
+		for (size_t n = 0; n < a[0].argc; n++)
+			json_array_append_new(v, json_string_lossy(a[0].argv[n]));
+		for (size_t n = 0; n < a[1].argc; n++)
+			json_array_append_new(v, json_pack("{s:o,s:b}", "glob",
+			                                   json_string_lossy(a[1].argv[n]),
+			                                   "restart", 0));
 		return v;
 	}
 	case KEY_LIST_DEFAULT: {

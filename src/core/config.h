@@ -97,6 +97,10 @@ struct golive_config {
 	 *  grace_ms     0..600000, default 5000
 	 *  debug_info   bool, default 0: golive dev links with -s -w unless set
 	 *  fast         bool, default 1: golive dev's fast path (src/dev/fastpath.h)
+	 *  browser      bool, default 0: the HTTP-aware proxy that reloads pages
+	 *               (src/dev/httpproxy.h); needs listen or proxy
+	 *  editor_url   the overlay's links, {abs} {file} {line} {col} replaced; NULL:
+	 *               vscode://file/{abs}:{line}:{col}
 	 */
 	struct {
 		char *package;
@@ -104,15 +108,21 @@ struct golive_config {
 		char *proxy, *to;
 		int stop_signal, grace_ms;
 		int debug_info, fast;
+		int browser;
+		char *editor_url;
 	} run;
 	/*
 	 * watch: what golive dev watches (docs/dev.md).
-	 *  include, exclude  globs (pathmatch.h) that also rebuild / never rebuild
+	 *  include, exclude  globs (pathmatch.h) that also rebuild / never rebuild;
+	 *                    an include entry {glob: G, restart: false} goes to reload
+	 *  reload            (from include) globs whose changes reload the browser
+	 *                    (golive dev --browser) without a rebuild or restart
 	 *  debounce_ms       0..10000, default 20
 	 *  gitignore         bool, default 1: .gitignored paths never rebuild
 	 */
 	struct {
-		struct argv_array include, exclude;
+		struct argv_array include, reload; /* in this order (KEY_INCLUDE) */
+		struct argv_array exclude;
 		int debounce_ms, gitignore;
 	} watch;
 	/*

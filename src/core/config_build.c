@@ -201,10 +201,12 @@ static const struct key_spec run_keys[] = {
     {"grace_ms", KEY_INT, FIELD(run.grace_ms), 0, 600000, NULL},
     {"debug_info", KEY_BOOL, FIELD(run.debug_info), 0, 0, NULL},
     {"fast", KEY_BOOL, FIELD(run.fast), 0, 0, NULL},
+    {"browser", KEY_BOOL, FIELD(run.browser), 0, 0, NULL},
+    {"editor_url", KEY_STRING, FIELD(run.editor_url), 0, 0, config_check_nonempty},
 };
 
 static const struct key_spec watch_keys[] = {
-    {"include", KEY_STRING_LIST, FIELD(watch.include), 0, 0, glob_check},
+    {"include", KEY_INCLUDE, FIELD(watch.include), 0, 0, glob_check},
     {"exclude", KEY_STRING_LIST, FIELD(watch.exclude), 0, 0, glob_check},
     {"debounce_ms", KEY_INT, FIELD(watch.debounce_ms), 0, 10000, NULL},
     {"gitignore", KEY_BOOL, FIELD(watch.gitignore), 0, 0, NULL},

@@ -34,6 +34,12 @@ enum key_type {
 	KEY_SIGNAL,       /* int 1..64: "SIGTERM", "term", "RTMIN+2" or 15 (config_signal_parse) */
 	KEY_LIST_DEFAULT, /* struct config_list: like KEY_STRING_LIST, with static defaults */
 	KEY_ALLOWED,      /* int 0/1: "allowed" or "forbidden" */
+	/*
+	 * two struct argv_array in a row (watch.include, watch.reload): a list
+	 * of globs, each a string (the first array) or {glob: G, restart: B}
+	 * (restart: false goes to the second array)
+	 */
+	KEY_INCLUDE,
 };
 
 struct key_spec {

@@ -196,7 +196,7 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
-	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast)");
+	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url)");
 	expect_error("watch:\n  ignore: [x]\n",
 	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
 	             "debounce_ms, gitignore)");
@@ -527,6 +527,8 @@ static void test_yaml_round_trip(void **state)
 	                             "  grace_ms: 5000\n"
 	                             "  debug_info: false\n"
 	                             "  fast: true\n"
+	                             "  browser: false\n"
+	                             "  editor_url: null\n"
 	                             "watch:\n"
 	                             "  include: []\n"
 	                             "  exclude: []\n"
@@ -617,6 +619,8 @@ static void test_yaml_round_trip(void **state)
 	                    "  grace_ms: 5000\n"
 	                    "  debug_info: false\n"
 	                    "  fast: true\n"
+	                    "  browser: false\n"
+	                    "  editor_url: null\n"
 	                    "watch:\n"
 	                    "  include: []\n"
 	                    "  exclude: []\n"
@@ -754,6 +758,8 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  grace_ms: 250\n"
 	                                "  debug_info: false\n"
 	                                "  fast: true\n"
+	                                "  browser: false\n"
+	                                "  editor_url: null\n"
 	                                "watch:\n"
 	                                "  include:\n"
 	                                "  - '*.html'\n"
@@ -852,7 +858,7 @@ static void test_json(void **state)
 	assert_true(json_is_false(json_object_get(b, "keep")));
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 10);
 	b = json_object_get(j, "run");
-	assert_int_equal(json_object_size(b), 10);
+	assert_int_equal(json_object_size(b), 12);
 	assert_true(json_is_false(json_object_get(b, "debug_info")));
 	assert_true(json_is_true(json_object_get(b, "fast")));
 	assert_true(json_is_null(json_object_get(b, "package")));

@@ -1,0 +1,1377 @@
+/* httpproxy.c - see httpproxy.h. */
+#define _GNU_SOURCE
+#include "dev/httpproxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <http_parser.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "dev/browser.h"
+#include "dev/inject.h"
+
+#define ACCEPT_PAUSE_MS 100
+#define QMAX            32            /* pipelined requests awaiting answers, per connection */
+#define HEAD_CAP        (64 * 1024)   /* a request's or response's head */
+#define STREAM_CAP      (1024 * 1024) /* queued for an events stream that does not read */
+#define LINGER_MS       2000          /* reading what a client still sends after our close */
+
+/* A byte queue: data[off, len) are still to be sent. */
+struct bq {
+	struct strbuf sb;
+	size_t off;
+};
+
+static size_t bq_len(const struct bq *q)
+{
+	return q->sb.len - q->off;
+}
+
+static void bq_compact(struct bq *q)
+{
+	if (q->off == q->sb.len) {
+		strbuf_reset(&q->sb);
+		q->off = 0;
+	} else if (q->off > 65536 && q->off > q->sb.len / 2) {
+		memmove(q->sb.buf, q->sb.buf + q->off, q->sb.len - q->off);
+		q->sb.len -= q->off;
+		q->sb.buf[q->sb.len] = '\0';
+		q->off = 0;
+	}
+}
+
+/* A message head being parsed: the URL or reason, then "name\0value\0" pairs. */
+struct head {
+	struct strbuf first; /* URL (requests) or reason phrase (responses) */
+	struct strbuf names, values;
+	ARRAY(size_t) n_off; /* offsets into names/values, one per header */
+	ARRAY(size_t) v_off;
+	int in_value;
+	size_t size;
+};
+
+static void head_reset(struct head *h)
+{
+	strbuf_reset(&h->first);
+	strbuf_reset(&h->names);
+	strbuf_reset(&h->values);
+	h->n_off.n = h->v_off.n = 0;
+	h->in_value = 0;
+	h->size = 0;
+}
+
+static void head_release(struct head *h)
+{
+	strbuf_release(&h->first);
+	strbuf_release(&h->names);
+	strbuf_release(&h->values);
+	free(h->n_off.v);
+	free(h->v_off.v);
+}
+
+static int head_field(struct head *h, const char *at, size_t n)
+{
+	if ((h->size += n) > HEAD_CAP)
+		return -1;
+	if (h->in_value || !h->n_off.n) {
+		ARRAY_GROW(h->n_off, h->n_off.n + 1);
+		ARRAY_GROW(h->v_off, h->v_off.n + 1);
+		if (h->n_off.n) {
+			strbuf_addch(&h->names, '\0');
+			strbuf_addch(&h->values, '\0');
+		}
+		h->n_off.v[h->n_off.n++] = h->names.len;
+		h->v_off.v[h->v_off.n++] = h->values.len;
+		h->in_value = 0;
+	}
+	strbuf_add(&h->names, at, n);
+	return 0;
+}
+
+static int head_value(struct head *h, const char *at, size_t n)
+{
+	if ((h->size += n) > HEAD_CAP || !h->n_off.n)
+		return -1;
+	h->in_value = 1;
+	strbuf_add(&h->values, at, n);
+	return 0;
+}
+
+static const char *hname(const struct head *h, size_t i)
+{
+	return h->names.buf + h->n_off.v[i];
+}
+
+static const char *hval(const struct head *h, size_t i)
+{
+	return h->values.buf + h->v_off.v[i];
+}
+
+/* The first value of header name, or NULL. */
+static const char *head_get(const struct head *h, const char *name)
+{
+	for (size_t i = 0; i < h->n_off.n; i++)
+		if (!strcasecmp(hname(h, i), name))
+			return hval(h, i);
+	return NULL;
+}
+
+/* Appends the headers to out, but those named in skip (NULL-terminated). */
+static void head_emit(const struct head *h, struct strbuf *out, const char *const *skip)
+{
+	for (size_t i = 0; i < h->n_off.n; i++) {
+		int drop = 0;
+		for (size_t k = 0; skip && skip[k] && !drop; k++)
+			drop = !strcasecmp(hname(h, i), skip[k]);
+		if (!drop)
+			strbuf_addf(out, "%s: %s\r\n", hname(h, i), hval(h, i));
+	}
+}
+
+enum bstate { B_NONE, B_PENDING, B_CONNECTING, B_OPEN };
+
+struct hconn;
+
+struct end {
+	struct hconn *conn;
+	int fd;
+	uint32_t events;
+};
+
+/* A request sent to the program, waiting for its answer. */
+struct req {
+	struct inject_req ir;
+	int head;       /* HEAD: the answer has no body */
+	int idempotent; /* safe to send again */
+	int http11;     /* the client speaks HTTP/1.1: chunked answers are fine */
+	size_t bytes;   /* its bytes at the start of c->replay */
+	int complete;   /* all of it was read from the client */
+};
+
+struct hconn {
+	struct end client, backend;
+	enum bstate bstate;
+	int64_t deadline_ns, next_try_ns, kill_at;
+	http_parser reqp, resp;
+	struct head rq, rs;
+	struct bq cin, c2b, b2c;
+	/* the requests in c2b/at the program, oldest first */
+	struct req q[QMAX];
+	size_t qn;
+	struct strbuf replay; /* their bytes, while replay_ok */
+	int replay_ok;
+	unsigned replays;
+	/* the request being read */
+	int rq_local, rq_chunked, rq_queued;
+	char *local_path; /* a /__golive/ request waiting for the answers before it */
+	int local_head, local_close;
+	/* the answer being read */
+	enum inject_mode mode;
+	int rs_interim, rs_chunked_out, rs_close_out, rs_started, rs_bytes;
+	struct injector inj;
+	char *tag;
+	z_stream z;
+	int z_on, z_end;
+	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1, dead : 1;
+	struct hconn *prev, *next;
+};
+
+struct httpproxy {
+	int epfd, listen_fd;
+	uint32_t listen_events;
+	int64_t accept_pause_end;
+	struct listen_addr backend;
+	int has_backend, held;
+	struct proxy_opts opts;
+	struct hconn *conns, *dead;
+	size_t nconns;
+	struct proxy_stats st;
+	unsigned version;
+	char *error; /* the last "error" event's data, until a reload */
+};
+
+static http_parser_settings req_settings, resp_settings;
+
+static int64_t ms_ns(int ms)
+{
+	return (int64_t)ms * 1000000;
+}
+
+static int would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static int end_watch(struct httpproxy *p, struct end *e, uint32_t want)
+{
+	if (e->fd < 0 || want == e->events)
+		return 0;
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = e;
+	int r;
+	if (!want)
+		r = epoll_ctl(p->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	else
+		r = epoll_ctl(p->epfd, e->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, e->fd, &ev);
+	if (r < 0)
+		return -1;
+	e->events = want;
+	return 0;
+}
+
+static void end_close(struct httpproxy *p, struct end *e)
+{
+	if (e->fd < 0)
+		return;
+	if (e->events)
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	e->events = 0;
+	close(e->fd);
+	e->fd = -1;
+}
+
+static void listen_update(struct httpproxy *p)
+{
+	uint32_t want = p->nconns < p->opts.max_conns && !p->accept_pause_end ? EPOLLIN : 0;
+	if (want == p->listen_events)
+		return;
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = NULL;
+	if (!epoll_ctl(p->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, p->listen_fd, &ev))
+		p->listen_events = want;
+}
+
+static void resp_reset(struct hconn *c)
+{
+	if (c->z_on)
+		inflateEnd(&c->z);
+	c->z_on = c->z_end = 0;
+	free(c->tag);
+	c->tag = NULL;
+	c->mode = INJECT_NONE;
+	c->rs_interim = c->rs_chunked_out = c->rs_close_out = c->rs_started = c->rs_bytes = 0;
+}
+
+static void conn_kill(struct httpproxy *p, struct hconn *c, int reset)
+{
+	if (c->dead)
+		return;
+	if (reset && c->client.fd >= 0) {
+		struct linger lg = {1, 0};
+		setsockopt(c->client.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	end_close(p, &c->client);
+	end_close(p, &c->backend);
+	resp_reset(c);
+	head_release(&c->rq);
+	head_release(&c->rs);
+	strbuf_release(&c->cin.sb);
+	strbuf_release(&c->c2b.sb);
+	strbuf_release(&c->b2c.sb);
+	strbuf_release(&c->replay);
+	free(c->local_path);
+	c->local_path = NULL;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->dead = 1;
+	c->prev = NULL;
+	c->next = p->dead;
+	p->dead = c;
+	p->nconns--;
+	listen_update(p);
+}
+
+/* ---- writing toward the program ------------------------------------------------ */
+
+/* Bytes of the request being read, to the program (and kept for a replay). */
+static void to_backend(struct hconn *c, const char *data, size_t n, size_t cap)
+{
+	strbuf_add(&c->c2b.sb, data, n);
+	if (c->replay_ok) {
+		if (c->replay.len + n > cap) {
+			c->replay_ok = 0;
+			strbuf_release(&c->replay);
+		} else {
+			strbuf_add(&c->replay, data, n);
+		}
+	}
+	if (c->rq_queued && c->qn)
+		c->q[c->qn - 1].bytes += n;
+}
+
+/* http_parser's data points at this pair. */
+struct pctx {
+	struct httpproxy *p;
+	struct hconn *c;
+};
+
+#define CTX(hp) ((struct pctx *)(hp)->data)
+
+static int rq_begin(http_parser *hp)
+{
+	struct hconn *c = CTX(hp)->c;
+	if (c->qn >= QMAX)
+		http_parser_pause(hp, 1); /* its head is parsed once an answer leaves the queue */
+	head_reset(&c->rq);
+	c->rq_local = c->rq_chunked = c->rq_queued = 0;
+	return 0;
+}
+
+static int rq_url(http_parser *hp, const char *at, size_t n)
+{
+	struct hconn *c = CTX(hp)->c;
+	if ((c->rq.size += n) > HEAD_CAP)
+		return -1;
+	strbuf_add(&c->rq.first, at, n);
+	return 0;
+}
+
+static int rq_field(http_parser *hp, const char *at, size_t n)
+{
+	return head_field(&CTX(hp)->c->rq, at, n);
+}
+
+static int rq_value(http_parser *hp, const char *at, size_t n)
+{
+	return head_value(&CTX(hp)->c->rq, at, n);
+}
+
+static int method_idempotent(unsigned m)
+{
+	return m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS || m == HTTP_TRACE ||
+	       m == HTTP_PUT || m == HTTP_DELETE;
+}
+
+static int rq_headers(http_parser *hp)
+{
+	struct httpproxy *p = CTX(hp)->p;
+	struct hconn *c = CTX(hp)->c;
+	struct head *h = &c->rq;
+	if (starts_with(h->first.buf, INJECT_PREFIX)) {
+		c->rq_local = 1;
+		return 0;
+	}
+	struct req r;
+	memset(&r, 0, sizeof(r));
+	r.ir.get = hp->method == HTTP_GET;
+	r.ir.navigation =
+	    inject_is_navigation(head_get(h, "sec-fetch-dest"), head_get(h, "sec-fetch-mode"),
+	                         head_get(h, "accept"), head_get(h, "x-requested-with"));
+	r.ir.range = head_get(h, "range") != NULL;
+	r.ir.upgrade = hp->upgrade;
+	r.head = hp->method == HTTP_HEAD;
+	r.idempotent = method_idempotent(hp->method);
+	r.http11 = hp->http_major > 1 || (hp->http_major == 1 && hp->http_minor >= 1);
+	c->rq_chunked = (hp->flags & F_CHUNKED) != 0;
+	if (!r.idempotent || c->rq_chunked)
+		c->replay_ok = 0;
+	c->q[c->qn++] = r;
+	c->rq_queued = 1;
+
+	struct strbuf out = STRBUF_INIT;
+	strbuf_addf(&out, "%s %s HTTP/%u.%u\r\n", http_method_str((enum http_method)hp->method),
+	            h->first.buf, hp->http_major, hp->http_minor);
+	int rewrite = r.ir.get && r.ir.navigation && !r.ir.range && !r.ir.upgrade;
+	static const char *const skip_ae[] = {"accept-encoding", NULL};
+	head_emit(h, &out, rewrite ? skip_ae : NULL);
+	if (rewrite) /* an answer golive can insert into without decoding it */
+		strbuf_addstr(&out, "Accept-Encoding: identity\r\n");
+	strbuf_addstr(&out, "\r\n");
+	to_backend(c, out.buf, out.len, p->opts.buf_cap);
+	strbuf_release(&out);
+	return 0;
+}
+
+static int rq_body(http_parser *hp, const char *at, size_t n)
+{
+	struct httpproxy *p = CTX(hp)->p;
+	struct hconn *c = CTX(hp)->c;
+	if (c->rq_local || !n)
+		return 0;
+	if (c->rq_chunked) {
+		char sz[32];
+		int k = snprintf(sz, sizeof(sz), "%zx\r\n", n);
+		to_backend(c, sz, (size_t)k, p->opts.buf_cap);
+		to_backend(c, at, n, p->opts.buf_cap);
+		to_backend(c, "\r\n", 2, p->opts.buf_cap);
+	} else {
+		to_backend(c, at, n, p->opts.buf_cap);
+	}
+	return 0;
+}
+
+static void serve_local(struct httpproxy *p, struct hconn *c);
+
+static int rq_complete(http_parser *hp)
+{
+	struct httpproxy *p = CTX(hp)->p;
+	struct hconn *c = CTX(hp)->c;
+	if (c->rq_local) {
+		c->local_path = xstrdup(c->rq.first.buf);
+		c->local_head = hp->method == HTTP_HEAD;
+		c->local_close = !http_should_keep_alive(hp);
+		if (!c->qn)
+			serve_local(p, c);
+		else
+			http_parser_pause(hp, 1); /* answered once the answers before it are out */
+		return 0;
+	}
+	if (c->rq_chunked)
+		to_backend(c, "0\r\n\r\n", 5, p->opts.buf_cap);
+	if (c->rq_queued && c->qn)
+		c->q[c->qn - 1].complete = 1;
+	c->rq_queued = 0;
+	return 0;
+}
+
+/* ---- writing toward the client ------------------------------------------------- */
+
+/* Body bytes of the answer, framed as the client is told. */
+static void to_client_body(struct hconn *c, const char *data, size_t n)
+{
+	if (!n)
+		return;
+	if (c->rs_chunked_out) {
+		strbuf_addf(&c->b2c.sb, "%zx\r\n", n);
+		strbuf_add(&c->b2c.sb, data, n);
+		strbuf_addstr(&c->b2c.sb, "\r\n");
+	} else {
+		strbuf_add(&c->b2c.sb, data, n);
+	}
+}
+
+static int rs_begin(http_parser *hp)
+{
+	struct hconn *c = CTX(hp)->c;
+	head_reset(&c->rs);
+	resp_reset(c);
+	return 0;
+}
+
+static int rs_status(http_parser *hp, const char *at, size_t n)
+{
+	struct hconn *c = CTX(hp)->c;
+	if ((c->rs.size += n) > HEAD_CAP)
+		return -1;
+	strbuf_add(&c->rs.first, at, n);
+	return 0;
+}
+
+static int rs_field(http_parser *hp, const char *at, size_t n)
+{
+	return head_field(&CTX(hp)->c->rs, at, n);
+}
+
+static int rs_value(http_parser *hp, const char *at, size_t n)
+{
+	return head_value(&CTX(hp)->c->rs, at, n);
+}
+
+static int rs_headers(http_parser *hp)
+{
+	struct httpproxy *p = CTX(hp)->p;
+	struct hconn *c = CTX(hp)->c;
+	struct head *h = &c->rs;
+	if (!c->qn)
+		return -1; /* an answer nobody asked for */
+	struct req *r = &c->q[0];
+	unsigned status = hp->status_code;
+	struct strbuf *out = &c->b2c.sb;
+	c->rs_started = 1;
+	strbuf_addf(out, "HTTP/%u.%u %u %s\r\n", hp->http_major, hp->http_minor, status,
+	            h->first.buf);
+	if (status >= 100 && status < 200 && status != 101) {
+		c->rs_interim = 1;
+		head_emit(h, out, NULL);
+		strbuf_addstr(out, "\r\n");
+		return 0;
+	}
+	if (status == 101) {
+		head_emit(h, out, NULL);
+		strbuf_addstr(out, "\r\n");
+		return 2; /* the rest is the new protocol's */
+	}
+	c->mode = r->head ? INJECT_NONE
+	                  : inject_decide(&r->ir, (int)status, head_get(h, "content-type"),
+	                                  head_get(h, "content-encoding"));
+	if (c->mode == INJECT_NONE) {
+		head_emit(h, out, NULL);
+		strbuf_addstr(out, "\r\n");
+		c->rs_chunked_out = !r->head && (hp->flags & F_CHUNKED);
+		return r->head ? 1 : 0;
+	}
+	/* Inserting the script: new framing, and a CSP that lets it run. */
+	char *nonce = NULL, *csp = NULL;
+	const char *pol = head_get(h, "content-security-policy");
+	if (pol)
+		csp = inject_csp(pol, &nonce);
+	c->tag = inject_tag(nonce, p->version);
+	free(nonce);
+	injector_init(&c->inj, c->tag);
+	static const char *const skip[] = {"content-length",
+	                                   "transfer-encoding",
+	                                   "content-security-policy",
+	                                   "content-encoding",
+	                                   "content-md5",
+	                                   "etag",
+	                                   "connection",
+	                                   NULL};
+	static const char *const skip_plain[] = {"content-length",
+	                                         "transfer-encoding",
+	                                         "content-security-policy",
+	                                         "content-md5",
+	                                         "etag",
+	                                         "connection",
+	                                         NULL};
+	head_emit(h, out, c->mode == INJECT_GUNZIP ? skip : skip_plain);
+	if (csp)
+		strbuf_addf(out, "Content-Security-Policy: %s\r\n", csp);
+	free(csp);
+	int keep = http_should_keep_alive(hp);
+	if (c->mode == INJECT_PLAIN && (hp->flags & F_CONTENTLENGTH) && !(hp->flags & F_CHUNKED)) {
+		strbuf_addf(out, "Content-Length: %llu\r\n",
+		            (unsigned long long)hp->content_length + strlen(c->tag));
+	} else if (r->http11) {
+		strbuf_addstr(out, "Transfer-Encoding: chunked\r\n");
+		c->rs_chunked_out = 1;
+	} else {
+		c->rs_close_out = 1;
+		keep = 0;
+	}
+	if (!keep)
+		strbuf_addstr(out, "Connection: close\r\n");
+	else if (!r->http11)
+		strbuf_addstr(out, "Connection: keep-alive\r\n");
+	strbuf_addstr(out, "\r\n");
+	if (c->mode == INJECT_GUNZIP) {
+		memset(&c->z, 0, sizeof(c->z));
+		if (inflateInit2(&c->z, 16 + MAX_WBITS) != Z_OK)
+			return -1;
+		c->z_on = 1;
+	}
+	return 0;
+}
+
+static int rs_body(http_parser *hp, const char *at, size_t n)
+{
+	struct hconn *c = CTX(hp)->c;
+	if (c->mode == INJECT_NONE) {
+		to_client_body(c, at, n);
+		return 0;
+	}
+	struct strbuf tmp = STRBUF_INIT;
+	if (c->mode == INJECT_PLAIN) {
+		injector_feed(&c->inj, at, n, &tmp);
+	} else if (!c->z_end) {
+		char buf[16384];
+		c->z.next_in = (unsigned char *)at;
+		c->z.avail_in = (unsigned)n;
+		while (c->z.avail_in && !c->z_end) {
+			c->z.next_out = (unsigned char *)buf;
+			c->z.avail_out = sizeof(buf);
+			int zr = inflate(&c->z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+				strbuf_release(&tmp);
+				return -1; /* not gzip after all: reset, never a corrupt page */
+			}
+			injector_feed(&c->inj, buf, sizeof(buf) - c->z.avail_out, &tmp);
+			if (zr == Z_STREAM_END)
+				c->z_end = 1;
+			else if (zr == Z_BUF_ERROR)
+				break;
+		}
+	}
+	to_client_body(c, tmp.buf, tmp.len);
+	strbuf_release(&tmp);
+	return 0;
+}
+
+static int rs_complete(http_parser *hp)
+{
+	struct hconn *c = CTX(hp)->c;
+	if (c->rs_interim) {
+		c->rs_interim = 0;
+		return 0;
+	}
+	if (c->mode != INJECT_NONE) {
+		if (c->mode == INJECT_GUNZIP && !c->z_end)
+			return -1; /* a truncated gzip stream */
+		struct strbuf tmp = STRBUF_INIT;
+		injector_finish(&c->inj, &tmp);
+		to_client_body(c, tmp.buf, tmp.len);
+		strbuf_release(&tmp);
+	}
+	if (c->rs_chunked_out)
+		strbuf_addstr(&c->b2c.sb, "0\r\n\r\n");
+	if (c->rs_close_out || !http_should_keep_alive(hp))
+		c->closing = 1;
+	/* the request is answered: it leaves the queue and the replay copy */
+	size_t b = c->q[0].bytes;
+	memmove(&c->q[0], &c->q[1], (c->qn - 1) * sizeof(c->q[0]));
+	c->qn--;
+	if (c->replay_ok && b <= c->replay.len) {
+		memmove(c->replay.buf, c->replay.buf + b, c->replay.len - b);
+		c->replay.len -= b;
+		c->replay.buf[c->replay.len] = '\0';
+	}
+	if (!c->qn && !c->rq_queued) { /* nothing outstanding: replays are possible again */
+		strbuf_reset(&c->replay);
+		c->replay_ok = 1;
+		c->replays = 0;
+	}
+	c->rs_bytes = 0;
+	resp_reset(c);
+	c->rs_started = 0;
+	return 0;
+}
+
+static void settings_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	http_parser_settings_init(&req_settings);
+	req_settings.on_message_begin = rq_begin;
+	req_settings.on_url = rq_url;
+	req_settings.on_header_field = rq_field;
+	req_settings.on_header_value = rq_value;
+	req_settings.on_headers_complete = rq_headers;
+	req_settings.on_body = rq_body;
+	req_settings.on_message_complete = rq_complete;
+	http_parser_settings_init(&resp_settings);
+	resp_settings.on_message_begin = rs_begin;
+	resp_settings.on_status = rs_status;
+	resp_settings.on_header_field = rs_field;
+	resp_settings.on_header_value = rs_value;
+	resp_settings.on_headers_complete = rs_headers;
+	resp_settings.on_body = rs_body;
+	resp_settings.on_message_complete = rs_complete;
+}
+
+/* ---- golive's own resources ----------------------------------------------------- */
+
+static void stream_event(struct hconn *c, const char *name, const char *data)
+{
+	strbuf_addf(&c->b2c.sb, "event: %s\ndata: %s\n\n", name, data);
+}
+
+static void serve_local(struct httpproxy *p, struct hconn *c)
+{
+	char *path = c->local_path;
+	c->local_path = NULL;
+	size_t plen = strcspn(path, "?#");
+	struct strbuf *out = &c->b2c.sb;
+	if (plen == strlen(INJECT_EVENTS_PATH) && !strncmp(path, INJECT_EVENTS_PATH, plen)) {
+		strbuf_addstr(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+		                   "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n");
+		strbuf_addstr(out, "retry: 300\n\n");
+		char hello[64];
+		snprintf(hello, sizeof(hello), "{\"version\":%u}", p->version);
+		stream_event(c, "hello", hello);
+		if (p->error)
+			stream_event(c, "error", p->error);
+		c->stream = 1;
+		end_close(p, &c->backend); /* nothing is outstanding: it is idle */
+		c->bstate = B_NONE;
+		free(path);
+		return;
+	}
+	size_t len = 0;
+	const char *body = "golive dev: not found\n";
+	const char *status = "404 Not Found", *type = "text/plain; charset=utf-8";
+	if (plen == strlen(INJECT_SCRIPT_PATH) && !strncmp(path, INJECT_SCRIPT_PATH, plen)) {
+		body = browser_script(&len);
+		status = "200 OK";
+		type = "text/javascript; charset=utf-8";
+	} else {
+		len = strlen(body);
+	}
+	strbuf_addf(out,
+	            "HTTP/1.1 %s\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
+	            "Content-Length: %zu\r\n%s\r\n",
+	            status, type, len, c->local_close ? "Connection: close\r\n" : "");
+	if (!c->local_head)
+		strbuf_add(out, body, len);
+	if (c->local_close)
+		c->closing = 1;
+	free(path);
+}
+
+/* ---- the connection's pump --------------------------------------------------------- */
+
+static void bad_request(struct httpproxy *p, struct hconn *c)
+{
+	if (!c->qn && !c->rs_started) {
+		strbuf_addstr(&c->b2c.sb, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+		                          "Content-Length: 31\r\nConnection: close\r\n\r\n"
+		                          "golive dev: malformed request\n");
+		c->closing = 1;
+		c->c_eof = 1;
+		return;
+	}
+	conn_kill(p, c, 1);
+}
+
+/* Parses what the client sent, as far as the queues allow. */
+static void client_parse(struct httpproxy *p, struct hconn *c)
+{
+	size_t cap = p->opts.buf_cap;
+	while (!c->dead && bq_len(&c->cin)) {
+		if (c->tunnel) {
+			strbuf_add(&c->c2b.sb, c->cin.sb.buf + c->cin.off, bq_len(&c->cin));
+			c->cin.off = c->cin.sb.len;
+			break;
+		}
+		if (c->stream || c->closing) { /* nothing more is read from it */
+			c->cin.off = c->cin.sb.len;
+			break;
+		}
+		if (c->local_path || bq_len(&c->c2b) >= cap || c->qn >= QMAX ||
+		    bq_len(&c->b2c) >= cap)
+			break;
+		size_t want = bq_len(&c->cin);
+		if (want > cap)
+			want = cap;
+		struct pctx ctx = {p, c};
+		c->reqp.data = &ctx;
+		size_t n =
+		    http_parser_execute(&c->reqp, &req_settings, c->cin.sb.buf + c->cin.off, want);
+		c->cin.off += n;
+		enum http_errno e = HTTP_PARSER_ERRNO(&c->reqp);
+		if (e == HPE_PAUSED) {
+			http_parser_pause(&c->reqp, 0);
+			continue;
+		}
+		if (e != HPE_OK) {
+			bad_request(p, c);
+			break;
+		}
+		if (c->reqp.upgrade) {
+			c->tunnel = 1;
+			continue;
+		}
+		if (n < want)
+			break;
+	}
+	bq_compact(&c->cin);
+}
+
+/* Parses what the program sent (data[0, n)); -1 when it is not HTTP. */
+static int backend_parse(struct httpproxy *p, struct hconn *c, const char *data, size_t n)
+{
+	if (c->tunnel && !c->qn) {
+		strbuf_add(&c->b2c.sb, data, n);
+		return 0;
+	}
+	struct pctx ctx = {p, c};
+	c->resp.data = &ctx;
+	size_t k = http_parser_execute(&c->resp, &resp_settings, data, n);
+	if (HTTP_PARSER_ERRNO(&c->resp) != HPE_OK)
+		return -1;
+	if (c->resp.upgrade) { /* 101: both ways raw from here */
+		c->tunnel = 1;
+		if (c->qn) {
+			c->qn = 0;
+			c->replay_ok = 0;
+		}
+		strbuf_add(&c->b2c.sb, data + k, n - k);
+		if (bq_len(&c->cin)) /* what the client sent after its request */
+			client_parse(p, c);
+	}
+	return 0;
+}
+
+static void conn_update(struct httpproxy *p, struct hconn *c);
+
+/* Closes the program's side; the next request makes a new connection. */
+static void backend_drop(struct httpproxy *p, struct hconn *c)
+{
+	end_close(p, &c->backend);
+	c->bstate = B_NONE;
+	c->b_eof = 0;
+	http_parser_init(&c->resp, HTTP_RESPONSE);
+}
+
+/*
+ * The program's connection failed or closed before answering: send the
+ * requests again when that is safe, else 503 (nothing of the answer sent
+ * yet) or a reset.
+ */
+static void backend_failed(struct httpproxy *p, struct hconn *c)
+{
+	if (!c->qn && !bq_len(&c->c2b) && !c->tunnel) {
+		backend_drop(p, c); /* an idle keep-alive connection went away */
+		return;
+	}
+	if (c->rs_started || c->rs_bytes || c->tunnel) {
+		conn_kill(p, c, 1);
+		return;
+	}
+	if (!c->qn) {
+		/* the rest of the body of a request it has answered: it did not want it */
+		backend_drop(p, c);
+		strbuf_reset(&c->c2b.sb);
+		c->c2b.off = 0;
+		c->closing = 1;
+		return;
+	}
+	if (c->replay_ok && c->replays < PROXY_MAX_REPLAYS) {
+		for (size_t i = 0; i < c->qn; i++)
+			if (!c->q[i].idempotent)
+				goto refuse;
+		backend_drop(p, c);
+		c->replays++;
+		p->st.replays++;
+		strbuf_reset(&c->c2b.sb);
+		c->c2b.off = 0;
+		strbuf_add(&c->c2b.sb, c->replay.buf, c->replay.len);
+		c->bstate = B_PENDING;
+		c->next_try_ns = c->deadline_ns = 0;
+		return;
+	}
+refuse:
+	p->st.unsafe++;
+	backend_drop(p, c);
+	static const char body[] =
+	    "golive dev: the program restarted while handling this request; it was not sent "
+	    "again because it may have taken effect. Check, then retry.\n";
+	strbuf_addf(&c->b2c.sb,
+	            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+	            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+	            "Connection: close\r\n\r\n%s",
+	            sizeof(body) - 1, body);
+	c->qn = 0;
+	c->closing = 1;
+	strbuf_reset(&c->c2b.sb);
+	c->c2b.off = 0;
+}
+
+/* No program to connect to in time: 502 when nothing of an answer went out. */
+static void backend_gone(struct httpproxy *p, struct hconn *c)
+{
+	p->st.failed++;
+	if (c->rs_started || c->tunnel) {
+		conn_kill(p, c, 1);
+		return;
+	}
+	static const char body[] = "golive dev: the program is not answering\n";
+	strbuf_addf(&c->b2c.sb,
+	            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	            "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	            sizeof(body) - 1, body);
+	c->bstate = B_NONE;
+	c->qn = 0;
+	c->closing = 1;
+	strbuf_reset(&c->c2b.sb);
+	c->c2b.off = 0;
+}
+
+static int send_some(int fd, struct bq *q)
+{
+	if (!bq_len(q))
+		return 0;
+	ssize_t n = send(fd, q->sb.buf + q->off, bq_len(q), MSG_NOSIGNAL);
+	if (n > 0)
+		q->off += (size_t)n;
+	else if (n < 0 && !would_block())
+		return -1;
+	bq_compact(q);
+	return 0;
+}
+
+/* Moves whatever can move without blocking. */
+static void conn_pump(struct httpproxy *p, struct hconn *c)
+{
+	size_t cap = p->opts.buf_cap;
+	char buf[16384];
+	ssize_t n;
+
+	/* from the client */
+	for (int i = 0; i < 4 && !c->c_eof && bq_len(&c->cin) < cap; i++) {
+		n = recv(c->client.fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			strbuf_add(&c->cin.sb, buf, (size_t)n);
+		} else if (!n) {
+			c->c_eof = 1;
+		} else {
+			if (!would_block()) {
+				conn_kill(p, c, 1);
+				return;
+			}
+			break;
+		}
+	}
+	client_parse(p, c);
+	if (c->dead)
+		return;
+	if (bq_len(&c->c2b) && c->bstate == B_NONE) {
+		c->bstate = B_PENDING;
+		c->next_try_ns = c->deadline_ns = 0;
+	}
+
+	/* to and from the program */
+	if (c->bstate == B_OPEN) {
+		if (send_some(c->backend.fd, &c->c2b) < 0) {
+			backend_failed(p, c);
+			if (c->dead)
+				return;
+		}
+	}
+	for (int i = 0; i < 4 && c->bstate == B_OPEN && !c->b_eof && bq_len(&c->b2c) < cap; i++) {
+		n = recv(c->backend.fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			c->rs_bytes = 1;
+			if (backend_parse(p, c, buf, (size_t)n) < 0) {
+				conn_kill(p, c, 1);
+				return;
+			}
+		} else if (!n) {
+			if (c->tunnel) {
+				c->b_eof = 1;
+				break;
+			}
+			/* the end of a close-delimited answer, or a close */
+			struct pctx ctx = {p, c};
+			c->resp.data = &ctx;
+			http_parser_execute(&c->resp, &resp_settings, NULL, 0);
+			if (c->rs_started && c->qn) {
+				conn_kill(p, c, 1); /* closed in the middle of an answer */
+				return;
+			}
+			backend_failed(p, c);
+			if (c->dead)
+				return;
+			break;
+		} else {
+			if (!would_block()) {
+				backend_failed(p, c);
+				if (c->dead)
+					return;
+			}
+			break;
+		}
+	}
+	if (c->local_path && !c->qn) {
+		serve_local(p, c);
+		client_parse(p, c);
+		if (c->dead)
+			return;
+	}
+
+	/* to the client */
+	if (send_some(c->client.fd, &c->b2c) < 0) {
+		conn_kill(p, c, 1);
+		return;
+	}
+	if (c->stream && bq_len(&c->b2c) > STREAM_CAP) {
+		conn_kill(p, c, 1);
+		return;
+	}
+	if (c->tunnel && c->c_eof && !bq_len(&c->c2b) && c->bstate == B_OPEN)
+		shutdown(c->backend.fd, SHUT_WR);
+	if (c->tunnel && c->b_eof && !bq_len(&c->b2c)) {
+		conn_kill(p, c, 0);
+		return;
+	}
+	if (c->closing && !bq_len(&c->b2c) && !c->lingering) {
+		/* our answer is out: stop writing, read what the client still sends */
+		shutdown(c->client.fd, SHUT_WR);
+		end_close(p, &c->backend);
+		c->bstate = B_NONE;
+		c->lingering = 1;
+		c->kill_at = now_mono_ns() + ms_ns(LINGER_MS);
+	}
+	if (c->c_eof && !c->tunnel &&
+	    (c->lingering || c->stream || (!c->qn && !bq_len(&c->b2c) && !bq_len(&c->c2b)))) {
+		conn_kill(p, c, 0);
+		return;
+	}
+	conn_update(p, c);
+}
+
+static void conn_update(struct httpproxy *p, struct hconn *c)
+{
+	size_t cap = p->opts.buf_cap;
+	uint32_t cw = 0, bw = 0;
+	if (!c->c_eof && (bq_len(&c->cin) < cap || c->stream || c->lingering))
+		cw |= EPOLLIN;
+	if (bq_len(&c->b2c))
+		cw |= EPOLLOUT;
+	if (c->bstate == B_CONNECTING) {
+		bw = EPOLLOUT;
+	} else if (c->bstate == B_OPEN) {
+		if (!c->b_eof && bq_len(&c->b2c) < cap)
+			bw |= EPOLLIN;
+		if (bq_len(&c->c2b))
+			bw |= EPOLLOUT;
+	}
+	if (end_watch(p, &c->client, cw) < 0 || end_watch(p, &c->backend, bw) < 0)
+		conn_kill(p, c, 1);
+}
+
+/* ---- connecting ------------------------------------------------------------------ */
+
+static void connect_failed(struct httpproxy *p, struct hconn *c, int64_t now)
+{
+	end_close(p, &c->backend);
+	c->bstate = B_PENDING;
+	if (now >= c->deadline_ns) {
+		backend_gone(p, c);
+		conn_pump(p, c);
+		return;
+	}
+	p->st.retries++;
+	c->next_try_ns = now + ms_ns(p->opts.retry_interval_ms);
+	conn_update(p, c);
+}
+
+static int self_connected(int fd)
+{
+	struct sockaddr_storage a, b;
+	socklen_t al = sizeof(a), bl = sizeof(b);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (getsockname(fd, (struct sockaddr *)&a, &al) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&b, &bl) < 0)
+		return 0;
+	return al == bl && !memcmp(&a, &b, al);
+}
+
+static void conn_open(struct httpproxy *p, struct hconn *c)
+{
+	if (self_connected(c->backend.fd)) {
+		connect_failed(p, c, now_mono_ns());
+		return;
+	}
+	c->bstate = B_OPEN;
+	c->deadline_ns = 0;
+	p->st.connected++;
+	conn_pump(p, c);
+}
+
+static void conn_connect(struct httpproxy *p, struct hconn *c, int64_t now)
+{
+	if (!c->deadline_ns)
+		c->deadline_ns = now + ms_ns(p->opts.retry_total_ms);
+	int fd = socket(p->backend.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		connect_failed(p, c, now);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->backend.fd = fd;
+	c->backend.events = 0;
+	http_parser_init(&c->resp, HTTP_RESPONSE);
+	if (!connect(fd, (const struct sockaddr *)&p->backend.ss, p->backend.len)) {
+		conn_open(p, c);
+		return;
+	}
+	if (errno == EINPROGRESS || errno == EINTR) {
+		c->bstate = B_CONNECTING;
+		conn_update(p, c);
+		return;
+	}
+	connect_failed(p, c, now);
+}
+
+static void conn_connected(struct httpproxy *p, struct hconn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(c->backend.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (!err)
+		conn_open(p, c);
+	else
+		connect_failed(p, c, now_mono_ns());
+}
+
+static void abandon_connects(struct httpproxy *p)
+{
+	for (struct hconn *c = p->conns; c; c = c->next) {
+		if (c->bstate == B_CONNECTING) {
+			end_close(p, &c->backend);
+			c->bstate = B_PENDING;
+		}
+		if (c->bstate == B_PENDING)
+			c->next_try_ns = c->deadline_ns = 0;
+	}
+}
+
+static void hp_accept(struct httpproxy *p)
+{
+	while (p->nconns < p->opts.max_conns) {
+		int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				p->accept_pause_end = now_mono_ns() + ms_ns(ACCEPT_PAUSE_MS);
+			break;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct hconn *c = xcalloc(1, sizeof(*c));
+		c->client.conn = c->backend.conn = c;
+		c->client.fd = fd;
+		c->backend.fd = -1;
+		c->replay_ok = 1;
+		strbuf_init(&c->cin.sb, 0);
+		strbuf_init(&c->c2b.sb, 0);
+		strbuf_init(&c->b2c.sb, 0);
+		strbuf_init(&c->replay, 0);
+		strbuf_init(&c->rq.first, 0);
+		strbuf_init(&c->rq.names, 0);
+		strbuf_init(&c->rq.values, 0);
+		strbuf_init(&c->rs.first, 0);
+		strbuf_init(&c->rs.names, 0);
+		strbuf_init(&c->rs.values, 0);
+		http_parser_init(&c->reqp, HTTP_REQUEST);
+		http_parser_init(&c->resp, HTTP_RESPONSE);
+		c->next = p->conns;
+		if (p->conns)
+			p->conns->prev = c;
+		p->conns = c;
+		p->nconns++;
+		p->st.accepted++;
+		conn_update(p, c);
+	}
+	listen_update(p);
+}
+
+static void hp_tick(struct httpproxy *p)
+{
+	int64_t now = now_mono_ns();
+	if (p->accept_pause_end && now >= p->accept_pause_end) {
+		p->accept_pause_end = 0;
+		listen_update(p);
+	}
+	struct hconn *next;
+	for (struct hconn *c = p->conns; c; c = next) {
+		next = c->next;
+		if (c->kill_at && now >= c->kill_at)
+			conn_kill(p, c, 0);
+		else if (c->bstate == B_CONNECTING && c->deadline_ns && now >= c->deadline_ns)
+			connect_failed(p, c, now);
+		else if (c->bstate == B_PENDING && !p->held && p->has_backend &&
+		         now >= c->next_try_ns)
+			conn_connect(p, c, now);
+	}
+}
+
+static void free_dead(struct httpproxy *p)
+{
+	while (p->dead) {
+		struct hconn *c = p->dead;
+		p->dead = c->next;
+		free(c);
+	}
+}
+
+/* ---- the interface ------------------------------------------------------------------ */
+
+struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
+                                char **cause)
+{
+	struct proxy_opts defaults = PROXY_OPTS_INIT;
+	struct listen_addr addr;
+	settings_init();
+	if (backend && listen_parse(backend, &addr, cause) < 0)
+		return NULL;
+	int flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		*cause = xasprintf("proxy: listening socket: %s", strerror(errno));
+		return NULL;
+	}
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		*cause = xasprintf("proxy: epoll: %s", strerror(errno));
+		return NULL;
+	}
+	struct httpproxy *p = xcalloc(1, sizeof(*p));
+	p->epfd = epfd;
+	p->listen_fd = listen_fd;
+	p->opts = opts ? *opts : defaults;
+	if (!p->opts.buf_cap)
+		p->opts.buf_cap = defaults.buf_cap;
+	if (p->opts.retry_interval_ms <= 0)
+		p->opts.retry_interval_ms = defaults.retry_interval_ms;
+	if (!p->opts.max_conns)
+		p->opts.max_conns = defaults.max_conns;
+	if (backend) {
+		p->backend = addr;
+		p->has_backend = 1;
+	}
+	listen_update(p);
+	if (!p->listen_events) {
+		*cause = xasprintf("proxy: epoll: %s", strerror(errno));
+		httpproxy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void httpproxy_free(struct httpproxy *p)
+{
+	if (!p)
+		return;
+	while (p->conns)
+		conn_kill(p, p->conns, 0);
+	free_dead(p);
+	close(p->epfd);
+	free(p->error);
+	free(p);
+}
+
+int httpproxy_set_backend(struct httpproxy *p, const char *addr, char **cause)
+{
+	struct listen_addr a;
+	if (listen_parse(addr, &a, cause) < 0)
+		return -1;
+	p->backend = a;
+	p->has_backend = 1;
+	abandon_connects(p);
+	return 0;
+}
+
+void httpproxy_hold(struct httpproxy *p, int hold)
+{
+	p->held = !!hold;
+	abandon_connects(p);
+}
+
+int httpproxy_fd(const struct httpproxy *p)
+{
+	return p->epfd;
+}
+
+int httpproxy_timeout_ms(const struct httpproxy *p)
+{
+	int64_t best = p->accept_pause_end ? p->accept_pause_end : -1;
+	for (const struct hconn *c = p->conns; c; c = c->next) {
+		int64_t t = -1;
+		if (c->bstate == B_PENDING && !p->held && p->has_backend)
+			t = c->next_try_ns;
+		else if (c->bstate == B_CONNECTING && c->deadline_ns)
+			t = c->deadline_ns;
+		if (c->kill_at && (t < 0 || c->kill_at < t))
+			t = c->kill_at;
+		if (t >= 0 && (best < 0 || t < best))
+			best = t;
+	}
+	if (best < 0)
+		return -1;
+	int64_t left = best - now_mono_ns();
+	if (left <= 0)
+		return 0;
+	left = (left + 999999) / 1000000;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+int httpproxy_run_once(struct httpproxy *p, int timeout_ms)
+{
+	int t = httpproxy_timeout_ms(p);
+	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
+		timeout_ms = t;
+	struct epoll_event evs[64];
+	int n = epoll_wait(p->epfd, evs, (int)ARRAY_SIZE(evs), timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -1;
+		n = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct end *e = evs[i].data.ptr;
+		if (!e) {
+			hp_accept(p);
+			continue;
+		}
+		struct hconn *c = e->conn;
+		if (c->dead)
+			continue;
+		if (c->bstate == B_CONNECTING && e == &c->backend)
+			conn_connected(p, c);
+		else
+			conn_pump(p, c);
+	}
+	hp_tick(p);
+	free_dead(p);
+	return 0;
+}
+
+void httpproxy_stats(const struct httpproxy *p, struct proxy_stats *st)
+{
+	*st = p->st;
+	st->active = p->nconns;
+	st->pending = 0;
+	for (const struct hconn *c = p->conns; c; c = c->next)
+		if (c->bstate == B_PENDING || c->bstate == B_CONNECTING)
+			st->pending++;
+}
+
+void httpproxy_event(struct httpproxy *p, const char *name, const char *data)
+{
+	char vbuf[64];
+	if (!data)
+		data = "{}";
+	if (!strcmp(name, "reload")) {
+		p->version++;
+		free(p->error);
+		p->error = NULL;
+		snprintf(vbuf, sizeof(vbuf), "{\"version\":%u}", p->version);
+		data = vbuf;
+		/*
+		 * Idle keep-alive connections to the program that served until now:
+		 * closed, so that stopping it cuts nothing (the next request opens one).
+		 */
+		for (struct hconn *c = p->conns; c; c = c->next)
+			if (c->bstate == B_OPEN && !c->qn && !bq_len(&c->c2b) && !c->tunnel &&
+			    !c->rq_queued)
+				backend_drop(p, c);
+	} else if (!strcmp(name, "error")) {
+		free(p->error);
+		p->error = xstrdup(data);
+	}
+	struct hconn *next;
+	for (struct hconn *c = p->conns; c; c = next) {
+		next = c->next;
+		if (!c->stream)
+			continue;
+		stream_event(c, name, data);
+		conn_pump(p, c);
+	}
+	free_dead(p);
+}
+
+unsigned httpproxy_version(const struct httpproxy *p)
+{
+	return p->version;
+}
+
+size_t httpproxy_streams(const struct httpproxy *p)
+{
+	size_t n = 0;
+	for (const struct hconn *c = p->conns; c; c = c->next)
+		n += c->stream;
+	return n;
+}

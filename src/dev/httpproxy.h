@@ -1,0 +1,70 @@
+/*
+ * httpproxy.h - the HTTP-aware proxy of `golive dev --browser`: like
+ * proxy.h (same loop contract: poll httpproxy_fd(), call
+ * httpproxy_run_once(hp, 0); hold while the program restarts; retry the
+ * backend while it starts), but it parses HTTP/1.x both ways with
+ * http-parser (Debian's libhttp-parser) instead of copying bytes, so that:
+ *
+ *  - it serves /__golive/reload.js (browser.h) and /__golive/events, a
+ *    Server-Sent Events stream fed by httpproxy_event();
+ *  - it inserts <script src="/__golive/reload.js?v=N"> into navigations
+ *    answered with text/html (inject.h decides), fixing Content-Length,
+ *    re-chunking, gunzipping with zlib, adding 'self' or a nonce to a CSP;
+ *    on navigations it asks the program for Accept-Encoding: identity;
+ *  - everything else streams through with its body bytes unchanged
+ *    (chunked bodies are re-framed chunk by chunk: extensions and trailers
+ *    dropped), through buffers of opts.buf_cap per direction: nothing is
+ *    held whole;
+ *  - keep-alive and pipelining: requests go to the program in order, each
+ *    answer is matched to its request (HEAD, 1xx, 204, 304 know their
+ *    bodies); a /__golive/ request waits for the answers before it;
+ *  - Upgrade (WebSocket, 101) and CONNECT become a raw tunnel;
+ *  - the client's connection survives the program's: a keep-alive backend
+ *    connection that closes while idle is dropped and made again for the
+ *    next request; one that fails before answering is re-sent when every
+ *    request in it is idempotent and was kept whole (up to buf_cap), else
+ *    the client gets 503 with Retry-After (as proxy.h);
+ *  - bad input (malformed HTTP, non-HTTP bytes) gets 400 and a close; a
+ *    program answering garbage or closing mid-answer gets its client's
+ *    connection reset (never a corrupt body). One slow or broken
+ *    connection never holds up another.
+ *
+ * Linux only (epoll, accept4).
+ */
+#ifndef GOLIVE_HTTPPROXY_H
+#define GOLIVE_HTTPPROXY_H
+
+#include "dev/proxy.h"
+
+struct httpproxy;
+
+/*
+ * As proxy_new (listen_fd not owned; backend NULL holds clients until
+ * httpproxy_set_backend; opts NULL for PROXY_OPTS_INIT). NULL with *cause.
+ */
+struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
+                                char **cause);
+void httpproxy_free(struct httpproxy *hp);
+int httpproxy_set_backend(struct httpproxy *hp, const char *addr, char **cause);
+void httpproxy_hold(struct httpproxy *hp, int hold);
+int httpproxy_fd(const struct httpproxy *hp);
+int httpproxy_timeout_ms(const struct httpproxy *hp);
+int httpproxy_run_once(struct httpproxy *hp, int timeout_ms);
+void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st);
+
+/*
+ * Sends the event (name, and data: one line, JSON; NULL for {}) to every
+ * open /__golive/events stream now. "reload" also raises the version that
+ * new pages are tagged with, forgets the error, sends {"version":N}, and
+ * closes idle keep-alive connections to the program (the old one is about
+ * to be stopped: nothing of it is cut); "error" is kept and sent
+ * to streams that open later, until the next reload. A stream whose client does not read (over 1
+ * MiB queued) is closed.
+ */
+void httpproxy_event(struct httpproxy *hp, const char *name, const char *data);
+/* The version pages are tagged with now (starts at 0). */
+unsigned httpproxy_version(const struct httpproxy *hp);
+/* Open /__golive/events streams. */
+size_t httpproxy_streams(const struct httpproxy *hp);
+
+#endif

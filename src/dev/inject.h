@@ -1,0 +1,93 @@
+/*
+ * inject.h - what `golive dev --browser` changes in the pages it proxies:
+ * the decision to touch a response at all, the streaming insertion of the
+ * reload script into an HTML body, and the Content-Security-Policy that
+ * must let that script run. Pure functions and a small value struct: no
+ * sockets, no allocation but the strings and strbufs named below (fuzzed
+ * by tests/unit/fuzz_inject.c).
+ */
+#ifndef GOLIVE_INJECT_H
+#define GOLIVE_INJECT_H
+
+#include <stddef.h>
+
+#include "core/util.h"
+
+/* The path prefix golive serves itself, and its two resources. */
+#define INJECT_PREFIX      "/__golive/"
+#define INJECT_SCRIPT_PATH "/__golive/reload.js"
+#define INJECT_EVENTS_PATH "/__golive/events"
+
+/* What a request said, as far as injection cares; a value struct. */
+struct inject_req {
+	int get;        /* GET (HEAD, POST, ... are never injected) */
+	int navigation; /* a top-level or frame navigation (inject_is_navigation) */
+	int range;      /* it asked for a range */
+	int upgrade;    /* it asked for a protocol upgrade */
+};
+
+/*
+ * A navigation: Sec-Fetch-Dest document/iframe/frame, or Sec-Fetch-Mode
+ * navigate without a Dest; without Sec-Fetch-* headers (old browsers,
+ * curl), an Accept that names text/html and no X-Requested-With. NULL
+ * means the header is absent.
+ */
+int inject_is_navigation(const char *sec_fetch_dest, const char *sec_fetch_mode, const char *accept,
+                         const char *x_requested_with);
+
+/* How the body of a response is to be treated. */
+enum inject_mode {
+	INJECT_NONE,   /* forward untouched */
+	INJECT_PLAIN,  /* insert the script into the identity body */
+	INJECT_GUNZIP, /* decode gzip (zlib), then insert; Content-Encoding goes */
+};
+
+/*
+ * Whether to inject into the answer to r: a GET navigation without Range or
+ * Upgrade, a status that has a body and is not partial (not 1xx, 204, 206,
+ * 304), Content-Type text/html, Content-Encoding none/identity (PLAIN) or
+ * gzip/x-gzip (GUNZIP); deflate, br and anything else are passed through
+ * untouched (the page then does not reload: never a corrupt body).
+ */
+enum inject_mode inject_decide(const struct inject_req *r, int status, const char *content_type,
+                               const char *content_encoding);
+
+/*
+ * The CSP header value csp rewritten so that the script (served from the
+ * page's own origin) and its EventSource may run: script-src-elem and
+ * script-src (else default-src) get 'self' unless they allow it already
+ * ('self', *), or a nonce: the policy's first 'nonce-...' value goes to
+ * *nonce (malloc'd) for the script tag, and under 'strict-dynamic'
+ * without one a nonce of golive's is added. connect-src (else default-src)
+ * gets 'self' the same way; 'none' is dropped where a source is added.
+ * Returns a malloc'd string; *nonce is NULL when no nonce is needed.
+ */
+char *inject_csp(const char *csp, char **nonce);
+
+/*
+ * The tag inserted, <script src="/__golive/reload.js?v=VERSION" [nonce=".."]></script>
+ * (the script reloads a page whose version is no longer the one serving); malloc'd.
+ */
+char *inject_tag(const char *nonce, unsigned version);
+
+/*
+ * Streaming insertion of a tag before the first "</body" (ASCII case
+ * insensitive) of an HTML body, or at its end when there is none. Feed the
+ * body in pieces of any size: bytes that may start "</body" are held back
+ * (at most 5) until the next piece tells. Output = input + tag, always.
+ */
+struct injector {
+	const char *tag; /* not owned */
+	size_t tag_len;
+	size_t held; /* bytes of a possible "</body" prefix held back */
+	char hold[8];
+	int done; /* the tag is in */
+};
+
+void injector_init(struct injector *in, const char *tag);
+/* Appends to out what can be sent of data[0, n) (with the tag when it is due). */
+void injector_feed(struct injector *in, const char *data, size_t n, struct strbuf *out);
+/* The body ended: appends what was held, and the tag if it is not in yet. */
+void injector_finish(struct injector *in, struct strbuf *out);
+
+#endif

@@ -1,0 +1,160 @@
+// tests/browser/t99.mjs - the browser half of tests/e2e/t99_dev_browser.sh:
+// drives Debian's headless chromium through puppeteer-core against
+// `golive dev --browser` serving tests/e2e/testdata/dev/browserapp.
+// Environment: URL (golive's public address), APP (the app's directory, edited
+// here), CHROMIUM. Prints "ok - ..." per check and "figure: ..." lines; exits
+// non-zero on the first failure.
+import fs from 'node:fs';
+import net from 'node:net';
+import crypto from 'node:crypto';
+import puppeteer from 'puppeteer-core';
+
+const URL = process.env.URL, APP = process.env.APP;
+const main = `${APP}/main.go`, css = `${APP}/static/style.css`;
+let failed = false;
+const ok = (what) => console.log(`ok - ${what}`);
+function fail(what) { console.log(`not ok - ${what}`); failed = true; throw new Error(what); }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, ms = 60000) {
+	const end = Date.now() + ms;
+	for (;;) {
+		try { const v = await fn(); if (v) return v; } catch (_) { /* navigating */ }
+		if (Date.now() > end) fail(`${what}: not within ${ms} ms`);
+		await sleep(20);
+	}
+}
+// edit(from, to, from2, to2, ...): one atomic save of main.go
+function edit(...pairs) {
+	let s = fs.readFileSync(main, 'utf8');
+	for (let i = 0; i < pairs.length; i += 2) {
+		if (!s.includes(pairs[i])) fail(`main.go has no ${pairs[i]}`);
+		s = s.replace(pairs[i], pairs[i + 1]);
+	}
+	fs.writeFileSync(main + '.tmp', s);
+	fs.renameSync(main + '.tmp', main);
+}
+// raw HTTP/1.1 exchange over one connection: the bytes of the answer
+function raw(req) {
+	return new Promise((resolve, reject) => {
+		const u = new globalThis.URL(URL);
+		const s = net.connect(+u.port, u.hostname);
+		const chunks = [];
+		s.on('data', (d) => chunks.push(d));
+		s.on('end', () => resolve(Buffer.concat(chunks)));
+		s.on('error', reject);
+		s.write(req);
+	});
+}
+
+const browser = await puppeteer.launch({
+	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+	headless: true,
+	args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+});
+const consoleErrors = [];
+async function tab() {
+	const p = await browser.newPage();
+	p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} ${JSON.stringify(m.location())}`); });
+	p.on('pageerror', (e) => consoleErrors.push(String(e)));
+	return p;
+}
+try {
+	const a = await tab(), b = await tab();
+	await a.goto(URL + '/', {waitUntil: 'load'});
+	await b.goto(URL + '/', {waitUntil: 'load'});
+	for (const p of [a, b]) {
+		if ((await p.$eval('#msg', (e) => e.textContent)) !== 'v1') fail('v1 served');
+		await until('the reload script runs (CSP rewritten)', () => p.evaluate(() => window.__golive && window.__golive.events.readyState === 1), 10000);
+	}
+	ok('two tabs show v1 with the reload script connected, under the app\'s CSP');
+
+	// one save: both tabs reload once, right after the new version is ready
+	edit('const version = "v1"', 'const version = "v2"');
+	for (const p of [a, b])
+		await until('v2 in the tab', () => p.evaluate(() => document.querySelector('#msg')?.textContent === 'v2'), 90000);
+	await sleep(1500);
+	for (const p of [a, b]) {
+		const loads = await p.evaluate(() => sessionStorage.loads);
+		if (loads !== '2') fail(`one save, one reload per tab (loads=${loads})`);
+	}
+	ok('one save: each tab reloaded exactly once, showing v2');
+	const started = +(await a.evaluate(() => fetch('/started').then((r) => r.text())));
+	const nav = await a.evaluate(() => performance.timeOrigin);
+	console.log(`figure: the tab's new navigation began ${Math.round(nav - started)} ms after the new program's Go init (ready = exec: the request waits in the socket's queue)`);
+	if (nav - started > 100) fail(`the page reloaded ${Math.round(nav - started)} ms after the program started (want <= 100)`);
+	ok(`reloaded within 100 ms of readiness (${Math.round(nav - started)} ms)`);
+
+	// a syntax error: the overlay, with file:line and an editor link
+	const lines = fs.readFileSync(main, 'utf8').split('\n');
+	const at = lines.findIndex((l) => l.startsWith('func main() {')) + 2; // 1-based line of the bad one
+	edit('func main() {\n', 'func main() {\n\tx := )\n');
+	await until('the overlay', () => a.evaluate(() => !!document.querySelector('#golive-overlay')), 90000);
+	const loc = await a.$eval('#golive-overlay a.golive-loc', (e) => [e.textContent, e.getAttribute('href')]);
+	if (!loc[0].match(new RegExp(`main\\.go:${at}:\\d+$`))) fail(`overlay location ${loc[0]}, want main.go:${at}`);
+	if (!loc[1].startsWith('vscode://file/') || !loc[1].includes(`main.go:${at}:`)) fail(`editor link ${loc[1]}`);
+	await until('the overlay in the second tab', () => b.evaluate(() => !!document.querySelector('#golive-overlay')), 10000);
+	ok(`syntax error: overlay in both tabs at ${loc[0]} (${loc[1]})`);
+	const c = await tab(); // a tab opened while the build is broken sees it too
+	await c.goto(URL + '/', {waitUntil: 'load'});
+	await until('the overlay in a new tab', () => c.evaluate(() => !!document.querySelector('#golive-overlay')), 10000);
+	await c.close();
+	ok('a tab opened during the failure shows the overlay too');
+
+	edit('func main() {\n\tx := )\n', 'func main() {\n', 'const version = "v2"', 'const version = "v3"');
+	await until('v3 after the fix', () => a.evaluate(() => document.querySelector('#msg')?.textContent === 'v3' && !document.querySelector('#golive-overlay')), 90000);
+	ok('the fix reloads: v3, no overlay');
+
+	// CSS: swapped in place, the page's JS state kept, no rebuild
+	await a.evaluate(() => { window.__state = 42; });
+	const color = () => a.$eval('#msg', (e) => getComputedStyle(e).color);
+	if ((await color()) !== 'rgb(0, 0, 255)') fail(`initial color ${await color()}`);
+	fs.writeFileSync(css, 'h1 { color: rgb(255, 0, 0); }\n');
+	await until('the new stylesheet', async () => (await color()) === 'rgb(255, 0, 0)', 20000);
+	if ((await a.evaluate(() => window.__state)) !== 42) fail('JS state lost: the page reloaded');
+	if ((await a.evaluate(() => sessionStorage.loads)) !== '3') fail(`loads ${await a.evaluate(() => sessionStorage.loads)} after the CSS swap`);
+	ok('CSS edit: stylesheet swapped without a reload (JS state kept)');
+
+	// chunked and gzip pages render, with the script
+	const d = await tab();
+	await d.goto(URL + '/chunked', {waitUntil: 'load'});
+	if ((await d.$$eval('p.part', (e) => e.length)) !== 5) fail('chunked page');
+	await until('script on the chunked page', () => d.evaluate(() => !!window.__golive), 10000);
+	await d.goto(URL + '/gzip', {waitUntil: 'load'});
+	if ((await d.$eval('#gz', (e) => e.textContent)) !== 'gzipped') fail('gzip page');
+	await until('script on the gzip page', () => d.evaluate(() => !!window.__golive), 10000);
+	ok('chunked and gzipped pages render, with the reload script');
+
+	// the JSON API through the proxy, byte for byte
+	const viaFetch = await d.evaluate(() => fetch('/api').then((r) => r.text()));
+	if (viaFetch !== '{"version":"v3","html":"<body></body>","n":[1,2,3]}') fail(`fetch /api: ${viaFetch}`);
+	const ans = (await raw('GET /api HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n')).toString();
+	if (!ans.endsWith('\r\n\r\n{"version":"v3","html":"<body></body>","n":[1,2,3]}')) fail(`raw /api: ${ans}`);
+	ok('JSON API byte-identical through the proxy (fetch, and a raw request accepting text/html)');
+
+	// the app's WebSocket through the proxy
+	const echo = await d.evaluate(() => new Promise((res, rej) => {
+		const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws');
+		ws.onopen = () => ws.send('hi');
+		ws.onmessage = (e) => { res(e.data); ws.close(); };
+		ws.onerror = () => rej(new Error('ws error'));
+	}));
+	if (echo !== 'echo:hi') fail(`websocket: ${echo}`);
+	ok('the app\'s WebSocket works through the proxy');
+
+	// pipelining: three requests in one write, three answers in order
+	const pipe = (await raw('GET /api HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\nGET /started HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toString();
+	const heads = pipe.match(/HTTP\/1\.1 200 OK/g) || [];
+	if (heads.length !== 3 || !pipe.includes('{"version":"v3"')) fail(`pipelined: ${pipe}`);
+	ok('pipelined requests (GET, HEAD, GET) answered in order');
+
+	await sleep(300);
+	const errs = consoleErrors.filter((e) => !e.includes('/__golive/events'));
+	if (errs.length) fail(`console errors: ${errs.join(' | ')}`);
+	ok(`no console errors (${consoleErrors.length} about the events stream closing on reload)`);
+} catch (e) {
+	if (!failed) console.log(`not ok - ${e.stack || e}`);
+	failed = true;
+} finally {
+	await browser.close();
+}
+process.exit(failed ? 1 : 0);

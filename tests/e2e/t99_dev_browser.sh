@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# t99_dev_browser: golive dev --browser (run.browser in golive.yaml) with
+# --listen on tests/e2e/testdata/dev/browserapp, driven in Debian's headless
+# chromium by tests/browser/t99.mjs (puppeteer-core, pinned in
+# tests/browser/package-lock.json, installed by scripts/bootstrap): one save
+# reloads every tab once, within 100 ms of readiness; a syntax error shows
+# the overlay with file:line and an editor link; the fix reloads; a CSS edit
+# (watch.include restart: false) swaps the stylesheet and keeps the JS state;
+# chunked and gzipped pages render; the JSON API is byte-identical; the app's
+# WebSocket works; no console errors. Then curl-level checks of bad input:
+# malformed requests, raw bytes, a slowloris client beside a normal one.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dev_lib.sh"
+
+[ -x /usr/bin/chromium ] || fail "chromium missing: run scripts/bootstrap"
+[ -d "$GOLIVE_SRC/tests/browser/node_modules/puppeteer-core" ] ||
+	fail "puppeteer-core missing: run scripts/bootstrap (npm ci in tests/browser)"
+
+d=$tmp/app
+dev_copy browserapp "$d"
+dev_start br "$d" --listen 127.0.0.1:0
+dev_wait br 'len(LS) >= 1' 60 "the listen line"
+expect_eq "$(dev_q br 'LS[0].get("browser")')" true "run.browser: true in golive.yaml turns the browser proxy on"
+url=http://$(dev_q br 'LS[0]["addr"]')
+dev_wait br 'len(C) >= 1 and C[0].get("pid")' 120 "the first cycle"
+
+brc=0
+URL=$url APP=$d CHROMIUM=/usr/bin/chromium HOME=$tmp \
+	node "$GOLIVE_SRC/tests/browser/t99.mjs" >"$tmp/browser.out" 2>&1 || brc=$?
+sed 's/^/    /' "$tmp/browser.out"
+[ "$brc" = 0 ] || fail "the browser checks failed$(dev_report br)"
+pass "the browser checks ($(grep -c '^ok - ' "$tmp/browser.out") of them)"
+expect_eq "$(dev_q br '[c["build"] for c in C]')" '["ok", "ok", "failed", "ok"]' \
+	"four cycles: start, v2, the syntax error, the fix; the CSS edit built nothing"
+grep -q 'style.css changed → stylesheets swapped' "$tmp/br.err" || fail "no status line for the CSS swap$(dev_report br)"
+
+# bad input: answered or closed, and the proxy keeps serving
+hostport=${url#http://}
+host=${hostport%:*} port=${hostport##*:}
+bad=$(printf 'GARBAGE\x00\xff\r\n\r\n' | timeout 5 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(sys.stdin.buffer.read())
+print(s.recv(100).split(b"\r\n")[0].decode())' "$host" "$port")
+expect_eq "$bad" "HTTP/1.1 400 Bad Request" "raw bytes: 400, then closed"
+# a slowloris client (one header byte a second) does not hold up another
+python3 - "$host" "$port" >"$tmp/slow.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+for b in b"GET / HTTP/1.1\r\nHost: slow\r\n":
+    s.send(bytes([b])); time.sleep(0.1)
+PY
+slow=$!
+t0=$(date +%s%N)
+body=$(curl -s --max-time 5 "$url/api")
+t1=$(date +%s%N)
+expect_eq "$body" '{"version":"v3","html":"<body></body>","n":[1,2,3]}' "a normal request beside a slowloris client"
+[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "it took $(((t1 - t0) / 1000000)) ms"
+kill "$slow" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
+# a 20 MB upload streams through (the app does not read it: 200 anyway)
+code=$(head -c 20000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+	-X PUT --data-binary @- "$url/api")
+expect_eq "$code" 200 "a 20 MB upload through the proxy"
+
+dev_stop br INT
+expect_eq "$DEV_RC" 0 "SIGINT: golive dev exits 0"
+wait_until nothing_left 5 || fail "processes left: $(leftovers_ps)"
+finish

@@ -1,0 +1,3 @@
+module example.com/browserapp
+
+go 1.19

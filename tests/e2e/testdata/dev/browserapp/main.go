@@ -1,0 +1,130 @@
+// Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
+// golive dev --browser: an HTML page with a stylesheet and a script, chunked
+// and gzipped pages, a JSON API and a WebSocket echo (std only).
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+)
+
+const version = "v1"
+
+var started = time.Now()
+
+func page(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'")
+	fmt.Fprintf(w, `<!doctype html>
+<html><head><title>browserapp</title><link rel="stylesheet" href="/static/style.css"></head>
+<body><h1 id="msg">%s</h1><script src="/static/app.js"></script></body></html>
+`, version)
+}
+
+func main() {
+	ln, err := net.FileListener(os.NewFile(3, "listen"))
+	if err != nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:18099")
+	}
+	if err != nil {
+		panic(err)
+	}
+	http.HandleFunc("/", page)
+	http.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	http.Handle("/static/", http.StripPrefix("/static/", http.FileServer(http.Dir("static"))))
+	http.HandleFunc("/started", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, strconv.FormatInt(started.UnixNano()/1e6, 10))
+	})
+	http.HandleFunc("/chunked", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!doctype html><html><body>")
+		for i := 0; i < 5; i++ {
+			fmt.Fprintf(w, "<p class=part>part %d</p>", i)
+			w.(http.Flusher).Flush()
+		}
+		fmt.Fprint(w, "</body></html>")
+	})
+	http.HandleFunc("/gzip", func(w http.ResponseWriter, r *http.Request) {
+		// gzip even when not asked for: golive must decode it, not corrupt it
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		z := gzip.NewWriter(w)
+		fmt.Fprint(z, "<!doctype html><html><body><h1 id=gz>gzipped</h1></body></html>")
+		z.Close()
+	})
+	http.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"version":%q,"html":"<body></body>","n":[1,2,3]}`, version)
+	})
+	http.HandleFunc("/ws", echo)
+	panic(http.Serve(ln, nil))
+}
+
+// echo is a minimal WebSocket (RFC 6455) echo of text frames.
+func echo(w http.ResponseWriter, r *http.Request) {
+	h := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	conn, rw, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+		base64.StdEncoding.EncodeToString(h[:]))
+	rw.Flush()
+	for {
+		msg, op, err := readFrame(rw.Reader)
+		if err != nil || op == 8 {
+			return
+		}
+		out := []byte("echo:" + string(msg))
+		hdr := []byte{0x81, byte(len(out))}
+		if len(out) > 125 {
+			return
+		}
+		rw.Write(append(hdr, out...))
+		rw.Flush()
+	}
+}
+
+func readFrame(r *bufio.Reader) ([]byte, byte, error) {
+	var b [2]byte
+	if _, err := r.Read(b[:1]); err != nil {
+		return nil, 0, err
+	}
+	if _, err := r.Read(b[1:]); err != nil {
+		return nil, 0, err
+	}
+	n := int(b[1] & 0x7f)
+	if n > 125 {
+		return nil, 0, fmt.Errorf("long frame")
+	}
+	var mask [4]byte
+	for i := range mask {
+		c, err := r.ReadByte()
+		if err != nil {
+			return nil, 0, err
+		}
+		mask[i] = c
+	}
+	msg := make([]byte, n)
+	for i := range msg {
+		c, err := r.ReadByte()
+		if err != nil {
+			return nil, 0, err
+		}
+		msg[i] = c ^ mask[i%4]
+	}
+	return msg, b[0] & 0x0f, nil
+}
