@@ -463,7 +463,7 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		setenv("OTEL_SDK_DISABLED", "true", 1);
 	}
 	if (!d->o.debug_info && !d->cfg.run.debug_info) { /* dev links: no DWARF, no symbols */
-		char *ldflags = fastpath_dev_ldflags(&d->cfg.build.flags);
+		char *ldflags = fastpath_dev_ldflags(&d->cfg.build.flags, getenv("GOFLAGS"));
 		argv_push(&av, ldflags);
 		free(ldflags);
 	}

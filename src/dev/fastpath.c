@@ -208,19 +208,59 @@ int fastpath_check(const struct devplan *p, const char *root, const struct argv_
 	return 1;
 }
 
-char *fastpath_dev_ldflags(const struct argv_array *flags)
+/* The value of the last -ldflags / --ldflags in words[0..n), or NULL. */
+static const char *last_ldflags(char *const *words, size_t n)
 {
 	const char *user = NULL;
-	for (size_t i = 0; i < flags->argc; i++) {
-		const char *a = flags->argv[i];
+	for (size_t i = 0; i < n; i++) {
+		const char *a = words[i];
 		if (a[0] == '-' && a[1] == '-')
 			a++;
-		if (strcmp(a, "-ldflags") == 0 && i + 1 < flags->argc)
-			user = flags->argv[++i];
+		if (strcmp(a, "-ldflags") == 0 && i + 1 < n)
+			user = words[++i];
 		else if (starts_with(a, "-ldflags="))
 			user = a + 9;
 	}
-	return xasprintf("-ldflags=%s%s-s -w", user ? user : "", user && *user ? " " : "");
+	return user;
+}
+
+/*
+ * GOFLAGS split as the go command splits it (cmd/internal/quoted): fields
+ * separated by spaces, a field may be wrapped whole in '...' or "...".
+ */
+static void split_goflags(const char *s, struct argv_array *out)
+{
+	while (s && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (!*s)
+			break;
+		const char *end;
+		if (*s == '\'' || *s == '"') {
+			end = strchr(s + 1, *s);
+			if (!end)
+				return; /* go refuses it too: nothing taken from it */
+			argv_pushf(out, "%.*s", (int)(end - s - 1), s + 1);
+			s = end + 1;
+			continue;
+		}
+		end = s + strcspn(s, " \t\n\r");
+		argv_pushf(out, "%.*s", (int)(end - s), s);
+		s = end;
+	}
+}
+
+char *fastpath_dev_ldflags(const struct argv_array *flags, const char *goflags)
+{
+	struct argv_array gf = ARGV_ARRAY_INIT;
+	split_goflags(goflags, &gf);
+	/* the command line's -ldflags replaces GOFLAGS' one, as in go build */
+	const char *user = last_ldflags(flags->argv, flags->argc);
+	if (!user)
+		user = last_ldflags(gf.argv, gf.argc);
+	char *r = xasprintf("-ldflags=%s%s-s -w", user ? user : "", user && *user ? " " : "");
+	argv_clear(&gf);
+	return r;
 }
 
 /* ---- __fastbuild ---------------------------------------------------------- */

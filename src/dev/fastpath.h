@@ -40,10 +40,13 @@ int fastpath_check(const struct devplan *p, const char *root, const struct argv_
                    struct argv_array *pkgs, char **reason);
 
 /*
- * The -ldflags word golive dev passes to its builds: the last -ldflags of
- * flags (build.flags) with " -s -w" appended (no DWARF, no symbol table).
+ * The -ldflags word golive dev passes to its builds: the user's own
+ * -ldflags with " -s -w" appended (no DWARF, no symbol table). The user's
+ * are the last -ldflags of flags (build.flags), else the last of goflags
+ * (the GOFLAGS variable, split as go splits it; NULL for none): a -ldflags
+ * on the command line would otherwise hide the one in GOFLAGS.
  */
-char *fastpath_dev_ldflags(const struct argv_array *flags);
+char *fastpath_dev_ldflags(const struct argv_array *flags, const char *goflags);
 
 /* golive __fastbuild PLAN_DIR OUTPUT PKG...: see above. */
 int cmd_fastbuild(int argc, char **argv);
