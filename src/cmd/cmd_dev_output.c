@@ -106,7 +106,26 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
                       const char *ready)
 {
 	if (devtrace_enabled(&d->trace)) {
+		/* a fast build writes no spans: its tool runs, from its result */
+		struct devtrace_step steps[64];
+		size_t nsteps = 0, k;
+		json_t *v;
+		json_array_foreach(c->fast ? d->fast.steps : NULL, k, v)
+		{
+			if (nsteps == ARRAY_SIZE(steps))
+				break;
+			struct devtrace_step *st = &steps[nsteps++];
+			st->tool = json_string_value(json_object_get(v, "tool"));
+			st->importpath = json_string_value(json_object_get(v, "importpath"));
+			st->start_ns = json_integer_value(json_object_get(v, "start_ns"));
+			st->end_ns = json_integer_value(json_object_get(v, "end_ns"));
+			st->exit = (int)json_integer_value(json_object_get(v, "exit"));
+			if (!st->tool)
+				nsteps--;
+		}
 		struct devtrace_info ti = {
+		    .steps = steps,
+		    .nsteps = nsteps,
 		    .n = c->n,
 		    .trigger = c->trigger,
 		    .files = (const char *const *)c->files.argv,

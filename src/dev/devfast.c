@@ -4,6 +4,7 @@
 #include "analysis/anacache.h"
 #include "dev/fastpath.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +39,54 @@ void devfast_release(struct devfast *f)
 	free(f->force_full);
 	free(f->reason);
 	json_decref(f->compiled);
+	json_decref(f->steps);
 	memset(f, 0, sizeof(*f));
 }
 
 static void link_file(const struct devfast *f, const char *name, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s/%s", f->plan_dir, name);
+}
+
+/*
+ * After a full build recorded a new plan: the archives of <plan>/a that its
+ * link no longer names (copies of earlier builds, fast builds' outputs)
+ * are removed, so the directory does not grow with every build.
+ */
+static void sweep_archives(const struct devfast *f)
+{
+	struct devplan p;
+	char *cause = NULL;
+	if (devplan_load(&p, f->plan_dir, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	if (!p.have_link) {
+		devplan_release(&p);
+		return;
+	}
+	struct pathmap keep = PATHMAP_INIT;
+	for (size_t i = 0; i < p.link.lines.argc; i++) {
+		const char *l = p.link.lines.argv[i], *eq;
+		if (starts_with(l, "packagefile ") && (eq = strchr(l, '=')))
+			pathmap_set(&keep, eq + 1, 1);
+	}
+	char *adir = xasprintf("%s/a", f->plan_dir);
+	DIR *dp = opendir(adir);
+	struct dirent *e;
+	while (dp && (e = readdir(dp))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s", adir, e->d_name);
+		if (!pathmap_get(&keep, path, NULL))
+			unlink(path);
+		free(path);
+	}
+	if (dp)
+		closedir(dp);
+	free(adir);
+	pathmap_clear(&keep);
+	devplan_release(&p);
 }
 
 int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,
@@ -214,10 +257,19 @@ int devfast_end(struct devfast *f, int status, int cancelled)
 		if (ok) {
 			unlink(prev);
 			clear_dirty(f);
+			sweep_archives(f);
 		} else if (access(prev, F_OK) == 0) {
 			rename(prev, cur); /* back to the last good build's plan */
 		}
 		return 0;
+	}
+	if (!cancelled) { /* what it ran, for the cycle's trace */
+		char *rp = xasprintf("%s/result.json", f->plan_dir);
+		json_t *r = json_load_file(rp, 0, NULL);
+		free(rp);
+		json_decref(f->steps);
+		f->steps = json_incref(json_object_get(r, "steps"));
+		json_decref(r);
 	}
 	if (ok) {
 		clear_dirty(f);

@@ -31,6 +31,7 @@ struct devfast {
 	int fast;         /* 1: a fast build (golive __fastbuild) */
 	char *reason;     /* a full build: why not the fast path */
 	json_t *compiled; /* the last fast build's recompiled packages (result.json) */
+	json_t *steps;    /* and its tool runs: {tool, importpath, start_ns, end_ns, exit} */
 };
 
 /* Sets up plan_dir (and <plan_dir>/root). enabled: the fast path may be used. */

@@ -108,6 +108,35 @@ static size_t make_exporters(const struct devtrace *t, struct trace_exporter **e
 	return n;
 }
 
+/* The fast path's tool runs, children of its build span build_id. */
+static void add_steps(span_array *spans, const struct devtrace_info *i, const uint8_t build_id[8],
+                      const uint8_t trace_id[16], int64_t off)
+{
+	for (size_t k = 0; k < i->nsteps; k++) {
+		const struct devtrace_step *st = &i->steps[k];
+		struct trace_attr a[3];
+		size_t na = 0;
+		struct span s, copy;
+		trace_attr_str(&a[na++], "golive.importpath", st->importpath ? st->importpath : "");
+		trace_attr_int(&a[na++], "process.exit.code", st->exit);
+		if (i->fast)
+			trace_attr_int(&a[na++], "golive.fast", 1);
+		memset(&s, 0, sizeof(s));
+		memcpy(s.trace_id, trace_id, 16);
+		memcpy(s.parent_id, build_id, 8);
+		if (tracectx_new_span_id(s.span_id) < 0)
+			return;
+		s.name = st->tool;
+		s.start_ns = st->start_ns + off;
+		s.end_ns = (st->end_ns > st->start_ns ? st->end_ns : st->start_ns) + off;
+		s.error = st->exit != 0;
+		s.attrs = a;
+		s.nattrs = na;
+		trace_span_copy(&copy, &s);
+		ARRAY_PUSH(*spans, copy);
+	}
+}
+
 /* In the child: every span of the cycle through every exporter. */
 static int export_now(const struct devtrace *t, struct devtrace_cycle *c,
                       const struct devtrace_info *i)
@@ -167,6 +196,7 @@ static int export_now(const struct devtrace *t, struct devtrace_cycle *c,
 			s.nattrs = nba;
 			trace_span_copy(&copy, &s);
 			ARRAY_PUSH(spans, copy);
+			add_steps(&spans, i, s.span_id, c->ctx.trace_id, off);
 		}
 	}
 	c->build.n = 0;

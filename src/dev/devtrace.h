@@ -61,6 +61,14 @@ int devtrace_cycle_begin(struct devtrace_cycle *c, char tp[TRACEPARENT_LEN + 1])
  */
 int devtrace_cycle_read_build(struct devtrace_cycle *c, const char *path, char **cause);
 
+/* A tool the fast path ran (it writes no spans itself): a span under "build". */
+struct devtrace_step {
+	const char *tool;       /* "compile", "link" */
+	const char *importpath; /* the package compiled, or the main package linked */
+	int64_t start_ns, end_ns;
+	int exit; /* its exit status; -1 when it died of a signal */
+};
+
 /* What the cycle was, for its spans. Times are monotonic ns, 0 for "did not happen". */
 struct devtrace_info {
 	int n;
@@ -71,6 +79,8 @@ struct devtrace_info {
 	pid_t pid;         /* the new program, or 0 */
 	const char *ready; /* how readiness was learnt ("notify", "exec"...), or NULL */
 	int fast;          /* the build was the fast path's (golive.fast on its span) */
+	const struct devtrace_step *steps; /* a build that wrote no spans: its tool runs */
+	size_t nsteps;
 	int64_t t_event, t_build_start, t_build_end, t_ready;
 };
 

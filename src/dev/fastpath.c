@@ -270,6 +270,7 @@ struct job {
 	int need, done, failed, deps_left, running;
 	int exported; /* its export data changed */
 	pid_t pid;
+	int64_t t0; /* when its compile started (monotonic ns) */
 	char *out, *log;
 	size_t *rdeps, nrdeps;
 	struct strbuf *src; /* k's sources as read before the compile started (k->files.argc) */
@@ -374,6 +375,23 @@ static void set_flag(struct argv_array *av, const char *name, const char *value)
 	}
 }
 
+/* One tool run of this build in result.json's "steps" (golive dev traces them). */
+static void add_step(struct fb *f, const char *tool, const char *ip, int64_t t0, int st)
+{
+	json_t *steps = json_object_get(f->result, "steps");
+	if (!steps) {
+		steps = json_array();
+		json_object_set_new(f->result, "steps", steps);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "tool", json_string(tool));
+	json_object_set_new(o, "importpath", json_string(ip ? ip : ""));
+	json_object_set_new(o, "start_ns", json_integer(t0));
+	json_object_set_new(o, "end_ns", json_integer(now_mono_ns()));
+	json_object_set_new(o, "exit", json_integer(WIFEXITED(st) ? WEXITSTATUS(st) : -1));
+	json_array_append_new(steps, o);
+}
+
 static const char *archive_of(struct fb *f, const char *ip)
 {
 	for (size_t i = 0; i < f->njobs; i++)
@@ -468,6 +486,7 @@ static int start_job(struct fb *f, struct job *j)
 			strbuf_reset(&j->src[i]); /* gone: the compile fails, no snapshot */
 	}
 	char **env = make_env(&k->env);
+	j->t0 = now_mono_ns();
 	j->pid = run(av.argv, k->cwd, env, j->log);
 	free(env);
 	argv_clear(&av);
@@ -525,11 +544,14 @@ static int do_link(struct fb *f, const char *output)
 	char *log = xasprintf("%s/link.log", f->tmp);
 	char **env = make_env(&p->link.env);
 	int st = 0, rc = 0;
+	int64_t t0 = now_mono_ns();
 	pid_t pid = run(av.argv, p->link.cwd, env, log);
 	free(env);
 	argv_clear(&av);
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (pid > 0)
+		add_step(f, "link", p->link.main_path, t0, st);
 	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		struct strbuf out = STRBUF_INIT;
 		strbuf_read_file(&out, log, 4096);
@@ -699,6 +721,7 @@ int cmd_fastbuild(int argc, char **argv)
 			j->running = 0;
 			j->done = 1;
 			running--;
+			add_step(&f, "compile", j->k->importpath, j->t0, st);
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				struct strbuf out = STRBUF_INIT;
 				j->failed = failed = 1;

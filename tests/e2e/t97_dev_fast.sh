@@ -206,6 +206,23 @@ sys.exit(1 if failures or counted < 50 else 0)
 PY
 pass "60+ edits: each cycle took the predicted path and served what plain go build builds"
 
+# The plan keeps only the archives its link names: earlier full builds'
+# copies and replaced fast-path outputs are removed, so it does not grow.
+plan=$(find "$XDG_CACHE_HOME" -type d -path '*/plan/a' | head -1)
+[ -n "$plan" ] || fail "no plan directory under $XDG_CACHE_HOME"
+python3 - "$(dirname "$plan")" <<'PY' || fail "the plan's archive directory holds archives its link does not name"
+import json, os, sys
+plan = sys.argv[1]
+link = json.load(open(os.path.join(plan, "link.json")))
+lines = link["importcfg"]
+named = {l.split("=", 1)[1] for l in lines if l.startswith("packagefile ")}
+have = {os.path.join(plan, "a", n) for n in os.listdir(os.path.join(plan, "a"))}
+extra = sorted(have - named)
+print(f"{len(have)} archives, {len(extra)} not named by the link")
+sys.exit(1 if extra or not have else 0)
+PY
+pass "the plan's archives are the ones its link names"
+
 # The served binary is marked as a fast-path build; -s -w in both paths.
 bin=$(exe_of "$(dev_q fast "C[-1]['pid']")")
 go version -m "$bin" | grep -q 'golive.fast=1' || fail "the fast-path binary does not carry golive.fast=1"

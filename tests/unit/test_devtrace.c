@@ -505,6 +505,12 @@ static void test_cycle_export(void **state)
 	info.build = "failed";
 	info.t_build_start = m - 800 * MS;
 	info.t_build_end = m - 700 * MS;
+	/* the tool runs of a build that wrote no spans (the fast path's result) */
+	const struct devtrace_step steps[] = {
+	    {"compile", "example.com/app/leaf", m - 790 * MS, m - 720 * MS, 2},
+	};
+	info.steps = steps;
+	info.nsteps = 1;
 	pid = devtrace_cycle_export(&t, &c, &info, &cause);
 	assert_null(cause);
 	wait_child(pid);
@@ -521,7 +527,7 @@ static void test_cycle_export(void **state)
 	got = read_otlp(out, &nlines, &raw); /* appended: three lines */
 	strbuf_release(&raw);
 	assert_int_equal(nlines, 3);
-	assert_int_equal(got.n, 4 + 2 + 1);
+	assert_int_equal(got.n, 4 + 3 + 1);
 	const struct span *c2 = &got.v[4];
 	assert_string_equal(c2->name, "cycle");
 	assert_memory_not_equal(c2->trace_id, ctx.trace_id, 16); /* a new trace */
@@ -546,7 +552,18 @@ static void test_cycle_export(void **state)
 	assert_int_equal(b2->error, 1);
 	assert_string_equal(str_attr(b2, "golive.build"), "failed");
 	assert_null(find_attr(b2, "golive.fast"));
-	const struct span *c3 = &got.v[6];
+	/* its compile, under it: the package, the exit status, an error */
+	const struct span *s2 = &got.v[6];
+	assert_string_equal(s2->name, "compile");
+	assert_memory_equal(s2->trace_id, c2->trace_id, 16);
+	assert_memory_equal(s2->parent_id, b2->span_id, 8);
+	assert_int_equal(s2->start_ns, m - 790 * MS + off);
+	assert_int_equal(s2->end_ns, m - 720 * MS + off);
+	assert_int_equal(s2->error, 1);
+	assert_string_equal(str_attr(s2, "golive.importpath"), "example.com/app/leaf");
+	assert_int_equal(int_attr(s2, "process.exit.code"), 2);
+	assert_null(find_attr(s2, "golive.fast"));
+	const struct span *c3 = &got.v[7];
 	assert_string_equal(c3->name, "cycle");
 	assert_int_equal(int_attr(c3, "golive.cycle"), 5);
 	assert_string_equal(str_attr(c3, "golive.trigger"), "");
