@@ -263,35 +263,28 @@ int devfast_end(struct devfast *f, int status, int cancelled)
 		}
 		return 0;
 	}
-	if (!cancelled) { /* what it ran, for the cycle's trace */
+	/* the fast build's <plan>/result.json: what it ran, compiled, or why it gave up */
+	json_t *r = NULL;
+	if (!cancelled) {
 		char *rp = xasprintf("%s/result.json", f->plan_dir);
-		json_t *r = json_load_file(rp, 0, NULL);
+		r = json_load_file(rp, 0, NULL);
 		free(rp);
 		json_decref(f->steps);
 		f->steps = json_incref(json_object_get(r, "steps"));
-		json_decref(r);
 	}
+	int ret = 0;
 	if (ok) {
 		clear_dirty(f);
-		char *rp = xasprintf("%s/result.json", f->plan_dir);
-		json_t *r = json_load_file(rp, 0, NULL);
-		free(rp);
 		json_decref(f->compiled);
 		f->compiled = json_incref(json_object_get(r, "compiled"));
-		json_decref(r);
-		return 0;
-	}
-	if (!cancelled && WIFEXITED(status) && WEXITSTATUS(status) == FASTPATH_FALLBACK) {
-		char *rp = xasprintf("%s/result.json", f->plan_dir);
-		json_t *r = json_load_file(rp, 0, NULL);
-		free(rp);
+	} else if (!cancelled && WIFEXITED(status) && WEXITSTATUS(status) == FASTPATH_FALLBACK) {
 		const char *why = json_string_value(json_object_get(r, "fallback"));
 		free(f->force_full);
 		f->force_full = xstrdup(why ? why : "the fast build gave up");
-		json_decref(r);
-		return 1;
+		ret = 1;
 	}
-	return 0;
+	json_decref(r);
+	return ret;
 }
 
 void devfast_json(const struct devfast *f, int fast, const char *reason, json_t *o)
