@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "analysis/analyze_priv.h"
+#include "analysis/tsarena.h"
+#include "analysis/tswalk.h"
 #include "analysis/analyzers/rules.h"
 
 const TSLanguage *tree_sitter_go(void);
@@ -30,6 +32,7 @@ const struct analyzer analysis_rules_pseudo = {"rules", "user rules from golive.
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause)
 {
 	struct analysis_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	tsarena_install(); /* before threads parse: big files parse on arenas */
 	ctx->settings = s;
 	ctx->parser = ts_parser_new();
 	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
@@ -229,9 +232,11 @@ static void add_import(struct analysis_file *f, TSNode spec)
 /* The imports of the top-level declarations under root. */
 static void collect_imports_of(struct analysis_file *f, TSNode root)
 {
-	uint32_t n = ts_node_named_child_count(root);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode d = ts_node_named_child(root, i);
+	/* a cursor: ts_node_named_child(root, i) walks i children, each time */
+	TSTreeCursor cur = ts_tree_cursor_new(root);
+	for (int more = ts_tree_cursor_goto_first_child(&cur); more;
+	     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+		TSNode d = ts_tree_cursor_current_node(&cur);
 		if (!is_type(d, "import_declaration"))
 			continue;
 		uint32_t m = ts_node_named_child_count(d);
@@ -247,6 +252,7 @@ static void collect_imports_of(struct analysis_file *f, TSNode root)
 			}
 		}
 	}
+	ts_tree_cursor_delete(&cur);
 }
 
 /* The imports of the whole file: every top level (roots), in order. */
@@ -401,6 +407,43 @@ static void scope_memo_set(struct scope_memo *m, TSNode scope, const char *name,
 	m->decl_end = decl_end;
 }
 
+static int is_ident_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/*
+ * False when no declaration in src can name name: every occurrence of the
+ * word is a package qualifier (`name.X`: a declared identifier is never
+ * followed by a single dot), part of a longer identifier, of a selector's
+ * field (`.name`), or of a string or comment (after `"`, a backquote or a
+ * `/` that does not end a block comment). Text only, so it holds for a tree
+ * without syntax errors; a non-ASCII neighbour counts as a possible
+ * declaration. Scanning the text costs far less than walking every scope.
+ */
+static int may_declare(const char *src, size_t len, const char *name, size_t nlen)
+{
+	const char *p = src, *end = src + len;
+	while (nlen && (p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
+		const char *q = p + nlen;
+		unsigned char before = p > src ? (unsigned char)p[-1] : ' ';
+		p++;
+		if (q < end && is_ident_byte((unsigned char)*q))
+			continue; /* a longer identifier */
+		if (is_ident_byte(before) || before == '.' || before == '"' || before == '`')
+			continue;
+		if (before == '/' && !(p - 1 > src + 1 && p[-3] == '*'))
+			continue; /* an import path or a line comment, not after a block comment */
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == '.' && !(q + 1 < end && q[1] == '.'))
+			continue; /* name.X: a qualifier */
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * True when name, used at node at, refers to a declaration in a scope that
  * encloses at (local declarations before at, parameters, package level)
@@ -418,9 +461,14 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 	while (m < p->top.n && !(p->top.v[m].len == len && !memcmp(p->top.v[m].name, name, len)))
 		m++;
 	if (m == p->top.n) {
-		struct top_memo e = {xstrndup(name, len), len, 0};
+		struct top_memo e = {xstrndup(name, len), len, 1, 0};
+		int clean = 1;
+		for (size_t r = 0; r < p->nroots; r++)
+			clean = clean && !ts_node_has_error(p->roots[r]);
+		if (clean)
+			e.anywhere = may_declare(f->src, f->len, name, len);
 		/* a cursor: ts_node_named_child(root, i) walks i children, each time */
-		for (size_t r = 0; r < p->nroots && !e.declared; r++) {
+		for (size_t r = 0; r < p->nroots && e.anywhere && !e.declared; r++) {
 			TSTreeCursor cur = ts_tree_cursor_new(p->roots[r]);
 			for (int more = ts_tree_cursor_goto_first_child(&cur); more && !e.declared;
 			     more = ts_tree_cursor_goto_next_sibling(&cur)) {
@@ -432,6 +480,8 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 		}
 		ARRAY_PUSH(p->top, e);
 	}
+	if (!p->top.v[m].anywhere)
+		return 0;
 	if (p->top.v[m].declared)
 		return 1;
 	ancestors(f, at);
@@ -760,6 +810,44 @@ static void group_calls(struct analysis_file_private *p)
 	ARRAY_FREE(p->calls);
 }
 
+struct collect_walk {
+	struct analysis_file *f;
+	ARRAY(struct open_scope) open;
+};
+
+static int collect_node(TSNode n, uint32_t depth, void *data)
+{
+	struct collect_walk *w = data;
+	struct analysis_file *f = w->f;
+	struct analysis_file_private *p = f->priv;
+	TSSymbol sym = ts_node_symbol(n);
+	while (w->open.n && w->open.v[w->open.n - 1].depth >= depth)
+		w->open.n--;
+	if (w->open.n && !w->open.v[w->open.n - 1].body &&
+	    ts_node_eq(n, p->handlers.v[w->open.v[w->open.n - 1].handler].body)) {
+		struct open_scope b = {depth, w->open.v[w->open.n - 1].handler, 1};
+		ARRAY_PUSH(w->open, b);
+	}
+	if (sym == sym_ids[SYM_COMMENT]) {
+		parse_directive(f, n);
+	} else if (sym == sym_ids[SYM_CALL]) {
+		note_forced(f, n);
+		if (w->open.n && w->open.v[w->open.n - 1].body) {
+			struct handler_call hc = {n, w->open.v[w->open.n - 1].handler};
+			ARRAY_PUSH(p->calls, hc);
+		}
+	} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
+	           sym == sym_ids[SYM_FUNC_LIT]) {
+		struct http_handler h;
+		if (handler_of(f, n, &h)) {
+			struct open_scope o = {depth, p->handlers.n, 0};
+			ARRAY_PUSH(p->handlers, h);
+			ARRAY_PUSH(w->open, o);
+		}
+	}
+	return !ts_node_is_error(n);
+}
+
 /*
  * One walk over the tree, outside ERROR nodes: handlers, directives, and
  * the calls of each handler (those analysis_for_each_call visits: in its
@@ -767,50 +855,10 @@ static void group_calls(struct analysis_file_private *p)
  */
 void analysis_collect(struct analysis_file *f)
 {
-	struct analysis_file_private *p = f->priv;
-	ARRAY(struct open_scope) open = ARRAY_INIT;
-	TSTreeCursor c = ts_tree_cursor_new(f->root);
-	uint32_t depth = 0; /* ts_tree_cursor_current_depth(), kept as the walk moves */
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&c);
-		int descend = ts_node_child_count(n) > 0 && !ts_node_is_error(n);
-		TSSymbol sym = ts_node_symbol(n);
-		while (open.n && open.v[open.n - 1].depth >= depth)
-			open.n--;
-		if (open.n && !open.v[open.n - 1].body &&
-		    ts_node_eq(n, p->handlers.v[open.v[open.n - 1].handler].body)) {
-			struct open_scope b = {depth, open.v[open.n - 1].handler, 1};
-			ARRAY_PUSH(open, b);
-		}
-		if (sym == sym_ids[SYM_COMMENT]) {
-			parse_directive(f, n);
-		} else if (sym == sym_ids[SYM_CALL]) {
-			note_forced(f, n);
-			if (open.n && open.v[open.n - 1].body) {
-				struct handler_call hc = {n, open.v[open.n - 1].handler};
-				ARRAY_PUSH(p->calls, hc);
-			}
-		} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
-		           sym == sym_ids[SYM_FUNC_LIT]) {
-			struct http_handler h;
-			if (handler_of(f, n, &h)) {
-				struct open_scope o = {depth, p->handlers.n, 0};
-				ARRAY_PUSH(p->handlers, h);
-				ARRAY_PUSH(open, o);
-			}
-		}
-		if (descend && ts_tree_cursor_goto_first_child(&c)) {
-			depth++;
-			continue;
-		}
-		while (!ts_tree_cursor_goto_next_sibling(&c) && ts_tree_cursor_goto_parent(&c))
-			depth--;
-		if (depth == 0)
-			break; /* back at the root */
-	}
-	ts_tree_cursor_delete(&c);
-	ARRAY_FREE(open);
-	group_calls(p);
+	struct collect_walk w = {f, ARRAY_INIT};
+	tswalk(f->root, collect_node, &w);
+	ARRAY_FREE(w.open);
+	group_calls(f->priv);
 }
 
 void analysis_for_each_handler(struct analysis_file *f,
@@ -926,7 +974,9 @@ static int suppressed(const struct analysis_file *f, uint32_t row, const char *n
 void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
                         const char *message)
 {
-	if (ts_node_is_null(n) || ts_node_has_error(n) || ancestors(f, n))
+	/* an ERROR ancestor is possible only when the tree has an error somewhere */
+	if (ts_node_is_null(n) || ts_node_has_error(n) ||
+	    (ts_node_has_error(f->root) && ancestors(f, n)))
 		return;
 	TSPoint p = ts_node_start_point(n);
 	if (suppressed(f, p.row, name))

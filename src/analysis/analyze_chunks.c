@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "analysis/analyze.h"
 #include "analysis/analyze_priv.h"
+#include "analysis/tsarena.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,7 @@
 struct chunk {
 	TSRange range;
 	TSTree *tree;
+	struct tsarena *arena; /* the tree's memory, or NULL: libc's */
 	struct analysis_file f;
 	struct analysis_file_private priv;
 	diag_array *outs; /* per built-in analyzer */
@@ -158,12 +160,15 @@ static void chunks_each(struct chunked *cf, size_t nthreads,
 
 static void chunk_parse(struct chunked *cf, struct chunk *c)
 {
+	c->arena = tsarena_new();
+	tsarena_enter(c->arena);
 	TSParser *parser = ts_parser_new();
 	if (!ts_parser_set_language(parser, tree_sitter_go()) ||
 	    !ts_parser_set_included_ranges(parser, &c->range, 1))
 		BUG("tree-sitter refused a chunk of a file");
 	c->tree = ts_parser_parse_string(parser, NULL, cf->src, (uint32_t)cf->len);
 	ts_parser_delete(parser);
+	tsarena_leave();
 }
 
 static void chunk_collect(struct chunked *cf, struct chunk *c)
@@ -184,6 +189,20 @@ static void chunk_analyse(struct chunked *cf, struct chunk *c)
 		c->f.severity = sev;
 		c->f.analyzer->run(&c->f);
 	}
+}
+
+/* Frees a chunk's facts and tree: its arena, or a walk as long as a tenth of its parse. */
+static void chunk_release(struct chunked *cf, struct chunk *c)
+{
+	(void)cf;
+	if (tsarena_complete(c->arena))
+		c->f.tree = c->tree = NULL; /* goes with the arena */
+	if (c->f.priv)
+		analysis_file_release(&c->f);
+	else if (c->tree)
+		ts_tree_delete(c->tree);
+	tsarena_free(c->arena);
+	free(c->outs);
 }
 
 /*
@@ -298,15 +317,7 @@ int analysis_run_chunked(struct analysis_ctx *ctx, const char *path, const char 
 	if (analysis_effective(s, &analysis_golive_self, &gsev))
 		analysis_report_directives(&cf.v[0].f, gsev);
 out:
-	for (size_t i = 0; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		if (c->f.priv)
-			analysis_file_release(&c->f);
-		else if (c->tree) {
-			ts_tree_delete(c->tree);
-		}
-		free(c->outs);
-	}
+	chunks_each(&cf, nthreads, chunk_release);
 	free(cf.v);
 	free(roots);
 	return ok ? 0 : -1;

@@ -48,11 +48,16 @@ struct handler_call {
 	size_t handler;
 };
 
-/* Whether name is declared at the top level of the file (shadowed() asks once per name). */
+/*
+ * What shadowed() knows of a name file-wide, asked once per name: whether
+ * the text may declare it anywhere (may_declare()), and whether a top-level
+ * declaration does.
+ */
 struct top_memo {
 	char *name;
 	size_t len;
-	int declared;
+	int anywhere; /* 0: no declaration of the name in the whole file */
+	int declared; /* declared at the top level */
 };
 
 /*

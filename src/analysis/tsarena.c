@@ -1,0 +1,189 @@
+/* tsarena.c - see tsarena.h. */
+#define _GNU_SOURCE
+#include "analysis/tsarena.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <tree_sitter/api.h>
+
+#include "core/util.h"
+
+#define RANGE_SIZE ((size_t)1 << 36) /* addresses reserved once, not memory */
+#define BLOCK_SIZE ((size_t)16 << 20)
+#define HDR        16 /* each allocation's size, keeping payloads 16-byte aligned */
+
+struct region {
+	char *p;
+	size_t size;
+};
+
+struct tsarena {
+	char *cur, *end; /* the free part of the current block */
+	char *last;      /* the last allocation's payload: realloc grows it in place */
+	int fell_back;   /* an allocation came from libc: trees must be deleted */
+	ARRAY(char *) blocks;
+	ARRAY(struct region) big; /* allocations larger than a block */
+};
+
+static char *range;         /* NULL: no arenas */
+static size_t range_used;   /* under lock */
+static ARRAY(char *) spare; /* freed blocks, under lock */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static _Thread_local struct tsarena *current;
+
+static int in_range(const void *p)
+{
+	return range && (uintptr_t)p - (uintptr_t)range < RANGE_SIZE;
+}
+
+/* size bytes of the range, made writable; NULL when it is used up or refused. */
+static char *take(size_t size)
+{
+	char *p = NULL;
+	pthread_mutex_lock(&lock);
+	if (size == BLOCK_SIZE && spare.n) {
+		p = spare.v[--spare.n];
+	} else if (range_used + size <= RANGE_SIZE) {
+		p = range + range_used;
+		if (mprotect(p, size, PROT_READ | PROT_WRITE) == 0)
+			range_used += size;
+		else
+			p = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	return p;
+}
+
+static void *arena_alloc(struct tsarena *a, size_t n)
+{
+	size_t need = ((n + 15) & ~(size_t)15) + HDR;
+	char *p;
+	if (need > BLOCK_SIZE / 4) {
+		struct region r = {NULL, (need + 4095) & ~(size_t)4095};
+		if (!(r.p = take(r.size)))
+			return NULL;
+		ARRAY_PUSH(a->big, r);
+		p = r.p;
+	} else {
+		if ((size_t)(a->end - a->cur) < need) {
+			char *b = take(BLOCK_SIZE);
+			if (!b)
+				return NULL;
+			ARRAY_PUSH(a->blocks, b);
+			a->cur = b;
+			a->end = b + BLOCK_SIZE;
+		}
+		p = a->cur;
+		a->cur += need;
+		a->last = p + HDR;
+	}
+	*(size_t *)p = n;
+	return p + HDR;
+}
+
+static void *arena_malloc(size_t n)
+{
+	if (current) {
+		void *p = arena_alloc(current, n);
+		if (p)
+			return p;
+		current->fell_back = 1;
+	}
+	return xmalloc(n ? n : 1);
+}
+
+static void *arena_calloc(size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		die("tree-sitter: allocation overflow");
+	if (current) {
+		void *p = arena_alloc(current, count * size);
+		if (p)
+			return memset(p, 0, count * size); /* spare blocks are not zeroed */
+		current->fell_back = 1;
+	}
+	return xcalloc(count ? count : 1, size ? size : 1);
+}
+
+static void *arena_realloc(void *p, size_t n)
+{
+	if (!p)
+		return arena_malloc(n);
+	if (!in_range(p))
+		return xrealloc(p, n ? n : 1);
+	size_t *h = (size_t *)((char *)p - HDR), old = *h;
+	struct tsarena *a = current;
+	if (a && p == a->last && (size_t)(a->end - (char *)p) >= ((n + 15) & ~(size_t)15)) {
+		*h = n; /* the last allocation of the current block: grow or shrink in place */
+		a->cur = (char *)p + ((n + 15) & ~(size_t)15);
+		return p;
+	}
+	void *q = arena_malloc(n);
+	memcpy(q, p, old < n ? old : n);
+	return q;
+}
+
+static void arena_free(void *p)
+{
+	if (!in_range(p))
+		free(p);
+}
+
+static void install(void)
+{
+	void *p =
+	    mmap(NULL, RANGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return; /* no arenas: tree-sitter keeps libc's allocator */
+	range = p;
+	ts_set_allocator(arena_malloc, arena_calloc, arena_realloc, arena_free);
+}
+
+void tsarena_install(void)
+{
+	pthread_once(&once, install);
+}
+
+struct tsarena *tsarena_new(void)
+{
+	return range ? xcalloc(1, sizeof(struct tsarena)) : NULL;
+}
+
+void tsarena_enter(struct tsarena *a)
+{
+	current = a;
+}
+
+void tsarena_leave(void)
+{
+	current = NULL;
+}
+
+int tsarena_complete(const struct tsarena *a)
+{
+	return a && !a->fell_back;
+}
+
+void tsarena_free(struct tsarena *a)
+{
+	if (!a)
+		return;
+	if (current == a)
+		current = NULL;
+	/* the memory goes back to the system; the addresses stay reserved */
+	for (size_t i = 0; i < a->blocks.n; i++)
+		madvise(a->blocks.v[i], BLOCK_SIZE, MADV_DONTNEED);
+	for (size_t i = 0; i < a->big.n; i++)
+		madvise(a->big.v[i].p, a->big.v[i].size, MADV_DONTNEED);
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < a->blocks.n; i++)
+		ARRAY_PUSH(spare, a->blocks.v[i]);
+	pthread_mutex_unlock(&lock);
+	ARRAY_FREE(a->blocks);
+	ARRAY_FREE(a->big);
+	free(a);
+}
