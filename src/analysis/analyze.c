@@ -580,14 +580,16 @@ const char *analysis_package_of(const struct analysis_file *f, TSNode ident)
 }
 
 /*
- * True when expression e names fn of package path (pkg.fn, or fn under a
- * dot import). op and fld are e's operand and field when e is a selector.
+ * True when the function c->fn of a call names fn of package path (pkg.fn,
+ * or fn under a dot import). The cheap tests first: the text, then the
+ * tree (its nodes are far apart in memory).
  */
-static int is_pkg_ref_parts(const struct analysis_file *f, TSNode e, TSNode op, TSNode fld,
+static int is_pkg_ref_parts(const struct analysis_file *f, const struct call_parts *c,
                             const char *path, const char *fn)
 {
-	if (is_sym(e, SYM_SELECTOR)) {
-		if (!analysis_text_eq(f, fld, fn) || !is_sym(op, SYM_IDENT))
+	TSNode e = c->fn, op = c->op;
+	if (c->selector) {
+		if (!analysis_text_eq(f, c->field, fn) || !is_sym(op, SYM_IDENT))
 			return 0;
 		for (size_t i = 0; i < f->priv->imports.n; i++) {
 			const struct import_entry *im = &f->priv->imports.v[i];
@@ -597,39 +599,40 @@ static int is_pkg_ref_parts(const struct analysis_file *f, TSNode e, TSNode op, 
 		}
 		return 0;
 	}
-	if (is_sym(e, SYM_IDENT) && analysis_text_eq(f, e, fn) && has_dot_import(f, path))
+	if (has_dot_import(f, path) && analysis_text_eq(f, e, fn) && is_sym(e, SYM_IDENT))
 		return !shadowed(f, fn, strlen(fn), e);
 	return 0;
 }
 
-static int is_pkg_ref(const struct analysis_file *f, TSNode e, const char *path, const char *fn)
+/* Fills c with call's parts. */
+static void call_parts_of(TSNode call, struct call_parts *c)
 {
-	TSNode op = {0}, fld = {0};
-	if (is_sym(e, SYM_SELECTOR)) {
-		op = field(e, "operand");
-		fld = field(e, "field");
+	memset(c, 0, sizeof(*c));
+	c->call = call;
+	c->is_call = is_sym(call, SYM_CALL);
+	c->fn = field(call, "function");
+	c->args = field(call, "arguments");
+	c->selector = is_sym(c->fn, SYM_SELECTOR);
+	if (c->selector) {
+		c->op = field(c->fn, "operand");
+		c->field = field(c->fn, "field");
 	}
-	return is_pkg_ref_parts(f, e, op, fld, path, fn);
+}
+
+const struct call_parts *analysis_call_parts(const struct analysis_file *f, TSNode call)
+{
+	struct analysis_file_private *p = f->priv;
+	if (!ts_node_eq(call, p->memo.call))
+		call_parts_of(call, &p->memo);
+	return &p->memo;
 }
 
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn)
 {
-	struct analysis_file_private *p = f->priv;
-	if (!is_sym(call, SYM_CALL))
-		return 0;
 	/* analyzers ask about the same call for many functions: its parts once */
-	if (!ts_node_eq(call, p->memo_call)) {
-		p->memo_call = call;
-		p->memo_fn = field(call, "function");
-		memset(&p->memo_op, 0, sizeof(p->memo_op));
-		memset(&p->memo_field, 0, sizeof(p->memo_field));
-		if (is_sym(p->memo_fn, SYM_SELECTOR)) {
-			p->memo_op = field(p->memo_fn, "operand");
-			p->memo_field = field(p->memo_fn, "field");
-		}
-	}
-	return is_pkg_ref_parts(f, p->memo_fn, p->memo_op, p->memo_field, path, fn);
+	const struct call_parts *c = analysis_call_parts(f, call);
+	return c->is_call && is_pkg_ref_parts(f, c, path, fn);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -732,18 +735,16 @@ static int handler_of(struct analysis_file *f, TSNode fnode, struct http_handler
 	return 1;
 }
 
-/* Notes func literals that call_expression c registers as handlers. */
-static void note_forced(struct analysis_file *f, TSNode c)
+/* Notes func literals that the call registers as handlers. */
+static void note_forced(struct analysis_file *f, const struct call_parts *c)
 {
-	TSNode fn = field(c, "function"), args = field(c, "arguments");
 	TSNode lit = {0};
-	if (ts_node_is_null(args))
+	if (ts_node_is_null(c->args))
 		return;
-	if (is_type(fn, "selector_expression") &&
-	    analysis_text_eq(f, field(fn, "field"), "HandleFunc"))
-		lit = ts_node_named_child(args, 1);
-	else if (is_pkg_ref(f, fn, "net/http", "HandlerFunc"))
-		lit = ts_node_named_child(args, 0);
+	if (c->selector && analysis_text_eq(f, c->field, "HandleFunc"))
+		lit = ts_node_named_child(c->args, 1);
+	else if (is_pkg_ref_parts(f, c, "net/http", "HandlerFunc"))
+		lit = ts_node_named_child(c->args, 0);
 	if (is_type(lit, "func_literal"))
 		ARRAY_PUSH(f->priv->forced, lit);
 }
@@ -804,7 +805,7 @@ static void group_calls(struct analysis_file_private *p)
 	size_t *next = xcalloc(nh + 1, sizeof(*next));
 	for (size_t i = 0; i < p->calls.n; i++) {
 		size_t h = p->calls.v[i].handler;
-		p->hcalls.v[p->hstart.v[h] + next[h]++] = p->calls.v[i].call;
+		p->hcalls.v[p->hstart.v[h] + next[h]++] = p->calls.v[i].parts;
 	}
 	free(next);
 	ARRAY_FREE(p->calls);
@@ -831,9 +832,11 @@ static int collect_node(TSNode n, uint32_t depth, void *data)
 	if (sym == sym_ids[SYM_COMMENT]) {
 		parse_directive(f, n);
 	} else if (sym == sym_ids[SYM_CALL]) {
-		note_forced(f, n);
+		struct handler_call hc;
+		call_parts_of(n, &hc.parts);
+		note_forced(f, &hc.parts);
 		if (w->open.n && w->open.v[w->open.n - 1].body) {
-			struct handler_call hc = {n, w->open.v[w->open.n - 1].handler};
+			hc.handler = w->open.v[w->open.n - 1].handler;
 			ARRAY_PUSH(p->calls, hc);
 		}
 	} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
@@ -922,9 +925,11 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
 	long hi = handler_index(f, h);
 	if (hi >= 0) {
 		/* the calls analysis_collect() found for h */
-		const struct analysis_file_private *p = f->priv;
-		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++)
-			fn(f, h, p->hcalls.v[i], data);
+		struct analysis_file_private *p = f->priv;
+		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++) {
+			p->memo = p->hcalls.v[i]; /* the analyzers ask for its parts */
+			fn(f, h, p->hcalls.v[i].call, data);
+		}
 		return;
 	}
 	TSTreeCursor c = ts_tree_cursor_new(h->body);

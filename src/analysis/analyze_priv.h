@@ -44,7 +44,7 @@ struct directive {
 
 /* A call_expression and the index of its innermost handler (collect()). */
 struct handler_call {
-	TSNode call;
+	struct call_parts parts;
 	size_t handler;
 };
 
@@ -85,10 +85,9 @@ struct analysis_file_private {
 	ARRAY(TSNode) chain;                 /* scratch: ancestors of a node */
 	ARRAY(struct top_memo) top;          /* names asked of shadowed(): declared at top level? */
 	ARRAY(struct handler_call) calls;    /* every call with its innermost handler, pre-order */
-	ARRAY(TSNode) hcalls;                /* the calls grouped by handler, pre-order in each */
+	ARRAY(struct call_parts) hcalls;     /* the calls grouped by handler, pre-order in each */
 	ARRAY(size_t) hstart;                /* handler i's calls: hcalls[hstart[i], hstart[i+1]) */
-	TSNode memo_call;                    /* the call last asked about by analysis_is_pkg_call */
-	TSNode memo_fn, memo_op, memo_field; /* its function, and that selector's operand, field */
+	struct call_parts memo;              /* the call last asked about (analysis_call_parts) */
 	const TSNode *roots;                 /* the top levels of the file: this tree's root, or */
 	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
 	int borrowed;                        /* imports, directives belong to the chunked file */

@@ -880,7 +880,11 @@ static void report(const struct check_opts *o, const struct analysis_settings *s
 	r.srcroot = c->logical ? c->logical : c->phys;
 
 	if (o->json) {
-		print_json(diag_report_json(&r));
+		struct strbuf sb = STRBUF_INIT;
+		diag_report_json_write(&r, &sb);
+		strbuf_addch(&sb, '\n');
+		fwrite(sb.buf, 1, sb.len, stdout);
+		strbuf_release(&sb);
 	} else if (o->sarif) {
 		sarif_rules(s, &rules);
 		r.rules = rules.v;
