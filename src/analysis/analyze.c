@@ -229,30 +229,33 @@ static void add_import(struct analysis_file *f, TSNode spec)
 	ARRAY_PUSH(f->priv->imports, e);
 }
 
+/* A tswalk_fn over a top level: adds the imports of declaration d. */
+static int import_decl(TSNode d, uint32_t depth, void *data)
+{
+	struct analysis_file *f = data;
+	if (depth == 0)
+		return 1; /* the root: its children are the top level */
+	if (!is_type(d, "import_declaration"))
+		return 0;
+	uint32_t m = ts_node_named_child_count(d);
+	for (uint32_t j = 0; j < m; j++) {
+		TSNode c = ts_node_named_child(d, j);
+		if (is_type(c, "import_spec")) {
+			add_import(f, c);
+		} else if (is_type(c, "import_spec_list")) {
+			uint32_t k = ts_node_named_child_count(c);
+			for (uint32_t l = 0; l < k; l++)
+				if (is_type(ts_node_named_child(c, l), "import_spec"))
+					add_import(f, ts_node_named_child(c, l));
+		}
+	}
+	return 0;
+}
+
 /* The imports of the top-level declarations under root. */
 static void collect_imports_of(struct analysis_file *f, TSNode root)
 {
-	/* a cursor: ts_node_named_child(root, i) walks i children, each time */
-	TSTreeCursor cur = ts_tree_cursor_new(root);
-	for (int more = ts_tree_cursor_goto_first_child(&cur); more;
-	     more = ts_tree_cursor_goto_next_sibling(&cur)) {
-		TSNode d = ts_tree_cursor_current_node(&cur);
-		if (!is_type(d, "import_declaration"))
-			continue;
-		uint32_t m = ts_node_named_child_count(d);
-		for (uint32_t j = 0; j < m; j++) {
-			TSNode c = ts_node_named_child(d, j);
-			if (is_type(c, "import_spec")) {
-				add_import(f, c);
-			} else if (is_type(c, "import_spec_list")) {
-				uint32_t k = ts_node_named_child_count(c);
-				for (uint32_t l = 0; l < k; l++)
-					if (is_type(ts_node_named_child(c, l), "import_spec"))
-						add_import(f, ts_node_named_child(c, l));
-			}
-		}
-	}
-	ts_tree_cursor_delete(&cur);
+	tswalk(root, import_decl, f);
 }
 
 /* The imports of the whole file: every top level (roots), in order. */
