@@ -13,7 +13,13 @@
 
 #define RANGE_SIZE ((size_t)1 << 36) /* addresses reserved once, not memory */
 #define BLOCK_SIZE ((size_t)16 << 20)
-#define HDR        16 /* each allocation's size, keeping payloads 16-byte aligned */
+#define HDR        16 /* each allocation's size and arena, keeping payloads 16-byte aligned */
+#define CLASSES    64 /* freed allocations of up to 64 * 16 bytes are reused, by size */
+
+struct hdr {
+	size_t size;
+	struct tsarena *owner;
+};
 
 struct region {
 	char *p;
@@ -21,9 +27,10 @@ struct region {
 };
 
 struct tsarena {
-	char *cur, *end; /* the free part of the current block */
-	char *last;      /* the last allocation's payload: realloc grows it in place */
-	int fell_back;   /* an allocation came from libc: trees must be deleted */
+	char *cur, *end;          /* the free part of the current block */
+	char *last;               /* the last allocation's payload: realloc grows it in place */
+	int fell_back;            /* an allocation came from libc: trees must be deleted */
+	void *freed[CLASSES + 1]; /* freed allocations of 16 * class bytes, linked through */
 	ARRAY(char *) blocks;
 	ARRAY(struct region) big; /* allocations larger than a block */
 };
@@ -60,8 +67,14 @@ static char *take(size_t size)
 
 static void *arena_alloc(struct tsarena *a, size_t n)
 {
-	size_t need = ((n + 15) & ~(size_t)15) + HDR;
+	size_t need = ((n + 15) & ~(size_t)15) + HDR, cls = (n + 15) / 16;
 	char *p;
+	if (cls && cls <= CLASSES && a->freed[cls]) {
+		void *q = a->freed[cls];
+		a->freed[cls] = *(void **)q;
+		((struct hdr *)((char *)q - HDR))->size = n;
+		return q;
+	}
 	if (need > BLOCK_SIZE / 4) {
 		struct region r = {NULL, (need + 4095) & ~(size_t)4095};
 		if (!(r.p = take(r.size)))
@@ -85,7 +98,8 @@ static void *arena_alloc(struct tsarena *a, size_t n)
 		a->cur += need;
 		a->last = p + HDR;
 	}
-	*(size_t *)p = n;
+	((struct hdr *)p)->size = n;
+	((struct hdr *)p)->owner = a;
 	return p + HDR;
 }
 
@@ -99,6 +113,8 @@ static void *arena_malloc(size_t n)
 	}
 	return xmalloc(n ? n : 1);
 }
+
+static void arena_free(void *p);
 
 static void *arena_calloc(size_t count, size_t size)
 {
@@ -119,22 +135,33 @@ static void *arena_realloc(void *p, size_t n)
 		return arena_malloc(n);
 	if (!in_range(p))
 		return xrealloc(p, n ? n : 1);
-	size_t *h = (size_t *)((char *)p - HDR), old = *h;
+	struct hdr *h = (struct hdr *)((char *)p - HDR);
+	size_t old = h->size;
 	struct tsarena *a = current;
 	if (a && p == a->last && (size_t)(a->end - (char *)p) >= ((n + 15) & ~(size_t)15)) {
-		*h = n; /* the last allocation of the current block: grow or shrink in place */
+		h->size = n; /* the last allocation of the current block: grow or shrink in place */
 		a->cur = (char *)p + ((n + 15) & ~(size_t)15);
 		return p;
 	}
 	void *q = arena_malloc(n);
 	memcpy(q, p, old < n ? old : n);
+	arena_free(p);
 	return q;
 }
 
+/* libc's, or kept for reuse by its own arena (on the thread in it); else left to the arena. */
 static void arena_free(void *p)
 {
-	if (!in_range(p))
+	if (!in_range(p)) {
 		free(p);
+		return;
+	}
+	struct hdr *h = (struct hdr *)((char *)p - HDR);
+	size_t cls = (h->size + 15) / 16;
+	if (h->owner != current || !current || !cls || cls > CLASSES || p == current->last)
+		return;
+	*(void **)p = current->freed[cls];
+	current->freed[cls] = p;
 }
 
 static void install(void)
