@@ -252,8 +252,7 @@ static int import_decl(TSNode d, uint32_t depth, void *data)
 	return 0;
 }
 
-/* The imports of the top-level declarations under root. */
-static void collect_imports_of(struct analysis_file *f, TSNode root)
+void analysis_collect_imports_of(struct analysis_file *f, TSNode root)
 {
 	tswalk(root, import_decl, f);
 }
@@ -262,7 +261,7 @@ static void collect_imports_of(struct analysis_file *f, TSNode root)
 void analysis_collect_imports(struct analysis_file *f)
 {
 	for (size_t r = 0; r < f->priv->nroots; r++)
-		collect_imports_of(f, f->priv->roots[r]);
+		analysis_collect_imports_of(f, f->priv->roots[r]);
 }
 
 const char *analysis_import_name(const struct analysis_file *f, const char *path)
@@ -416,16 +415,8 @@ static int is_ident_byte(unsigned char c)
 	       c == '_';
 }
 
-/*
- * False when no declaration in src can name name: every occurrence of the
- * word is a package qualifier (`name.X`: a declared identifier is never
- * followed by a single dot), part of a longer identifier, of a selector's
- * field (`.name`), or of a string or comment (after `"`, a backquote or a
- * `/` that does not end a block comment). Text only, so it holds for a tree
- * without syntax errors; a non-ASCII neighbour counts as a possible
- * declaration. Scanning the text costs far less than walking every scope.
- */
-static int may_declare(const char *src, size_t len, const char *name, size_t nlen)
+/* See analyze_priv.h. */
+int analysis_may_declare(const char *src, size_t len, const char *name, size_t nlen)
 {
 	const char *p = src, *end = src + len;
 	while (nlen && (p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
@@ -445,6 +436,12 @@ static int may_declare(const char *src, size_t len, const char *name, size_t nle
 		return 1;
 	}
 	return 0;
+}
+
+void analysis_note_undeclared(struct analysis_file *f, const char *name, size_t len)
+{
+	struct top_memo e = {xstrndup(name, len), len, 0, 0};
+	ARRAY_PUSH(f->priv->top, e);
 }
 
 /*
@@ -469,7 +466,7 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 		for (size_t r = 0; r < p->nroots; r++)
 			clean = clean && !ts_node_has_error(p->roots[r]);
 		if (clean)
-			e.anywhere = may_declare(f->src, f->len, name, len);
+			e.anywhere = analysis_may_declare(f->src, f->len, name, len);
 		/* a cursor: ts_node_named_child(root, i) walks i children, each time */
 		for (size_t r = 0; r < p->nroots && e.anywhere && !e.declared; r++) {
 			TSTreeCursor cur = ts_tree_cursor_new(p->roots[r]);

@@ -99,6 +99,22 @@ int analysis_effective(const struct analysis_settings *s, const struct analyzer 
 
 /* f's imports from its top levels (every chunk's root). */
 void analysis_collect_imports(struct analysis_file *f);
+/* Appends the imports of the top level under root to f's. */
+void analysis_collect_imports_of(struct analysis_file *f, TSNode root);
+
+/*
+ * False when no declaration in src[0, len) can name name: every occurrence
+ * of the word is a package qualifier (`name.X`: a declared identifier is
+ * never followed by a single dot), part of a longer identifier, of a
+ * selector's field (`.name`), or of a string or comment (after `"`, a
+ * backquote or a `/` that does not end a block comment). Text only, so it
+ * holds for trees without syntax errors; a non-ASCII neighbour counts as a
+ * possible declaration. Cuts at line starts add up: a file is declaration-
+ * free when each of its pieces is.
+ */
+int analysis_may_declare(const char *src, size_t len, const char *name, size_t nlen);
+/* Tells shadowed() that no declaration in f's file names name (analysis_may_declare). */
+void analysis_note_undeclared(struct analysis_file *f, const char *name, size_t len);
 /* One walk over f's tree: handlers, their calls, directives. */
 void analysis_collect(struct analysis_file *f);
 /* Reports f's malformed //golive:ignore directives at sev. */
