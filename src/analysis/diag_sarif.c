@@ -92,6 +92,16 @@ static void add_json_str(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '"');
 }
 
+/* Appends v in decimal, as jansson prints an integer. */
+static void add_uint(struct strbuf *sb, unsigned v)
+{
+	char buf[16], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /*
  * The text of json_dumpf(diag_report_json(r), JSON_INDENT(2) |
  * JSON_PRESERVE_ORDER) without the document in memory: a diagnostic at a
@@ -111,8 +121,11 @@ void diag_report_json_write(const struct diag_report *r, struct strbuf *sb)
 		}
 		strbuf_addstr(sb, i ? ",\n    {\n      \"file\": " : "\n    {\n      \"file\": ");
 		strbuf_add(sb, efile.buf, efile.len);
-		strbuf_addf(sb, ",\n      \"line\": %u,\n      \"col\": %u,\n      \"analyzer\": ",
-		            d->line, d->col);
+		strbuf_addstr(sb, ",\n      \"line\": ");
+		add_uint(sb, d->line);
+		strbuf_addstr(sb, ",\n      \"col\": ");
+		add_uint(sb, d->col);
+		strbuf_addstr(sb, ",\n      \"analyzer\": ");
 		add_json_str(sb, d->analyzer);
 		strbuf_addstr(sb, ",\n      \"severity\": ");
 		add_json_str(sb, severity_name(d->severity));
