@@ -11,8 +11,10 @@
 
 #include "core/util.h"
 
-#define RANGE_SIZE ((size_t)1 << 36) /* addresses reserved once, not memory */
-#define BLOCK_SIZE ((size_t)16 << 20)
+#define RANGE_SIZE ((size_t)1 << 36)  /* addresses reserved once, not memory */
+#define MIN_BLOCK  ((size_t)64 << 10) /* an arena's first block; each next one doubles, */
+#define LEVELS     9                  /* up to 16 MiB */
+#define BLOCK_SIZE (MIN_BLOCK << (LEVELS - 1))
 #define HDR        16 /* each allocation's size and arena, keeping payloads 16-byte aligned */
 #define CLASSES    64 /* freed allocations of up to 64 * 16 bytes are reused, by size */
 
@@ -31,13 +33,13 @@ struct tsarena {
 	char *last;               /* the last allocation's payload: realloc grows it in place */
 	int fell_back;            /* an allocation came from libc: trees must be deleted */
 	void *freed[CLASSES + 1]; /* freed allocations of 16 * class bytes, linked through */
-	ARRAY(char *) blocks;
-	ARRAY(struct region) big; /* allocations larger than a block */
+	ARRAY(struct region) blocks;
+	ARRAY(struct region) big; /* allocations larger than a quarter of the largest block */
 };
 
-static char *range;         /* NULL: no arenas */
-static size_t range_used;   /* under lock */
-static ARRAY(char *) spare; /* freed blocks, under lock */
+static char *range;                 /* NULL: no arenas */
+static size_t range_used;           /* under lock */
+static ARRAY(char *) spare[LEVELS]; /* freed blocks by size, under lock */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Thread_local struct tsarena *current;
@@ -47,13 +49,23 @@ static int in_range(const void *p)
 	return range && (uintptr_t)p - (uintptr_t)range < RANGE_SIZE;
 }
 
+/* The level of a block of size bytes, or -1 for another size. */
+static int level_of(size_t size)
+{
+	for (int k = 0; k < LEVELS; k++)
+		if (size == MIN_BLOCK << k)
+			return k;
+	return -1;
+}
+
 /* size bytes of the range, made writable; NULL when it is used up or refused. */
 static char *take(size_t size)
 {
 	char *p = NULL;
+	int k = level_of(size);
 	pthread_mutex_lock(&lock);
-	if (size == BLOCK_SIZE && spare.n) {
-		p = spare.v[--spare.n];
+	if (k >= 0 && spare[k].n) {
+		p = spare[k].v[--spare[k].n];
 	} else if (range_used + size <= RANGE_SIZE) {
 		p = range + range_used;
 		if (mprotect(p, size, PROT_READ | PROT_WRITE) == 0)
@@ -83,16 +95,20 @@ static void *arena_alloc(struct tsarena *a, size_t n)
 		p = r.p;
 	} else {
 		if ((size_t)(a->end - a->cur) < need) {
-			char *b = take(BLOCK_SIZE);
-			if (!b)
+			/* small parses (a chunk a declaration) stay small */
+			size_t lvl = a->blocks.n < LEVELS ? a->blocks.n : LEVELS - 1;
+			struct region b = {NULL, MIN_BLOCK << lvl};
+			while (b.size < need)
+				b.size *= 2;
+			if (!(b.p = take(b.size)))
 				return NULL;
 #ifdef MADV_POPULATE_WRITE
 			/* all its pages at once: a fault a page costs a sixth of a parse */
-			madvise(b, BLOCK_SIZE, MADV_POPULATE_WRITE);
+			madvise(b.p, b.size, MADV_POPULATE_WRITE);
 #endif
 			ARRAY_PUSH(a->blocks, b);
-			a->cur = b;
-			a->end = b + BLOCK_SIZE;
+			a->cur = b.p;
+			a->end = b.p + b.size;
 		}
 		p = a->cur;
 		a->cur += need;
@@ -207,12 +223,15 @@ void tsarena_free(struct tsarena *a)
 		current = NULL;
 	/* the memory goes back to the system; the addresses stay reserved */
 	for (size_t i = 0; i < a->blocks.n; i++)
-		madvise(a->blocks.v[i], BLOCK_SIZE, MADV_DONTNEED);
+		madvise(a->blocks.v[i].p, a->blocks.v[i].size, MADV_DONTNEED);
 	for (size_t i = 0; i < a->big.n; i++)
 		madvise(a->big.v[i].p, a->big.v[i].size, MADV_DONTNEED);
 	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < a->blocks.n; i++)
-		ARRAY_PUSH(spare, a->blocks.v[i]);
+	for (size_t i = 0; i < a->blocks.n; i++) {
+		int k = level_of(a->blocks.v[i].size);
+		if (k >= 0) /* always: blocks have a level's size */
+			ARRAY_PUSH(spare[k], a->blocks.v[i].p);
+	}
 	pthread_mutex_unlock(&lock);
 	ARRAY_FREE(a->blocks);
 	ARRAY_FREE(a->big);
