@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "analysis/analyze_priv.h"
+#include "analysis/tsarena.h"
+#include "analysis/tswalk.h"
 #include "analysis/analyzers/rules.h"
 
 const TSLanguage *tree_sitter_go(void);
@@ -30,6 +32,7 @@ const struct analyzer analysis_rules_pseudo = {"rules", "user rules from golive.
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause)
 {
 	struct analysis_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	tsarena_install(); /* before threads parse: big files parse on arenas */
 	ctx->settings = s;
 	ctx->parser = ts_parser_new();
 	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
@@ -226,34 +229,39 @@ static void add_import(struct analysis_file *f, TSNode spec)
 	ARRAY_PUSH(f->priv->imports, e);
 }
 
-/* The imports of the top-level declarations under root. */
-static void collect_imports_of(struct analysis_file *f, TSNode root)
+/* A tswalk_fn over a top level: adds the imports of declaration d. */
+static int import_decl(TSNode d, uint32_t depth, void *data)
 {
-	uint32_t n = ts_node_named_child_count(root);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode d = ts_node_named_child(root, i);
-		if (!is_type(d, "import_declaration"))
-			continue;
-		uint32_t m = ts_node_named_child_count(d);
-		for (uint32_t j = 0; j < m; j++) {
-			TSNode c = ts_node_named_child(d, j);
-			if (is_type(c, "import_spec")) {
-				add_import(f, c);
-			} else if (is_type(c, "import_spec_list")) {
-				uint32_t k = ts_node_named_child_count(c);
-				for (uint32_t l = 0; l < k; l++)
-					if (is_type(ts_node_named_child(c, l), "import_spec"))
-						add_import(f, ts_node_named_child(c, l));
-			}
+	struct analysis_file *f = data;
+	if (depth == 0)
+		return 1; /* the root: its children are the top level */
+	if (!is_type(d, "import_declaration"))
+		return 0;
+	uint32_t m = ts_node_named_child_count(d);
+	for (uint32_t j = 0; j < m; j++) {
+		TSNode c = ts_node_named_child(d, j);
+		if (is_type(c, "import_spec")) {
+			add_import(f, c);
+		} else if (is_type(c, "import_spec_list")) {
+			uint32_t k = ts_node_named_child_count(c);
+			for (uint32_t l = 0; l < k; l++)
+				if (is_type(ts_node_named_child(c, l), "import_spec"))
+					add_import(f, ts_node_named_child(c, l));
 		}
 	}
+	return 0;
+}
+
+void analysis_collect_imports_of(struct analysis_file *f, TSNode root)
+{
+	tswalk(root, import_decl, f);
 }
 
 /* The imports of the whole file: every top level (roots), in order. */
 void analysis_collect_imports(struct analysis_file *f)
 {
 	for (size_t r = 0; r < f->priv->nroots; r++)
-		collect_imports_of(f, f->priv->roots[r]);
+		analysis_collect_imports_of(f, f->priv->roots[r]);
 }
 
 const char *analysis_import_name(const struct analysis_file *f, const char *path)
@@ -401,6 +409,41 @@ static void scope_memo_set(struct scope_memo *m, TSNode scope, const char *name,
 	m->decl_end = decl_end;
 }
 
+static int is_ident_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* See analyze_priv.h. */
+int analysis_may_declare(const char *src, size_t len, const char *name, size_t nlen)
+{
+	const char *p = src, *end = src + len;
+	while (nlen && (p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
+		const char *q = p + nlen;
+		unsigned char before = p > src ? (unsigned char)p[-1] : ' ';
+		p++;
+		if (q < end && is_ident_byte((unsigned char)*q))
+			continue; /* a longer identifier */
+		if (is_ident_byte(before) || before == '.' || before == '"' || before == '`')
+			continue;
+		if (before == '/' && !(p - 1 > src + 1 && p[-3] == '*'))
+			continue; /* an import path or a line comment, not after a block comment */
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == '.' && !(q + 1 < end && q[1] == '.'))
+			continue; /* name.X: a qualifier */
+		return 1;
+	}
+	return 0;
+}
+
+void analysis_note_undeclared(struct analysis_file *f, const char *name, size_t len)
+{
+	struct top_memo e = {xstrndup(name, len), len, 0, 0};
+	ARRAY_PUSH(f->priv->top, e);
+}
+
 /*
  * True when name, used at node at, refers to a declaration in a scope that
  * encloses at (local declarations before at, parameters, package level)
@@ -418,9 +461,14 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 	while (m < p->top.n && !(p->top.v[m].len == len && !memcmp(p->top.v[m].name, name, len)))
 		m++;
 	if (m == p->top.n) {
-		struct top_memo e = {xstrndup(name, len), len, 0};
+		struct top_memo e = {xstrndup(name, len), len, 1, 0};
+		int clean = 1;
+		for (size_t r = 0; r < p->nroots; r++)
+			clean = clean && !ts_node_has_error(p->roots[r]);
+		if (clean)
+			e.anywhere = analysis_may_declare(f->src, f->len, name, len);
 		/* a cursor: ts_node_named_child(root, i) walks i children, each time */
-		for (size_t r = 0; r < p->nroots && !e.declared; r++) {
+		for (size_t r = 0; r < p->nroots && e.anywhere && !e.declared; r++) {
 			TSTreeCursor cur = ts_tree_cursor_new(p->roots[r]);
 			for (int more = ts_tree_cursor_goto_first_child(&cur); more && !e.declared;
 			     more = ts_tree_cursor_goto_next_sibling(&cur)) {
@@ -432,6 +480,8 @@ static int shadowed(const struct analysis_file *f, const char *name, size_t len,
 		}
 		ARRAY_PUSH(p->top, e);
 	}
+	if (!p->top.v[m].anywhere)
+		return 0;
 	if (p->top.v[m].declared)
 		return 1;
 	ancestors(f, at);
@@ -530,14 +580,16 @@ const char *analysis_package_of(const struct analysis_file *f, TSNode ident)
 }
 
 /*
- * True when expression e names fn of package path (pkg.fn, or fn under a
- * dot import). op and fld are e's operand and field when e is a selector.
+ * True when the function c->fn of a call names fn of package path (pkg.fn,
+ * or fn under a dot import). The cheap tests first: the text, then the
+ * tree (its nodes are far apart in memory).
  */
-static int is_pkg_ref_parts(const struct analysis_file *f, TSNode e, TSNode op, TSNode fld,
+static int is_pkg_ref_parts(const struct analysis_file *f, const struct call_parts *c,
                             const char *path, const char *fn)
 {
-	if (is_sym(e, SYM_SELECTOR)) {
-		if (!analysis_text_eq(f, fld, fn) || !is_sym(op, SYM_IDENT))
+	TSNode e = c->fn, op = c->op;
+	if (c->selector) {
+		if (!analysis_text_eq(f, c->field, fn) || !is_sym(op, SYM_IDENT))
 			return 0;
 		for (size_t i = 0; i < f->priv->imports.n; i++) {
 			const struct import_entry *im = &f->priv->imports.v[i];
@@ -547,39 +599,40 @@ static int is_pkg_ref_parts(const struct analysis_file *f, TSNode e, TSNode op, 
 		}
 		return 0;
 	}
-	if (is_sym(e, SYM_IDENT) && analysis_text_eq(f, e, fn) && has_dot_import(f, path))
+	if (has_dot_import(f, path) && analysis_text_eq(f, e, fn) && is_sym(e, SYM_IDENT))
 		return !shadowed(f, fn, strlen(fn), e);
 	return 0;
 }
 
-static int is_pkg_ref(const struct analysis_file *f, TSNode e, const char *path, const char *fn)
+/* Fills c with call's parts. */
+static void call_parts_of(TSNode call, struct call_parts *c)
 {
-	TSNode op = {0}, fld = {0};
-	if (is_sym(e, SYM_SELECTOR)) {
-		op = field(e, "operand");
-		fld = field(e, "field");
+	memset(c, 0, sizeof(*c));
+	c->call = call;
+	c->is_call = is_sym(call, SYM_CALL);
+	c->fn = field(call, "function");
+	c->args = field(call, "arguments");
+	c->selector = is_sym(c->fn, SYM_SELECTOR);
+	if (c->selector) {
+		c->op = field(c->fn, "operand");
+		c->field = field(c->fn, "field");
 	}
-	return is_pkg_ref_parts(f, e, op, fld, path, fn);
+}
+
+const struct call_parts *analysis_call_parts(const struct analysis_file *f, TSNode call)
+{
+	struct analysis_file_private *p = f->priv;
+	if (!ts_node_eq(call, p->memo.call))
+		call_parts_of(call, &p->memo);
+	return &p->memo;
 }
 
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn)
 {
-	struct analysis_file_private *p = f->priv;
-	if (!is_sym(call, SYM_CALL))
-		return 0;
 	/* analyzers ask about the same call for many functions: its parts once */
-	if (!ts_node_eq(call, p->memo_call)) {
-		p->memo_call = call;
-		p->memo_fn = field(call, "function");
-		memset(&p->memo_op, 0, sizeof(p->memo_op));
-		memset(&p->memo_field, 0, sizeof(p->memo_field));
-		if (is_sym(p->memo_fn, SYM_SELECTOR)) {
-			p->memo_op = field(p->memo_fn, "operand");
-			p->memo_field = field(p->memo_fn, "field");
-		}
-	}
-	return is_pkg_ref_parts(f, p->memo_fn, p->memo_op, p->memo_field, path, fn);
+	const struct call_parts *c = analysis_call_parts(f, call);
+	return c->is_call && is_pkg_ref_parts(f, c, path, fn);
 }
 
 /* ---- handlers ------------------------------------------------------------ */
@@ -682,18 +735,16 @@ static int handler_of(struct analysis_file *f, TSNode fnode, struct http_handler
 	return 1;
 }
 
-/* Notes func literals that call_expression c registers as handlers. */
-static void note_forced(struct analysis_file *f, TSNode c)
+/* Notes func literals that the call registers as handlers. */
+static void note_forced(struct analysis_file *f, const struct call_parts *c)
 {
-	TSNode fn = field(c, "function"), args = field(c, "arguments");
 	TSNode lit = {0};
-	if (ts_node_is_null(args))
+	if (ts_node_is_null(c->args))
 		return;
-	if (is_type(fn, "selector_expression") &&
-	    analysis_text_eq(f, field(fn, "field"), "HandleFunc"))
-		lit = ts_node_named_child(args, 1);
-	else if (is_pkg_ref(f, fn, "net/http", "HandlerFunc"))
-		lit = ts_node_named_child(args, 0);
+	if (c->selector && analysis_text_eq(f, c->field, "HandleFunc"))
+		lit = ts_node_named_child(c->args, 1);
+	else if (is_pkg_ref_parts(f, c, "net/http", "HandlerFunc"))
+		lit = ts_node_named_child(c->args, 0);
 	if (is_type(lit, "func_literal"))
 		ARRAY_PUSH(f->priv->forced, lit);
 }
@@ -754,10 +805,50 @@ static void group_calls(struct analysis_file_private *p)
 	size_t *next = xcalloc(nh + 1, sizeof(*next));
 	for (size_t i = 0; i < p->calls.n; i++) {
 		size_t h = p->calls.v[i].handler;
-		p->hcalls.v[p->hstart.v[h] + next[h]++] = p->calls.v[i].call;
+		p->hcalls.v[p->hstart.v[h] + next[h]++] = p->calls.v[i].parts;
 	}
 	free(next);
 	ARRAY_FREE(p->calls);
+}
+
+struct collect_walk {
+	struct analysis_file *f;
+	ARRAY(struct open_scope) open;
+};
+
+static int collect_node(TSNode n, uint32_t depth, void *data)
+{
+	struct collect_walk *w = data;
+	struct analysis_file *f = w->f;
+	struct analysis_file_private *p = f->priv;
+	TSSymbol sym = ts_node_symbol(n);
+	while (w->open.n && w->open.v[w->open.n - 1].depth >= depth)
+		w->open.n--;
+	if (w->open.n && !w->open.v[w->open.n - 1].body &&
+	    ts_node_eq(n, p->handlers.v[w->open.v[w->open.n - 1].handler].body)) {
+		struct open_scope b = {depth, w->open.v[w->open.n - 1].handler, 1};
+		ARRAY_PUSH(w->open, b);
+	}
+	if (sym == sym_ids[SYM_COMMENT]) {
+		parse_directive(f, n);
+	} else if (sym == sym_ids[SYM_CALL]) {
+		struct handler_call hc;
+		call_parts_of(n, &hc.parts);
+		note_forced(f, &hc.parts);
+		if (w->open.n && w->open.v[w->open.n - 1].body) {
+			hc.handler = w->open.v[w->open.n - 1].handler;
+			ARRAY_PUSH(p->calls, hc);
+		}
+	} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
+	           sym == sym_ids[SYM_FUNC_LIT]) {
+		struct http_handler h;
+		if (handler_of(f, n, &h)) {
+			struct open_scope o = {depth, p->handlers.n, 0};
+			ARRAY_PUSH(p->handlers, h);
+			ARRAY_PUSH(w->open, o);
+		}
+	}
+	return !ts_node_is_error(n);
 }
 
 /*
@@ -767,50 +858,10 @@ static void group_calls(struct analysis_file_private *p)
  */
 void analysis_collect(struct analysis_file *f)
 {
-	struct analysis_file_private *p = f->priv;
-	ARRAY(struct open_scope) open = ARRAY_INIT;
-	TSTreeCursor c = ts_tree_cursor_new(f->root);
-	uint32_t depth = 0; /* ts_tree_cursor_current_depth(), kept as the walk moves */
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&c);
-		int descend = ts_node_child_count(n) > 0 && !ts_node_is_error(n);
-		TSSymbol sym = ts_node_symbol(n);
-		while (open.n && open.v[open.n - 1].depth >= depth)
-			open.n--;
-		if (open.n && !open.v[open.n - 1].body &&
-		    ts_node_eq(n, p->handlers.v[open.v[open.n - 1].handler].body)) {
-			struct open_scope b = {depth, open.v[open.n - 1].handler, 1};
-			ARRAY_PUSH(open, b);
-		}
-		if (sym == sym_ids[SYM_COMMENT]) {
-			parse_directive(f, n);
-		} else if (sym == sym_ids[SYM_CALL]) {
-			note_forced(f, n);
-			if (open.n && open.v[open.n - 1].body) {
-				struct handler_call hc = {n, open.v[open.n - 1].handler};
-				ARRAY_PUSH(p->calls, hc);
-			}
-		} else if (sym == sym_ids[SYM_FUNC_DECL] || sym == sym_ids[SYM_METHOD_DECL] ||
-		           sym == sym_ids[SYM_FUNC_LIT]) {
-			struct http_handler h;
-			if (handler_of(f, n, &h)) {
-				struct open_scope o = {depth, p->handlers.n, 0};
-				ARRAY_PUSH(p->handlers, h);
-				ARRAY_PUSH(open, o);
-			}
-		}
-		if (descend && ts_tree_cursor_goto_first_child(&c)) {
-			depth++;
-			continue;
-		}
-		while (!ts_tree_cursor_goto_next_sibling(&c) && ts_tree_cursor_goto_parent(&c))
-			depth--;
-		if (depth == 0)
-			break; /* back at the root */
-	}
-	ts_tree_cursor_delete(&c);
-	ARRAY_FREE(open);
-	group_calls(p);
+	struct collect_walk w = {f, ARRAY_INIT};
+	tswalk(f->root, collect_node, &w);
+	ARRAY_FREE(w.open);
+	group_calls(f->priv);
 }
 
 void analysis_for_each_handler(struct analysis_file *f,
@@ -874,9 +925,11 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
 	long hi = handler_index(f, h);
 	if (hi >= 0) {
 		/* the calls analysis_collect() found for h */
-		const struct analysis_file_private *p = f->priv;
-		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++)
-			fn(f, h, p->hcalls.v[i], data);
+		struct analysis_file_private *p = f->priv;
+		for (size_t i = p->hstart.v[hi]; i < p->hstart.v[hi + 1]; i++) {
+			p->memo = p->hcalls.v[i]; /* the analyzers ask for its parts */
+			fn(f, h, p->hcalls.v[i].call, data);
+		}
 		return;
 	}
 	TSTreeCursor c = ts_tree_cursor_new(h->body);
@@ -926,7 +979,9 @@ static int suppressed(const struct analysis_file *f, uint32_t row, const char *n
 void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
                         const char *message)
 {
-	if (ts_node_is_null(n) || ts_node_has_error(n) || ancestors(f, n))
+	/* an ERROR ancestor is possible only when the tree has an error somewhere */
+	if (ts_node_is_null(n) || ts_node_has_error(n) ||
+	    (ts_node_has_error(f->root) && ancestors(f, n)))
 		return;
 	TSPoint p = ts_node_start_point(n);
 	if (suppressed(f, p.row, name))

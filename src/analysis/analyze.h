@@ -188,6 +188,26 @@ const char *analysis_import_name(const struct analysis_file *f, const char *path
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn);
 
+/* A call_expression's parts (null nodes where absent). */
+struct call_parts {
+	TSNode call;
+	int is_call;  /* call is a call_expression (else the rest is null) */
+	int selector; /* fn is a selector_expression */
+	TSNode fn;    /* its function */
+	TSNode args;  /* its argument_list */
+	TSNode op;    /* when fn is a selector_expression: its operand, */
+	TSNode field; /* and its field */
+};
+
+/*
+ * The parts of call (a call_expression): what analysis_field() would find,
+ * looked up once per call. The calls analysis_for_each_call() passes come
+ * with them; analyzers asking the same of a call many times ask here. The
+ * result is valid until the parts of another call are asked for (here or
+ * by analysis_is_pkg_call): copy what must outlive that.
+ */
+const struct call_parts *analysis_call_parts(const struct analysis_file *f, TSNode call);
+
 /*
  * The import path of the package that identifier ident names at its
  * position (an import name, not shadowed there), or NULL.

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "analysis/analyze.h"
 #include "analysis/analyze_priv.h"
+#include "analysis/tsarena.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,8 @@
 struct chunk {
 	TSRange range;
 	TSTree *tree;
+	struct tsarena *arena; /* the tree's memory, or NULL: libc's */
+	unsigned char *maybe;  /* per import: whether the chunk may declare its name */
 	struct analysis_file f;
 	struct analysis_file_private priv;
 	diag_array *outs; /* per built-in analyzer */
@@ -158,18 +161,37 @@ static void chunks_each(struct chunked *cf, size_t nthreads,
 
 static void chunk_parse(struct chunked *cf, struct chunk *c)
 {
+	c->arena = tsarena_new();
+	tsarena_enter(c->arena);
 	TSParser *parser = ts_parser_new();
 	if (!ts_parser_set_language(parser, tree_sitter_go()) ||
 	    !ts_parser_set_included_ranges(parser, &c->range, 1))
 		BUG("tree-sitter refused a chunk of a file");
 	c->tree = ts_parser_parse_string(parser, NULL, cf->src, (uint32_t)cf->len);
 	ts_parser_delete(parser);
+	tsarena_leave();
+	/* its imports while the tree is in the cache: merged in chunk order */
+	c->f.priv = &c->priv;
+	c->f.tree = c->tree;
+	c->f.src = cf->src;
+	c->f.len = cf->len;
+	if (c->tree && !ts_node_has_error(ts_tree_root_node(c->tree)))
+		analysis_collect_imports_of(&c->f, ts_tree_root_node(c->tree));
 }
 
 static void chunk_collect(struct chunked *cf, struct chunk *c)
 {
-	(void)cf;
+	const struct analysis_file_private *p = c->f.priv;
 	analysis_collect(&c->f);
+	/* shadowed()'s text test, on this chunk's part of the file */
+	c->maybe = xcalloc(p->imports.n + 1, 1);
+	for (size_t k = 0; k < p->imports.n; k++) {
+		const char *name = p->imports.v[k].name;
+		if (strcmp(name, "_") && strcmp(name, "."))
+			c->maybe[k] = (unsigned char)analysis_may_declare(
+			    cf->src + c->range.start_byte, c->range.end_byte - c->range.start_byte,
+			    name, strlen(name));
+	}
 }
 
 static void chunk_analyse(struct chunked *cf, struct chunk *c)
@@ -184,6 +206,21 @@ static void chunk_analyse(struct chunked *cf, struct chunk *c)
 		c->f.severity = sev;
 		c->f.analyzer->run(&c->f);
 	}
+}
+
+/* Frees a chunk's facts and tree: its arena, or a walk as long as a tenth of its parse. */
+static void chunk_release(struct chunked *cf, struct chunk *c)
+{
+	(void)cf;
+	if (tsarena_complete(c->arena))
+		c->f.tree = c->tree = NULL; /* goes with the arena */
+	if (c->f.priv)
+		analysis_file_release(&c->f);
+	else if (c->tree)
+		ts_tree_delete(c->tree);
+	tsarena_free(c->arena);
+	free(c->outs);
+	free(c->maybe);
 }
 
 /*
@@ -262,12 +299,26 @@ int analysis_run_chunked(struct analysis_ctx *ctx, const char *path, const char 
 		c->priv.nroots = n;
 		c->outs = xcalloc(nan, sizeof(*c->outs));
 	}
-	analysis_collect_imports(&cf.v[0].f);
+	for (size_t i = 1; i < n; i++) {
+		struct chunk *c = &cf.v[i];
+		for (size_t k = 0; k < c->priv.imports.n; k++)
+			ARRAY_PUSH(cf.v[0].priv.imports, c->priv.imports.v[k]);
+		ARRAY_FREE(c->priv.imports);
+	}
 	for (size_t i = 1; i < n; i++) {
 		cf.v[i].priv.imports = cf.v[0].priv.imports;
 		cf.v[i].priv.borrowed = 1;
 	}
 	chunks_each(&cf, nthreads, chunk_collect);
+	/* a name no chunk may declare is declared nowhere: no chunk looks again */
+	for (size_t k = 0; k < cf.v[0].priv.imports.n; k++) {
+		const char *name = cf.v[0].priv.imports.v[k].name;
+		int maybe = !strcmp(name, "_") || !strcmp(name, ".");
+		for (size_t i = 0; i < n && !maybe; i++)
+			maybe = cf.v[i].maybe[k];
+		for (size_t i = 0; i < n && !maybe; i++)
+			analysis_note_undeclared(&cf.v[i].f, name, strlen(name));
+	}
 	/* every chunk suppresses by every directive: one list, in order, chunk 0's */
 	for (size_t i = 1; i < n; i++) {
 		struct chunk *c = &cf.v[i];
@@ -298,15 +349,7 @@ int analysis_run_chunked(struct analysis_ctx *ctx, const char *path, const char 
 	if (analysis_effective(s, &analysis_golive_self, &gsev))
 		analysis_report_directives(&cf.v[0].f, gsev);
 out:
-	for (size_t i = 0; i < n; i++) {
-		struct chunk *c = &cf.v[i];
-		if (c->f.priv)
-			analysis_file_release(&c->f);
-		else if (c->tree) {
-			ts_tree_delete(c->tree);
-		}
-		free(c->outs);
-	}
+	chunks_each(&cf, nthreads, chunk_release);
 	free(cf.v);
 	free(roots);
 	return ok ? 0 : -1;

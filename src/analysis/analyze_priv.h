@@ -44,15 +44,20 @@ struct directive {
 
 /* A call_expression and the index of its innermost handler (collect()). */
 struct handler_call {
-	TSNode call;
+	struct call_parts parts;
 	size_t handler;
 };
 
-/* Whether name is declared at the top level of the file (shadowed() asks once per name). */
+/*
+ * What shadowed() knows of a name file-wide, asked once per name: whether
+ * the text may declare it anywhere (may_declare()), and whether a top-level
+ * declaration does.
+ */
 struct top_memo {
 	char *name;
 	size_t len;
-	int declared;
+	int anywhere; /* 0: no declaration of the name in the whole file */
+	int declared; /* declared at the top level */
 };
 
 /*
@@ -80,10 +85,9 @@ struct analysis_file_private {
 	ARRAY(TSNode) chain;                 /* scratch: ancestors of a node */
 	ARRAY(struct top_memo) top;          /* names asked of shadowed(): declared at top level? */
 	ARRAY(struct handler_call) calls;    /* every call with its innermost handler, pre-order */
-	ARRAY(TSNode) hcalls;                /* the calls grouped by handler, pre-order in each */
+	ARRAY(struct call_parts) hcalls;     /* the calls grouped by handler, pre-order in each */
 	ARRAY(size_t) hstart;                /* handler i's calls: hcalls[hstart[i], hstart[i+1]) */
-	TSNode memo_call;                    /* the call last asked about by analysis_is_pkg_call */
-	TSNode memo_fn, memo_op, memo_field; /* its function, and that selector's operand, field */
+	struct call_parts memo;              /* the call last asked about (analysis_call_parts) */
 	const TSNode *roots;                 /* the top levels of the file: this tree's root, or */
 	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
 	int borrowed;                        /* imports, directives belong to the chunked file */
@@ -95,6 +99,22 @@ int analysis_effective(const struct analysis_settings *s, const struct analyzer 
 
 /* f's imports from its top levels (every chunk's root). */
 void analysis_collect_imports(struct analysis_file *f);
+/* Appends the imports of the top level under root to f's. */
+void analysis_collect_imports_of(struct analysis_file *f, TSNode root);
+
+/*
+ * False when no declaration in src[0, len) can name name: every occurrence
+ * of the word is a package qualifier (`name.X`: a declared identifier is
+ * never followed by a single dot), part of a longer identifier, of a
+ * selector's field (`.name`), or of a string or comment (after `"`, a
+ * backquote or a `/` that does not end a block comment). Text only, so it
+ * holds for trees without syntax errors; a non-ASCII neighbour counts as a
+ * possible declaration. Cuts at line starts add up: a file is declaration-
+ * free when each of its pieces is.
+ */
+int analysis_may_declare(const char *src, size_t len, const char *name, size_t nlen);
+/* Tells shadowed() that no declaration in f's file names name (analysis_may_declare). */
+void analysis_note_undeclared(struct analysis_file *f, const char *name, size_t len);
 /* One walk over f's tree: handlers, their calls, directives. */
 void analysis_collect(struct analysis_file *f);
 /* Reports f's malformed //golive:ignore directives at sev. */

@@ -58,6 +58,90 @@ json_t *diag_report_json(const struct diag_report *r)
 	return doc;
 }
 
+/* Appends the dump of jansson value v (consumed), its lines indented by indent more spaces. */
+static void add_dump(struct strbuf *sb, json_t *v, size_t flags, int indent)
+{
+	char *t = json_dumps(v, flags | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!t)
+		BUG("jansson could not dump a value");
+	for (const char *p = t; *p; p++) {
+		strbuf_addch(sb, *p);
+		for (int i = 0; *p == '\n' && i < indent; i++)
+			strbuf_addch(sb, ' ');
+	}
+	free(t);
+}
+
+/*
+ * Appends s as jansson writes json_string_lossy(s): a string of printable
+ * ASCII without quotes or backslashes needs no escapes and is copied; any
+ * other goes through jansson.
+ */
+static void add_json_str(struct strbuf *sb, const char *s)
+{
+	const char *p = s;
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (*p) {
+		add_dump(sb, json_string_lossy(s), 0, 0);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	strbuf_add(sb, s, (size_t)(p - s));
+	strbuf_addch(sb, '"');
+}
+
+/* Appends v in decimal, as jansson prints an integer. */
+static void add_uint(struct strbuf *sb, unsigned v)
+{
+	char buf[16], *p = buf + sizeof(buf);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/*
+ * The text of json_dumpf(diag_report_json(r), JSON_INDENT(2) |
+ * JSON_PRESERVE_ORDER) without the document in memory: a diagnostic at a
+ * time, the file name encoded once for a run of diagnostics in one file.
+ */
+void diag_report_json_write(const struct diag_report *r, struct strbuf *sb)
+{
+	const char *file = NULL;
+	struct strbuf efile = STRBUF_INIT;
+	strbuf_addstr(sb, "{\n  \"version\": 1,\n  \"diagnostics\": [");
+	for (size_t i = 0; i < r->diags->n; i++) {
+		const struct diag *d = &r->diags->v[i];
+		if (!file || strcmp(file, d->file) != 0) {
+			file = d->file;
+			strbuf_reset(&efile);
+			add_json_str(&efile, file);
+		}
+		strbuf_addstr(sb, i ? ",\n    {\n      \"file\": " : "\n    {\n      \"file\": ");
+		strbuf_add(sb, efile.buf, efile.len);
+		strbuf_addstr(sb, ",\n      \"line\": ");
+		add_uint(sb, d->line);
+		strbuf_addstr(sb, ",\n      \"col\": ");
+		add_uint(sb, d->col);
+		strbuf_addstr(sb, ",\n      \"analyzer\": ");
+		add_json_str(sb, d->analyzer);
+		strbuf_addstr(sb, ",\n      \"severity\": ");
+		add_json_str(sb, severity_name(d->severity));
+		strbuf_addstr(sb, ",\n      \"message\": ");
+		add_json_str(sb, d->message);
+		strbuf_addstr(sb, "\n    }");
+	}
+	strbuf_addstr(sb, r->diags->n ? "\n  ],\n" : "],\n");
+	strbuf_addf(sb, "  \"files\": %zu,\n  \"generated\": %zu,\n  \"packages\": %zu,\n",
+	            r->files, r->generated, r->packages);
+	strbuf_addstr(sb, "  \"errors\": ");
+	add_dump(sb, problems_json(r), JSON_INDENT(2) | JSON_PRESERVE_ORDER, 2);
+	strbuf_addstr(sb, "\n}");
+	strbuf_release(&efile);
+}
+
 /* ---- SARIF 2.1.0 --------------------------------------------------------- */
 
 static const char *sarif_level(enum severity s)

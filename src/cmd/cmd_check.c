@@ -841,10 +841,20 @@ static void sarif_rules(const struct analysis_settings *s, rule_array *out)
 	}
 }
 
+static int add_json(const char *buf, size_t size, void *data)
+{
+	strbuf_add(data, buf, size);
+	return 0;
+}
+
+/* Prints doc and frees it: dumped in memory, then written at once (not a stdio call a token). */
 static void print_json(json_t *doc)
 {
-	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
+	struct strbuf sb = STRBUF_INIT;
+	json_dump_callback(doc, add_json, &sb, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	strbuf_add(&sb, "\n", 1);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
 	json_decref(doc);
 }
 
@@ -870,7 +880,11 @@ static void report(const struct check_opts *o, const struct analysis_settings *s
 	r.srcroot = c->logical ? c->logical : c->phys;
 
 	if (o->json) {
-		print_json(diag_report_json(&r));
+		struct strbuf sb = STRBUF_INIT;
+		diag_report_json_write(&r, &sb);
+		strbuf_addch(&sb, '\n');
+		fwrite(sb.buf, 1, sb.len, stdout);
+		strbuf_release(&sb);
 	} else if (o->sarif) {
 		sarif_rules(s, &rules);
 		r.rules = rules.v;

@@ -32,11 +32,11 @@ static char *req_ctx(const struct http_handler *h)
 /* The qualifier as written before fn in call: "nethttp." or "" (dot import). */
 static char *qualifier(struct analysis_file *f, TSNode call)
 {
-	TSNode fn = analysis_field(call, "function");
-	if (strcmp(ts_node_type(fn), "selector_expression") != 0)
+	const struct call_parts *c = analysis_call_parts(f, call);
+	if (!c->selector)
 		return xstrdup("");
 	size_t len;
-	const char *t = analysis_text(f, analysis_field(fn, "operand"), &len);
+	const char *t = analysis_text(f, c->op, &len);
 	return xasprintf("%.*s.", (int)len, t);
 }
 
@@ -77,12 +77,12 @@ static void check_db(struct analysis_file *f, TSNode call, const char *ctx)
 	    {"Exec", "ExecContext", 0, -1},   {"Prepare", "PrepareContext", 1, 1},
 	    {"Begin", "BeginTx", 0, 0},
 	};
-	TSNode fn = analysis_field(call, "function");
-	TSNode args = analysis_field(call, "arguments");
-	if (strcmp(ts_node_type(fn), "selector_expression") != 0 || ts_node_is_null(args))
+	const struct call_parts *c = analysis_call_parts(f, call);
+	TSNode args = c->args;
+	if (!c->selector || ts_node_is_null(args))
 		return;
-	TSNode op = analysis_field(fn, "operand");
-	TSNode name = analysis_field(fn, "field");
+	TSNode op = c->op;
+	TSNode name = c->field;
 	if (ts_node_is_null(op) || ts_node_is_null(name))
 		return;
 	uint32_t nargs = ts_node_named_child_count(args);
@@ -119,11 +119,11 @@ static void check_db(struct analysis_file *f, TSNode call, const char *ctx)
 static int check_default_client(struct analysis_file *f, TSNode call, const char *ctx)
 {
 	static const char *const verbs[] = {"Get", "Head", "Post", "PostForm"};
-	TSNode fn = analysis_field(call, "function");
-	if (strcmp(ts_node_type(fn), "selector_expression") != 0)
+	const struct call_parts *c = analysis_call_parts(f, call);
+	if (!c->selector)
 		return 0;
-	TSNode op = analysis_field(fn, "operand");
-	TSNode name = analysis_field(fn, "field");
+	TSNode op = c->op;
+	TSNode name = c->field;
 	if (strcmp(ts_node_type(op), "selector_expression") != 0 ||
 	    !analysis_text_eq(f, analysis_field(op, "field"), "DefaultClient"))
 		return 0;

@@ -175,15 +175,16 @@ static char *req_ctx(const struct http_handler *h)
 static void check_call(struct analysis_file *f, const struct http_handler *h, TSNode call,
                        void *data)
 {
-	TSNode fn = field(call, "function");
+	const struct call_parts *parts = analysis_call_parts(f, call);
 	const char *slog = analysis_import_name(f, "log/slog");
 	size_t qlen = 0;
 	const char *q = "";
 	(void)data;
 	if (!slog || !strcmp(slog, "."))
 		slog = "slog";
-	if (is_type(fn, "selector_expression"))
-		q = analysis_text(f, field(fn, "operand"), &qlen);
+	int selector = parts->selector;
+	if (selector)
+		q = analysis_text(f, parts->op, &qlen);
 	/* package log */
 	for (size_t i = 0; i < ARRAY_SIZE(log_funcs); i++) {
 		if (!analysis_is_pkg_call(f, call, "log", log_funcs[i].name))
@@ -211,9 +212,9 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 		return;
 	}
 	/* methods of a logger value */
-	if (!is_type(fn, "selector_expression"))
+	if (!selector)
 		return;
-	TSNode op = field(fn, "operand"), name = field(fn, "field");
+	TSNode op = parts->op, name = parts->field;
 	const char *level = NULL;
 	int want = NONE;
 	for (size_t i = 0; i < ARRAY_SIZE(slog_levels) && !level; i++)
