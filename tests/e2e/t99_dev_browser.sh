@@ -6,6 +6,8 @@
 # reloads every tab once, within 100 ms of readiness; a syntax error shows
 # the overlay with file:line and an editor link; the fix reloads; a CSS edit
 # (watch.include restart: false) swaps the stylesheet and keeps the JS state;
+# an analyzer finding of a good build shows in the overlay, a clean build
+# clears it;
 # chunked and gzipped pages render; the JSON API is byte-identical; the app's
 # WebSocket works; no console errors. Then curl-level checks of bad input:
 # malformed requests, raw bytes, a slowloris client beside a normal one.
@@ -18,6 +20,9 @@
 
 d=$tmp/app
 dev_copy browserapp "$d"
+# std (net/http and its ~180 packages) precompiled once for every run
+# (lib.sh): golive compiles the app's own package, not the standard library
+shared_std_cache "$GOCACHE" "$d"
 dev_start br "$d" --listen 127.0.0.1:0
 dev_wait br 'len(LS) >= 1' 60 "the listen line"
 expect_eq "$(dev_q br 'LS[0].get("browser")')" true "run.browser: true in golive.yaml turns the browser proxy on"
@@ -30,8 +35,10 @@ URL=$url APP=$d CHROMIUM=/usr/bin/chromium HOME=$tmp \
 sed 's/^/    /' "$tmp/browser.out"
 [ "$brc" = 0 ] || fail "the browser checks failed$(dev_report br)"
 pass "the browser checks ($(grep -c '^ok - ' "$tmp/browser.out") of them)"
-expect_eq "$(dev_q br '[c["build"] for c in C]')" '["ok", "ok", "failed", "ok"]' \
-	"four cycles: start, v2, the syntax error, the fix; the CSS edit built nothing"
+expect_eq "$(dev_q br '[c["build"] for c in C]')" '["ok", "ok", "failed", "ok", "ok", "ok", "ok"]' \
+	"seven cycles: start, v2, the syntax error, the fix, two findings, their removal; the CSS edit built nothing"
+expect_eq "$(dev_q br '[c["path"] for c in C[4:]]')" '["fast", "full", "full"]' \
+	"the findings came from the fast path's analysis, then from a full build's wrapper"
 grep -q 'style.css changed → stylesheets swapped' "$tmp/br.err" || fail "no status line for the CSS swap$(dev_report br)"
 
 # bad input: answered or closed, and the proxy keeps serving
