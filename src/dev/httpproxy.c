@@ -162,6 +162,7 @@ struct hconn {
 	struct end client, backend;
 	enum bstate bstate;
 	int64_t deadline_ns, next_try_ns, kill_at;
+	int64_t head_by; /* the request head being read must be whole by then (0: none) */
 	http_parser reqp, resp;
 	struct head rq, rs;
 	struct bq cin, c2b, b2c;
@@ -333,6 +334,8 @@ static int rq_begin(http_parser *hp)
 		http_parser_pause(hp, 1); /* its head is parsed once an answer leaves the queue */
 	head_reset(&c->rq);
 	c->rq_local = c->rq_chunked = c->rq_queued = 0;
+	if (!c->head_by)
+		c->head_by = now_mono_ns() + ms_ns(CTX(hp)->p->opts.header_timeout_ms);
 	return 0;
 }
 
@@ -366,6 +369,7 @@ static int rq_headers(http_parser *hp)
 	struct httpproxy *p = CTX(hp)->p;
 	struct hconn *c = CTX(hp)->c;
 	struct head *h = &c->rq;
+	c->head_by = 0;
 	if (starts_with(h->first.buf, INJECT_PREFIX)) {
 		c->rq_local = 1;
 		return 0;
@@ -1137,6 +1141,7 @@ static void hp_accept(struct httpproxy *p)
 		c->client.fd = fd;
 		c->backend.fd = -1;
 		c->replay_ok = 1;
+		c->head_by = now_mono_ns() + ms_ns(p->opts.header_timeout_ms);
 		strbuf_init(&c->cin.sb, 0);
 		strbuf_init(&c->c2b.sb, 0);
 		strbuf_init(&c->b2c.sb, 0);
@@ -1160,6 +1165,29 @@ static void hp_accept(struct httpproxy *p)
 	listen_update(p);
 }
 
+/*
+ * A client still sending a request head after opts.header_timeout_ms
+ * (slowloris): 408 and a close, which frees its slot; while answers to its
+ * earlier requests are on their way, it gets another period.
+ */
+static void head_timeout(struct httpproxy *p, struct hconn *c, int64_t now)
+{
+	c->head_by = 0;
+	if (c->tunnel || c->stream || c->closing)
+		return;
+	if (c->qn || c->local_path || c->rs_started) {
+		c->head_by = now + ms_ns(p->opts.header_timeout_ms);
+		return;
+	}
+	p->st.failed++;
+	strbuf_addstr(&c->b2c.sb, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 34\r\nConnection: close\r\n\r\n"
+	                          "golive dev: request head too slow\n");
+	c->closing = 1;
+	c->c_eof = 1; /* nothing more is read: the linger ends it */
+	conn_pump(p, c);
+}
+
 static void hp_tick(struct httpproxy *p)
 {
 	int64_t now = now_mono_ns();
@@ -1172,6 +1200,8 @@ static void hp_tick(struct httpproxy *p)
 		next = c->next;
 		if (c->kill_at && now >= c->kill_at)
 			conn_kill(p, c, 0);
+		else if (c->head_by && now >= c->head_by)
+			head_timeout(p, c, now);
 		else if (c->bstate == B_CONNECTING && c->deadline_ns && now >= c->deadline_ns)
 			connect_failed(p, c, now);
 		else if (c->bstate == B_PENDING && !p->held && p->has_backend &&
@@ -1219,6 +1249,8 @@ struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct
 		p->opts.retry_interval_ms = defaults.retry_interval_ms;
 	if (!p->opts.max_conns)
 		p->opts.max_conns = defaults.max_conns;
+	if (p->opts.header_timeout_ms <= 0)
+		p->opts.header_timeout_ms = defaults.header_timeout_ms;
 	if (backend) {
 		p->backend = addr;
 		p->has_backend = 1;
@@ -1278,6 +1310,8 @@ int httpproxy_timeout_ms(const struct httpproxy *p)
 			t = c->deadline_ns;
 		if (c->kill_at && (t < 0 || c->kill_at < t))
 			t = c->kill_at;
+		if (c->head_by && (t < 0 || c->head_by < t))
+			t = c->head_by;
 		if (t >= 0 && (best < 0 || t < best))
 			best = t;
 	}
