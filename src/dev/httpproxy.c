@@ -933,13 +933,26 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 		c->next_try_ns = c->deadline_ns = 0;
 	}
 
-	/* to and from the program */
-	if (c->bstate == B_OPEN) {
+	/*
+	 * To and from the program. While sending makes room, what the client
+	 * sent is parsed on: with c2b emptied and cin full, no event would
+	 * come for either (an upload stalled there).
+	 */
+	while (c->bstate == B_OPEN) {
+		size_t before = bq_len(&c->cin);
 		if (send_some(c->backend.fd, &c->c2b) < 0) {
 			backend_failed(p, c);
 			if (c->dead)
 				return;
+			break;
 		}
+		if (!before || bq_len(&c->c2b) >= cap)
+			break;
+		client_parse(p, c);
+		if (c->dead)
+			return;
+		if (bq_len(&c->cin) == before)
+			break;
 	}
 	for (int i = 0; i < 4 && c->bstate == B_OPEN && !c->b_eof && bq_len(&c->b2c) < cap; i++) {
 		n = recv(c->backend.fd, buf, sizeof(buf), 0);

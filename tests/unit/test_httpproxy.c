@@ -3,7 +3,9 @@
  * loopback sockets: a client that never finishes its request head
  * (slowloris) gets 408 and a close after opts.header_timeout_ms, which
  * frees its connection slot for the next client; a keep-alive connection
- * idle between requests is not timed out.
+ * idle between requests is not timed out; an upload many times the
+ * buffers streams through whole (it once stalled with the client's queue
+ * full and the program's empty).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +31,7 @@ struct rig {
 	struct httpproxy *hp;
 	int bfd[4];
 	size_t nb;
+	size_t got; /* bytes the fake program received */
 };
 
 static void rig_start(struct rig *r, int timeout_ms, size_t max_conns)
@@ -61,18 +64,22 @@ static void rig_stop(struct rig *r)
 /* One round: the proxy, then the fake program (answers "ok" to each request head it reads). */
 static void rig_round(struct rig *r)
 {
-	char buf[4096];
+	static char buf[65536];
 	httpproxy_run_once(r->hp, 5);
 	int fd = accept4(r->blisten, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0 && r->nb < ARRAY_SIZE(r->bfd))
 		r->bfd[r->nb++] = fd;
 	for (size_t i = 0; i < r->nb; i++) {
-		ssize_t n = recv(r->bfd[i], buf, sizeof(buf), 0);
-		for (ssize_t k = 0; k + 3 < n; k++)
-			if (!memcmp(buf + k, "\r\n\r\n", 4))
-				(void)!send(r->bfd[i],
-				            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 40,
-				            MSG_NOSIGNAL);
+		ssize_t n;
+		while ((n = recv(r->bfd[i], buf, sizeof(buf), 0)) > 0) {
+			r->got += (size_t)n;
+			for (ssize_t k = 0; k + 3 < n; k++)
+				if (!memcmp(buf + k, "\r\n\r\n", 4))
+					(void)!send(
+					    r->bfd[i],
+					    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 40,
+					    MSG_NOSIGNAL);
+		}
 	}
 }
 
@@ -162,11 +169,38 @@ static void test_idle_keepalive(void **state)
 	rig_stop(&r);
 }
 
+static void test_upload(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, 1000, 16);
+	static const char head[] = "PUT /u HTTP/1.1\r\nHost: a\r\nContent-Length: 16777216\r\n\r\n";
+	size_t total = 16u << 20, sent = 0;
+	int fd = client(&r, head);
+	char *zeros = calloc(1, 1 << 16);
+	int64_t t0 = now_mono_ns();
+	while (r.got < total + sizeof(head) - 1 && now_mono_ns() - t0 < 20000000000LL) {
+		if (sent < total) {
+			ssize_t k =
+			    send(fd, zeros, total - sent < (1u << 16) ? total - sent : 1u << 16,
+			         MSG_NOSIGNAL);
+			sent += k > 0 ? (size_t)k : 0;
+		}
+		rig_round(&r);
+	}
+	assert_int_equal(sent, total);
+	assert_int_equal(r.got, total + sizeof(head) - 1); /* the head as sent, and every byte */
+	free(zeros);
+	close(fd);
+	rig_stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slowloris),
 	    cmocka_unit_test(test_idle_keepalive),
+	    cmocka_unit_test(test_upload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

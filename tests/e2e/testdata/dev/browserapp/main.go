@@ -1,6 +1,7 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// gzipped and deflated pages, a JSON API and a WebSocket echo (std only).
+// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket echo
+// (std only).
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -72,6 +74,14 @@ func main() {
 		z := zlib.NewWriter(w)
 		fmt.Fprint(z, "<!doctype html><html><body><h1 id=zl>deflated</h1></body></html>")
 		z.Close()
+	})
+	http.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprint(w, n)
 	})
 	http.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
