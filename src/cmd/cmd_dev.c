@@ -593,6 +593,8 @@ static void build_done(struct dev *d)
 	}
 	if (!ok)
 		dev_browser_failed(d); /* before build_cleanup empties the log */
+	else
+		dev_browser_built(d);
 	build_cleanup(d);
 	struct cycle c = d->bc;
 	int fast = c.fast;
@@ -1184,6 +1186,7 @@ static int loop(struct dev *d)
 			struct argv_array pkgs = d->ana_pkgs;
 			memset(&d->ana_pkgs, 0, sizeof(d->ana_pkgs));
 			dev_analyse_fast(d, &pkgs);
+			dev_browser_analysed(d);
 			argv_clear(&pkgs);
 		}
 		dev_run_warm(d);
@@ -1226,6 +1229,7 @@ int cmd_dev(int argc, char **argv)
 	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = d->browser_fd = -1;
 	d->in_fd = d->in_w = d->in_r = -1;
 	strbuf_init(&d->build_log, 0);
+	strbuf_init(&d->ana_found, 0);
 	strbuf_init(&d->in_buf, 0);
 	config_init(&d->cfg);
 	d->t0 = now_mono_ns();
@@ -1439,6 +1443,9 @@ out:
 	pathmap_clear(&d->outside);
 	argv_clear(&d->pending);
 	argv_clear(&d->reload_files);
+	free(d->findings);
+	free(d->findings_shown);
+	strbuf_release(&d->ana_found);
 	argv_clear(&d->penv);
 	argv_clear(&d->o.listen);
 	argv_clear(&d->o.args);

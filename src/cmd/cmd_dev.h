@@ -141,6 +141,9 @@ struct dev {
 	/* watch.include restart: false changes, told to the pages at reload_at */
 	struct argv_array reload_files;
 	int64_t reload_at;
+	char *findings;          /* a built version's findings payload, sent once it serves */
+	char *findings_shown;    /* the serving version's: sent again after a static reload */
+	struct strbuf ana_found; /* the last fast-path analysis's findings, as text lines */
 
 	/* stdin forwarding */
 	int in_fd, in_w, in_r, in_eof;
@@ -239,10 +242,17 @@ void dev_proxy_hold(struct dev *d, int hold);
 int dev_proxy_fd(const struct dev *d);
 int dev_proxy_timeout(const struct dev *d);
 void dev_proxy_run(struct dev *d);
-/* Pages: a build started; a build failed (its output in d->build_log); a version serves. */
+/*
+ * Pages: a build started; a build failed (its output in d->build_log, and
+ * the findings that refused a fast build); a build succeeded (the findings
+ * in its output wait for its version to serve); a version serves (reload,
+ * then its findings); the fast path's analysis ended (d->ana_found).
+ */
 void dev_browser_building(struct dev *d, const struct argv_array *files);
 void dev_browser_failed(struct dev *d);
+void dev_browser_built(struct dev *d);
 void dev_browser_ready(struct dev *d);
+void dev_browser_analysed(struct dev *d);
 /*
  * rel matches watch.include's restart: false globs: 1, and the pages are
  * told after the debounce (dev_browser_reload_due); 0 for any other path.

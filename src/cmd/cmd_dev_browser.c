@@ -63,22 +63,81 @@ void dev_browser_building(struct dev *d, const struct argv_array *files)
 	free(data);
 }
 
+/* The payload for the diagnostics of text (title, diagnostics, log); NULL when it has none. */
+static char *payload(struct dev *d, const char *title, const struct strbuf *text, int always)
+{
+	char cwd[PATH_MAX];
+	char *data =
+	    browser_error_json(title, text->buf, text->len, getcwd(cwd, sizeof(cwd)) ? cwd : NULL,
+	                       d->cfg.run.editor_url);
+	if (!always && strstr(data, "\"diagnostics\":[]")) {
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+/*
+ * The build's output, and the findings of a fast build analysed before the
+ * swap (analyzers.fail_on set): they refused it, or stayed under fail_on.
+ */
+static void build_text(struct dev *d, struct strbuf *all)
+{
+	strbuf_add(all, d->build_log.buf, d->build_log.len);
+	if (d->ana_found.len) {
+		strbuf_addstr(all, "\n");
+		strbuf_add(all, d->ana_found.buf, d->ana_found.len);
+		strbuf_reset(&d->ana_found);
+	}
+}
+
 void dev_browser_failed(struct dev *d)
 {
 	if (!d->hp)
 		return;
-	char cwd[PATH_MAX];
-	char *data =
-	    browser_error_json("golive dev: build failed", d->build_log.buf, d->build_log.len,
-	                       getcwd(cwd, sizeof(cwd)) ? cwd : NULL, d->cfg.run.editor_url);
+	struct strbuf all = STRBUF_INIT;
+	build_text(d, &all);
+	char *data = payload(d, "golive dev: build failed", &all, 1);
 	httpproxy_event(d->hp, "error", data);
 	free(data);
+	strbuf_release(&all);
+}
+
+void dev_browser_built(struct dev *d)
+{
+	if (!d->hp)
+		return;
+	struct strbuf all = STRBUF_INIT;
+	build_text(d, &all);
+	free(d->findings);
+	d->findings = payload(d, "golive dev: analyzer findings (the build succeeded)", &all, 0);
+	strbuf_release(&all);
 }
 
 void dev_browser_ready(struct dev *d)
 {
-	if (d->hp)
-		httpproxy_event(d->hp, "reload", NULL);
+	if (!d->hp)
+		return;
+	httpproxy_event(d->hp, "reload", NULL); /* and the overlay of the last version goes */
+	if (d->findings) /* for the reloaded pages: the old ones are leaving */
+		httpproxy_keep(d->hp, "findings", d->findings);
+	free(d->findings_shown);
+	d->findings_shown = d->findings;
+	d->findings = NULL;
+}
+
+void dev_browser_analysed(struct dev *d)
+{
+	if (!d->hp || !d->ana_found.len)
+		return;
+	char *data =
+	    payload(d, "golive dev: analyzer findings (the build succeeded)", &d->ana_found, 0);
+	if (data) {
+		httpproxy_event(d->hp, "findings", data);
+		free(d->findings_shown);
+		d->findings_shown = data;
+	}
+	strbuf_reset(&d->ana_found);
 }
 
 int dev_browser_static(struct dev *d, const char *rel, int is_dir)
@@ -107,6 +166,8 @@ void dev_browser_reload_due(struct dev *d)
 	dev_say(d, "%s changed → %s", d->reload_files.argc ? d->reload_files.argv[0] : "?",
 	        css ? "stylesheets swapped in the pages" : "pages reloaded");
 	httpproxy_event(d->hp, css ? "css" : "reload", data);
+	if (!css && d->findings_shown) /* the code did not change: its findings stay */
+		httpproxy_keep(d->hp, "findings", d->findings_shown);
 	free(data);
 	argv_clear(&d->reload_files);
 }

@@ -99,9 +99,14 @@ int dev_analyse_fast(struct dev *d, const struct argv_array *pkgs)
 		free(cause);
 	}
 	dev_print_findings(d, &found);
+	strbuf_reset(&d->ana_found);
 	for (size_t i = 0; i < found.n; i++)
-		for (size_t k = 0; k < found.v[i].diags.n; k++)
-			ARRAY_PUSH(all, found.v[i].diags.v[k]);
+		for (size_t k = 0; k < found.v[i].diags.n; k++) {
+			const struct diag *dg = &found.v[i].diags.v[k];
+			ARRAY_PUSH(all, *dg);
+			strbuf_addf(&d->ana_found, "%s:%u:%u: [%s] %s\n", dg->file, dg->line,
+			            dg->col, dg->analyzer, dg->message);
+		}
 	int fails = diag_fails(&all, d->cfg.analysis.fail_on);
 	ARRAY_FREE(all); /* borrowed */
 	devfast_findings_release(&found);

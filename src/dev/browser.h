@@ -11,6 +11,10 @@
  *   reload    {"version":N}: a new version serves (sent after readiness)
  *   error     {"title":..,"diagnostics":[{file,abs,line,col,message,href}],
  *             "log":..}: the build failed; the page shows an overlay
+ *   findings  the same payload: a build succeeded with analyzer findings
+ *             (sent after its reload, or once the fast path's analysis is
+ *             done); the page shows them in the overlay
+ *   clear     {}: nothing to show any more; the overlay goes
  *   css       {"files":[...]}: only stylesheets changed: swapped in place
  */
 #ifndef GOLIVE_BROWSER_H

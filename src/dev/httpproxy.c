@@ -15,8 +15,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "dev/bodydec.h"
 #include "dev/browser.h"
 #include "dev/inject.h"
 
@@ -162,6 +162,7 @@ struct hconn {
 	struct end client, backend;
 	enum bstate bstate;
 	int64_t deadline_ns, next_try_ns, kill_at;
+	int64_t head_by; /* the request head being read must be whole by then (0: none) */
 	http_parser reqp, resp;
 	struct head rq, rs;
 	struct bq cin, c2b, b2c;
@@ -180,8 +181,8 @@ struct hconn {
 	int rs_interim, rs_chunked_out, rs_close_out, rs_started, rs_bytes;
 	struct injector inj;
 	char *tag;
-	z_stream z;
-	int z_on, z_end;
+	struct bodydec dec;
+	int dec_on;
 	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1, dead : 1;
 	struct hconn *prev, *next;
 };
@@ -197,7 +198,8 @@ struct httpproxy {
 	size_t nconns;
 	struct proxy_stats st;
 	unsigned version;
-	char *error; /* the last "error" event's data, until a reload */
+	char *sticky_name; /* the last "error"/"findings" event, until a reload or "clear" */
+	char *sticky;
 };
 
 static http_parser_settings req_settings, resp_settings;
@@ -257,9 +259,9 @@ static void listen_update(struct httpproxy *p)
 
 static void resp_reset(struct hconn *c)
 {
-	if (c->z_on)
-		inflateEnd(&c->z);
-	c->z_on = c->z_end = 0;
+	if (c->dec_on)
+		bodydec_release(&c->dec);
+	c->dec_on = 0;
 	free(c->tag);
 	c->tag = NULL;
 	c->mode = INJECT_NONE;
@@ -332,6 +334,8 @@ static int rq_begin(http_parser *hp)
 		http_parser_pause(hp, 1); /* its head is parsed once an answer leaves the queue */
 	head_reset(&c->rq);
 	c->rq_local = c->rq_chunked = c->rq_queued = 0;
+	if (!c->head_by)
+		c->head_by = now_mono_ns() + ms_ns(CTX(hp)->p->opts.header_timeout_ms);
 	return 0;
 }
 
@@ -365,6 +369,7 @@ static int rq_headers(http_parser *hp)
 	struct httpproxy *p = CTX(hp)->p;
 	struct hconn *c = CTX(hp)->c;
 	struct head *h = &c->rq;
+	c->head_by = 0;
 	if (starts_with(h->first.buf, INJECT_PREFIX)) {
 		c->rq_local = 1;
 		return 0;
@@ -541,7 +546,8 @@ static int rs_headers(http_parser *hp)
 	                                         "etag",
 	                                         "connection",
 	                                         NULL};
-	head_emit(h, out, c->mode == INJECT_GUNZIP ? skip : skip_plain);
+	int dk = inject_mode_decoder(c->mode);
+	head_emit(h, out, dk >= 0 ? skip : skip_plain);
 	if (csp)
 		strbuf_addf(out, "Content-Security-Policy: %s\r\n", csp);
 	free(csp);
@@ -561,13 +567,26 @@ static int rs_headers(http_parser *hp)
 	else if (!r->http11)
 		strbuf_addstr(out, "Connection: keep-alive\r\n");
 	strbuf_addstr(out, "\r\n");
-	if (c->mode == INJECT_GUNZIP) {
-		memset(&c->z, 0, sizeof(c->z));
-		if (inflateInit2(&c->z, 16 + MAX_WBITS) != Z_OK)
+	if (dk >= 0) {
+		if (bodydec_init(&c->dec, (enum bodydec_kind)dk) < 0) {
+			bodydec_release(&c->dec);
 			return -1;
-		c->z_on = 1;
+		}
+		c->dec_on = 1;
 	}
 	return 0;
+}
+
+/* bodydec's sink: decoded bytes through the injector, into a strbuf. */
+struct sink_ctx {
+	struct injector *inj;
+	struct strbuf *out;
+};
+
+static void inject_sink(void *arg, const char *data, size_t n)
+{
+	struct sink_ctx *k = arg;
+	injector_feed(k->inj, data, n, k->out);
 }
 
 static int rs_body(http_parser *hp, const char *at, size_t n)
@@ -580,24 +599,10 @@ static int rs_body(http_parser *hp, const char *at, size_t n)
 	struct strbuf tmp = STRBUF_INIT;
 	if (c->mode == INJECT_PLAIN) {
 		injector_feed(&c->inj, at, n, &tmp);
-	} else if (!c->z_end) {
-		char buf[16384];
-		c->z.next_in = (unsigned char *)at;
-		c->z.avail_in = (unsigned)n;
-		while (c->z.avail_in && !c->z_end) {
-			c->z.next_out = (unsigned char *)buf;
-			c->z.avail_out = sizeof(buf);
-			int zr = inflate(&c->z, Z_NO_FLUSH);
-			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-				strbuf_release(&tmp);
-				return -1; /* not gzip after all: reset, never a corrupt page */
-			}
-			injector_feed(&c->inj, buf, sizeof(buf) - c->z.avail_out, &tmp);
-			if (zr == Z_STREAM_END)
-				c->z_end = 1;
-			else if (zr == Z_BUF_ERROR)
-				break;
-		}
+	} else if (bodydec_feed(&c->dec, at, n, inject_sink, &(struct sink_ctx){&c->inj, &tmp}) <
+	           0) {
+		strbuf_release(&tmp);
+		return -1; /* not that encoding after all: reset, never a corrupt page */
 	}
 	to_client_body(c, tmp.buf, tmp.len);
 	strbuf_release(&tmp);
@@ -612,8 +617,8 @@ static int rs_complete(http_parser *hp)
 		return 0;
 	}
 	if (c->mode != INJECT_NONE) {
-		if (c->mode == INJECT_GUNZIP && !c->z_end)
-			return -1; /* a truncated gzip stream */
+		if (c->dec_on && bodydec_finish(&c->dec) < 0)
+			return -1; /* a truncated stream */
 		struct strbuf tmp = STRBUF_INIT;
 		injector_finish(&c->inj, &tmp);
 		to_client_body(c, tmp.buf, tmp.len);
@@ -687,8 +692,8 @@ static void serve_local(struct httpproxy *p, struct hconn *c)
 		char hello[64];
 		snprintf(hello, sizeof(hello), "{\"version\":%u}", p->version);
 		stream_event(c, "hello", hello);
-		if (p->error)
-			stream_event(c, "error", p->error);
+		if (p->sticky)
+			stream_event(c, p->sticky_name, p->sticky);
 		c->stream = 1;
 		end_close(p, &c->backend); /* nothing is outstanding: it is idle */
 		c->bstate = B_NONE;
@@ -928,13 +933,26 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 		c->next_try_ns = c->deadline_ns = 0;
 	}
 
-	/* to and from the program */
-	if (c->bstate == B_OPEN) {
+	/*
+	 * To and from the program. While sending makes room, what the client
+	 * sent is parsed on: with c2b emptied and cin full, no event would
+	 * come for either (an upload stalled there).
+	 */
+	while (c->bstate == B_OPEN) {
+		size_t before = bq_len(&c->cin);
 		if (send_some(c->backend.fd, &c->c2b) < 0) {
 			backend_failed(p, c);
 			if (c->dead)
 				return;
+			break;
 		}
+		if (!before || bq_len(&c->c2b) >= cap)
+			break;
+		client_parse(p, c);
+		if (c->dead)
+			return;
+		if (bq_len(&c->cin) == before)
+			break;
 	}
 	for (int i = 0; i < 4 && c->bstate == B_OPEN && !c->b_eof && bq_len(&c->b2c) < cap; i++) {
 		n = recv(c->backend.fd, buf, sizeof(buf), 0);
@@ -1136,6 +1154,7 @@ static void hp_accept(struct httpproxy *p)
 		c->client.fd = fd;
 		c->backend.fd = -1;
 		c->replay_ok = 1;
+		c->head_by = now_mono_ns() + ms_ns(p->opts.header_timeout_ms);
 		strbuf_init(&c->cin.sb, 0);
 		strbuf_init(&c->c2b.sb, 0);
 		strbuf_init(&c->b2c.sb, 0);
@@ -1159,6 +1178,29 @@ static void hp_accept(struct httpproxy *p)
 	listen_update(p);
 }
 
+/*
+ * A client still sending a request head after opts.header_timeout_ms
+ * (slowloris): 408 and a close, which frees its slot; while answers to its
+ * earlier requests are on their way, it gets another period.
+ */
+static void head_timeout(struct httpproxy *p, struct hconn *c, int64_t now)
+{
+	c->head_by = 0;
+	if (c->tunnel || c->stream || c->closing)
+		return;
+	if (c->qn || c->local_path || c->rs_started) {
+		c->head_by = now + ms_ns(p->opts.header_timeout_ms);
+		return;
+	}
+	p->st.failed++;
+	strbuf_addstr(&c->b2c.sb, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 34\r\nConnection: close\r\n\r\n"
+	                          "golive dev: request head too slow\n");
+	c->closing = 1;
+	c->c_eof = 1; /* nothing more is read: the linger ends it */
+	conn_pump(p, c);
+}
+
 static void hp_tick(struct httpproxy *p)
 {
 	int64_t now = now_mono_ns();
@@ -1171,6 +1213,8 @@ static void hp_tick(struct httpproxy *p)
 		next = c->next;
 		if (c->kill_at && now >= c->kill_at)
 			conn_kill(p, c, 0);
+		else if (c->head_by && now >= c->head_by)
+			head_timeout(p, c, now);
 		else if (c->bstate == B_CONNECTING && c->deadline_ns && now >= c->deadline_ns)
 			connect_failed(p, c, now);
 		else if (c->bstate == B_PENDING && !p->held && p->has_backend &&
@@ -1218,6 +1262,8 @@ struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct
 		p->opts.retry_interval_ms = defaults.retry_interval_ms;
 	if (!p->opts.max_conns)
 		p->opts.max_conns = defaults.max_conns;
+	if (p->opts.header_timeout_ms <= 0)
+		p->opts.header_timeout_ms = defaults.header_timeout_ms;
 	if (backend) {
 		p->backend = addr;
 		p->has_backend = 1;
@@ -1239,7 +1285,8 @@ void httpproxy_free(struct httpproxy *p)
 		conn_kill(p, p->conns, 0);
 	free_dead(p);
 	close(p->epfd);
-	free(p->error);
+	free(p->sticky_name);
+	free(p->sticky);
 	free(p);
 }
 
@@ -1276,6 +1323,8 @@ int httpproxy_timeout_ms(const struct httpproxy *p)
 			t = c->deadline_ns;
 		if (c->kill_at && (t < 0 || c->kill_at < t))
 			t = c->kill_at;
+		if (c->head_by && (t < 0 || c->head_by < t))
+			t = c->head_by;
 		if (t >= 0 && (best < 0 || t < best))
 			best = t;
 	}
@@ -1329,15 +1378,25 @@ void httpproxy_stats(const struct httpproxy *p, struct proxy_stats *st)
 			st->pending++;
 }
 
+void httpproxy_keep(struct httpproxy *p, const char *name, const char *data)
+{
+	free(p->sticky_name);
+	free(p->sticky);
+	p->sticky_name = name ? xstrdup(name) : NULL;
+	p->sticky = name ? xstrdup(data ? data : "{}") : NULL;
+}
+
 void httpproxy_event(struct httpproxy *p, const char *name, const char *data)
 {
 	char vbuf[64];
 	if (!data)
 		data = "{}";
+	int forget = !strcmp(name, "reload") || !strcmp(name, "clear");
+	int keep = !strcmp(name, "error") || !strcmp(name, "findings");
+	if (forget || keep)
+		httpproxy_keep(p, keep ? name : NULL, data);
 	if (!strcmp(name, "reload")) {
 		p->version++;
-		free(p->error);
-		p->error = NULL;
 		snprintf(vbuf, sizeof(vbuf), "{\"version\":%u}", p->version);
 		data = vbuf;
 		/*
@@ -1348,9 +1407,6 @@ void httpproxy_event(struct httpproxy *p, const char *name, const char *data)
 			if (c->bstate == B_OPEN && !c->qn && !bq_len(&c->c2b) && !c->tunnel &&
 			    !c->rq_queued)
 				backend_drop(p, c);
-	} else if (!strcmp(name, "error")) {
-		free(p->error);
-		p->error = xstrdup(data);
 	}
 	struct hconn *next;
 	for (struct hconn *c = p->conns; c; c = next) {

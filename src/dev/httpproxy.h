@@ -57,11 +57,18 @@ void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st);
  * open /__golive/events stream now. "reload" also raises the version that
  * new pages are tagged with, forgets the error, sends {"version":N}, and
  * closes idle keep-alive connections to the program (the old one is about
- * to be stopped: nothing of it is cut); "error" is kept and sent
- * to streams that open later, until the next reload. A stream whose client does not read (over 1
- * MiB queued) is closed.
+ * to be stopped: nothing of it is cut). The last "error" or "findings"
+ * event is kept and sent to streams that open later, until the next
+ * "reload" or "clear". A stream whose client does not read (over 1 MiB
+ * queued) is closed.
  */
 void httpproxy_event(struct httpproxy *hp, const char *name, const char *data);
+/*
+ * Keeps the event (name NULL: none) for the streams that open from now on,
+ * as if it were the last "error"/"findings", without sending it to the open
+ * ones (after a "reload" they are about to open again).
+ */
+void httpproxy_keep(struct httpproxy *hp, const char *name, const char *data);
 /* The version pages are tagged with now (starts at 0). */
 unsigned httpproxy_version(const struct httpproxy *hp);
 /* Open /__golive/events streams. */

@@ -1,6 +1,7 @@
 /* inject.c - see inject.h. */
 #define _GNU_SOURCE
 #include "dev/inject.h"
+#include "dev/bodydec.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -38,10 +39,31 @@ enum inject_mode inject_decide(const struct inject_req *r, int status, const cha
 	size_t n = strcspn(cenc, " \t");
 	if (!n || (n == 8 && !strncasecmp(cenc, "identity", 8)))
 		return INJECT_PLAIN;
-	if ((n == 4 && !strncasecmp(cenc, "gzip", 4)) ||
-	    (n == 6 && !strncasecmp(cenc, "x-gzip", 6)))
-		return cenc[n + strspn(cenc + n, " \t")] ? INJECT_NONE : INJECT_GUNZIP;
+	if (cenc[n + strspn(cenc + n, " \t")])
+		return INJECT_NONE; /* several codings, or a list: passed on */
+	switch (bodydec_kind_of(cenc, n)) {
+	case BODYDEC_GZIP:
+		return INJECT_GUNZIP;
+	case BODYDEC_DEFLATE:
+		return INJECT_INFLATE;
+	case BODYDEC_BR:
+		return INJECT_UNBROTLI;
+	}
 	return INJECT_NONE;
+}
+
+int inject_mode_decoder(enum inject_mode m)
+{
+	switch (m) {
+	case INJECT_GUNZIP:
+		return BODYDEC_GZIP;
+	case INJECT_INFLATE:
+		return BODYDEC_DEFLATE;
+	case INJECT_UNBROTLI:
+		return BODYDEC_BR;
+	default:
+		return -1;
+	}
 }
 
 /* ---- CSP ------------------------------------------------------------------ */

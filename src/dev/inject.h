@@ -37,17 +37,23 @@ int inject_is_navigation(const char *sec_fetch_dest, const char *sec_fetch_mode,
 
 /* How the body of a response is to be treated. */
 enum inject_mode {
-	INJECT_NONE,   /* forward untouched */
-	INJECT_PLAIN,  /* insert the script into the identity body */
-	INJECT_GUNZIP, /* decode gzip (zlib), then insert; Content-Encoding goes */
+	INJECT_NONE,     /* forward untouched */
+	INJECT_PLAIN,    /* insert the script into the identity body */
+	INJECT_GUNZIP,   /* decode gzip (zlib), then insert; Content-Encoding goes */
+	INJECT_INFLATE,  /* the same for deflate (zlib) */
+	INJECT_UNBROTLI, /* the same for br (libbrotli) */
 };
+
+/* The decoder of a decoding mode (bodydec.h: BODYDEC_*), -1 for NONE and PLAIN. */
+int inject_mode_decoder(enum inject_mode m);
 
 /*
  * Whether to inject into the answer to r: a GET navigation without Range or
  * Upgrade, a status that has a body and is not partial (not 1xx, 204, 206,
- * 304), Content-Type text/html, Content-Encoding none/identity (PLAIN) or
- * gzip/x-gzip (GUNZIP); deflate, br and anything else are passed through
- * untouched (the page then does not reload: never a corrupt body).
+ * 304), Content-Type text/html, Content-Encoding none/identity (PLAIN),
+ * gzip/x-gzip (GUNZIP), deflate (INFLATE) or br (UNBROTLI); a list of
+ * codings and anything else are passed through untouched (the page then
+ * does not reload: never a corrupt body).
  */
 enum inject_mode inject_decide(const struct inject_req *r, int status, const char *content_type,
                                const char *content_encoding);

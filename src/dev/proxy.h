@@ -54,10 +54,17 @@ struct proxy_opts {
 	int retry_interval_ms; /* delay between backend connect attempts */
 	int retry_total_ms;    /* give up on a client after this long without a backend */
 	size_t max_conns;      /* above this many, clients wait in the accept backlog */
+	/*
+	 * httpproxy only: a client that has not sent a whole request head this
+	 * long after connecting, or after its request's first byte, gets 408
+	 * and a close (slowloris); <= 0: the default
+	 */
+	int header_timeout_ms;
 };
+#define PROXY_HEADER_TIMEOUT_MS 10000
 #define PROXY_OPTS_INIT                                                                            \
 	{                                                                                          \
-		64 * 1024, 5, 5000, 1024                                                           \
+		64 * 1024, 5, 5000, 1024, PROXY_HEADER_TIMEOUT_MS                                  \
 	}
 
 #define PROXY_MAX_REPLAYS 8

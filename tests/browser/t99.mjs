@@ -114,6 +114,35 @@ try {
 	if ((await a.evaluate(() => sessionStorage.loads)) !== '3') fail(`loads ${await a.evaluate(() => sessionStorage.loads)} after the CSS swap`);
 	ok('CSS edit: stylesheet swapped without a reload (JS state kept)');
 
+	// analyzer findings of builds that succeed (httpctx, on by default): the
+	// overlay after the reload, with file:line:col and an editor link. First
+	// a body-only edit (the fast path: analysed once the program serves),
+	// then one that adds an import (a full build: the wrapper's findings in
+	// the build's output); a clean build clears the overlay.
+	const handler = 'func page(w http.ResponseWriter, r *http.Request) {\n';
+	const lineOf = (text) => fs.readFileSync(main, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+	const colOf = (text, sub) => fs.readFileSync(main, 'utf8').split('\n').find((l) => l.includes(text)).indexOf(sub) + 1;
+	async function findings(what, loads, text, sub, message) {
+		const want = `main.go:${lineOf(text)}:${colOf(text, sub)}`;
+		await until(`the findings overlay (${what})`, () => a.evaluate((n) => sessionStorage.loads === n && document.querySelector('#golive-overlay')?.dataset.kind === 'findings', loads), 90000);
+		const f = await a.$eval('#golive-overlay', (e) => [e.querySelector('a.golive-loc').textContent, e.querySelector('a.golive-loc').getAttribute('href'), e.textContent]);
+		if (f[0] !== want) fail(`finding at ${f[0]}, want ${want}`);
+		if (!f[1].startsWith('vscode://file/') || !f[1].endsWith(want)) fail(`finding's editor link ${f[1]}`);
+		if (!f[2].includes(message)) fail(`finding's message: ${f[2]}`);
+		if ((await a.$eval('#msg', (e) => e.textContent)) !== 'v3') fail('the page under the findings overlay');
+		await until('the findings overlay in the second tab', () => b.evaluate(() => document.querySelector('#golive-overlay')?.dataset.kind === 'findings'), 10000);
+		ok(`analyzer finding of a good build (${what}): overlay in both tabs at ${f[0]} (${f[1]})`);
+	}
+	edit(handler, handler + '\tif r == nil { http.Get("x") }\n');
+	await findings('fast path', '4', 'http.Get("x")', 'http.Get', '[httpctx] http.Get drops the request\'s context');
+	edit('"compress/gzip"\n', '"compress/gzip"\n\t"context"\n', '\tif r == nil { http.Get("x") }\n', '\t_ = context.Background()\n');
+	await findings('full build', '5', 'context.Background()', 'context', '[httpctx] use r.Context() instead of context.Background()');
+	edit('\t"context"\n', '', '\t_ = context.Background()\n', '');
+	await until('the clean build clears the overlay', () => a.evaluate(() => sessionStorage.loads === '6' && document.readyState === 'complete' && window.__golive?.events?.readyState === 1), 90000);
+	await sleep(500);
+	if (await a.evaluate(() => !!document.querySelector('#golive-overlay'))) fail('the overlay stayed after a clean build');
+	ok('a clean build reloads without the overlay');
+
 	// chunked and gzip pages render, with the script
 	const d = await tab();
 	await d.goto(URL + '/chunked', {waitUntil: 'load'});
@@ -122,7 +151,10 @@ try {
 	await d.goto(URL + '/gzip', {waitUntil: 'load'});
 	if ((await d.$eval('#gz', (e) => e.textContent)) !== 'gzipped') fail('gzip page');
 	await until('script on the gzip page', () => d.evaluate(() => !!window.__golive), 10000);
-	ok('chunked and gzipped pages render, with the reload script');
+	await d.goto(URL + '/deflate', {waitUntil: 'load'});
+	if ((await d.$eval('#zl', (e) => e.textContent)) !== 'deflated') fail('deflate page');
+	await until('script on the deflate page', () => d.evaluate(() => !!window.__golive), 10000);
+	ok('chunked, gzipped and deflated pages render, with the reload script');
 
 	// the JSON API through the proxy, byte for byte
 	const viaFetch = await d.evaluate(() => fetch('/api').then((r) => r.text()));

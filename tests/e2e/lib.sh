@@ -281,6 +281,32 @@ warm_std_cache() {
 	(cd "$pkgdir" && GOCACHE=$dir go build "$@" $pkgs) || fail "warm_std_cache: go build of std failed ($*)"
 }
 
+# shared_std_cache DST PKGDIR: DST becomes a copy of a GOCACHE holding the
+# standard-library dependencies of the package in PKGDIR (as warm_std_cache),
+# warmed once and kept for later scripts and runs in
+# $GOLIVE_TEST_GOCACHE_DIR (CTest: the build tree's e2e-gocache; by hand:
+# $GOLIVE_SRC/build/e2e-gocache), one per go version, GOOS/GOARCH,
+# CGO_ENABLED and package list. Only std is shared: the module's own
+# packages still compile, through golive, in every script. flock keeps two
+# scripts from warming the same one at once.
+shared_std_cache() {
+	local dst=$1 pkgdir=$2 root key pkgs
+	root=${GOLIVE_TEST_GOCACHE_DIR:-$GOLIVE_SRC/build/e2e-gocache}
+	pkgs=$(cd "$pkgdir" && go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .) ||
+		fail "shared_std_cache: go list -deps in $pkgdir failed"
+	key=$({ go version; go env GOOS GOARCH CGO_ENABLED CC; echo "$pkgs"; } | sha256sum | cut -c1-16)
+	mkdir -p "$root"
+	(
+		flock 9
+		if [ ! -f "$root/$key.done" ]; then
+			rm -rf "$root/$key"
+			warm_std_cache "$root/$key" "$pkgdir"
+			touch "$root/$key.done"
+		fi
+	) 9>"$root/$key.lock" || fail "shared_std_cache: cannot warm $root/$key"
+	copy_cache "$root/$key" "$dst"
+}
+
 # copy_cache SRC DST: DST becomes a fresh copy of the GOCACHE SRC.
 copy_cache() {
 	rm -rf "$2"

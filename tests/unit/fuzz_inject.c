@@ -7,6 +7,10 @@
  *  - the streaming injector, fed the html in pieces whose sizes come from
  *    the flags, gives exactly what a one-shot insertion before the first
  *    "</body" (any case), else at the end, gives;
+ *  - the body decoders (dev/bodydec.h) give back the html from its gzip,
+ *    zlib, raw deflate and brotli encodings fed in pieces of any size, and
+ *    take the html itself as each encoding without crashing (an error, or
+ *    at most BODYDEC_MAX bytes);
  *  - inject_csp and browser_error_json never crash and give a string;
  *  - a real httpproxy on loopback sockets gets the client bytes from a
  *    client and answers them with the program bytes from a fake program:
@@ -22,7 +26,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <brotli/encode.h>
+#include <zlib.h>
+
 #include "core/util.h"
+#include "dev/bodydec.h"
 #include "dev/browser.h"
 #include "dev/httpproxy.h"
 #include "dev/inject.h"
@@ -72,6 +80,73 @@ static void check_injector(const char *html, size_t n, unsigned flags)
 		abort();
 	strbuf_release(&want);
 	strbuf_release(&got);
+}
+
+static void sink(void *arg, const char *data, size_t n)
+{
+	struct strbuf *sb = arg;
+	if (sb->len < (1u << 20))
+		strbuf_add(sb, data, n);
+}
+
+/* Feeds enc[0, n) to a decoder of kind in pieces of 1..8 bytes (from flags); its result. */
+static int decode(int kind, const unsigned char *enc, size_t n, unsigned flags, struct strbuf *out)
+{
+	struct bodydec d;
+	int rc = bodydec_init(&d, (enum bodydec_kind)kind);
+	size_t step = (flags >> 3 & 7) + 1;
+	for (size_t off = 0; !rc && off < n;) {
+		size_t k = n - off < step ? n - off : step;
+		rc = bodydec_feed(&d, (const char *)enc + off, k, sink, out);
+		off += k;
+		step = step % 8 + 1;
+	}
+	if (!rc)
+		rc = bodydec_finish(&d);
+	if (d.out > BODYDEC_MAX + 16384) /* past the cap by one buffer at most */
+		abort();
+	bodydec_release(&d);
+	return rc;
+}
+
+static void check_decoders(const char *html, size_t n, unsigned flags)
+{
+	size_t cap = n + n / 2 + 1024, len;
+	unsigned char *enc = xmalloc(cap);
+	static const int wbits[] = {16 + 15, 15, -15};
+	static const int kinds[] = {BODYDEC_GZIP, BODYDEC_DEFLATE, BODYDEC_DEFLATE};
+	struct strbuf out = STRBUF_INIT;
+	for (size_t i = 0; i < 4; i++) {
+		len = cap;
+		int kind = i < 3 ? kinds[i] : BODYDEC_BR;
+		if (i == 3) {
+			if (!BrotliEncoderCompress(flags % 12, 16, BROTLI_MODE_GENERIC, n,
+			                           (const uint8_t *)html, &len, enc))
+				abort();
+		} else {
+			z_stream z;
+			memset(&z, 0, sizeof(z));
+			if (deflateInit2(&z, (int)(flags % 10), Z_DEFLATED, wbits[i], 8,
+			                 Z_DEFAULT_STRATEGY) != Z_OK)
+				abort();
+			z.next_in = (unsigned char *)html;
+			z.avail_in = (unsigned)n;
+			z.next_out = enc;
+			z.avail_out = (unsigned)cap;
+			if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+				abort();
+			len = cap - z.avail_out;
+			deflateEnd(&z);
+		}
+		strbuf_reset(&out);
+		if (decode(kind, enc, len, flags, &out) < 0 || out.len != n ||
+		    (n && memcmp(out.buf, html, n)))
+			abort();
+		strbuf_reset(&out);
+		(void)decode(kind, (const unsigned char *)html, n, flags, &out);
+	}
+	strbuf_release(&out);
+	free(enc);
 }
 
 static int plisten = -1, blisten = -1;
@@ -157,6 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *resp = part(&p, end, &sl);
 
 	check_injector(html, hl, flags);
+	check_decoders(html, hl, flags);
 
 	char *c = xstrndup(csp, cl), *nonce = NULL;
 	char *out = inject_csp(c, &nonce);

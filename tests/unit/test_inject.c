@@ -11,6 +11,10 @@
 
 #include <cmocka.h>
 
+#include <brotli/encode.h>
+#include <zlib.h>
+
+#include "dev/bodydec.h"
 #include "dev/browser.h"
 #include "dev/inject.h"
 
@@ -34,8 +38,12 @@ static void test_decide(void **state)
 	assert_int_equal(inject_decide(&r, 200, "text/html; charset=utf-8", NULL), INJECT_PLAIN);
 	assert_int_equal(inject_decide(&r, 404, "TEXT/HTML", "identity"), INJECT_PLAIN);
 	assert_int_equal(inject_decide(&r, 200, "text/html", "gzip"), INJECT_GUNZIP);
-	assert_int_equal(inject_decide(&r, 200, "text/html", "br"), INJECT_NONE);
-	assert_int_equal(inject_decide(&r, 200, "text/html", "deflate"), INJECT_NONE);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "br"), INJECT_UNBROTLI);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "Deflate"), INJECT_INFLATE);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "x-gzip"), INJECT_GUNZIP);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "gzip, br"), INJECT_NONE);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "zstd"), INJECT_NONE);
+	assert_int_equal(inject_decide(&r, 200, "text/html", "compress"), INJECT_NONE);
 	assert_int_equal(inject_decide(&r, 200, "text/htmlx", NULL), INJECT_NONE);
 	assert_int_equal(inject_decide(&r, 200, "application/json", NULL), INJECT_NONE);
 	assert_int_equal(inject_decide(&r, 200, NULL, NULL), INJECT_NONE);
@@ -131,12 +139,139 @@ static void test_error_json(void **state)
 	free(h);
 }
 
+/* ---- bodydec ---------------------------------------------------------------- */
+
+/* data compressed as kind (deflate: wbits 15 zlib, -15 raw); malloc'd, *n its size. */
+static unsigned char *encode(enum bodydec_kind kind, int wbits, const char *data, size_t len,
+                             size_t *n)
+{
+	size_t cap = len + len / 2 + 1024;
+	unsigned char *out = malloc(cap);
+	assert_non_null(out);
+	if (kind == BODYDEC_BR) {
+		*n = cap;
+		assert_true(BrotliEncoderCompress(5, 22, BROTLI_MODE_TEXT, len,
+		                                  (const uint8_t *)data, n, out));
+		return out;
+	}
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, kind == BODYDEC_GZIP ? 16 + 15 : wbits, 8,
+	                              Z_DEFAULT_STRATEGY),
+	                 Z_OK);
+	z.next_in = (unsigned char *)data;
+	z.avail_in = (unsigned)len;
+	z.next_out = out;
+	z.avail_out = (unsigned)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*n = cap - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static void sink(void *arg, const char *data, size_t n)
+{
+	strbuf_add(arg, data, n);
+}
+
+/* Decodes enc[0, n) fed step bytes at a time; 0 and the bytes in out, or -1. */
+static int decode(enum bodydec_kind kind, const unsigned char *enc, size_t n, size_t step,
+                  struct strbuf *out)
+{
+	struct bodydec d;
+	int rc = bodydec_init(&d, kind);
+	for (size_t off = 0; !rc && off < n; off += step)
+		rc = bodydec_feed(&d, (const char *)enc + off, n - off < step ? n - off : step,
+		                  sink, out);
+	if (!rc)
+		rc = bodydec_finish(&d);
+	bodydec_release(&d);
+	return rc;
+}
+
+static void test_bodydec(void **state)
+{
+	(void)state;
+	struct strbuf page = STRBUF_INIT;
+	for (int i = 0; i < 3000; i++)
+		strbuf_addf(&page, "<p id=p%d>line %d of the page</p>\n", i, i * 7919 % 1000);
+	static const struct {
+		enum bodydec_kind kind;
+		int wbits;
+	} kinds[] = {
+	    {BODYDEC_GZIP, 0}, {BODYDEC_DEFLATE, 15}, {BODYDEC_DEFLATE, -15}, {BODYDEC_BR, 0}};
+	static const size_t steps[] = {1, 2, 7, 1000, 1 << 20};
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		size_t n;
+		unsigned char *enc = encode(kinds[k].kind, kinds[k].wbits, page.buf, page.len, &n);
+		for (size_t s = 0; s < ARRAY_SIZE(steps); s++) {
+			struct strbuf out = STRBUF_INIT;
+			assert_int_equal(decode(kinds[k].kind, enc, n, steps[s], &out), 0);
+			assert_int_equal(out.len, page.len);
+			assert_memory_equal(out.buf, page.buf, page.len);
+			strbuf_release(&out);
+		}
+		/* truncated anywhere: an error, never a short page taken as whole */
+		for (size_t cut = 1; cut < n; cut += n / 17 + 1) {
+			struct strbuf out = STRBUF_INIT;
+			assert_int_equal(decode(kinds[k].kind, enc, cut, 3, &out), -1);
+			strbuf_release(&out);
+		}
+		/* bytes after the end */
+		unsigned char *more = malloc(n + 4);
+		memcpy(more, enc, n);
+		memcpy(more + n, "junk", 4);
+		struct strbuf out = STRBUF_INIT;
+		assert_int_equal(decode(kinds[k].kind, more, n + 4, 5, &out), -1);
+		strbuf_release(&out);
+		/* a damaged byte: the checksums of gzip and zlib catch it */
+		if (kinds[k].kind == BODYDEC_GZIP || kinds[k].wbits == 15) {
+			memcpy(more, enc, n);
+			more[n / 2] ^= 0x55;
+			assert_int_equal(decode(kinds[k].kind, more, n, 64, &out), -1);
+			strbuf_release(&out);
+		}
+		free(more);
+		free(enc);
+	}
+	/* gzip: several members are one body (as gunzip reads them) */
+	size_t n1, n2;
+	unsigned char *a = encode(BODYDEC_GZIP, 0, "<p>one</p>", 10, &n1);
+	unsigned char *b = encode(BODYDEC_GZIP, 0, "<p>two</p>", 10, &n2);
+	unsigned char *ab = malloc(n1 + n2);
+	memcpy(ab, a, n1);
+	memcpy(ab + n1, b, n2);
+	struct strbuf out = STRBUF_INIT;
+	assert_int_equal(decode(BODYDEC_GZIP, ab, n1 + n2, 3, &out), 0);
+	assert_string_equal(out.buf, "<p>one</p><p>two</p>");
+	strbuf_release(&out);
+	free(a);
+	free(b);
+	free(ab);
+	/* not compressed at all; an empty body */
+	for (int kind = BODYDEC_GZIP; kind <= BODYDEC_BR; kind++) {
+		assert_int_equal(decode((enum bodydec_kind)kind,
+		                        (const unsigned char *)"<html><body>hi</body></html>", 28,
+		                        4, &out),
+		                 -1);
+		strbuf_release(&out);
+		assert_int_equal(
+		    decode((enum bodydec_kind)kind, (const unsigned char *)"", 0, 1, &out),
+		    0); /* an empty body: an empty page */
+		strbuf_release(&out);
+	}
+	assert_int_equal(bodydec_kind_of("GZIP", 4), BODYDEC_GZIP);
+	assert_int_equal(bodydec_kind_of("br", 2), BODYDEC_BR);
+	assert_int_equal(bodydec_kind_of("bro", 3), -1);
+	strbuf_release(&page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_navigation), cmocka_unit_test(test_decide),
 	    cmocka_unit_test(test_injector),   cmocka_unit_test(test_csp),
-	    cmocka_unit_test(test_error_json),
+	    cmocka_unit_test(test_error_json), cmocka_unit_test(test_bodydec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 // The one-file net/http app bench/reload restarts. GET / answers the
-// version constant below; bench/reload rewrites it before every restart.
+// version constant below (in an HTML page to a browser's navigation: the
+// --browser row); bench/reload rewrites it before every restart.
 //
 // Where it listens: on fd 3 when LISTEN_FDS is set for this process (golive
 // dev --listen, the systemd protocol), else on $APP_ADDR, retrying the bind
@@ -67,6 +68,11 @@ func notifyReady() {
 
 func main() {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Dest") == "document" { // a browser's navigation: a page
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><html><body><p id=v>%s</p></body></html>", version)
+			return
+		}
 		fmt.Fprint(w, version)
 	})}
 	ln := listener()

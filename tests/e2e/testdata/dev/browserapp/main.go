@@ -1,14 +1,17 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// and gzipped pages, a JSON API and a WebSocket echo (std only).
+// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket echo
+// (std only).
 package main
 
 import (
 	"bufio"
 	"compress/gzip"
+	"compress/zlib"
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +66,22 @@ func main() {
 		z := gzip.NewWriter(w)
 		fmt.Fprint(z, "<!doctype html><html><body><h1 id=gz>gzipped</h1></body></html>")
 		z.Close()
+	})
+	http.HandleFunc("/deflate", func(w http.ResponseWriter, r *http.Request) {
+		// deflate (the zlib format) even when not asked for: decoded too
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "deflate")
+		z := zlib.NewWriter(w)
+		fmt.Fprint(z, "<!doctype html><html><body><h1 id=zl>deflated</h1></body></html>")
+		z.Close()
+	})
+	http.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprint(w, n)
 	})
 	http.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
