@@ -73,7 +73,11 @@ pass() {
 
 # Prints the final line. Call last.
 finish() {
-	echo "# $T_NAME took $(($(date +%s) - T_START))s"
+	# CPU time of this script and the processes it waited for (go, golive, ...).
+	times >"$tmp/times"
+	echo "# $T_NAME took $(($(date +%s) - T_START))s, cpu $(awk '
+		function s(t) { split(t, a, "m"); return a[1] * 60 + a[2] }
+		{ c += s($1) + s($2) } END { printf "%.0f", c }' "$tmp/times")s"
 	echo "$T_PASSED passed, 0 failed"
 }
 
