@@ -285,6 +285,22 @@ warm_std_cache() {
 	(cd "$pkgdir" && GOCACHE=$dir go build "$@" $pkgs) || fail "warm_std_cache: go build of std failed ($*)"
 }
 
+# seed_std_cache DIR: when DIR does not exist yet, it becomes a copy of the
+# GOCACHE that CTest's fixture e2e/setup_gostd (tests/e2e/gostd.sh) filled
+# with plain builds of the standard-library packages the test programs use
+# (GOLIVE_TEST_STD_CACHE, for the go on PATH). Without that fixture (a script
+# run by hand) DIR is left alone: std then compiles in the test. Only for
+# caches whose builds need not run std's compiles through -toolexec: with
+# the copy, they never reach the wrapper.
+seed_std_cache() {
+	local src=${GOLIVE_TEST_STD_CACHE:-}
+	[ -n "$src" ] && [ ! -e "$1" ] || return 0
+	src=$src/$(go env GOVERSION)
+	[ -f "$src.ready" ] || return 0
+	mkdir -p "$(dirname "$1")"
+	cp -a "$src" "$1"
+}
+
 # copy_cache SRC DST: DST becomes a fresh copy of the GOCACHE SRC.
 copy_cache() {
 	rm -rf "$2"
