@@ -5,6 +5,7 @@ RELEASE  ?= build/release
 TESTDIR  ?= build/test
 CMAKE_GEN = -G Ninja
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
 SRCS = $(wildcard src/*/*.[ch] src/*/*/*.[ch] include/golive/*.h tests/unit/*.[ch])
 
 .PHONY: all golive bootstrap run test fuzz bench format format-check install clean
@@ -23,12 +24,13 @@ golive: bootstrap
 run: golive
 	cd examples/webapp && ../../$(RELEASE)/golive dev --listen $${ADDR:-127.0.0.1:8080}
 
-# Every test: unit (cmocka), fuzz smoke runs, end-to-end on real Go code,
+# Every test: unit (cmocka), fuzz smoke runs (FUZZ_SMOKE_SECONDS each; `make
+# fuzz` runs them FUZZ_SECONDS), end-to-end on real Go code,
 # built with clang under AddressSanitizer + UndefinedBehaviorSanitizer. The
 # release build (gcc -O3 -Werror) is built too, so its warnings fail here.
 test: golive
 	@cmake -S . -B $(TESTDIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-		-DGOLIVE_SANITIZE=ON -DGOLIVE_FUZZ=ON >/dev/null
+		-DGOLIVE_SANITIZE=ON -DGOLIVE_FUZZ=ON -DGOLIVE_FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) >/dev/null
 	@cmake --build $(TESTDIR)
 	@$(MAKE) --no-print-directory format-check
 	cd $(TESTDIR) && ctest --output-on-failure -j2 $(CTEST_ARGS)

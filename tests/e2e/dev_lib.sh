@@ -12,6 +12,8 @@ DEV_TESTDATA=$GOLIVE_SRC/tests/e2e/testdata/dev
 # golive dev builds into $XDG_CACHE_HOME/golive/dev: every program it starts has
 # $tmp in its path, which is how the scripts find what is left running.
 export XDG_CACHE_HOME=$tmp/cache GOCACHE=$tmp/gocache
+# std from CTest's fixture (lib.sh): the poller and the programs compile only their own packages.
+seed_std_cache "$GOCACHE"
 mkdir -p "$tmp/bin" "$XDG_CACHE_HOME"
 POLLER=$tmp/bin/poller
 

@@ -73,7 +73,11 @@ pass() {
 
 # Prints the final line. Call last.
 finish() {
-	echo "# $T_NAME took $(($(date +%s) - T_START))s"
+	# CPU time of this script and the processes it waited for (go, golive, ...).
+	times >"$tmp/times"
+	echo "# $T_NAME took $(($(date +%s) - T_START))s, cpu $(awk '
+		function s(t) { split(t, a, "m"); return a[1] * 60 + a[2] }
+		{ c += s($1) + s($2) } END { printf "%.0f", c }' "$tmp/times")s"
 	echo "$T_PASSED passed, 0 failed"
 }
 
@@ -281,30 +285,20 @@ warm_std_cache() {
 	(cd "$pkgdir" && GOCACHE=$dir go build "$@" $pkgs) || fail "warm_std_cache: go build of std failed ($*)"
 }
 
-# shared_std_cache DST PKGDIR: DST becomes a copy of a GOCACHE holding the
-# standard-library dependencies of the package in PKGDIR (as warm_std_cache),
-# warmed once and kept for later scripts and runs in
-# $GOLIVE_TEST_GOCACHE_DIR (CTest: the build tree's e2e-gocache; by hand:
-# $GOLIVE_SRC/build/e2e-gocache), one per go version, GOOS/GOARCH,
-# CGO_ENABLED and package list. Only std is shared: the module's own
-# packages still compile, through golive, in every script. flock keeps two
-# scripts from warming the same one at once.
-shared_std_cache() {
-	local dst=$1 pkgdir=$2 root key pkgs
-	root=${GOLIVE_TEST_GOCACHE_DIR:-$GOLIVE_SRC/build/e2e-gocache}
-	pkgs=$(cd "$pkgdir" && go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .) ||
-		fail "shared_std_cache: go list -deps in $pkgdir failed"
-	key=$({ go version; go env GOOS GOARCH CGO_ENABLED CC; echo "$pkgs"; } | sha256sum | cut -c1-16)
-	mkdir -p "$root"
-	(
-		flock 9
-		if [ ! -f "$root/$key.done" ]; then
-			rm -rf "$root/$key"
-			warm_std_cache "$root/$key" "$pkgdir"
-			touch "$root/$key.done"
-		fi
-	) 9>"$root/$key.lock" || fail "shared_std_cache: cannot warm $root/$key"
-	copy_cache "$root/$key" "$dst"
+# seed_std_cache DIR: when DIR does not exist yet, it becomes a copy of the
+# GOCACHE that CTest's fixture e2e/setup_gostd (tests/e2e/gostd.sh) filled
+# with plain builds of the standard-library packages the test programs use
+# (GOLIVE_TEST_STD_CACHE, for the go on PATH). Without that fixture (a script
+# run by hand) DIR is left alone: std then compiles in the test. Only for
+# caches whose builds need not run std's compiles through -toolexec: with
+# the copy, they never reach the wrapper.
+seed_std_cache() {
+	local src=${GOLIVE_TEST_STD_CACHE:-}
+	[ -n "$src" ] && [ ! -e "$1" ] || return 0
+	src=$src/$(go env GOVERSION)
+	[ -f "$src.ready" ] || return 0
+	mkdir -p "$(dirname "$1")"
+	cp -a "$src" "$1"
 }
 
 # copy_cache SRC DST: DST becomes a fresh copy of the GOCACHE SRC.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t10_identical: going through golive changes nothing go produces.
-#  - go build -a of examples/webapp: plain, -toolexec (no session), -toolexec with
-#    a session, and golive build all write byte-identical binaries; the session's
-#    events.jsonl is well formed and shows the cgo and asm runs of the graph;
+#  - go build -a of examples/webapp: -toolexec (no session), -toolexec with a
+#    session, and golive build all write the bytes plain go build writes; the
+#    session's events.jsonl is well formed and shows the cgo and asm runs of
+#    the graph;
 #  - go test -toolexec and go vet via GOFLAGS=-toolexec print what plain go prints;
 #  - `golive <tool> -V=full` answers exactly like the tool;
 #  - a -toolexec build after a plain one is served by go's cache.
@@ -14,8 +15,19 @@ mkdir -p "$tmp/bin" "$tmp/out"
 cd "$w"
 
 # --- 1. byte-identical binaries, -a -------------------------------------------
-go build -a -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 || fail "plain go build -a failed: $(cat "$tmp/out/plain")"
-pass "plain go build -a of webapp"
+# The reference: plain go build (its bytes do not depend on -a), std from
+# CTest's fixture when there is one (lib.sh's seed_std_cache), else compiled.
+# Before Go 1.20, plain go build -a: without -a, go links std's archives
+# from GOROOT/pkg (the distribution's build), not the bytes -a compiles.
+if go_at_least 1.20; then
+	seed_std_cache "$tmp/gc-plain"
+	GOCACHE=$tmp/gc-plain go build -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 ||
+		fail "plain go build failed: $(cat "$tmp/out/plain")"
+	pass "plain go build of webapp"
+else
+	go build -a -o "$tmp/bin/plain" . >"$tmp/out/plain" 2>&1 || fail "plain go build -a failed: $(cat "$tmp/out/plain")"
+	pass "plain go build -a of webapp"
+fi
 
 go build -a -toolexec="$GOLIVE" -o "$tmp/bin/exec" . >"$tmp/out/exec" 2>&1 ||
 	fail "go build -a -toolexec=golive (no session) failed: $(cat "$tmp/out/exec")"

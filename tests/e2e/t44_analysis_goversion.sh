@@ -18,6 +18,8 @@ if ! go_at_least 1.21; then
 	exit 0
 fi
 export GOCACHE=$tmp/gocache GOLIVE_CACHE_DIR=$tmp/anacache
+# std from CTest's fixture (lib.sh): go vet compiles it plain here anyway.
+seed_std_cache "$GOCACHE"
 mkdir -p "$tmp/out"
 for v in go120 go121; do
 	cp -R "$GOLIVE_SRC/tests/data/check/$v" "$tmp/$v"

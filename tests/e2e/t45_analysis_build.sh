@@ -29,6 +29,8 @@ fi
 nd=$((3 + lt)) # the planted findings
 mkdir -p "$tmp/bin" "$tmp/out"
 export GOCACHE=$tmp/gocache GOLIVE_CACHE_DIR=$tmp/anacache
+# std from CTest's fixture (lib.sh) before the plain std build below (then go cache hits).
+seed_std_cache "$GOCACHE"
 cat >"$w/api.go" <<'EOF'
 package main
 

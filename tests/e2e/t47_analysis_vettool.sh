@@ -23,6 +23,8 @@ if go_at_least 1.21; then
 fi
 mkdir -p "$tmp/out" "$tmp/cfg"
 export GOCACHE=$tmp/gocache GOLIVE_CACHE_DIR=$tmp/anacache
+# std from CTest's fixture (lib.sh): go vet compiles it plain here anyway.
+seed_std_cache "$GOCACHE"
 mkdir -p "$w/api" "$w/clean"
 cat >"$w/api/api.go" <<'EOF'
 package api

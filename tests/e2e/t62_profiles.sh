@@ -53,6 +53,7 @@ EOF
 sessions() { find "$TMPDIR" -maxdepth 1 -name 'golive-session*' | wc -l | tr -d ' '; }
 cd "$w"
 export GOCACHE=$tmp/gocache
+seed_std_cache "$tmp/gc-std" # CTest's fixture (lib.sh), then go cache hits
 warm_std_cache "$tmp/gc-std" "$w"
 copy_cache "$tmp/gc-std" "$GOCACHE"
 # stdonly NAME: $tmp/gc-NAME, a fresh copy of the std-only cache, for one build.

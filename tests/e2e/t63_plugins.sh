@@ -25,6 +25,8 @@
 : "${GOLIVE_DEVPPROF:?devpprof.so}"
 unset GOLIVE_PROFILE CI GITHUB_ACTIONS GITLAB_CI BUILDKITE JENKINS_URL ENV GO_ENV || true
 export GOCACHE=$tmp/gocache XDG_CACHE_HOME=$tmp/cache # devpprof's export lists too
+# The plain graph from CTest's fixture (lib.sh): the reference build below compiles it plain anyway.
+seed_std_cache "$GOCACHE"
 
 w=$tmp/webapp
 copy_webapp "$w"

@@ -128,7 +128,11 @@ if go_at_least 1.26; then
 	W=$tmp/realweb WFLAGS=() WMAIN=example.com/realweb
 	cp -R "$GOLIVE_SRC/tests/e2e/testdata/realweb" "$W"
 	chmod -R u+w "$W"
-	copy_cache "$tmp/gc-std" "$tmp/gc-stdw"
+	# net/http's graph from CTest's fixture when there is one (lib.sh), then go cache hits
+	rm -rf "$tmp/gc-stdw"
+	seed_std_cache "$tmp/gc-stdw"
+	[ -d "$tmp/gc-stdw" ] || copy_cache "$tmp/gc-std" "$tmp/gc-stdw"
+	warm_std_cache "$tmp/gc-stdw" "$src"
 	warm_std_cache "$tmp/gc-stdw" "$W"
 else
 	# realweb's go.mod needs go 1.26: this module, std through the wrapper (-a).

@@ -61,11 +61,15 @@ def settle(n0, limit=180):
         time.sleep(0.05)
     raise SystemExit(f"no cycle within {limit}s")
 
-def plain():
+# plain_start(), then plain_output(p): a plain go build of the tree as it is
+# now, started right after an edit so that it runs while golive dev builds
+# (the tree does not change until the next edit); None if it fails.
+def plain_start():
     env = dict(os.environ, GOCACHE=f"{tmp}/plaincache")
-    r = subprocess.run(["go", "build", "-o", f"{tmp}/plain", "."], cwd=app, env=env,
-                       capture_output=True, text=True)
-    if r.returncode != 0:
+    return subprocess.Popen(["go", "build", "-o", f"{tmp}/plain", "."], cwd=app, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def plain_output(p):
+    if p.wait() != 0:
         return None
     return subprocess.run([f"{tmp}/plain", "-print"], capture_output=True, text=True).stdout
 
@@ -176,8 +180,9 @@ for what, edit, path, reason, ok, *ncompiled in steps:
         time.sleep(1.5)
         continue
     counted += 1
+    p = plain_start()
     c = settle(n0)
-    want = plain()
+    want = plain_output(p)
     bad = []
     if c["path"] != path:
         bad.append(f"path {c['path']} (fallback: {c.get('fallback')}), want {path}")

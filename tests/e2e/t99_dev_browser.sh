@@ -21,9 +21,9 @@
 
 d=$tmp/app
 dev_copy browserapp "$d"
-# std (net/http and its ~180 packages) precompiled once for every run
-# (lib.sh): golive compiles the app's own package, not the standard library
-shared_std_cache "$GOCACHE" "$d"
+# std (net/http and its ~180 packages) comes precompiled: dev_lib.sh seeds
+# $GOCACHE from CTest's e2e/setup_gostd fixture (tests/e2e/gostd.sh, which
+# lists browserapp's std too); golive compiles the app's own package
 dev_start br "$d" --listen 127.0.0.1:0
 dev_wait br 'len(LS) >= 1' 60 "the listen line"
 expect_eq "$(dev_q br 'LS[0].get("browser")')" true "run.browser: true in golive.yaml turns the browser proxy on"
