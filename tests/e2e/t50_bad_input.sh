@@ -115,6 +115,21 @@ pass "no go on PATH: golive version prints its version and that go is missing"
 run version "$GOLIVE" version
 grep -q "^go: go version go1" "$o/version.out" || fail "golive version does not show go's version: $(cat "$o/version.out")"
 pass "golive version shows go's version"
+# a go that prints control characters (an escape sequence that would retitle
+# the terminal, a newline that forges a line): golive version escapes them
+mkdir -p "$tmp/fakego"
+printf '#!/bin/sh\nprintf "go version go1.26.0\\033]0;pwned\\007\\nforged line linux/amd64\\n"\n' >"$tmp/fakego/go"
+chmod +x "$tmp/fakego/go"
+PATH=$tmp/fakego:$PATH run fakego-version "$GOLIVE" version
+python3 - "$o/fakego-version.out" <<'PY' || fail "golive version prints a fake go's control characters: $(od -c "$o/fakego-version.out" | head -5)"
+import sys
+out = open(sys.argv[1], "rb").read()
+lines = out.split(b"\n")
+go = [l for l in lines if l.startswith(b"go: go version")]
+bad = [c for c in out if c < 0x20 and c != 0x0a] or not go or any(l.startswith(b"forged line") for l in lines)
+sys.exit(1 if bad else 0)
+PY
+pass "golive version escapes the control characters of go's output"
 
 # A session directory that cannot be created: build anyway, warn once.
 for sd in /dev/null/x "$m/main.go"; do
