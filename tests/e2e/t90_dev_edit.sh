@@ -194,16 +194,19 @@ one_save "real vim save" ""
 # An edit, then a second one as soon as golive builds it: the first build is
 # cancelled, the second served. (Should the first build win the race
 # and end before the second write is seen, two ok cycles: try again.) The
-# first edit also adds or removes a blank import: a change of imports takes
-# the full build (the fast path's replay is too quick to be caught).
-# put_version_import FILE VERSION: put_version and the import toggled, in one write.
+# first edit also adds a blank import of a standard package that nothing
+# here compiled yet, a new one each attempt (go/types, debug/elf,
+# encoding/xml): a change of imports takes the full build (the fast path's
+# replay is too quick to be caught), and compiling that package keeps it
+# busy for seconds even on an idle machine, so the second save lands in it.
+# put_version_import FILE VERSION PKG: put_version and `import _ "PKG"` added, in one write.
 put_version_import() {
-	python3 - "$1" "$2" <<'EOF'
+	python3 - "$1" "$2" "$3" <<'EOF'
 import re, sys
-p, new = sys.argv[1:]
+p, new, pkg = sys.argv[1:]
 s = open(p).read()
-line = 'import _ "embed"\n\n'
-s = s.replace(line, "") if line in s else s.replace("package main\n\n", "package main\n\n" + line, 1)
+line = 'import _ "%s"\n\n' % pkg
+s = s.replace("package main\n\n", "package main\n\n" + line, 1)
 s, n = re.subn(r'const version = "[^"]*"', 'const version = "%s"' % new, s)
 assert n == 1, p
 with open(p, "w") as f:
@@ -211,7 +214,8 @@ with open(p, "w") as f:
 EOF
 }
 cancel_attempt() {
-	put_version_import main.go "x$1"
+	local pkgs=(go/types debug/elf encoding/xml)
+	put_version_import main.go "x$1" "${pkgs[$1 - 1]}"
 	if wait_building "$app"; then seen=seen; else seen=missed; fi
 	put_version main.go "y$1"
 }
