@@ -987,6 +987,10 @@ void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enu
 	if (suppressed(f, p.row, name))
 		return;
 	diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, name, sev, message);
+	TSPoint e = ts_node_end_point(n);
+	struct diag *d = &f->priv->out->v[f->priv->out->n - 1];
+	d->end_line = e.row + 1;
+	d->end_col = e.column + 1;
 }
 
 void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)

@@ -16,11 +16,26 @@ void diag_push(diag_array *a, const char *file, unsigned line, unsigned col, con
 	d.analyzer = xstrdup(analyzer);
 	d.severity = sev;
 	d.message = xstrdup(message);
+	d.end_line = 0;
+	d.end_col = 0;
+	d.fix = NULL;
 	ARRAY_PUSH(*a, d);
+}
+
+void diag_fix_free(struct diag_fix *fix)
+{
+	if (!fix)
+		return;
+	for (size_t i = 0; i < fix->nedits; i++)
+		free(fix->edits[i].text);
+	free(fix->edits);
+	free(fix->title);
+	free(fix);
 }
 
 void diag_release(struct diag *d)
 {
+	diag_fix_free(d->fix);
 	free(d->file);
 	free(d->analyzer);
 	free(d->message);

@@ -27,6 +27,21 @@ enum fail_on {
 	FAIL_ERROR = 2,   /* findings of severity error fail it */
 };
 
+/* One replacement: the bytes from (line, col) up to (end_line, end_col) become text. */
+struct diag_edit {
+	unsigned line, col;         /* 1-based, columns in bytes, like struct diag */
+	unsigned end_line, end_col; /* exclusive end; equal to the start for an insertion */
+	char *text;
+};
+
+/* A fix a finding offers: edits to one file, applied together. */
+struct diag_fix {
+	char *title; /* one line, e.g. "use r.Context()" */
+	int safe;    /* 1: keeps behaviour (--fix applies it); 0: needs a look (--fix-unsafe) */
+	struct diag_edit *edits;
+	size_t nedits; /* sorted by position, not overlapping */
+};
+
 struct diag {
 	char *file;     /* path: absolute when analysed from go's file list, as given otherwise */
 	unsigned line;  /* 1-based */
@@ -34,6 +49,9 @@ struct diag {
 	char *analyzer; /* "httpctx", "logtrace", or a rule id */
 	enum severity severity;
 	char *message; /* one line, no trailing newline */
+	/* Where the reported node ends (exclusive, 1-based, bytes); 0 when unknown. */
+	unsigned end_line, end_col;
+	struct diag_fix *fix; /* owned; NULL when the finding offers none */
 };
 
 typedef ARRAY(struct diag) diag_array;
@@ -42,6 +60,7 @@ typedef ARRAY(struct diag) diag_array;
 void diag_push(diag_array *a, const char *file, unsigned line, unsigned col, const char *analyzer,
                enum severity sev, const char *message);
 void diag_release(struct diag *d);
+void diag_fix_free(struct diag_fix *fix);
 void diag_array_release(diag_array *a);
 /* Sorts by file, line, column, analyzer, message and drops exact duplicates. */
 void diag_sort_unique(diag_array *a);
