@@ -543,6 +543,7 @@ static void drain_build_output(struct dev *d)
 }
 
 static void switch_to(struct dev *d, char *bin, struct cycle *c);
+static void maybe_start_pending(struct dev *d);
 
 static void build_done(struct dev *d)
 {
@@ -696,6 +697,11 @@ static void stop_done(struct dev *d, size_t i)
 		warning("golive dev: %s", cause);
 		free(cause);
 	}
+	/* Gone: the next version starts now (sequential mode), the bookkeeping after. */
+	struct stopping done = *st;
+	d->stopping[i] = d->stopping[--d->nstopping];
+	st = &done;
+	maybe_start_pending(d);
 	report_stop(d, st->pid, st->killed, st->t0);
 	/*
 	 * It held requests past the drain limit and died of the signal (no
@@ -717,7 +723,6 @@ static void stop_done(struct dev *d, size_t i)
 	if (st->bin)
 		unlink(st->bin);
 	free(st->bin);
-	d->stopping[i] = d->stopping[--d->nstopping];
 }
 
 static void program_ready(struct dev *d, const char *how)

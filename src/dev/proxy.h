@@ -51,7 +51,8 @@ struct proxy;
 
 struct proxy_opts {
 	size_t buf_cap;        /* bytes buffered per direction per connection */
-	int retry_interval_ms; /* delay between backend connect attempts */
+	int retry_interval_ms; /* delay between backend connect attempts (1 ms: a refused
+	                          loopback connect costs microseconds, a late one a request) */
 	int retry_total_ms;    /* give up on a client after this long without a backend */
 	size_t max_conns;      /* above this many, clients wait in the accept backlog */
 	/*
@@ -64,7 +65,7 @@ struct proxy_opts {
 #define PROXY_HEADER_TIMEOUT_MS 10000
 #define PROXY_OPTS_INIT                                                                            \
 	{                                                                                          \
-		64 * 1024, 5, 5000, 1024, PROXY_HEADER_TIMEOUT_MS                                  \
+		64 * 1024, 1, 5000, 1024, PROXY_HEADER_TIMEOUT_MS                                  \
 	}
 
 #define PROXY_MAX_REPLAYS 8
