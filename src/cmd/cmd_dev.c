@@ -1121,6 +1121,8 @@ static int loop(struct dev *d)
 		deadline = min_deadline(deadline, d->restart_at);
 		deadline = min_deadline(deadline, d->ready_deadline);
 		deadline = min_deadline(deadline, d->reload_at);
+		if (!d->build_pid && !d->rc.active && !d->start_bin)
+			deadline = min_deadline(deadline, d->findings_at);
 		for (size_t i = 0; i < d->nstopping; i++)
 			if (!d->stopping[i].killed)
 				deadline = min_deadline(deadline, d->stopping[i].kill_at);
@@ -1186,7 +1188,8 @@ static int loop(struct dev *d)
 				d->stopping[i].killed = 1;
 			}
 		maybe_start_pending(d);
-		if (d->ana_pkgs.argc && !d->rc.active && !d->start_bin) {
+		if (d->ana_pkgs.argc && !d->rc.active && !d->start_bin &&
+		    (!d->findings_at || now >= d->findings_at)) {
 			/* the fast build's program serves: its analysis, off the critical path */
 			struct argv_array pkgs = d->ana_pkgs;
 			memset(&d->ana_pkgs, 0, sizeof(d->ana_pkgs));
@@ -1194,6 +1197,9 @@ static int loop(struct dev *d)
 			dev_browser_analysed(d);
 			argv_clear(&pkgs);
 		}
+		if (d->findings_at && now >= d->findings_at && !d->rc.active && !d->start_bin &&
+		    !d->build_pid)
+			dev_browser_findings_due(d);
 		dev_run_warm(d);
 		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
 			dev_say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",

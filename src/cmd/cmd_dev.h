@@ -144,6 +144,12 @@ struct dev {
 	char *findings;          /* a built version's findings payload, sent once it serves */
 	char *findings_shown;    /* the serving version's: sent again after a static reload */
 	struct strbuf ana_found; /* the last fast-path analysis's findings, as text lines */
+	/*
+	 * when the pages get the findings of every package of the plan, those go
+	 * served from its cache included (0: not due): shortly after a new
+	 * version serves, so that the pages' reloads go first
+	 */
+	int64_t findings_at;
 
 	/* stdin forwarding */
 	int in_fd, in_w, in_r, in_eof;
@@ -253,6 +259,8 @@ void dev_browser_failed(struct dev *d);
 void dev_browser_built(struct dev *d);
 void dev_browser_ready(struct dev *d);
 void dev_browser_analysed(struct dev *d);
+/* At findings_at: every package's findings (the plan's, through the analysis cache). */
+void dev_browser_findings_due(struct dev *d);
 /*
  * rel matches watch.include's restart: false globs: 1, and the pages are
  * told after the debounce (dev_browser_reload_due); 0 for any other path.

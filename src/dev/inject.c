@@ -220,7 +220,7 @@ char *inject_csp(const char *csp, char **nonce)
 char *inject_tag(const char *nonce, unsigned version)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "<script src=\"" INJECT_SCRIPT_PATH "?v=%u\"", version);
+	strbuf_addf(&sb, "<script async src=\"" INJECT_SCRIPT_PATH "?v=%u\"", version);
 	if (nonce) {
 		strbuf_addstr(&sb, " nonce=\"");
 		for (const char *p = nonce; *p; p++)

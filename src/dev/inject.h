@@ -71,8 +71,9 @@ enum inject_mode inject_decide(const struct inject_req *r, int status, const cha
 char *inject_csp(const char *csp, char **nonce);
 
 /*
- * The tag inserted, <script src="/__golive/reload.js?v=VERSION" [nonce=".."]></script>
- * (the script reloads a page whose version is no longer the one serving); malloc'd.
+ * The tag inserted, <script async src="/__golive/reload.js?v=VERSION" [nonce=".."]></script>
+ * (the script reloads a page whose version is no longer the one serving; async: the
+ * page's DOMContentLoaded never waits for it); malloc'd.
  */
 char *inject_tag(const char *nonce, unsigned version);
 

@@ -143,6 +143,27 @@ try {
 	if (await a.evaluate(() => !!document.querySelector('#golive-overlay'))) fail('the overlay stayed after a clean build');
 	ok('a clean build reloads without the overlay');
 
+	// a finding in another package stays in the overlay while builds compile
+	// main alone (fast builds of main: golive dev analyses every package)
+	const store = `${APP}/store/store.go`;
+	const storeText = fs.readFileSync(store, 'utf8');
+	const storeEdit = (a, b) => { fs.writeFileSync(store + '.tmp', storeText.replace(a, b)); fs.renameSync(store + '.tmp', store); };
+	const storeFinding = async (what, loads) => {
+		await until(`the store finding (${what})`, () => a.evaluate((n) => sessionStorage.loads === n && document.querySelector('#golive-overlay')?.dataset.kind === 'findings' && document.querySelector('#golive-overlay').textContent.includes('store/store.go:'), loads), 90000);
+		const t = await a.$eval('#golive-overlay', (e) => e.textContent);
+		if (!t.includes('store/store.go:11:3: [httpctx] http.Get drops the request')) fail(`store finding: ${t}`);
+	};
+	storeEdit('\tw.Header()', '\tif r == nil {\n\t\thttp.Get("x")\n\t}\n\tw.Header()');
+	await storeFinding('store compiled', '7');
+	edit(handler, handler + '\t_ = r.URL\n');
+	await storeFinding('only main compiled', '8');
+	ok('a finding in a package the build did not compile stays in the overlay');
+	storeEdit('', '');
+	await until('the store finding cleared', () => a.evaluate(() => sessionStorage.loads === '9' && document.readyState === 'complete' && window.__golive?.events?.readyState === 1), 90000);
+	await sleep(500);
+	if (await a.evaluate(() => !!document.querySelector('#golive-overlay'))) fail('the overlay stayed after the store finding went');
+	ok('removing it clears the overlay');
+
 	// chunked and gzip pages render, with the script
 	const d = await tab();
 	await d.goto(URL + '/chunked', {waitUntil: 'load'});

@@ -54,7 +54,7 @@ static const char *part(const char **p, const char *end, size_t *len)
 
 static void check_injector(const char *html, size_t n, unsigned flags)
 {
-	const char *tag = "<script src=\"/__golive/reload.js?v=1\"></script>";
+	const char *tag = "<script async src=\"/__golive/reload.js?v=1\"></script>";
 	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
 	size_t at = n;
 	for (size_t i = 0; i + 6 <= n; i++)

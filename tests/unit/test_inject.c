@@ -117,7 +117,8 @@ static void test_csp(void **state)
 	          "'self'",
 	          "golive-dev-reload");
 	char *tag = inject_tag("a\"b<c", 7);
-	assert_string_equal(tag, "<script src=\"/__golive/reload.js?v=7\" nonce=\"abc\"></script>");
+	assert_string_equal(
+	    tag, "<script async src=\"/__golive/reload.js?v=7\" nonce=\"abc\"></script>");
 	free(tag);
 }
 

@@ -1,7 +1,7 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket echo
-// (std only).
+// gzipped and deflated pages, a JSON API, an upload sink, a WebSocket echo
+// (std only) and a second package, store.
 package main
 
 import (
@@ -17,6 +17,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"example.com/browserapp/store"
 )
 
 const version = "v1"
@@ -88,6 +90,7 @@ func main() {
 		fmt.Fprintf(w, `{"version":%q,"html":"<body></body>","n":[1,2,3]}`, version)
 	})
 	http.HandleFunc("/ws", echo)
+	http.HandleFunc("/count", store.Count)
 	panic(http.Serve(ln, nil))
 }
 
