@@ -36,6 +36,7 @@
 
 #include "dev/proxy.h"
 
+/* Its first member is its struct proxy (dev/proxycore.h). */
 struct httpproxy;
 
 /*
@@ -45,12 +46,42 @@ struct httpproxy;
 struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
                                 char **cause);
 void httpproxy_free(struct httpproxy *hp);
-int httpproxy_set_backend(struct httpproxy *hp, const char *addr, char **cause);
-void httpproxy_hold(struct httpproxy *hp, int hold);
-int httpproxy_fd(const struct httpproxy *hp);
-int httpproxy_timeout_ms(const struct httpproxy *hp);
-int httpproxy_run_once(struct httpproxy *hp, int timeout_ms);
-void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st);
+
+/* hp as the struct proxy it starts with, for proxy.h's functions. */
+static inline struct proxy *httpproxy_base(struct httpproxy *hp)
+{
+	return (struct proxy *)(void *)hp;
+}
+static inline const struct proxy *httpproxy_cbase(const struct httpproxy *hp)
+{
+	return (const struct proxy *)(const void *)hp;
+}
+
+/* proxy.h's, on hp. */
+static inline int httpproxy_set_backend(struct httpproxy *hp, const char *addr, char **cause)
+{
+	return proxy_set_backend(httpproxy_base(hp), addr, cause);
+}
+static inline void httpproxy_hold(struct httpproxy *hp, int hold)
+{
+	proxy_hold(httpproxy_base(hp), hold);
+}
+static inline int httpproxy_fd(const struct httpproxy *hp)
+{
+	return proxy_fd(httpproxy_cbase(hp));
+}
+static inline int httpproxy_timeout_ms(const struct httpproxy *hp)
+{
+	return proxy_timeout_ms(httpproxy_cbase(hp));
+}
+static inline int httpproxy_run_once(struct httpproxy *hp, int timeout_ms)
+{
+	return proxy_run_once(httpproxy_base(hp), timeout_ms);
+}
+static inline void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st)
+{
+	proxy_stats(httpproxy_cbase(hp), st);
+}
 
 /*
  * Sends the event (name, and data: one line, JSON; NULL for {}) to every
