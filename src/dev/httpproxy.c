@@ -169,6 +169,7 @@ struct hconn {
 	struct bodydec dec;
 	int dec_on;
 	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1;
+	unsigned http1 : 1; /* its first bytes were not HTTP/2's preface: HTTP/1 requests */
 };
 
 struct httpproxy {
@@ -649,20 +650,54 @@ static void bad_request(struct httpproxy *p, struct hconn *c)
 	conn_kill(p, c, 1);
 }
 
+/*
+ * HTTP/2 with prior knowledge (RFC 9113 3.3, h2c as gRPC clients speak it)
+ * opens the connection with its preface: from there on the connection is a
+ * tunnel, bytes both ways untouched (no injection, no replay). Returns 1
+ * when cin starts with the whole preface (c is a tunnel now); else 0, and
+ * c->http1 is set once cin can no longer be its start.
+ */
+#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN (sizeof(H2_PREFACE) - 1)
+
+static int h2_preface(struct hconn *c)
+{
+	size_t n = bq_len(&c->cin);
+	if (memcmp(c->cin.sb.buf + c->cin.off, H2_PREFACE,
+	           n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN)) {
+		c->http1 = 1;
+		return 0;
+	}
+	if (n < H2_PREFACE_LEN)
+		return 0;
+	c->tunnel = 1;
+	c->replay_ok = 0;
+	c->head_by = 0;
+	return 1;
+}
+
 /* Parses what the client sent, as far as the queues allow. */
 static void client_parse(struct httpproxy *p, struct hconn *c)
 {
 	size_t cap = p->core.opts.buf_cap;
 	while (!c->base.dead && bq_len(&c->cin)) {
-		if (c->tunnel) {
-			strbuf_add(&c->c2b.sb, c->cin.sb.buf + c->cin.off, bq_len(&c->cin));
-			c->cin.off = c->cin.sb.len;
+		if (c->tunnel) { /* as is, up to cap queued for the program */
+			size_t n = bq_len(&c->cin),
+			       room = bq_len(&c->c2b) < cap ? cap - bq_len(&c->c2b) : 0;
+			if (n > room)
+				n = room;
+			strbuf_add(&c->c2b.sb, c->cin.sb.buf + c->cin.off, n);
+			c->cin.off += n;
 			break;
 		}
 		if (c->stream || c->closing) { /* nothing more is read from it */
 			c->cin.off = c->cin.sb.len;
 			break;
 		}
+		if (!c->http1 && h2_preface(c))
+			continue; /* a tunnel now */
+		if (!c->http1)
+			break; /* the start of the preface: wait for the rest (head_by bounds it) */
 		if (c->local_path || bq_len(&c->c2b) >= cap || c->qn >= QMAX ||
 		    bq_len(&c->b2c) >= cap)
 			break;
@@ -922,7 +957,8 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 		conn_kill(p, c, 1);
 		return;
 	}
-	if (c->tunnel && c->c_eof && !bq_len(&c->c2b) && c->base.state == PROXYCORE_OPEN)
+	if (c->tunnel && c->c_eof && !bq_len(&c->cin) && !bq_len(&c->c2b) &&
+	    c->base.state == PROXYCORE_OPEN)
 		shutdown(c->base.backend.fd, SHUT_WR);
 	if (c->tunnel && c->b_eof && !bq_len(&c->b2c)) {
 		conn_kill(p, c, 0);

@@ -18,7 +18,12 @@
  *  - keep-alive and pipelining: requests go to the program in order, each
  *    answer is matched to its request (HEAD, 1xx, 204, 304 know their
  *    bodies); a /__golive/ request waits for the answers before it;
- *  - Upgrade (WebSocket, 101) and CONNECT become a raw tunnel;
+ *  - Upgrade (WebSocket, 101; h2c: the program answers, 101 or not) and
+ *    CONNECT become a raw tunnel after their request; so does HTTP/2 with
+ *    prior knowledge (h2c as gRPC clients speak it: RFC 9113's preface opens
+ *    the connection) from its first byte: bytes both ways untouched, never
+ *    injected nor replayed; a tunnel queues at most opts.buf_cap per
+ *    direction;
  *  - the client's connection survives the program's: a keep-alive backend
  *    connection that closes while idle is dropped and made again for the
  *    next request; one that fails before answering is re-sent when every

@@ -1,7 +1,8 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket echo
-// (std only).
+// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket
+// echo, over HTTP/1.1 and HTTP/2 with prior knowledge (h2c, Go >= 1.24's
+// http.Protocols; std only).
 package main
 
 import (
@@ -88,7 +89,10 @@ func main() {
 		fmt.Fprintf(w, `{"version":%q,"html":"<body></body>","n":[1,2,3]}`, version)
 	})
 	http.HandleFunc("/ws", echo)
-	panic(http.Serve(ln, nil))
+	srv := &http.Server{Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true) // h2c with prior knowledge, as gRPC clients speak it
+	panic(srv.Serve(ln))
 }
 
 // echo is a minimal WebSocket (RFC 6455) echo of text frames.
