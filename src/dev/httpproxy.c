@@ -165,7 +165,13 @@ struct hconn {
 	enum inject_mode mode;
 	int rs_interim, rs_chunked_out, rs_close_out, rs_started, rs_bytes;
 	struct injector inj;
-	char *tag;
+	/*
+	 * A page with a Content-Length within buf_cap: its rewritten head (but
+	 * the length and the blank line) and body, sent whole at its end with
+	 * the length they came to (a <meta> CSP rewritten changes it)
+	 */
+	int rs_defer;
+	struct strbuf defer_head, defer_body;
 	struct bodydec dec;
 	int dec_on;
 	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1;
@@ -186,8 +192,10 @@ static void resp_reset(struct hconn *c)
 	if (c->dec_on)
 		bodydec_release(&c->dec);
 	c->dec_on = 0;
-	free(c->tag);
-	c->tag = NULL;
+	injector_release(&c->inj);
+	strbuf_release(&c->defer_head);
+	strbuf_release(&c->defer_body);
+	c->rs_defer = 0;
 	c->mode = INJECT_NONE;
 	c->rs_interim = c->rs_chunked_out = c->rs_close_out = c->rs_started = c->rs_bytes = 0;
 }
@@ -367,7 +375,9 @@ static void to_client_body(struct hconn *c, const char *data, size_t n)
 {
 	if (!n)
 		return;
-	if (c->rs_chunked_out) {
+	if (c->rs_defer) {
+		strbuf_add(&c->defer_body, data, n);
+	} else if (c->rs_chunked_out) {
 		strbuf_addf(&c->b2c.sb, "%zx\r\n", n);
 		strbuf_add(&c->b2c.sb, data, n);
 		strbuf_addstr(&c->b2c.sb, "\r\n");
@@ -413,6 +423,7 @@ static int rs_headers(http_parser *hp)
 	struct req *r = &c->q[0];
 	unsigned status = hp->status_code;
 	struct strbuf *out = &c->b2c.sb;
+	size_t start = out->len; /* where this answer's head starts */
 	c->rs_started = 1;
 	strbuf_addf(out, "HTTP/%u.%u %u %s\r\n", hp->http_major, hp->http_minor, status,
 	            h->first.buf);
@@ -441,9 +452,17 @@ static int rs_headers(http_parser *hp)
 	const char *pol = head_get(h, "content-security-policy");
 	if (pol)
 		csp = inject_csp(pol, &nonce);
-	c->tag = inject_tag(nonce, p->version);
+	injector_init_page(&c->inj, nonce, p->version);
 	free(nonce);
-	injector_init(&c->inj, c->tag);
+	int keep = http_should_keep_alive(hp);
+	if (c->mode == INJECT_PLAIN && (hp->flags & F_CONTENTLENGTH) && !(hp->flags & F_CHUNKED) &&
+	    hp->content_length <= p->core.opts.buf_cap) {
+		c->rs_defer = 1; /* the head so far (its status line) moves to defer_head */
+		strbuf_add(&c->defer_head, out->buf + start, out->len - start);
+		out->len = start;
+		out->buf[start] = '\0';
+		out = &c->defer_head;
+	}
 	static const char *const skip[] = {"content-length",
 	                                   "transfer-encoding",
 	                                   "content-security-policy",
@@ -464,10 +483,8 @@ static int rs_headers(http_parser *hp)
 	if (csp)
 		strbuf_addf(out, "Content-Security-Policy: %s\r\n", csp);
 	free(csp);
-	int keep = http_should_keep_alive(hp);
-	if (c->mode == INJECT_PLAIN && (hp->flags & F_CONTENTLENGTH) && !(hp->flags & F_CHUNKED)) {
-		strbuf_addf(out, "Content-Length: %llu\r\n",
-		            (unsigned long long)hp->content_length + strlen(c->tag));
+	if (c->rs_defer) {
+		/* its Content-Length at its end */
 	} else if (r->http11) {
 		strbuf_addstr(out, "Transfer-Encoding: chunked\r\n");
 		c->rs_chunked_out = 1;
@@ -479,7 +496,8 @@ static int rs_headers(http_parser *hp)
 		strbuf_addstr(out, "Connection: close\r\n");
 	else if (!r->http11)
 		strbuf_addstr(out, "Connection: keep-alive\r\n");
-	strbuf_addstr(out, "\r\n");
+	if (!c->rs_defer)
+		strbuf_addstr(out, "\r\n");
 	if (dk >= 0) {
 		if (bodydec_init(&c->dec, (enum bodydec_kind)dk) < 0) {
 			bodydec_release(&c->dec);
@@ -536,6 +554,11 @@ static int rs_complete(http_parser *hp)
 		injector_finish(&c->inj, &tmp);
 		to_client_body(c, tmp.buf, tmp.len);
 		strbuf_release(&tmp);
+		if (c->rs_defer) {
+			strbuf_add(&c->b2c.sb, c->defer_head.buf, c->defer_head.len);
+			strbuf_addf(&c->b2c.sb, "Content-Length: %zu\r\n\r\n", c->defer_body.len);
+			strbuf_add(&c->b2c.sb, c->defer_body.buf, c->defer_body.len);
+		}
 	}
 	if (c->rs_chunked_out)
 		strbuf_addstr(&c->b2c.sb, "0\r\n\r\n");
@@ -1000,6 +1023,9 @@ static void cb_accepted(struct proxy *pc, struct proxycore_conn *bc)
 	strbuf_init(&c->rs.first, 0);
 	strbuf_init(&c->rs.names, 0);
 	strbuf_init(&c->rs.values, 0);
+	strbuf_init(&c->defer_head, 0);
+	strbuf_init(&c->defer_body, 0);
+	injector_init(&c->inj, NULL);
 	http_parser_init(&c->reqp, HTTP_REQUEST);
 	http_parser_init(&c->resp, HTTP_RESPONSE);
 	conn_update(HP(pc), c);

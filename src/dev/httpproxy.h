@@ -8,8 +8,10 @@
  *  - it serves /__golive/reload.js (browser.h) and /__golive/events, a
  *    Server-Sent Events stream fed by httpproxy_event();
  *  - it inserts <script src="/__golive/reload.js?v=N"> into navigations
- *    answered with text/html (inject.h decides), fixing Content-Length,
- *    re-chunking, gunzipping with zlib, adding 'self' or a nonce to a CSP;
+ *    answered with text/html (inject.h decides), fixing Content-Length
+ *    (a page within buf_cap is sent whole at its end; a longer one chunked),
+ *    re-chunking, decoding gzip/deflate/br, adding 'self' or a nonce to its
+ *    CSP header and <meta> CSPs;
  *    on navigations it asks the program for Accept-Encoding: identity;
  *  - everything else streams through with its body bytes unchanged
  *    (chunked bodies are re-framed chunk by chunk: extensions and trailers

@@ -3,7 +3,8 @@
 # --listen on tests/e2e/testdata/dev/browserapp, driven in Debian's headless
 # chromium by tests/browser/t99.mjs (puppeteer-core, pinned in
 # tests/browser/package-lock.json, installed by scripts/bootstrap): one save
-# reloads every tab once, within 100 ms of readiness; a syntax error shows
+# reloads every tab once, within 100 ms of readiness (a page with a strict
+# nonce-based <meta> CSP too, without a CSP violation); a syntax error shows
 # the overlay with file:line and an editor link; the fix reloads; a CSS edit
 # (watch.include restart: false) swaps the stylesheet and keeps the JS state;
 # an analyzer finding of a good build shows in the overlay, a clean build
