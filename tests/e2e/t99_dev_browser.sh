@@ -13,7 +13,9 @@
 # WebSocket works; no console errors. Then curl-level checks: HTTP/2 with
 # prior knowledge (h2c: the app is Go >= 1.24's http.Server with
 # SetUnencryptedHTTP2) passes through untouched, an Upgrade: h2c request the
-# app declines gets its HTTP/1.1 answer; bad input: malformed requests, raw
+# app declines gets its HTTP/1.1 answer; a page the app sends brotli-compressed
+# (made here by Debian's brotli) reaches curl --compressed decoded, with the
+# reload script once and the rest byte for byte; bad input: malformed requests, raw
 # bytes, a slowloris client beside a normal one, a 1 GiB upload with
 # golive's peak RSS bounded.
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +27,17 @@
 
 d=$tmp/app
 dev_copy browserapp "$d"
+# the page /br serves: ~300 KB of HTML that brotli cannot squeeze much (random
+# hex), compressed by Debian's brotli (scripts/bootstrap), so it comes in many reads
+command -v brotli >/dev/null || fail "brotli missing: run scripts/bootstrap"
+curl -V | grep -qi brotli || fail "this curl has no brotli: --compressed cannot check br"
+python3 - "$d/brpage.html" <<'PY'
+import os, sys
+rows = "".join("<p class=row id=r%d>%s</p>\n" % (i, os.urandom(48).hex()) for i in range(3000))
+open(sys.argv[1], "w").write("<!doctype html>\n<html><head><title>br</title></head>\n"
+                             "<body><h1 id=br>brotli</h1>\n" + rows + "</body></html>\n")
+PY
+brotli -q 9 -o "$d/brpage.html.br" "$d/brpage.html" || fail "brotli failed"
 # std (net/http and its ~180 packages) comes precompiled: dev_lib.sh seeds
 # $GOCACHE from CTest's e2e/setup_gostd fixture (tests/e2e/gostd.sh, which
 # lists browserapp's std too); golive compiles the app's own package
@@ -60,6 +73,27 @@ pass "a navigation over HTTP/2 gets the program's page untouched"
 # Upgrade: h2c (curl --http2): Go's server does not switch; its HTTP/1.1 answer comes whole
 up=$(curl -s --http2 --max-time 10 -w '|%{http_version}' "$url/api")
 expect_eq "$up" "$api|1.1" "an Upgrade: h2c request the program declines: its HTTP/1.1 answer"
+
+# br end to end: a navigation (Accept: text/html) gets the page decoded (no
+# Content-Encoding), the reload script inserted once before </body>, and with
+# that tag taken out, the page byte for byte; a request that is not a
+# navigation gets the br bytes as the program sent them
+curl -s --compressed -H 'Accept: text/html' -D "$tmp/br.head" -o "$tmp/br.got" "$url/br" ||
+	fail "curl /br failed$(dev_report br)"
+! grep -qi '^content-encoding' "$tmp/br.head" || fail "the decoded page still says $(grep -i '^content-encoding' "$tmp/br.head")"
+python3 - "$d/brpage.html" "$tmp/br.got" <<'PY' || fail "the br page through the proxy"
+import re, sys
+want, got = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+tags = re.findall(rb'<script src="/__golive/reload\.js\?v=\d+"></script>', got)
+assert len(tags) == 1, "%d reload scripts" % len(tags)
+assert tags[0] + b"</body>" in got, "the script is not right before </body>"
+assert got.replace(tags[0], b"", 1) == want, "the page differs from the original (%d vs %d bytes)" % (len(got), len(want))
+PY
+pass "a brotli page ($(stat -c %s "$d/brpage.html.br") bytes for $(stat -c %s "$d/brpage.html")): decoded, the script in once, the rest byte for byte"
+curl -s -D "$tmp/brraw.head" -o "$tmp/brraw.got" "$url/br"
+grep -qi '^content-encoding: br' "$tmp/brraw.head" || fail "not a navigation: $(cat "$tmp/brraw.head")"
+cmp -s "$tmp/brraw.got" "$d/brpage.html.br" || fail "not a navigation: the br bytes changed"
+pass "not a navigation: the br bytes as the program sent them"
 
 # bad input: answered or closed, and the proxy keeps serving
 hostport=${url#http://}

@@ -1,8 +1,9 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// gzipped and deflated pages, a page with a strict <meta> CSP, a JSON API,
-// an upload sink and a WebSocket echo, over HTTP/1.1 and HTTP/2 with prior
-// knowledge (h2c, Go >= 1.24's http.Protocols; std only).
+// gzipped and deflated pages, a brotli page the test compresses, a page with
+// a strict <meta> CSP, a JSON API, an upload sink and a WebSocket echo, over
+// HTTP/1.1 and HTTP/2 with prior knowledge (h2c, Go >= 1.24's
+// http.Protocols; std only).
 package main
 
 import (
@@ -101,6 +102,18 @@ func main() {
 		z := zlib.NewWriter(w)
 		fmt.Fprint(z, "<!doctype html><html><body><h1 id=zl>deflated</h1></body></html>")
 		z.Close()
+	})
+	http.HandleFunc("/br", func(w http.ResponseWriter, r *http.Request) {
+		// brpage.html.br, made by the test with Debian's brotli, served as is
+		// whatever the request accepts: golive must decode it, not corrupt it
+		b, err := os.ReadFile("brpage.html.br")
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Encoding", "br")
+		w.Write(b)
 	})
 	http.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
