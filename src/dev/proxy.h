@@ -37,6 +37,10 @@
  *    Unavailable" with "Retry-After: 1" (HTTP/1) or is closed, and counts in
  *    proxy_stats.unsafe, so a program's side effects never happen twice.
  *
+ * The HTTP proxy of --browser (httpproxy.h) is a struct proxy too: the
+ * functions below but proxy_new and proxy_free take either kind
+ * (httpproxy_base). Both are built on dev/proxycore.h.
+ *
  * Linux only (epoll, accept4); the platform seam is this header.
  */
 #ifndef GOLIVE_PROXY_H
@@ -92,7 +96,7 @@ struct proxy_stats {
  */
 struct proxy *proxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
                         char **cause);
-/* Closes every connection and the epoll fd, frees p (NULL is fine). */
+/* Closes every connection and the epoll fd, frees p (from proxy_new; NULL is fine). */
 void proxy_free(struct proxy *p);
 
 /*

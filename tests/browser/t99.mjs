@@ -67,6 +67,16 @@ try {
 		await until('the reload script runs (CSP rewritten)', () => p.evaluate(() => window.__golive && window.__golive.events.readyState === 1), 10000);
 	}
 	ok('two tabs show v1 with the reload script connected, under the app\'s CSP');
+	// a page whose strict policy is in a <meta> (nonce-based, 'strict-dynamic',
+	// default-src 'none'): golive rewrites it as it does the header, so the
+	// reload script runs (with the page's nonce) and connects
+	const m = await tab();
+	await m.goto(URL + '/metacsp', {waitUntil: 'load'});
+	await until('the reload script under a strict <meta> CSP', () => m.evaluate(() => window.__golive && window.__golive.events.readyState === 1), 10000);
+	const mpol = await m.$eval('meta[http-equiv="Content-Security-Policy"]', (e) => e.content);
+	const mnonce = await m.$eval('script[src^="/__golive/reload.js"]', (e) => e.nonce);
+	if (!mpol.includes(`'nonce-${mnonce}'`)) fail(`the tag's nonce ${mnonce} is not the page's: ${mpol}`);
+	ok(`strict <meta> CSP: the reload script runs with the page's nonce (${mpol})`);
 
 	// one save: both tabs reload once, right after the new version is ready
 	edit('const version = "v1"', 'const version = "v2"');
@@ -78,6 +88,12 @@ try {
 		if (loads !== '2') fail(`one save, one reload per tab (loads=${loads})`);
 	}
 	ok('one save: each tab reloaded exactly once, showing v2');
+	await until('v2 in the <meta> CSP tab', () => m.evaluate(() => document.querySelector('#mv')?.textContent === 'v2'), 10000);
+	if ((await m.evaluate(() => sessionStorage.mloads)) !== '2') fail(`the <meta> CSP tab reloaded ${await m.evaluate(() => sessionStorage.mloads)} times`);
+	const viol = await m.evaluate(() => window.violations);
+	if (viol.length) fail(`CSP violations under the <meta> policy: ${viol.join(' | ')}`);
+	await m.close();
+	ok('the <meta> CSP page reloaded once on the save, with no CSP violation');
 	const started = +(await a.evaluate(() => fetch('/started').then((r) => r.text())));
 	const nav = await a.evaluate(() => performance.timeOrigin);
 	console.log(`figure: the tab's new navigation began ${Math.round(nav - started)} ms after the new program's Go init (ready = exec: the request waits in the socket's queue)`);
@@ -107,7 +123,8 @@ try {
 	// CSS: swapped in place, the page's JS state kept, no rebuild
 	await a.evaluate(() => { window.__state = 42; });
 	const color = () => a.$eval('#msg', (e) => getComputedStyle(e).color);
-	if ((await color()) !== 'rgb(0, 0, 255)') fail(`initial color ${await color()}`);
+	// (the page's #msg can be there before its stylesheet: a loaded machine lost that race)
+	await until('the initial stylesheet', async () => (await color()) === 'rgb(0, 0, 255)', 10000);
 	fs.writeFileSync(css, 'h1 { color: rgb(255, 0, 0); }\n');
 	await until('the new stylesheet', async () => (await color()) === 'rgb(255, 0, 0)', 20000);
 	if ((await a.evaluate(() => window.__state)) !== 42) fail('JS state lost: the page reloaded');
@@ -201,6 +218,8 @@ try {
 	ok('pipelined requests (GET, HEAD, GET) answered in order');
 
 	await sleep(300);
+	const csp = consoleErrors.filter((e) => /content.security.policy/i.test(e));
+	if (csp.length) fail(`CSP errors in the console: ${csp.join(' | ')}`);
 	const errs = consoleErrors.filter((e) => !e.includes('/__golive/events'));
 	if (errs.length) fail(`console errors: ${errs.join(' | ')}`);
 	ok(`no console errors (${consoleErrors.length} about the events stream closing on reload)`);
