@@ -1,0 +1,232 @@
+"""t_lsp.py - golive lsp through a real LSP client (lspclient.py): pull and push
+diagnostics, UTF-16 positions on non-ASCII lines, incremental edits, code actions,
+golive.yaml reload and errors, bad input. Run by tests/e2e/t110_lsp.sh:
+
+    python3 t_lsp.py GOLIVE WORKDIR
+Prints "ok N - what" per check; exits non-zero on the first failure.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import lspclient as L
+
+golive, work = sys.argv[1], sys.argv[2]
+n = 0
+
+
+def ok(cond, what, detail=""):
+    global n
+    n += 1
+    if not cond:
+        print("not ok %d - %s %s" % (n, what, detail))
+        sys.exit(1)
+    print("ok %d - %s" % (n, what))
+
+
+def u16(s):
+    return len(s.encode("utf-16-le")) // 2
+
+
+mod = os.path.join(work, "m")
+os.makedirs(mod, exist_ok=True)
+with open(os.path.join(mod, "go.mod"), "w") as f:
+    f.write("module example.com/m\n\ngo 1.22\n")
+cfg = os.path.join(mod, "golive.yaml")
+with open(cfg, "w") as f:
+    f.write("analyzers:\n  httpctx: { severity: error }\n")
+
+# A handler whose finding sits after non-ASCII text on its line: é (2 bytes,
+# 1 unit), 😀 (4 bytes, 2 units), 中 (3 bytes, 1 unit).
+prefix = '\ts := "é😀中"; ctx := '
+src = ('package main\n\nimport (\n\t"context"\n\t"net/http"\n)\n\n'
+       'func handle(w http.ResponseWriter, req *http.Request) {\n'
+       + prefix + 'context.Background()\n\t_, _ = s, ctx\n}\n')
+h = os.path.join(mod, "h.go")
+with open(h, "w") as f:
+    f.write(src)
+hu = L.uri(h)
+LINE = 8
+
+# ---- pull diagnostics ---------------------------------------------------------
+c = L.Client([golive, "lsp"])
+caps = {"textDocument": {"diagnostic": {"dynamicRegistration": False}},
+        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}
+res = c.initialize(mod, caps)
+ok(res["capabilities"].get("diagnosticProvider", {}).get("identifier") == "golive",
+   "a client that pulls gets diagnosticProvider")
+ok(res["capabilities"]["textDocumentSync"]["change"] == 2, "incremental sync")
+reg = c.wait(lambda m: m.get("method") == "client/registerCapability", what="registerCapability")
+globs = [w["globPattern"] for w in reg["params"]["registrations"][0]["registerOptions"]["watchers"]]
+ok("**/golive.yaml" in globs, "golive.yaml watched through the client", str(globs))
+
+# pull on a file that is not open: the file on disk
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(r["kind"] == "full" and [d["code"] for d in r["items"]] == ["httpctx"],
+   "pull of an unopened file analyses it from disk", json.dumps(r))
+
+c.open(h, src)
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+items = r["items"]
+ok(len(items) == 1, "one finding pulled", json.dumps(r))
+d = items[0]
+ok(d["source"] == "golive" and d["code"] == "httpctx", "source golive, code httpctx")
+ok(d["codeDescription"]["href"].endswith("analyzers.md#httpctx"), "codeDescription.href",
+   d["codeDescription"]["href"])
+ok(d["severity"] == 1, "severity from golive.yaml (error)", str(d["severity"]))
+want_s = u16(prefix)
+want_e = want_s + len("context.Background()")
+ok(d["range"]["start"] == {"line": LINE, "character": want_s},
+   "start in UTF-16 code units after é😀中 (%d, bytes would be %d)"
+   % (want_s, len(prefix.encode())), json.dumps(d["range"]))
+ok(d["range"]["end"] == {"line": LINE, "character": want_e}, "end: the whole call, not a point",
+   json.dumps(d["range"]))
+rid = r["resultId"]
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}, "previousResultId": rid})
+ok(r["result"]["kind"] == "unchanged", "same text, same resultId: unchanged")
+
+# an incremental edit inside the non-ASCII text: insert 𝄞 (2 units) after 😀
+col = u16('\ts := "é😀')
+c.change(h, 2, [{"range": L.rng(LINE, col, LINE, col), "text": "𝄞"}])
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(r["items"][0]["range"]["start"]["character"] == want_s + 2,
+   "an edit at a UTF-16 position shifts the finding by 2 units", json.dumps(r["items"]))
+
+# typing: several edits in one change, keystroke by keystroke, replacing the call
+start = want_s + 2
+edits = [{"range": L.rng(LINE, start, LINE, start + len("context.Background()")), "text": ""}]
+typed = "req.Context()"
+for i, ch in enumerate(typed):
+    edits.append({"range": L.rng(LINE, start + i, LINE, start + i), "text": ch})
+c.change(h, 3, edits)
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(r["items"] == [], "the typed fix clears the finding", json.dumps(r["items"]))
+
+# a multi-line edit: a new handler body line with the finding two lines lower
+c.change(h, 4, [{"range": L.rng(LINE + 1, 0, LINE + 1, 0),
+                 "text": "\t// 日本語\n\tc2 := context.TODO()\n\t_ = c2\n"}])
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(len(r["items"]) == 1 and r["items"][0]["range"]["start"] == {"line": LINE + 2, "character": 7},
+   "a multi-line insertion: the new finding at its line", json.dumps(r["items"]))
+
+# code actions: ignore (no snippets announced: a plain placeholder)
+a = c.request("textDocument/codeAction", {"textDocument": {"uri": hu},
+              "range": L.rng(LINE + 2, 0, LINE + 2, 0), "context": {"diagnostics": []}})["result"]
+ign = [x for x in a if x["title"].startswith("Ignore")]
+ok(len(ign) == 1, "an ignore action", json.dumps(a))
+te = ign[0]["edit"]["changes"][hu][0]
+ok(te["newText"] == "\t//golive:ignore httpctx reason\n" and te["range"]["start"] ==
+   {"line": LINE + 2, "character": 0}, "it inserts //golive:ignore above, indented", json.dumps(te))
+c.change(h, 5, [{"range": te["range"], "text": te["newText"]}])
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(r["items"] == [], "applied, the finding is ignored", json.dumps(r["items"]))
+
+# ---- golive.yaml --------------------------------------------------------------
+c.notify("textDocument/didClose", {"textDocument": {"uri": hu}})
+c.open(h, src, 10)
+with open(cfg, "w") as f:
+    f.write("analyzers:\n  httpctx: { severity: info }\n")
+c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": L.uri(cfg), "type": 2}]})
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(r["items"][0]["severity"] == 3, "golive.yaml changed on disk: new severity (info)",
+   json.dumps(r["items"]))
+with open(cfg, "w") as f:
+    f.write("analyzers:\n  httpctx: { severity: info }\n  nosuch: on\n")
+c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": L.uri(cfg), "type": 2}]})
+cd = c.diagnostics(L.uri(cfg), lambda ds: len(ds) == 1)
+ok(cd[0]["range"]["start"] == {"line": 2, "character": 2} and "nosuch" in cd[0]["message"],
+   "a broken golive.yaml: a diagnostic at its line:col", json.dumps(cd))
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(len(r["items"]) == 1 and r["items"][0]["severity"] == 3,
+   "meanwhile the last good configuration holds", json.dumps(r["items"]))
+# edited in the editor (not saved): a rule; the buffer is what counts
+ytext = ("analyzers:\n  httpctx: off\nrules:\n- id: no-todo\n  query: '(call_expression"
+         " function: (selector_expression field: (field_identifier) @f (#eq? @f \"Background\")))"
+         " @call'\n  message: no Background\n")
+c.open(cfg, ytext)
+cd = c.diagnostics(L.uri(cfg), lambda ds: ds == [])
+ok(cd == [], "the fixed buffer clears golive.yaml's diagnostic")
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok([d["code"] for d in r["items"]] == ["no-todo"] and
+   r["items"][0]["codeDescription"]["href"].endswith("config.md#rules"),
+   "the buffer's rules apply (code = rule id)", json.dumps(r["items"]))
+c.change(cfg, 2, [{"range": L.rng(4, 9, 4, 9), "text": "(("}])
+cd = c.diagnostics(L.uri(cfg), lambda ds: len(ds) == 1)
+ok(cd[0]["range"]["start"]["line"] == 4, "a rule whose query breaks: reported in golive.yaml",
+   json.dumps(cd))
+c.notify("textDocument/didClose", {"textDocument": {"uri": L.uri(cfg)}})
+
+# ---- bad input -----------------------------------------------------------------
+c.send_raw(b"Content-Length: 9\r\n\r\n{not json")
+e = c.wait(lambda m: "error" in m and m["error"]["code"] == -32700, what="parse error")
+ok(e["id"] is None, "a body that is not JSON: -32700 with id null")
+c.send_raw(b"Content-Length: 4\r\n\r\n\"\xff\"\n")
+e = c.wait(lambda m: "error" in m and m["error"]["code"] == -32700, what="parse error (utf-8)")
+ok(True, "invalid UTF-8 in a message: -32700")
+c.send_raw(b"X-Nothing: 1\r\n\r\n")
+e = c.wait(lambda m: "error" in m and "Content-Length" in m["error"]["message"],
+           what="a header without length")
+ok(True, "a header without Content-Length: an error, then reading goes on")
+r = c.request("no/such", {})
+ok(r["error"]["code"] == -32601, "an unknown method: -32601")
+c.change(h, 11, [{"range": L.rng(9999, 0, 9999, 1), "text": "x"}])
+m = c.wait(lambda m: m.get("method") == "window/showMessage" and "out of range" in
+           m["params"]["message"], what="out-of-range message")
+ok(True, "an out-of-range edit: told, not applied")
+c.change(h, 12, [{"range": L.rng(5, 3, 2, 0), "text": "x"}])
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(len(r["items"]) == 1, "an inverted range changes nothing; the document still analyses")
+big = os.path.join(mod, "big.go")
+bigtext = "package main\n" + ("// " + "x" * 96 + "\n") * (50 * 1024 * 1024 // 100)
+c.open(big, bigtext)
+m = c.wait(lambda m: m.get("method") == "window/showMessage" and "too large" in
+           m["params"]["message"], timeout=120, what="too large")
+ok(True, "a 50 MB file: too large to analyse, said once")
+c.notify("textDocument/didClose", {"textDocument": {"uri": L.uri(big)}})
+del bigtext
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
+ok(len(r["items"]) == 1, "the server still answers after all that")
+ok(c.close() == 0, "shutdown + exit: status 0")
+
+# ---- push diagnostics, debounce, close ---------------------------------------
+with open(cfg, "w") as f:
+    f.write("")
+c = L.Client([golive, "lsp"])
+res = c.initialize(mod, {})
+ok("diagnosticProvider" not in res["capabilities"], "a client that does not pull: pushed")
+c.open(h, src)
+ds = c.diagnostics(hu, lambda ds: len(ds) == 1)
+ok(ds[0]["range"]["start"]["character"] == want_s, "pushed on open, in UTF-16")
+b = src.index("context.Background()")
+callcol = want_s
+t0 = time.time()
+c.change(h, 2, [{"range": L.rng(LINE, callcol, LINE, callcol + 20), "text": "req.Context()"}])
+ds = c.diagnostics(hu, lambda ds: ds == [])
+ok(ds == [], "an edit that removes the finding: pushed empty")
+c.notify("textDocument/didClose", {"textDocument": {"uri": hu}})
+ok(c.diagnostics(hu) == [], "closing a file clears its diagnostics")
+# no pushes for a file that is not open any more
+c.request("shutdown", None)
+c.p.stdin.close()  # the client disappears without exit
+ok(c.p.wait(timeout=20) == 1, "a client that goes away: the server exits (status 1)")
+
+# ---- several modules in one workspace -------------------------------------------
+m2 = os.path.join(work, "m2")
+os.makedirs(m2, exist_ok=True)
+with open(os.path.join(m2, "go.mod"), "w") as f:
+    f.write("module example.com/m2\n\ngo 1.22\n")
+with open(os.path.join(m2, "golive.yaml"), "w") as f:
+    f.write("analyzers:\n  httpctx: off\n")
+h2 = os.path.join(m2, "h.go")
+with open(h2, "w") as f:
+    f.write(src)
+c = L.Client([golive, "lsp"])
+c.initialize(work, {})
+c.open(h, src)
+c.open(h2, src)
+ok(len(c.diagnostics(hu)) == 1, "module m: httpctx on")
+ok(c.diagnostics(L.uri(h2)) == [], "module m2 of the same workspace: its golive.yaml turns it off")
+ok(c.close() == 0, "second session: clean exit")
+print("%d checks passed" % n)
