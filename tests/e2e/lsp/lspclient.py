@@ -134,3 +134,28 @@ class Client:
 
 def rng(l1, c1, l2, c2):
     return {"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}}
+
+
+def offset(text, line, character):
+    """The str index of an LSP position (UTF-16 code units) in text."""
+    lines = text.split("\n")
+    i = sum(len(x) + 1 for x in lines[:line])
+    units = 0
+    for ch in lines[line] if line < len(lines) else "":
+        if units >= character:
+            break
+        units += 2 if ord(ch) > 0xFFFF else 1
+        i += 1
+    return i
+
+
+def apply_edits(text, edits):
+    """text with LSP TextEdits applied (last first)."""
+    spans = []
+    for e in edits:
+        r = e["range"]
+        spans.append((offset(text, r["start"]["line"], r["start"]["character"]),
+                      offset(text, r["end"]["line"], r["end"]["character"]), e["newText"]))
+    for a, b, t in sorted(spans, reverse=True):
+        text = text[:a] + t + text[b:]
+    return text

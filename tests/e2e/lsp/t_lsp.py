@@ -194,11 +194,24 @@ ok(c.close() == 0, "shutdown + exit: status 0")
 with open(cfg, "w") as f:
     f.write("")
 c = L.Client([golive, "lsp"])
-res = c.initialize(mod, {})
+res = c.initialize(mod, {"workspace": {"workspaceEdit": {"snippetEditSupport": True}}})
 ok("diagnosticProvider" not in res["capabilities"], "a client that does not pull: pushed")
 c.open(h, src)
 ds = c.diagnostics(hu, lambda ds: len(ds) == 1)
 ok(ds[0]["range"]["start"]["character"] == want_s, "pushed on open, in UTF-16")
+a = c.request("textDocument/codeAction", {"textDocument": {"uri": hu},
+              "range": ds[0]["range"], "context": {"diagnostics": ds}})["result"]
+fix = [x for x in a if not x["title"].startswith("Ignore")]
+ok(len(fix) == 1 and fix[0]["title"] == "use req.Context()" and fix[0]["isPreferred"],
+   "httpctx's quick fix offered, with the handler's request name", json.dumps(a))
+fixed = L.apply_edits(src, fix[0]["edit"]["changes"][hu])
+ok(fixed.splitlines()[LINE] == prefix + "req.Context()",
+   "the fix's UTF-16 range replaces exactly the call on the non-ASCII line",
+   fixed.splitlines()[LINE])
+ign = [x for x in a if x["title"].startswith("Ignore")][0]
+se = ign["edit"]["documentChanges"][0]["edits"][0]
+ok(se["snippet"]["value"] == "\t//golive:ignore httpctx ${1:reason}\n",
+   "a client that takes snippets: the reason is a placeholder", json.dumps(se))
 b = src.index("context.Background()")
 callcol = want_s
 t0 = time.time()
