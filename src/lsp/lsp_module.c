@@ -159,8 +159,8 @@ void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 	struct analysis_ctx *ctx = NULL;
 	if (!cause && have_text && sb.len > CONFIG_MAX_SIZE)
 		cause = xasprintf("%s: larger than %d bytes", m->cfg_path, CONFIG_MAX_SIZE);
-	if (!cause && have_text && config_parse(&c, m->cfg_path, sb.buf, sb.len, &cause) < 0)
-		; /* cause set */
+	if (!cause && have_text)
+		(void)config_parse(&c, m->cfg_path, sb.buf, sb.len, &cause); /* -1 sets cause */
 	if (!cause) {
 		ctx = analysis_ctx_new(&c.analysis, &cause);
 		if (ctx) { /* the new settings: the context must point at m->cfg's copy */

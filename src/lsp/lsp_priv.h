@@ -43,12 +43,17 @@ struct lsp_doc {
 	struct textdoc td;
 	TSTree *tree; /* of td's text, NULL when not parsed */
 	struct lsp_module *mod;
-	int is_go, is_config; /* a .go file; a golive.yaml */
-	int64_t due_ns;       /* when to analyse (monotonic), 0: not pending */
-	int too_large;        /* told the client once */
-	diag_array diags;     /* the last analysis's findings */
-	unsigned gen;         /* analyses done: the pull result id */
+	int is_go, is_config;   /* a .go file; a golive.yaml */
+	int64_t due_ns;         /* when to analyse (monotonic), 0: not pending */
+	int too_large;          /* told the client once */
+	diag_array diags;       /* the last analysis's findings */
+	unsigned gen;           /* analyses done: the pull result id */
+	int64_t edited_ns;      /* the last didChange (0: never edited): keeps the tree */
+	int64_t change_read_ns; /* when the first change not analysed yet was read */
 };
+
+/* Trees kept for incremental reparsing: the most recently edited documents'. */
+#define LSP_HOT_TREES 8
 
 struct lsp_server {
 	int in_fd, out_fd;
@@ -66,6 +71,8 @@ struct lsp_server {
 	struct argv_array folders; /* workspace folders, absolute paths */
 	char *docs_base;           /* where analyzer docs are (codeDescription.href) */
 	int64_t next_feed_ns;      /* when to look at golive dev feeds next */
+	int log_timing;            /* GOLIVE_LSP_TIMING=1: each analysis's time on stderr */
+	int64_t trim_ns;           /* when freed trees were last given back (malloc_trim) */
 };
 
 /* ---- lsp_server.c ---- */

@@ -8,6 +8,7 @@
 #include "lsp/lsp_priv.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -133,6 +134,38 @@ static void publish(struct lsp_server *s, const char *uri, json_t *diags, int ve
 	lsp_notify(s, "textDocument/publishDiagnostics", p);
 }
 
+/*
+ * Keeps the trees of the LSP_HOT_TREES most recently edited documents: a
+ * tree costs about 30 times its text, and only a document being typed in
+ * needs one (a fresh parse on the first keystroke in another costs one
+ * parse). The memory of dropped trees goes back to the system at most once
+ * a second.
+ */
+static void drop_cold_trees(struct lsp_server *s)
+{
+	size_t hot = 0;
+	for (size_t i = 0; i < s->docs.n; i++)
+		hot += s->docs.v[i]->tree != NULL;
+	int dropped = 0;
+	while (hot > LSP_HOT_TREES) {
+		struct lsp_doc *old = NULL;
+		for (size_t i = 0; i < s->docs.n; i++) {
+			struct lsp_doc *d = s->docs.v[i];
+			if (d->tree && (!old || d->edited_ns < old->edited_ns))
+				old = d;
+		}
+		ts_tree_delete(old->tree);
+		old->tree = NULL;
+		hot--;
+		dropped = 1;
+	}
+	int64_t now = now_mono_ns();
+	if (dropped && now - s->trim_ns > 1000000000) {
+		malloc_trim(0);
+		s->trim_ns = now;
+	}
+}
+
 void lsp_doc_analyse(struct lsp_server *s, struct lsp_doc *d)
 {
 	d->due_ns = 0;
@@ -154,14 +187,24 @@ void lsp_doc_analyse(struct lsp_server *s, struct lsp_doc *d)
 		d->too_large = 1;
 	} else if (d->mod->ctx) {
 		analysis_ctx_set_goversion(d->mod->ctx, &d->mod->lang);
-		analysis_run_incremental(d->mod->ctx, path, d->td.text.buf, d->td.text.len, d->tree,
-		                         &tree, &d->diags);
+		if (d->edited_ns) /* being typed in: parse incrementally, keep the tree */
+			analysis_run_incremental(d->mod->ctx, path, d->td.text.buf, d->td.text.len,
+			                         d->tree, &tree, &d->diags);
+		else /* only opened: no tree kept, no parse when no analyzer wants the file */
+			analysis_run_source(d->mod->ctx, path, d->td.text.buf, d->td.text.len,
+			                    &d->diags);
 	}
 	if (d->tree)
 		ts_tree_delete(d->tree);
 	d->tree = tree;
 	if (!s->pull)
 		publish(s, d->uri, lsp_diags_json(s, d), d->version);
+	if (s->log_timing && d->change_read_ns)
+		fprintf(stderr, "golive lsp: timing %.3f ms from didChange to diagnostics\n",
+		        (double)(now_mono_ns() - d->change_read_ns) / 1e6);
+	d->change_read_ns = 0;
+	if (tree)
+		drop_cold_trees(s);
 }
 
 /* Params' textDocument.uri, or NULL. */
@@ -198,6 +241,7 @@ static void did_open(struct lsp_server *s, json_t *params)
 		d->tree = NULL;
 	}
 	d->version = (int)json_integer_value(json_object_get(td, "version"));
+	d->edited_ns = 0;
 	const char *lang = json_string_value(json_object_get(td, "languageId"));
 	const char *name = base_name(d->path ? d->path : uri);
 	d->is_config = !strcmp(name, CONFIG_FILE_NAME);
@@ -254,6 +298,9 @@ static void did_change(struct lsp_server *s, json_t *params)
 	json_t *v = json_object_get(json_object_get(params, "textDocument"), "version");
 	if (json_is_integer(v))
 		d->version = (int)json_integer_value(v);
+	d->edited_ns = now_mono_ns();
+	if (!d->change_read_ns)
+		d->change_read_ns = d->edited_ns;
 	schedule(s, d);
 }
 
@@ -517,6 +564,7 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 	s->next_id = 1;
 	jsonrpc_reader_init(&s->reader);
 	s->docs_base = find_docs_base();
+	s->log_timing = getenv("GOLIVE_LSP_TIMING") && !strcmp(getenv("GOLIVE_LSP_TIMING"), "1");
 	signal(SIGPIPE, SIG_IGN);
 
 	char *buf = xmalloc(1 << 16);
