@@ -1088,15 +1088,13 @@ static int is_generated(const char *s, size_t len)
 	return 0;
 }
 
-/* analysis_file_open with the tree of an earlier version of src, edited to match (or NULL). */
-static struct analysis_file *file_open_with(struct analysis_ctx *ctx, const char *path,
-                                            const char *src, size_t len, const TSTree *old,
-                                            diag_array *out)
+struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
+                                         const char *src, size_t len, diag_array *out)
 {
 	pthread_once(&sym_ids_once, sym_ids_init);
 	if (len > ANALYSIS_MAX_SOURCE)
 		return NULL;
-	TSTree *tree = ts_parser_parse_string(ctx->parser, old, src, (uint32_t)len);
+	TSTree *tree = ts_parser_parse_string(ctx->parser, NULL, src, (uint32_t)len);
 	if (!tree) {
 		ts_parser_reset(ctx->parser);
 		return NULL;
@@ -1117,12 +1115,6 @@ static struct analysis_file *file_open_with(struct analysis_ctx *ctx, const char
 	analysis_collect_imports(f);
 	analysis_collect(f);
 	return f;
-}
-
-struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
-                                         const char *src, size_t len, diag_array *out)
-{
-	return file_open_with(ctx, path, src, len, NULL, out);
 }
 
 /* Frees what file f holds (its facts, its tree), not f nor f->priv themselves. */
@@ -1231,35 +1223,4 @@ int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *ou
 	int r = analysis_run_source(ctx, path, sb.buf, sb.len, out);
 	strbuf_release(&sb);
 	return r;
-}
-
-int analysis_run_incremental(struct analysis_ctx *ctx, const char *path, const char *src,
-                             size_t len, const TSTree *old, TSTree **tree_out, diag_array *out)
-{
-	const struct analysis_settings *s = ctx->settings;
-	*tree_out = NULL;
-	struct analysis_file *f = file_open_with(ctx, path, src, len, old, out);
-	if (!f)
-		return 0;
-	*tree_out = ts_tree_copy(f->tree);
-	if (!s->include_generated && is_generated(src, len)) {
-		analysis_file_close(f);
-		return 1;
-	}
-	for (size_t i = 0; builtin_analyzers[i]; i++) {
-		enum severity sev;
-		if (!analysis_effective(s, builtin_analyzers[i], &sev))
-			continue;
-		f->analyzer = builtin_analyzers[i];
-		f->severity = sev;
-		f->analyzer->run(f);
-	}
-	f->analyzer = &analysis_rules_pseudo;
-	f->severity = analysis_rules_pseudo.severity;
-	rules_run(ctx->rules, f);
-	enum severity gsev;
-	if (analysis_effective(s, &analysis_golive_self, &gsev))
-		analysis_report_directives(f, gsev);
-	analysis_file_close(f);
-	return 0;
 }

@@ -118,16 +118,6 @@ void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion
  */
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
                         diag_array *out);
-/*
- * analysis_run_source for an editor (golive lsp): always one tree, never
- * chunked nor skipped by the analyzers' needles, parsed incrementally from
- * old (the tree of the previous text, already ts_tree_edit()ed to match
- * src; NULL for a full parse). *tree_out gets the new tree for the next
- * edit (the caller ts_tree_delete()s it), or NULL when src is too large to
- * parse (16 MiB). Returns 0, or 1 when the file was skipped as generated.
- */
-int analysis_run_incremental(struct analysis_ctx *ctx, const char *path, const char *src,
-                             size_t len, const TSTree *old, TSTree **tree_out, diag_array *out);
 /* Reads the file (at most 16 MiB) and analyses it; -1 with *cause when unreadable. */
 int analysis_run_file(struct analysis_ctx *ctx, const char *path, diag_array *out, char **cause);
 

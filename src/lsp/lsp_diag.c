@@ -136,14 +136,10 @@ json_t *lsp_pull_report(struct lsp_server *s, json_t *params, int *err_code, cha
 	textdoc_init(&tmp.td, sb.buf, sb.len);
 	strbuf_release(&sb);
 	struct lsp_module *m = lsp_module_of(s, path);
-	TSTree *tree = NULL;
 	if (m->ctx) {
 		analysis_ctx_set_goversion(m->ctx, &m->lang);
-		analysis_run_incremental(m->ctx, path, tmp.td.text.buf, tmp.td.text.len, NULL,
-		                         &tree, &tmp.diags);
+		analysis_run_source(m->ctx, path, tmp.td.text.buf, tmp.td.text.len, &tmp.diags);
 	}
-	if (tree)
-		ts_tree_delete(tree);
 	json_t *r = json_pack("{s:s, s:o}", "kind", "full", "items", lsp_diags_json(s, &tmp));
 	diag_array_release(&tmp.diags);
 	textdoc_release(&tmp.td);

@@ -182,7 +182,11 @@ void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 	/* every open Go file of the module again, under the new rules */
 	for (size_t i = 0; i < s->docs.n; i++) {
 		struct lsp_doc *d = s->docs.v[i];
-		if (d->mod == m && d->is_go && d->gen)
+		if (d->mod != m)
+			continue;
+		lsp_decls_free(d->decls); /* found under the old settings */
+		d->decls = NULL;
+		if (d->is_go && d->gen)
 			d->due_ns = now_mono_ns();
 	}
 }

@@ -43,13 +43,14 @@ struct lsp_doc {
 	struct textdoc td;
 	TSTree *tree; /* of td's text, NULL when not parsed */
 	struct lsp_module *mod;
-	int is_go, is_config;   /* a .go file; a golive.yaml */
-	int64_t due_ns;         /* when to analyse (monotonic), 0: not pending */
-	int too_large;          /* told the client once */
-	diag_array diags;       /* the last analysis's findings */
-	unsigned gen;           /* analyses done: the pull result id */
-	int64_t edited_ns;      /* the last didChange (0: never edited): keeps the tree */
-	int64_t change_read_ns; /* when the first change not analysed yet was read */
+	int is_go, is_config;    /* a .go file; a golive.yaml */
+	int64_t due_ns;          /* when to analyse (monotonic), 0: not pending */
+	int too_large;           /* told the client once */
+	diag_array diags;        /* the last analysis's findings */
+	unsigned gen;            /* analyses done: the pull result id */
+	int64_t edited_ns;       /* the last didChange (0: never edited): keeps the tree */
+	int64_t change_read_ns;  /* when the first change not analysed yet was read */
+	struct lsp_decls *decls; /* being typed in: findings per declaration (lsp_incr.c) */
 };
 
 /* Trees kept for incremental reparsing: the most recently edited documents'. */
@@ -59,6 +60,7 @@ struct lsp_server {
 	int in_fd, out_fd;
 	struct lsp_options opt;
 	struct jsonrpc_reader reader;
+	TSParser *parser; /* the documents being typed in: incremental reparses */
 	int initialized, shutdown, exit_now, gone;
 	int pull;          /* the client pulls diagnostics (textDocument/diagnostic) */
 	int snippets;      /* the client takes snippet text edits */
@@ -102,6 +104,16 @@ struct json_t *lsp_code_actions(struct lsp_server *s, struct lsp_doc *d, struct 
 /* textDocument/diagnostic's result. */
 struct json_t *lsp_pull_report(struct lsp_server *s, struct json_t *params, int *err_code,
                                char **err);
+
+/* ---- lsp_incr.c ---- */
+struct lsp_decls;
+/*
+ * Analyses d after edits (its tree already ts_tree_edit()ed, or NULL):
+ * reparses incrementally, analyses only the top-level declarations whose
+ * text changed, and fills d->diags.
+ */
+void lsp_analyse_edited(struct lsp_server *s, struct lsp_doc *d, const char *path);
+void lsp_decls_free(struct lsp_decls *c);
 
 /* ---- lsp_module.c ---- */
 /* The module of the file at path (found as golive check finds golive.yaml); never NULL. */

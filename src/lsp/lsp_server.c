@@ -21,6 +21,8 @@
 
 #include "core/jsonl.h"
 
+const TSLanguage *tree_sitter_go(void);
+
 /* ---- sending ------------------------------------------------------------- */
 
 void lsp_send(struct lsp_server *s, json_t *msg)
@@ -122,6 +124,7 @@ static void doc_free(struct lsp_doc *d)
 	textdoc_release(&d->td);
 	if (d->tree)
 		ts_tree_delete(d->tree);
+	lsp_decls_free(d->decls);
 	diag_array_release(&d->diags);
 	free(d);
 }
@@ -156,6 +159,8 @@ static void drop_cold_trees(struct lsp_server *s)
 		}
 		ts_tree_delete(old->tree);
 		old->tree = NULL;
+		lsp_decls_free(old->decls);
+		old->decls = NULL;
 		hot--;
 		dropped = 1;
 	}
@@ -178,7 +183,6 @@ void lsp_doc_analyse(struct lsp_server *s, struct lsp_doc *d)
 	diag_array_release(&d->diags);
 	d->gen++;
 	const char *path = d->path ? d->path : d->uri;
-	TSTree *tree = NULL;
 	if (d->td.text.len > (16u << 20)) {
 		if (!d->too_large)
 			lsp_show(s, 2,
@@ -188,22 +192,22 @@ void lsp_doc_analyse(struct lsp_server *s, struct lsp_doc *d)
 	} else if (d->mod->ctx) {
 		analysis_ctx_set_goversion(d->mod->ctx, &d->mod->lang);
 		if (d->edited_ns) /* being typed in: parse incrementally, keep the tree */
-			analysis_run_incremental(d->mod->ctx, path, d->td.text.buf, d->td.text.len,
-			                         d->tree, &tree, &d->diags);
+			lsp_analyse_edited(s, d, path);
 		else /* only opened: no tree kept, no parse when no analyzer wants the file */
 			analysis_run_source(d->mod->ctx, path, d->td.text.buf, d->td.text.len,
 			                    &d->diags);
 	}
-	if (d->tree)
+	if (!d->edited_ns && d->tree) {
 		ts_tree_delete(d->tree);
-	d->tree = tree;
+		d->tree = NULL;
+	}
 	if (!s->pull)
 		publish(s, d->uri, lsp_diags_json(s, d), d->version);
 	if (s->log_timing && d->change_read_ns)
 		fprintf(stderr, "golive lsp: timing %.3f ms from didChange to diagnostics\n",
 		        (double)(now_mono_ns() - d->change_read_ns) / 1e6);
 	d->change_read_ns = 0;
-	if (tree)
+	if (d->tree)
 		drop_cold_trees(s);
 }
 
@@ -564,6 +568,9 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 	s->next_id = 1;
 	jsonrpc_reader_init(&s->reader);
 	s->docs_base = find_docs_base();
+	s->parser = ts_parser_new();
+	if (!ts_parser_set_language(s->parser, tree_sitter_go()))
+		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
 	s->log_timing = getenv("GOLIVE_LSP_TIMING") && !strcmp(getenv("GOLIVE_LSP_TIMING"), "1");
 	signal(SIGPIPE, SIG_IGN);
 
@@ -620,5 +627,6 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 	argv_clear(&s->folders);
 	free(s->docs_base);
 	jsonrpc_reader_release(&s->reader);
+	ts_parser_delete(s->parser);
 	return status;
 }

@@ -159,3 +159,7 @@ def apply_edits(text, edits):
     for a, b, t in sorted(spans, reverse=True):
         text = text[:a] + t + text[b:]
     return text
+
+
+def u16len(s):
+    return len(s.encode("utf-16-le")) // 2

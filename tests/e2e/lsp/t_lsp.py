@@ -225,6 +225,68 @@ c.request("shutdown", None)
 c.p.stdin.close()  # the client disappears without exit
 ok(c.p.wait(timeout=20) == 1, "a client that goes away: the server exits (status 1)")
 
+# ---- typing anywhere: the incremental analysis agrees with a fresh one ---------
+# Keystroke-sized random edits (inserts, deletes, newlines, non-ASCII) across a
+# file of several handlers; every few, the open document's findings are
+# compared with those of the same text analysed from disk.
+import random  # noqa: E402
+rnd = random.Random(19)
+parts = ['package main\n\nimport (\n\t"context"\n\t"net/http"\n\t"os/exec"\n)\n']
+for i in range(12):
+    parts.append('\n// h%d serves /%d.\nfunc h%d(w http.ResponseWriter, r *http.Request) {\n'
+                 '\tctx := context.Background()\n\t_ = exec.Command("ls")\n\t_ = ctx\n}\n' % (i, i, i))
+text = "".join(parts)
+rf = os.path.join(mod, "rand.go")
+shadow = os.path.join(mod, "shadow.go")
+c = L.Client([golive, "lsp", "--debounce-ms", "0"])
+c.initialize(mod, {"textDocument": {"diagnostic": {}}})
+c.open(rf, text)
+pieces = ["x", "\n", "é", "😀", "context.TODO()", "\t", "r.Context()", " ", "\n\n"]
+agree = compared = 0
+for step in range(120):
+    lines = text.split("\n")
+    # in the functions' bodies: the header and the braces stay, so most of the
+    # file keeps parsing while it changes
+    body = [k for k in range(8, len(lines)) if lines[k].startswith("\t")]
+    line = rnd.choice(body)
+    col16 = rnd.randrange(L.u16len(lines[line]) + 1) if lines[line] else 0
+    a = L.offset(text, line, col16)
+    kind = rnd.random()
+    if kind < 0.5:  # insert
+        ins = rnd.choice(pieces)
+        change = {"range": L.rng(line, col16, line, col16), "text": ins}
+        text = text[:a] + ins + text[a:]
+    else:  # delete up to 3 characters (maybe a newline)
+        b = min(len(text), a + rnd.randrange(1, 4))
+        if any(ch in "{}()\n" for ch in text[a:b]):
+            b = a  # keep the structure: an empty edit
+        el = text.count("\n", 0, b)
+        ec = L.u16len(text[text.rfind("\n", 0, b) + 1:b])
+        change = {"range": L.rng(line, col16, el, ec), "text": ""}
+        text = text[:a] + text[b:]
+    c.change(rf, step + 2, [change])
+    if step % 12 == 11:
+        with open(shadow, "w") as f:
+            f.write(text)
+        got = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(rf)}})["result"]["items"]
+        want = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(shadow)}})["result"]["items"]
+        key = lambda d: (d["range"]["start"]["line"], d["range"]["start"]["character"], d["code"], d["message"])  # noqa: E731
+        if sorted(map(key, got)) != sorted(map(key, want)) or \
+                sorted(json.dumps(d["range"]) for d in got) != sorted(json.dumps(d["range"]) for d in want):
+            ok(False, "step %d: the typed document's findings are the fresh analysis's" % step,
+               "\ngot  %s\nwant %s\ntext:\n%s" % (sorted(map(key, got)), sorted(map(key, want)), text))
+        agree += 1
+        compared += len(got)
+ok(agree == 10 and compared > 50, "120 random keystrokes: at 10 checkpoints the findings (%d in "
+   "all) equal a fresh analysis's" % compared)
+# an edit in the imports (the header) reanalyses every declaration
+c.change(rf, 500, [{"range": L.rng(3, 1, 3, 1), "text": "ctx2 "}])
+got = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(rf)}})["result"]["items"]
+ok(not any("context.Background" in d["message"] for d in got),
+   "renaming an import (the header) reanalyses every declaration", json.dumps(got[:3]))
+ok(c.close() == 0, "random-edit session: clean exit")
+os.remove(shadow)
+
 # ---- several modules in one workspace -------------------------------------------
 m2 = os.path.join(work, "m2")
 os.makedirs(m2, exist_ok=True)
