@@ -41,17 +41,8 @@ static struct lsp_module *module_new(const char *root, const char *cfg_path)
 	m->root = xstrdup(root);
 	m->cfg_path = cfg_path ? xstrdup(cfg_path) : NULL;
 	config_init(&m->cfg);
-	struct goversion unknown = GOVERSION_UNKNOWN;
-	m->lang = unknown;
-	if (*root) {
-		char *gomod = xasprintf("%s/go.mod", root);
-		struct strbuf sb = STRBUF_INIT;
-		if (strbuf_read_file(&sb, gomod, 1 << 20) == 0)
-			(void)goversion_gomod(sb.buf, sb.len, &m->lang);
-		strbuf_release(&sb);
-		free(gomod);
+	if (*root)
 		m->feed_path = devfeed_path(root);
-	}
 	m->feed_pos = -1;
 	return m;
 }
@@ -136,8 +127,24 @@ static void publish_config(struct lsp_server *s, struct lsp_module *m, const cha
 	free(uri);
 }
 
+/* m's language version: go.mod's go line (unknown without one). */
+static void read_gomod(struct lsp_module *m)
+{
+	struct goversion unknown = GOVERSION_UNKNOWN;
+	m->lang = unknown;
+	if (!*m->root)
+		return;
+	char *gomod = xasprintf("%s/go.mod", m->root);
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, gomod, 1 << 20) == 0)
+		(void)goversion_gomod(sb.buf, sb.len, &m->lang);
+	strbuf_release(&sb);
+	free(gomod);
+}
+
 void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 {
+	read_gomod(m);
 	struct strbuf sb = STRBUF_INIT;
 	char *cause = NULL;
 	int have_text = 0;

@@ -225,6 +225,22 @@ c.request("shutdown", None)
 c.p.stdin.close()  # the client disappears without exit
 ok(c.p.wait(timeout=20) == 1, "a client that goes away: the server exits (status 1)")
 
+# ---- debounce: changes wait for a quiet period; a save analyses at once --------
+c = L.Client([golive, "lsp", "--debounce-ms", "10000"])
+c.initialize(mod, {})
+c.open(h, src)
+ok(len(c.diagnostics(hu)) == 1, "debounce 10 s: the opened file is analysed at once")
+for v in range(2, 7):  # five keystrokes
+    c.change(h, v, [{"range": L.rng(LINE, 0, LINE, 0), "text": " "}])
+c.request("no/such", {})  # answered in order: the changes were read before it
+early = [m for m in c.seen if m.get("method") == "textDocument/publishDiagnostics"]
+ok(early == [], "five keystrokes: no analysis before the quiet period ends", json.dumps(early))
+c.notify("textDocument/didSave", {"textDocument": {"uri": hu}})
+ds = c.diagnostics(hu)
+ok(len(ds) == 1 and ds[0]["range"]["start"]["character"] == want_s + 5,
+   "didSave analyses at once, the five keystrokes applied", json.dumps(ds))
+ok(c.close() == 0, "debounce session: clean exit")
+
 # ---- typing anywhere: the incremental analysis agrees with a fresh one ---------
 # Keystroke-sized random edits (inserts, deletes, newlines, non-ASCII) across a
 # file of several handlers; every few, the open document's findings are
