@@ -178,6 +178,13 @@ ok(True, "an out-of-range edit: told, not applied")
 c.change(h, 12, [{"range": L.rng(5, 3, 2, 0), "text": "x"}])
 r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
 ok(len(r["items"]) == 1, "an inverted range changes nothing; the document still analyses")
+bad = os.path.join(mod, "bad.go")
+with open(bad, "wb") as f:  # invalid UTF-8 before the finding, on its line
+    f.write(src.encode().replace(prefix.encode(), b'\ts := "\xff\xfe\xc3"; ctx := '))
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(bad)}})["result"]
+ok(len(r["items"]) == 1 and r["items"][0]["range"]["start"]["character"] == 20,
+   "invalid UTF-8 in a file: each bad byte one UTF-16 unit (U+FFFD)", json.dumps(r["items"]))
+os.remove(bad)
 big = os.path.join(mod, "big.go")
 bigtext = "package main\n" + ("// " + "x" * 96 + "\n") * (50 * 1024 * 1024 // 100)
 c.open(big, bigtext)
