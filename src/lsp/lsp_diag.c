@@ -85,7 +85,8 @@ json_t *lsp_diags_json(struct lsp_server *s, const struct lsp_doc *d)
 	json_t *a = json_array();
 	for (size_t i = 0; i < d->diags.n; i++)
 		json_array_append_new(a, diag_json(s, &d->td, &d->diags.v[i]));
-	if (d->mod && d->mod->build_diags) /* golive dev's build errors on this file */
+	/* golive dev's build errors on this file (pushed on their own to a client that pulls) */
+	if (!s->pull && d->mod && d->mod->build_diags)
 		json_array_extend(a, json_object_get(d->mod->build_diags, d->uri));
 	return a;
 }

@@ -196,6 +196,11 @@ void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 		if (d->is_go && d->gen)
 			d->due_ns = now_mono_ns();
 	}
+	/* a client that pulls asks again (the files it has not opened, too) */
+	if (s->pull && s->refresh && s->initialized)
+		lsp_send(s, json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id",
+		                      (json_int_t)s->next_id++, "method",
+		                      "workspace/diagnostic/refresh"));
 }
 
 void lsp_file_changed(struct lsp_server *s, const char *path)
@@ -228,8 +233,9 @@ void lsp_file_changed(struct lsp_server *s, const char *path)
 static void publish_uri(struct lsp_server *s, struct lsp_module *m, const char *uri)
 {
 	struct lsp_doc *d = lsp_doc_find(s, uri);
-	json_t *diags = d && d->is_go ? lsp_diags_json(s, d) : json_array();
-	if (!d || !d->is_go)
+	int with_findings = !s->pull && d && d->is_go; /* lsp_diags_json adds the build's */
+	json_t *diags = with_findings ? lsp_diags_json(s, d) : json_array();
+	if (!with_findings)
 		json_array_extend(diags, json_object_get(m->build_diags, uri));
 	lsp_notify(s, "textDocument/publishDiagnostics",
 	           json_pack("{s:s, s:o}", "uri", uri, "diagnostics", diags));

@@ -63,6 +63,7 @@ struct lsp_server {
 	TSParser *parser; /* the documents being typed in: incremental reparses */
 	int initialized, shutdown, exit_now, gone;
 	int pull;          /* the client pulls diagnostics (textDocument/diagnostic) */
+	int refresh;       /* it takes workspace/diagnostic/refresh */
 	int snippets;      /* the client takes snippet text edits */
 	int watch_dynamic; /* it lets the server register file watchers */
 	int related_info;

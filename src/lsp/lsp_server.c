@@ -366,6 +366,8 @@ static json_t *initialize(struct lsp_server *s, json_t *params)
 	json_t *tdc = json_object_get(caps, "textDocument");
 	s->pull = json_object_get(tdc, "diagnostic") != NULL;
 	json_t *ws = json_object_get(caps, "workspace");
+	s->refresh =
+	    json_is_true(json_object_get(json_object_get(ws, "diagnostics"), "refreshSupport"));
 	s->snippets = json_is_true(
 	    json_object_get(json_object_get(ws, "workspaceEdit"), "snippetEditSupport"));
 	s->watch_dynamic = json_is_true(

@@ -53,7 +53,8 @@ LINE = 8
 # ---- pull diagnostics ---------------------------------------------------------
 c = L.Client([golive, "lsp"])
 caps = {"textDocument": {"diagnostic": {"dynamicRegistration": False}},
-        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}
+        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True},
+                      "diagnostics": {"refreshSupport": True}}}
 res = c.initialize(mod, caps)
 ok(res["capabilities"].get("diagnosticProvider", {}).get("identifier") == "golive",
    "a client that pulls gets diagnosticProvider")
@@ -132,6 +133,8 @@ c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": L.uri(cfg), "ty
 r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})["result"]
 ok(r["items"][0]["severity"] == 3, "golive.yaml changed on disk: new severity (info)",
    json.dumps(r["items"]))
+c.wait(lambda m: m.get("method") == "workspace/diagnostic/refresh", what="diagnostic refresh")
+ok(True, "and the client that pulls is asked to pull again (workspace/diagnostic/refresh)")
 with open(cfg, "w") as f:
     f.write("analyzers:\n  httpctx: { severity: info }\n  nosuch: on\n")
 c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": L.uri(cfg), "type": 2}]})
