@@ -8,8 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dev_lib.sh"
 
-export XDG_RUNTIME_DIR=$tmp/run
-mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 app=$tmp/app
 dev_copy app "$app"
 port=$(free_port)
