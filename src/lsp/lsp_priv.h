@@ -53,6 +53,9 @@ struct lsp_doc {
 	struct lsp_decls *decls; /* being typed in: findings per declaration (lsp_incr.c) */
 };
 
+/* A client that leaves this much unread is gone. */
+#define LSP_MAX_UNSENT (64u << 20)
+
 /* Trees kept for incremental reparsing: the most recently edited documents'. */
 #define LSP_HOT_TREES 8
 
@@ -60,6 +63,8 @@ struct lsp_server {
 	int in_fd, out_fd;
 	struct lsp_options opt;
 	struct jsonrpc_reader reader;
+	struct strbuf out; /* framed messages not written yet, from out_off */
+	size_t out_off;
 	TSParser *parser; /* the documents being typed in: incremental reparses */
 	int initialized, shutdown, exit_now, gone;
 	int pull;          /* the client pulls diagnostics (textDocument/diagnostic) */

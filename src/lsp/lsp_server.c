@@ -8,6 +8,7 @@
 #include "lsp/lsp_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,35 @@ const TSLanguage *tree_sitter_go(void);
 
 /* ---- sending ------------------------------------------------------------- */
 
+/*
+ * Writes what is pending without blocking (out_fd is non-blocking): a
+ * client that stops reading must not stop the server from reading it.
+ */
+static void flush_out(struct lsp_server *s)
+{
+	while (s->out_off < s->out.len && !s->gone) {
+		ssize_t n = write(s->out_fd, s->out.buf + s->out_off, s->out.len - s->out_off);
+		if (n > 0) {
+			s->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		s->gone = 1; /* EPIPE: the client went away; stop at the next turn of the loop */
+	}
+	if (s->out_off == s->out.len) {
+		strbuf_reset(&s->out);
+		s->out_off = 0;
+	} else if (s->out.len - s->out_off > LSP_MAX_UNSENT) {
+		fprintf(stderr,
+		        "golive lsp: the client has not read %zu MiB of answers: stopping\n",
+		        (s->out.len - s->out_off) >> 20);
+		s->gone = 1;
+	}
+}
+
 void lsp_send(struct lsp_server *s, json_t *msg)
 {
 	if (!msg)
@@ -33,12 +63,9 @@ void lsp_send(struct lsp_server *s, json_t *msg)
 		json_decref(msg);
 		return;
 	}
-	struct strbuf sb = STRBUF_INIT;
-	jsonrpc_frame(&sb, msg);
+	jsonrpc_frame(&s->out, msg);
 	json_decref(msg);
-	if (write_all(s->out_fd, sb.buf, sb.len) < 0)
-		s->gone = 1; /* the client went away: stop at the next turn of the loop */
-	strbuf_release(&sb);
+	flush_out(s);
 }
 
 void lsp_notify(struct lsp_server *s, const char *method, json_t *params)
@@ -575,6 +602,10 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
 	s->log_timing = getenv("GOLIVE_LSP_TIMING") && !strcmp(getenv("GOLIVE_LSP_TIMING"), "1");
 	signal(SIGPIPE, SIG_IGN);
+	strbuf_init(&s->out, 0);
+	int fl = fcntl(out_fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(out_fd, F_SETFL, fl | O_NONBLOCK);
 
 	char *buf = xmalloc(1 << 16);
 	int eof = 0;
@@ -602,11 +633,15 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 			if (timeout < 0 || ft < timeout)
 				timeout = ft;
 		}
-		struct pollfd p = {.fd = in_fd, .events = POLLIN};
-		int r = poll(&p, 1, timeout);
+		struct pollfd p[2] = {
+		    {.fd = in_fd, .events = POLLIN},
+		    {.fd = s->out_off < s->out.len ? out_fd : -1, .events = POLLOUT}};
+		int r = poll(p, 2, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r <= 0)
+		if (r > 0 && p[1].revents)
+			flush_out(s);
+		if (r <= 0 || !p[0].revents)
 			continue;
 		ssize_t n = read(in_fd, buf, 1 << 16);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -618,6 +653,14 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 		jsonrpc_reader_feed(&s->reader, buf, (size_t)n);
 	}
 	free(buf);
+	/* what is left to say (shutdown's answer): a second at most */
+	for (int64_t end = now_mono_ns() + 1000000000LL;
+	     s->out_off < s->out.len && !s->gone && now_mono_ns() < end;) {
+		struct pollfd p = {.fd = out_fd, .events = POLLOUT};
+		if (poll(&p, 1, 100) > 0)
+			flush_out(s);
+	}
+	strbuf_release(&s->out);
 	int status = s->exit_now && s->shutdown ? 0 : 1;
 	for (size_t i = 0; i < s->docs.n; i++)
 		doc_free(s->docs.v[i]);

@@ -313,6 +313,31 @@ ok(not any("context.Background" in d["message"] for d in got),
 ok(c.close() == 0, "random-edit session: clean exit")
 os.remove(shadow)
 
+# ---- a client that stops reading: the server keeps reading, then goes --------
+import threading  # noqa: E402
+p = subprocess.Popen([golive, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL)
+init = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}})
+msgs = [b"Content-Length: %d\r\n\r\n%s" % (len(init), init.encode())]
+for i in range(1, 20001):  # 20,000 requests: ~2 MB of answers nobody reads
+    body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "no/such"}).encode()
+    msgs.append(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+done = []
+
+
+def writer():
+    p.stdin.write(b"".join(msgs))
+    p.stdin.close()
+    done.append(1)
+
+
+t = threading.Thread(target=writer, daemon=True)
+t.start()
+t.join(60)
+ok(done == [1], "a client that reads nothing: the server still reads its 20,000 requests")
+ok(p.wait(timeout=30) == 1, "and, the client gone, exits (status 1)")
+p.stdout.close()
+
 # ---- several modules in one workspace -------------------------------------------
 m2 = os.path.join(work, "m2")
 os.makedirs(m2, exist_ok=True)
