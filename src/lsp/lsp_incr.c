@@ -4,19 +4,24 @@
  *
  * The document's tree-sitter tree is kept and reparsed incrementally after
  * each edit (ts_tree_edit has been applied by lsp_server.c). Its top-level
- * function and method declarations are the unit of reuse: the findings of
+ * declarations (functions, methods, types, vars, consts, comments, and the
+ * ERROR nodes of code being typed) are the units of reuse: the findings of
  * each are kept, relative to its first line, keyed by a hash of its text.
- * Everything else at the top level (package clause, imports, types, vars,
- * comments between declarations) is the header: findings in a declaration
- * depend on it (import names, directives), so when its hash changes every
- * declaration is analysed again.
+ * The rest is the header: the package clause, the imports, comments that
+ * hold a //golive:ignore directive, and the whitespace between units.
+ * Findings in a unit depend on it (import names, directives), so when it
+ * changes every unit is analysed again; when only its whitespace changes (a
+ * blank line between two functions), the units are kept and only the
+ * header's own findings are found again (unless it holds a directive, whose
+ * distance to the next line matters).
  *
- * After an edit, the declarations whose text is new are analysed in a
- * virtual copy of the document where every other declaration is blanked
- * (its bytes but newlines become spaces): positions stay those of the
- * document, and the analysis walks the header and the edited declaration
- * only. Blanked functions cannot hide a declaration the framework looks
- * for: a top-level name equal to an import name does not compile.
+ * After an edit, the units whose text is new are analysed in a virtual
+ * copy of the document where every other unit is blanked (its bytes but
+ * newlines become spaces): positions stay those of the document, and the
+ * analysis walks the header and the edited units only. A blanked unit
+ * cannot hide a declaration the framework looks for: a top-level name
+ * equal to an import name does not compile. A random-edit test compares
+ * the result with a fresh analysis (tests/e2e/lsp/t_lsp.py).
  */
 #include "lsp/lsp_priv.h"
 
@@ -36,7 +41,8 @@ struct decl {
 };
 
 struct lsp_decls {
-	uint64_t header;
+	uint64_t header; /* the header without its whitespace (or with, when it has a directive) */
+	uint64_t strict; /* the header as it is */
 	ARRAY(struct decl) v;
 	diag_array header_diags; /* absolute */
 };
@@ -85,10 +91,36 @@ static struct diag diag_moved(const struct diag *g, long delta)
 	return d;
 }
 
-static int is_func(TSNode n)
+/* True when top-level node n (of text t) is a unit of reuse, not part of the header. */
+static int is_unit(TSNode n, const char *t)
 {
-	const char *t = ts_node_type(n);
-	return !strcmp(t, "function_declaration") || !strcmp(t, "method_declaration");
+	const char *type = ts_node_type(n);
+	if (!strcmp(type, "package_clause") || !strcmp(type, "import_declaration"))
+		return 0;
+	if (!strcmp(type, "comment")) {
+		uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+		for (uint32_t i = a; i + 13 <= b; i++)
+			if (!memcmp(t + i, "golive:ignore", 13))
+				return 0;
+	}
+	return 1;
+}
+
+/* Adds header text t[0, n) to both hashes: as is, and without whitespace. */
+static void hash_gap(XXH3_state_t *strict, XXH3_state_t *loose, const char *t, size_t n)
+{
+	XXH3_64bits_update(strict, t, n);
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && !strchr(" \t\r\n", t[j]))
+			j++;
+		if (j > i)
+			XXH3_64bits_update(loose, t + i, j - i);
+		while (j < n && strchr(" \t\r\n", t[j]))
+			j++;
+		i = j;
+	}
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -130,28 +162,37 @@ void lsp_analyse_edited(struct lsp_server *s, struct lsp_doc *d, const char *pat
 
 	/* this round's declarations and header hash */
 	struct lsp_decls *old = d->decls, *c = xcalloc(1, sizeof(*c));
-	XXH3_state_t *hs = XXH3_createState();
+	XXH3_state_t *hs = XXH3_createState(), *hl = XXH3_createState();
 	XXH3_64bits_reset(hs);
+	XXH3_64bits_reset(hl);
+	int directive = 0;
 	TSNode root = ts_tree_root_node(tree);
 	uint32_t n = ts_node_named_child_count(root), at = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		TSNode k = ts_node_named_child(root, i);
-		if (!is_func(k) || ts_node_has_error(k))
+		if (!is_unit(k, text)) {
+			directive |= !strcmp(ts_node_type(k), "comment");
 			continue;
+		}
 		struct decl e = {0};
 		e.start = ts_node_start_byte(k);
 		e.end = ts_node_end_byte(k);
+		if (e.start < at || e.end > len)
+			continue; /* overlapping: leave it to the header */
 		e.row = ts_node_start_point(k).row;
 		e.end_row = ts_node_end_point(k).row;
 		e.hash = XXH3_64bits(text + e.start, e.end - e.start);
-		XXH3_64bits_update(hs, text + at, e.start - at);
-		XXH3_64bits_update(hs, "\n", 1); /* a declaration was here */
+		hash_gap(hs, hl, text + at, e.start - at);
+		XXH3_64bits_update(hs, "\0", 1); /* a unit was here */
+		XXH3_64bits_update(hl, "\0", 1);
 		at = e.end;
 		ARRAY_PUSH(c->v, e);
 	}
-	XXH3_64bits_update(hs, text + at, len - at);
-	c->header = XXH3_64bits_digest(hs);
+	hash_gap(hs, hl, text + at, len - at);
+	c->strict = XXH3_64bits_digest(hs);
+	c->header = directive ? c->strict : XXH3_64bits_digest(hl);
 	XXH3_freeState(hs);
+	XXH3_freeState(hl);
 
 	/* reuse what the last round found in declarations of the same text */
 	int reuse = old && old->header == c->header;
@@ -176,11 +217,11 @@ void lsp_analyse_edited(struct lsp_server *s, struct lsp_doc *d, const char *pat
 	}
 	free(sorted);
 
-	if (!reuse || dirty) {
+	if (!reuse || dirty || old->strict != c->strict) {
 		/* analyse the header and the fresh declarations, the others blanked */
 		char *virt = NULL;
 		const char *src = text;
-		if (reuse && dirty < c->v.n) {
+		if (reuse && dirty < c->v.n) { /* else every unit is analysed: the text as it is */
 			virt = xmalloc(len + 1);
 			memcpy(virt, text, len);
 			virt[len] = '\0';

@@ -305,8 +305,49 @@ for step in range(120):
         compared += len(got)
 ok(agree == 10 and compared > 50, "120 random keystrokes: at 10 checkpoints the findings (%d in "
    "all) equal a fresh analysis's" % compared)
+# then new code typed between the functions, a character at a time: a doc comment
+# and a handler (unclosed braces swallow what follows until they close), blank lines
+
+
+def check_same(what):
+    with open(shadow, "w") as f:
+        f.write(text)
+    got = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(rf)}})["result"]["items"]
+    want = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(shadow)}})["result"]["items"]
+    if sorted(json.dumps(d, sort_keys=True) for d in got) != sorted(json.dumps(d, sort_keys=True) for d in want):
+        ok(False, what, "\ngot  %s\nwant %s\ntext:\n%s" % (got, want, text))
+    return len(got)
+
+
+version = 1000
+checks = compared2 = 0
+for k in range(4):
+    lines = text.split("\n")
+    blanks = [i for i in range(8, len(lines)) if lines[i] == ""]
+    line = rnd.choice(blanks)
+    new_fn = ("\n// n%d is new.\nfunc n%d(w http.ResponseWriter, q *http.Request) {\n"
+              "\tc := context.Background()\n\t_ = c\n}\n" % (k, k))
+    for i, ch in enumerate(new_fn):
+        lines = text.split("\n")
+        # the position after what was typed so far
+        typed = new_fn[:i]
+        l2 = line + typed.count("\n")
+        c2 = L.u16len(typed[typed.rfind("\n") + 1:]) if "\n" in typed else L.u16len(typed)
+        a = L.offset(text, l2, c2)
+        version += 1
+        c.change(rf, version, [{"range": L.rng(l2, c2, l2, c2), "text": ch}])
+        text = text[:a] + ch + text[a:]
+        if i % 9 == 8 or i == len(new_fn) - 1:
+            compared2 += check_same("typing n%d, %d characters in: findings equal a fresh "
+                                    "analysis's" % (k, i + 1))
+            checks += 1
+ok(checks > 20 and compared2 > 100, "4 new handlers typed a character at a time: at %d "
+   "checkpoints the findings (%d in all) equal a fresh analysis's" % (checks, compared2))
+got = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(rf)}})["result"]["items"]
+ok(len([d for d in got if d["message"].startswith("use q.Context()")]) == 4,
+   "each new handler's finding names its own request (q.Context())", json.dumps(got)[:500])
 # an edit in the imports (the header) reanalyses every declaration
-c.change(rf, 500, [{"range": L.rng(3, 1, 3, 1), "text": "ctx2 "}])
+c.change(rf, 500, [{"range": L.rng(3, 1, 3, 1), "text": "ctx2 "}])  # import ctx2 "context"
 got = c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(rf)}})["result"]["items"]
 ok(not any("context.Background" in d["message"] for d in got),
    "renaming an import (the header) reanalyses every declaration", json.dumps(got[:3]))
