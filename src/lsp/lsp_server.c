@@ -469,6 +469,23 @@ static void handle(struct lsp_server *s, json_t *msg)
 		reply_error(s, NULL, JSONRPC_INVALID_REQUEST, "id must be a number or a string");
 		return;
 	}
+	static const char *const notifications[] = {
+	    "initialized",
+	    "textDocument/didOpen",
+	    "textDocument/didChange",
+	    "textDocument/didSave",
+	    "textDocument/didClose",
+	    "workspace/didChangeWatchedFiles",
+	    "workspace/didChangeWorkspaceFolders",
+	    "exit",
+	};
+	for (size_t i = 0; id && i < ARRAY_SIZE(notifications); i++)
+		if (!strcmp(method, notifications[i])) {
+			char *m = xasprintf("%s is a notification: send it without an id", method);
+			reply_error(s, id, JSONRPC_INVALID_REQUEST, m);
+			free(m);
+			return;
+		}
 	if (!strcmp(method, "exit")) {
 		s->exit_now = 1;
 		return;

@@ -354,6 +354,36 @@ ok(not any("context.Background" in d["message"] for d in got),
 ok(c.close() == 0, "random-edit session: clean exit")
 os.remove(shadow)
 
+# ---- every method with params of the wrong shape: errors or nothing, never a crash
+c = L.Client([golive, "lsp", "--debounce-ms", "0"])
+c.initialize(mod, {"textDocument": {"diagnostic": {}}})
+c.open(h, src)
+methods = ["textDocument/didOpen", "textDocument/didChange", "textDocument/didSave",
+           "textDocument/didClose", "textDocument/codeAction", "textDocument/diagnostic",
+           "workspace/didChangeWatchedFiles", "workspace/didChangeWorkspaceFolders",
+           "initialized", "$/cancelRequest"]
+shapes = [None, 1, "x", [], {}, {"textDocument": None}, {"textDocument": {"uri": 5}},
+          {"textDocument": {"uri": hu, "version": "v", "text": 3}, "contentChanges": [1, {"range": 2}]},
+          {"textDocument": {"uri": hu}, "contentChanges": [{"range": {"start": {"line": -1}},
+                                                           "text": "x"}]},
+          {"textDocument": {"uri": hu}, "range": {"start": {"line": "a"}}, "context": {"only": 5}},
+          {"textDocument": {"uri": "file:///nonexistent/%zz.go"}},
+          {"changes": [{"uri": None}, 5, {"uri": "file:///x/golive.yaml"}]},
+          {"event": {"added": [5, {"uri": None}]}}]
+answered = 0
+for m in methods:
+    for sh in shapes:
+        c.notify(m, sh)
+        r = c.request(m, sh)
+        answered += 1
+        ok_shape = "result" in r or ("error" in r and isinstance(r["error"]["code"], int))
+        if not ok_shape:
+            ok(False, "%s %s: a result or an error" % (m, json.dumps(sh)), json.dumps(r))
+r = c.request("textDocument/diagnostic", {"textDocument": {"uri": hu}})
+ok("result" in r, "%d requests and notifications of the wrong shape: each answered, the "
+   "server still serves" % (2 * answered))
+ok(c.close() == 0, "wrong-shape session: clean exit")
+
 # ---- a client that stops reading: the server keeps reading, then goes --------
 import threading  # noqa: E402
 p = subprocess.Popen([golive, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
