@@ -7,7 +7,8 @@
  * declarations (functions, methods, types, vars, consts, comments, and the
  * ERROR nodes of code being typed) are the units of reuse: the findings of
  * each are kept, relative to its first line, keyed by a hash of its text.
- * The rest is the header: the package clause, the imports, comments that
+ * The rest is the header: the comments above the package clause (a
+ * generated file's marker), the package clause, the imports, comments that
  * hold a //golive:ignore directive, and the whitespace between units.
  * Findings in a unit depend on it (import names, directives), so when it
  * changes every unit is analysed again; when only its whitespace changes (a
@@ -91,19 +92,14 @@ static struct diag diag_moved(const struct diag *g, long delta)
 	return d;
 }
 
-/* True when top-level node n (of text t) is a unit of reuse, not part of the header. */
-static int is_unit(TSNode n, const char *t)
+/* True when comment node n (of text t) holds a //golive:ignore directive. */
+static int has_directive(TSNode n, const char *t)
 {
-	const char *type = ts_node_type(n);
-	if (!strcmp(type, "package_clause") || !strcmp(type, "import_declaration"))
-		return 0;
-	if (!strcmp(type, "comment")) {
-		uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-		for (uint32_t i = a; i + 13 <= b; i++)
-			if (!memcmp(t + i, "golive:ignore", 13))
-				return 0;
-	}
-	return 1;
+	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+	for (uint32_t i = a; i + 13 <= b; i++)
+		if (!memcmp(t + i, "golive:ignore", 13))
+			return 1;
+	return 0;
 }
 
 /* Adds header text t[0, n) to both hashes: as is, and without whitespace. */
@@ -165,15 +161,24 @@ void lsp_analyse_edited(struct lsp_server *s, struct lsp_doc *d, const char *pat
 	XXH3_state_t *hs = XXH3_createState(), *hl = XXH3_createState();
 	XXH3_64bits_reset(hs);
 	XXH3_64bits_reset(hl);
-	int directive = 0;
+	int directive = 0, package = 0;
 	TSNode root = ts_tree_root_node(tree);
 	uint32_t n = ts_node_named_child_count(root), at = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		TSNode k = ts_node_named_child(root, i);
-		if (!is_unit(k, text)) {
-			directive |= !strcmp(ts_node_type(k), "comment");
+		const char *type = ts_node_type(k);
+		int comment = !strcmp(type, "comment");
+		if (!strcmp(type, "package_clause"))
+			package = 1;
+		if (comment && has_directive(k, text)) {
+			directive = 1;
 			continue;
 		}
+		/* the header: comments above the package clause (// Code generated ... DO NOT
+		   EDIT.), the package clause, the imports */
+		if ((comment && !package) || !strcmp(type, "package_clause") ||
+		    !strcmp(type, "import_declaration"))
+			continue;
 		struct decl e = {0};
 		e.start = ts_node_start_byte(k);
 		e.end = ts_node_end_byte(k);
