@@ -256,10 +256,24 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
  * A directive without a reason suppresses nothing and is itself reported
  * (analyzer "golive"). Nodes inside ERROR nodes, or containing syntax
  * errors, are never reported.
+ *
+ * Returns the finding just appended (to give it a fix: analysis_fix_replace),
+ * or NULL when nothing was reported. The pointer is valid until the next
+ * report on f (the array may move).
  */
-void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+struct diag *analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
 /* The same, with an explicit analyzer name and severity (user rules). */
-void analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
-                        const char *message);
+struct diag *analysis_report_as(struct analysis_file *f, TSNode n, const char *name,
+                                enum severity sev, const char *message);
+
+/*
+ * Gives finding d (what analysis_report returned; NULL: nothing happens) a
+ * fix of one edit: the text of node n becomes text. title is the fix's one
+ * line ("use r.Context()"); safe 1 when the edit keeps behaviour (--fix
+ * applies it unasked), 0 when it needs a look. Replaces a fix d had.
+ */
+void analysis_fix_replace(const struct analysis_file *f, struct diag *d, TSNode n,
+                          const char *title, int safe, const char *text);
 
 #endif

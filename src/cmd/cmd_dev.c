@@ -592,9 +592,10 @@ static void build_done(struct dev *d)
 		}
 		free(path);
 	}
-	if (!ok)
+	if (!ok) {
 		dev_browser_failed(d); /* before build_cleanup empties the log */
-	else
+		dev_feed_failed(d);
+	} else
 		dev_browser_built(d);
 	build_cleanup(d);
 	struct cycle c = d->bc;

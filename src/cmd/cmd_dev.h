@@ -151,6 +151,10 @@ struct dev {
 	 */
 	int64_t findings_at;
 
+	/* the cycle feed for golive lsp (core/devfeed.h): started (truncated) at the first cycle */
+	int feed_started;
+	struct json_t *feed_errors; /* the failed build's compiler errors, for its cycle's line */
+
 	/* stdin forwarding */
 	int in_fd, in_w, in_r, in_eof;
 	struct strbuf in_buf; /* read from stdin, not yet taken by the pipe */
@@ -196,6 +200,13 @@ static inline const char *c_off(const struct dev *d)
 void dev_json_line(json_t *o);
 /* "850 ms", "1.25 s" */
 void dev_fmt_dur(char *buf, size_t n, double ms);
+/*
+ * The cycle feed (core/devfeed.h): dev_feed_failed() keeps the compiler
+ * errors of d->build_log (call it before the log is emptied);
+ * dev_report_cycle() appends each ok or failed cycle's line.
+ */
+void dev_feed_failed(struct dev *d);
+
 /*
  * The cycle's trace, JSON line and status line. build: "ok", "failed",
  * "cancelled", or NULL; pid: the program started, or 0; ready: how it was

@@ -12,6 +12,9 @@ DEV_TESTDATA=$GOLIVE_SRC/tests/e2e/testdata/dev
 # golive dev builds into $XDG_CACHE_HOME/golive/dev: every program it starts has
 # $tmp in its path, which is how the scripts find what is left running.
 export XDG_CACHE_HOME=$tmp/cache GOCACHE=$tmp/gocache
+# golive dev's cycle feed for editors (docs/dev.md) goes under XDG_RUNTIME_DIR: $tmp's too.
+export XDG_RUNTIME_DIR=$tmp/run
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 # std from CTest's fixture (lib.sh): the poller and the programs compile only their own packages.
 seed_std_cache "$GOCACHE"
 mkdir -p "$tmp/bin" "$XDG_CACHE_HOME"

@@ -4,6 +4,8 @@
  * not carry the request's deadline or trace.
  *
  *   context.Background(), context.TODO()      -> r.Context()
+ *     (with a fix: the call becomes r.Context(); safe in the handler's own
+ *     body, not in a literal nested in it, which may outlive the request)
  *   http.Get/Head/Post/PostForm (also on http.DefaultClient)
  *                                             -> http.NewRequestWithContext + Do
  *   http.NewRequest                           -> http.NewRequestWithContext
@@ -38,6 +40,22 @@ static char *qualifier(struct analysis_file *f, TSNode call)
 	size_t len;
 	const char *t = analysis_text(f, c->op, &len);
 	return xasprintf("%.*s.", (int)len, t);
+}
+
+/*
+ * True when call sits in a function literal nested in handler h (a
+ * goroutine, a callback): it may run after the handler returned, when the
+ * request's context is cancelled, so switching it to that context needs a look.
+ */
+static int in_nested_func(const struct http_handler *h, TSNode call)
+{
+	for (TSNode n = ts_node_parent(call); !ts_node_is_null(n); n = ts_node_parent(n)) {
+		if (ts_node_eq(n, h->node))
+			return 0;
+		if (strcmp(ts_node_type(n), "func_literal") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int is_any(struct analysis_file *f, TSNode call, const char *path, const char *const *names,
@@ -158,7 +176,13 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 	(void)data;
 	if (is_any(f, call, "context", bg, &which)) {
 		q = qualifier(f, call);
-		analysis_report(f, call, "use %s instead of %s%s()", ctx, q, which);
+		struct diag *d =
+		    analysis_report(f, call, "use %s instead of %s%s()", ctx, q, which);
+		if (h->req_len) {
+			char *title = xasprintf("use %s", ctx);
+			analysis_fix_replace(f, d, call, title, !in_nested_func(h, call), ctx);
+			free(title);
+		}
 	} else if (is_any(f, call, "net/http", get, &which)) {
 		q = qualifier(f, call);
 		analysis_report(f, call,
