@@ -228,6 +228,8 @@ static int load_graph(struct dev *d, char **cause)
 		if (rc == 0) {
 			hash_new_files(d);
 			pathmap_clear(&d->outside);
+			if (d->w) /* the poller stats the graph's files (watch.h) */
+				devgraph_watch_files(&d->graph, d->w);
 		}
 	}
 	strbuf_release(&sb);
@@ -1394,11 +1396,21 @@ int cmd_dev(int argc, char **argv)
 	}
 	if (d->cfg.watch.gitignore)
 		d->gi = gitignore_new(d->cfg.root);
-	d->w = watch_new(&cause);
+	{
+		char *why = NULL;
+		d->w = watch_open(d->cfg.root,
+		                  d->o.poll ? config_parse_poll(d->o.poll)
+		                            : config_parse_poll(d->cfg.watch.poll),
+		                  &why, &cause);
+		if (why)
+			dev_say(d, "%s", why);
+		free(why);
+	}
 	if (!d->w || watch_add_tree(d->w, d->cfg.root, skip_dir, d, &cause) < 0) {
 		error("golive dev: %s", cause);
 		goto out;
 	}
+	devgraph_watch_files(&d->graph, d->w);
 	dev_print_watch(d, t_watch);
 
 	struct argv_array none = ARGV_ARRAY_INIT;

@@ -32,6 +32,7 @@ struct dev_opts {
 	int browser;             /* --browser */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
+	const char *poll; /* --poll: config_parse_poll()'s input, NULL: golive.yaml's */
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
 	struct argv_array listen, args;
 	int have_args;

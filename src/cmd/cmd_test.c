@@ -11,6 +11,7 @@
  * is go's compile + link + run, which the wrapper would only slow down.
  */
 #define _GNU_SOURCE
+#include "cmd/cmd_dev.h"
 #include "cmd/cmd_test.h"
 #include "cmd/commands.h"
 #include "core/golist.h"
@@ -112,8 +113,6 @@ static int in_list(const char *name, const char *const *l, size_t n)
 	return 0;
 }
 
-long test_parse_ms(const char *s); /* below */
-
 static int parse_opts(struct test_opts *o, int argc, char **argv)
 {
 	int pkgs_only = 0;
@@ -161,10 +160,13 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 			long v;
 			switch (k) {
 			case 0:
-				if ((o->poll_ms = test_parse_ms(val)) < 0)
-					return error("golive test: --poll: want a duration of 10ms "
-					             "to 10s (e.g. 250ms), got \"%s\"",
-					             val);
+				if ((o->poll_ms = config_parse_poll(val)) < -1)
+					return error(
+					    "golive test: --poll: want an interval of 10ms "
+					    "to 10s (e.g. 250ms), \"auto\" or \"off\", got "
+					    "\"%s\"",
+					    val);
+				o->poll_set = 1;
 				o->watch = 1;
 				break;
 			case 1:
@@ -208,22 +210,6 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* "250ms", "1s", "2.5s" -> ms in 10..10000, else -1. */
-long test_parse_ms(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (strcmp(end, "s") == 0)
-		v *= 1000;
-	else if (strcmp(end, "ms") != 0 && *end)
-		return -1;
-	if (v < 10 || v > 10000)
-		return -1;
-	return (long)v;
-}
-
 /* ---- a run -------------------------------------------------------------- */
 
 static void emit_text(enum test_stream s, const char *text, size_t len, void *data)
@@ -261,7 +247,9 @@ int test_job_start(struct test_job *j, const char *go, const struct test_opts *o
 	po.stdout_fd = p[1];
 	char *cause = NULL;
 	j->t0 = now_mono_ns();
-	j->pid = proc_spawn(av.argv, &po, &cause);
+	/* --watch handles the signals itself; a single run forwards them to go */
+	j->pid =
+	    o->watch ? dev_spawn_group(av.argv, p[1], 2, &cause) : proc_spawn(av.argv, &po, &cause);
 	close(p[1]);
 	argv_clear(&av);
 	if (j->pid < 0) {
@@ -519,7 +507,6 @@ int cmd_test(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.top = -1;
 	o.debounce_ms = -1;
-	o.poll_ms = -1;
 	config_init(&cfg);
 	if (parse_opts(&o, argc, argv) < 0)
 		goto out;

@@ -16,7 +16,8 @@
 struct test_opts {
 	int json, watch, top;
 	int debounce_ms;              /* -1: golive.yaml's */
-	long poll_ms;                 /* --poll: -1 unset, else the interval */
+	int poll_set;                 /* --poll was given: */
+	long poll_ms;                 /* its config_parse_poll() value */
 	const char *config;           /* --config */
 	struct argv_array go;         /* go test flags, in order (values included), -json dropped */
 	struct argv_array list_flags; /* the flags go list needs too (-tags, -mod, ...) */

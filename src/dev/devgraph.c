@@ -1,6 +1,7 @@
 /* devgraph.c - see devgraph.h. */
 #define _GNU_SOURCE
 #include "dev/devgraph.h"
+#include "dev/watch.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -247,4 +248,14 @@ enum devgraph_kind devgraph_classify(const struct devgraph *g, const char *rel, 
 	int in = pathmap_get(&g->dirs, dir, NULL);
 	free(dir);
 	return in ? DEVGRAPH_NEW : DEVGRAPH_NONE;
+}
+
+void devgraph_watch_files(const struct devgraph *g, struct watcher *w)
+{
+	struct argv_array abs = ARGV_ARRAY_INIT;
+	for (size_t i = 0; i < g->files.cap; i++)
+		if (g->files.keys[i])
+			argv_pushf(&abs, "%s/%s", g->root, g->files.keys[i]);
+	watch_set_files(w, (const char *const *)abs.argv, abs.argc);
+	argv_clear(&abs);
 }

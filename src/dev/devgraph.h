@@ -92,4 +92,11 @@ enum devgraph_kind {
  */
 enum devgraph_kind devgraph_classify(const struct devgraph *g, const char *rel, int is_dir);
 
+/*
+ * Tells w (watch.h) the graph's files, as absolute paths: a polling watcher
+ * stats just these and the directories, not every file of the tree.
+ */
+struct watcher;
+void devgraph_watch_files(const struct devgraph *g, struct watcher *w);
+
 #endif

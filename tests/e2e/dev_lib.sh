@@ -100,6 +100,8 @@ dev_copy() {
 }
 
 # dev_start NAME DIR ARGS...: runs `golive dev --json ARGS` in DIR, in a session
+# (with --poll $GOLIVE_E2E_POLL when that is set: t90_dev_poll.sh runs the
+# edit, storm and checkout scripts again with the polling watcher)
 # of its own, stdin $DEV_STDIN (default /dev/null; a FIFO must already have a
 # writer); stdout in $tmp/NAME.json, stderr in $tmp/NAME.err,
 # golive's pid (= its process group) in $tmp/NAME.pid, its exit status in
@@ -113,7 +115,7 @@ dev_start() {
 	(
 		rc=0
 		setsid sh -c 'echo $$ >"$0"; cd "$1" || exit 97; shift; exec "$@"' "$tmp/$name.pid" "$dir" \
-			"$GOLIVE" dev --json "$@" \
+			"$GOLIVE" dev --json ${GOLIVE_E2E_POLL:+--poll "$GOLIVE_E2E_POLL"} "$@" \
 			>"$tmp/$name.json" 2>"$tmp/$name.err" <"${DEV_STDIN:-/dev/null}" || rc=$?
 		echo "$rc" >"$tmp/$name.rc"
 	) 2>"$tmp/$name.sh.err" &
