@@ -113,7 +113,7 @@ int watch_read(struct watcher *w, void (*fn)(const struct watch_event *ev, void 
  * directory again only when its mtime moved (new and vanished names:
  * WATCH_CREATE / WATCH_DELETE, directories followed as with inotify). The
  * other directories of the trees are checked in turn, a slice per tick, so
- * that a sweep of them all takes about 4 s whatever their number: polling
+ * that a sweep of them all takes about 8 s whatever their number: polling
  * costs stats in proportion to the files that matter, not to the tree.
  * Files outside that set are seen when created, deleted or renamed (an
  * atomic save), not when written in place.

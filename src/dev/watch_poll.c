@@ -3,7 +3,8 @@
  * systems that deliver no inotify events for changes made from elsewhere.
  *
  * The fd is a periodic timerfd. Each tick:
- *  - lstat()s every file given to watch_set_files() and compares mtime,
+ *  - stats every file given to watch_set_files() (relative to an O_PATH
+ *    descriptor of its directory: no path walk) and compares mtime,
  *    ctime, size and inode with the last look: a difference is a
  *    WATCH_WRITE (or WATCH_CREATE / WATCH_DELETE when it appeared or went);
  *  - lstat()s the "hot" directories (those holding such files, and those
@@ -35,9 +36,13 @@
 #include "dev/watch.h"
 #include "dev/watch_backend.h"
 
-#define SWEEP_MS 4000                  /* every directory at least this often */
-#define HOT_NS   (60LL * 1000000000LL) /* a changed directory stays hot this long */
-#define RACY_NS  (1100LL * 1000000LL)  /* mtime granularity we allow for */
+#define SWEEP_MS    8000 /* every directory at least this often */
+#define MAX_DIR_FDS 512  /* O_PATH descriptors kept for the directories holding files */
+#define ALL_FILES   400  /* up to this many files, each is stat'ed every tick */
+#define FILE_SWEEP_MS                                                                              \
+	1000 /* beyond: those of hot directories every tick, each other one this often */
+#define HOT_NS  (60LL * 1000000000LL) /* a changed directory stays hot this long */
+#define RACY_NS (1100LL * 1000000LL)  /* mtime granularity we allow for */
 
 typedef void (*watch_fn)(const struct watch_event *ev, void *data);
 
@@ -64,14 +69,16 @@ struct pdir {
 	char *path;
 	size_t root;
 	struct stamp st;
-	int64_t checked;            /* CLOCK_REALTIME ns of the last look */
-	int64_t hot_until;          /* monotonic ns */
-	int has_files;              /* holds a file of the set */
+	int64_t checked;   /* CLOCK_REALTIME ns of the last look */
+	int64_t hot_until; /* monotonic ns */
+	int has_files;     /* holds a file of the set */
+	int fd;            /* O_PATH, when has_files (files are stat'ed relative to it), else -1 */
 	ARRAY(struct pentry) names; /* sorted by name */
 };
 
 struct pfile {
 	char *path;
+	size_t base; /* offset of the base name in path */
 	struct stamp st;
 	int64_t checked;
 };
@@ -81,9 +88,11 @@ struct pwatcher {
 	unsigned interval_ms;
 	ARRAY(struct proot) roots;
 	ARRAY(struct pdir *) dirs;
-	struct pathmap dir_index; /* path -> index + 1 in dirs (0: none) */
-	ARRAY(struct pfile) files;
-	size_t cursor; /* the rotation over the cold directories */
+	struct pathmap dir_index;  /* path -> index + 1 in dirs (0: none) */
+	ARRAY(struct pfile) files; /* sorted by path: a directory's files are together */
+	size_t cursor;             /* the rotation over the cold directories */
+	size_t fcursor;            /* the rotation over the files */
+	size_t nfds;               /* open pdir.fd */
 };
 
 static int64_t real_ns(void)
@@ -195,6 +204,7 @@ static void add_tree(struct pwatcher *w, const char *top, size_t root, unsigned 
 			continue;
 		}
 		struct pdir *d = xcalloc(1, sizeof(*d));
+		d->fd = -1;
 		d->path = dir;
 		d->root = root;
 		stamp_of(&st, &d->st);
@@ -230,6 +240,10 @@ static void remove_tree(struct pwatcher *w, const char *path)
 		if (strncmp(d->path, path, len) == 0 &&
 		    (d->path[len] == '\0' || d->path[len] == '/')) {
 			pathmap_set(&w->dir_index, d->path, 0);
+			if (d->fd >= 0) {
+				close(d->fd);
+				w->nfds--;
+			}
 			names_free(d);
 			free(d->path);
 			free(d);
@@ -253,21 +267,30 @@ static int check_dir(struct pwatcher *w, struct pdir *d, watch_fn fn, void *data
 	struct stat st;
 	struct stamp now_st = {0, 0, 0, 0, 0};
 	int is_root = strcmp(d->path, w->roots.v[d->root].path) == 0;
-	if ((is_root ? stat(d->path, &st) : lstat(d->path, &st)) == 0 && S_ISDIR(st.st_mode))
+	/* through its descriptor when it has one: no path walk (a deleted one has no links) */
+	int rc = d->fd >= 0 ? fstat(d->fd, &st)
+	         : is_root  ? stat(d->path, &st)
+	                    : lstat(d->path, &st);
+	if (rc == 0 && S_ISDIR(st.st_mode) && st.st_nlink > 0)
 		stamp_of(&st, &now_st);
 	int64_t now = real_ns();
 	if (!now_st.exists) {
 		char *path = xstrdup(d->path);
-		if (is_root)
-			w->roots.v[d->root].gone = 1;
+		size_t root = d->root;
 		report(fn, data, path, WATCH_DELETE | WATCH_DIR);
 		remove_tree(w, path);
+		/* deleted and made again under the same name (its descriptor saw the old one) */
+		if (is_root)
+			w->roots.v[root].gone = 1; /* like inotify: not watched again */
+		else if (rc == 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			add_tree(w, path, root, WATCH_CREATE | WATCH_DIR, fn, data);
 		free(path);
 		return 1;
 	}
 	int racy = d->st.mtime >= d->checked - RACY_NS;
 	d->checked = now;
-	if (stamp_eq(&now_st, &d->st) && !racy)
+	int moved = !stamp_eq(&now_st, &d->st);
+	if (!moved && !racy)
 		return 0;
 	d->st = now_st;
 	struct pdir fresh;
@@ -320,16 +343,19 @@ static int check_dir(struct pwatcher *w, struct pdir *d, watch_fn fn, void *data
 	/* d itself stays (only paths below it were added or forgotten) */
 	names_free(d);
 	d->names = fresh.names;
-	if (changed)
+	if (changed || moved) /* its files are due now (an atomic save replaced one) */
 		d->hot_until = now_mono_ns() + HOT_NS;
 	return 0;
 }
 
-static void check_file(struct pfile *f, watch_fn fn, void *data)
+/* Looks at one file; 1 when it changed. */
+static int check_file(struct pfile *f, int dirfd, watch_fn fn, void *data)
 {
 	struct stat st;
 	struct stamp now_st = {0, 0, 0, 0, 0};
-	if (lstat(f->path, &st) == 0 && S_ISREG(st.st_mode))
+	int rc = dirfd >= 0 ? fstatat(dirfd, f->path + f->base, &st, AT_SYMLINK_NOFOLLOW)
+	                    : lstat(f->path, &st);
+	if (rc == 0 && S_ISREG(st.st_mode))
 		stamp_of(&st, &now_st);
 	int64_t now = real_ns();
 	int racy = f->st.exists && f->st.mtime >= f->checked - RACY_NS;
@@ -337,18 +363,23 @@ static void check_file(struct pfile *f, watch_fn fn, void *data)
 	if (stamp_eq(&now_st, &f->st)) {
 		if (racy && now_st.exists)
 			report(fn, data, f->path, WATCH_WRITE);
-		return;
+		return 0;
 	}
 	unsigned kind = !now_st.exists ? WATCH_DELETE : !f->st.exists ? WATCH_CREATE : WATCH_WRITE;
 	f->st = now_st;
 	report(fn, data, f->path, kind);
+	return 1;
 }
 
-/* One tick: the files, the hot directories, a slice of the others. */
+/*
+ * One tick: the hot directories and a slice of the others, then the files:
+ * all of them when there are at most ALL_FILES, else those in hot
+ * directories (changed in the last minute: an atomic save moves the
+ * directory's mtime, so its files are looked at in the same tick) and a
+ * slice of the rest, so that each is seen every FILE_SWEEP_MS.
+ */
 static void tick(struct pwatcher *w, watch_fn fn, void *data)
 {
-	for (size_t i = 0; i < w->files.n; i++)
-		check_file(&w->files.v[i], fn, data);
 	int64_t mono = now_mono_ns();
 	size_t cold = 0;
 	for (size_t i = 0; i < w->dirs.n;) {
@@ -377,6 +408,34 @@ static void tick(struct pwatcher *w, watch_fn fn, void *data)
 		if (!(check_dir(w, d, fn, data) && w->dirs.n < n))
 			w->cursor++;
 	}
+
+	/* files, relative to their directory's descriptor (they are sorted by path) */
+	size_t n = w->files.n;
+	size_t fslice =
+	    n <= ALL_FILES ? n : (n * w->interval_ms + FILE_SWEEP_MS - 1) / FILE_SWEEP_MS;
+	if (w->fcursor >= n)
+		w->fcursor = 0;
+	const struct pfile *prev = NULL;
+	struct pdir *d = NULL;
+	mono = now_mono_ns();
+	for (size_t i = 0; i < n; i++) {
+		struct pfile *f = &w->files.v[i];
+		if (!prev || prev->base != f->base || strncmp(prev->path, f->path, f->base) != 0) {
+			char *dir = xstrndup(f->path, f->base > 1 ? f->base - 1 : f->base);
+			d = dir_find(w, dir);
+			free(dir);
+			if (d && d->fd < 0 && d->has_files && w->nfds < MAX_DIR_FDS) {
+				d->fd =
+				    open(d->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				w->nfds += d->fd >= 0;
+			}
+		}
+		prev = f;
+		int due = (i + n - w->fcursor) % n < fslice || (d && d->hot_until > mono);
+		if (due && check_file(f, d ? d->fd : -1, fn, data) && d)
+			d->hot_until = mono + HOT_NS;
+	}
+	w->fcursor = n ? (w->fcursor + fslice) % n : 0;
 }
 
 /* --- the backend --------------------------------------------------------- */
@@ -455,6 +514,11 @@ static int pw_read(void *wv, watch_fn fn, void *data, char **cause)
 	return 0;
 }
 
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct pfile *)a)->path, ((const struct pfile *)b)->path);
+}
+
 static void pw_set_files(void *wv, const char *const *abs, size_t n)
 {
 	struct pwatcher *w = wv;
@@ -491,9 +555,22 @@ static void pw_set_files(void *wv, const char *const *abs, size_t n)
 	w->files.alloc = nf.alloc;
 	pathmap_clear(&old);
 	pathmap_clear(&seen);
+	if (w->files.n)
+		qsort(w->files.v, w->files.n, sizeof(*w->files.v), cmp_file);
+	for (size_t i = 0; i < w->files.n; i++) {
+		const char *slash = strrchr(w->files.v[i].path, '/');
+		w->files.v[i].base = slash ? (size_t)(slash - w->files.v[i].path) + 1 : 0;
+	}
 	/* the directories holding them are checked every tick */
-	for (size_t i = 0; i < w->dirs.n; i++)
-		w->dirs.v[i]->has_files = 0;
+	for (size_t i = 0; i < w->dirs.n; i++) {
+		struct pdir *d = w->dirs.v[i];
+		d->has_files = 0;
+		if (d->fd >= 0) { /* opened again on the next tick if it still has files */
+			close(d->fd);
+			d->fd = -1;
+			w->nfds--;
+		}
+	}
 	for (size_t i = 0; i < w->files.n; i++) {
 		const char *p = w->files.v[i].path;
 		const char *slash = strrchr(p, '/');
@@ -514,6 +591,8 @@ static void pw_free(void *wv)
 		return;
 	close(w->tfd);
 	for (size_t i = 0; i < w->dirs.n; i++) {
+		if (w->dirs.v[i]->fd >= 0)
+			close(w->dirs.v[i]->fd);
 		names_free(w->dirs.v[i]);
 		free(w->dirs.v[i]->path);
 		free(w->dirs.v[i]);

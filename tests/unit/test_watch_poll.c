@@ -267,6 +267,27 @@ static void test_dirs(void **state)
 	free(y);
 }
 
+static void test_dir_replaced(void **state)
+{
+	struct fixture *f = *state;
+	start(f);
+	tick_for(f, 50);
+	/* rm -rf pkg; mkdir pkg; a file in it (git checkout can do this) */
+	char *pkg = at(f, "pkg"), *lib = at(f, "pkg/lib.go"), *n = at(f, "pkg/new.go");
+	nftw(pkg, rm_one, 64, FTW_DEPTH | FTW_PHYS);
+	mk(f, "pkg");
+	put(f, "pkg/lib.go", "package pkg // again\n");
+	assert_true(wait_for(f, pkg, WATCH_DELETE));
+	assert_true(wait_for(f, lib, WATCH_CREATE | WATCH_WRITE));
+	assert_int_equal(watch_count(f->w), 2);
+	/* and it is watched: a file added later is seen */
+	put(f, "pkg/new.go", "package pkg\n");
+	assert_true(wait_for(f, n, WATCH_CREATE));
+	free(pkg);
+	free(lib);
+	free(n);
+}
+
 static void test_outside_set(void **state)
 {
 	struct fixture *f = *state;
@@ -331,6 +352,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create_delete, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dir_replaced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outside_set, setup, teardown),
 	    cmocka_unit_test(test_choice),
 	};
