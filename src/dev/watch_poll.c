@@ -2,7 +2,7 @@
  * watch_poll.c - the polling backend of watch.h (watch_new_poll): for file
  * systems that deliver no inotify events for changes made from elsewhere.
  *
- * The fd is a periodic timerfd. Each tick:
+ * The fd is a timerfd, armed (one-shot) for the next tick. Each tick:
  *  - stats every file given to watch_set_files() (relative to an O_PATH
  *    descriptor of its directory: no path walk) and compares mtime,
  *    ctime, size and inode with the last look: a difference is a
@@ -14,7 +14,12 @@
  *    last one (new names: WATCH_CREATE, a new directory followed and
  *    reported with what it holds; vanished names: WATCH_DELETE, a vanished
  *    directory forgotten with everything below it).
- * Time stamps can be coarse (a second on some remote file systems): a file
+ * A file whose stamp moved is reported when a second look, SETTLE_MS later
+ * (a quarter of the interval at most), agrees: a file caught while being
+ * written (truncated, half written) is reported once, complete, as inotify's
+ * close-write would. Files that appear in a listing without being in the
+ * set are stat'ed every tick for a minute, so that `cat > new.go` is seen
+ * whole. Time stamps can be coarse (a second on some remote file systems): a file
  * or directory whose mtime is within RACY_NS of the previous look may have
  * changed again without moving it, so it is reported (file) or read (dir)
  * again until its mtime is older; callers hash contents anyway.
@@ -38,6 +43,7 @@
 
 #define SWEEP_MS    8000 /* every directory at least this often */
 #define MAX_DIR_FDS 512  /* O_PATH descriptors kept for the directories holding files */
+#define SETTLE_MS   50   /* a change is reported when a look this much later agrees */
 #define ALL_FILES   400  /* up to this many files, each is stat'ed every tick */
 #define FILE_SWEEP_MS                                                                              \
 	1000 /* beyond: those of hot directories every tick, each other one this often */
@@ -81,6 +87,9 @@ struct pfile {
 	size_t base; /* offset of the base name in path */
 	struct stamp st;
 	int64_t checked;
+	int settling;      /* a change seen once: reported when the next look agrees */
+	struct stamp seen; /* what that look saw */
+	int64_t until;     /* recent files (not in the set): watched until then (monotonic) */
 };
 
 struct pwatcher {
@@ -88,11 +97,14 @@ struct pwatcher {
 	unsigned interval_ms;
 	ARRAY(struct proot) roots;
 	ARRAY(struct pdir *) dirs;
-	struct pathmap dir_index;  /* path -> index + 1 in dirs (0: none) */
-	ARRAY(struct pfile) files; /* sorted by path: a directory's files are together */
-	size_t cursor;             /* the rotation over the cold directories */
-	size_t fcursor;            /* the rotation over the files */
-	size_t nfds;               /* open pdir.fd */
+	struct pathmap dir_index;   /* path -> index + 1 in dirs (0: none) */
+	ARRAY(struct pfile) files;  /* sorted by path: a directory's files are together */
+	size_t cursor;              /* the rotation over the cold directories */
+	size_t fcursor;             /* the rotation over the files */
+	size_t nfds;                /* open pdir.fd */
+	ARRAY(struct pfile) recent; /* files that appeared in a listing, not in the set */
+	int64_t next_tick;          /* monotonic ns */
+	int64_t settle_at;          /* when to look again at settling files, 0: none */
 };
 
 static int64_t real_ns(void)
@@ -258,6 +270,8 @@ static void remove_tree(struct pwatcher *w, const char *path)
 		w->cursor = 0;
 }
 
+static void add_recent(struct pwatcher *w, const char *path);
+
 /*
  * Looks at one directory; returns 1 when it was forgotten (gone), so that
  * the caller's index into dirs must not advance.
@@ -331,6 +345,7 @@ static int check_dir(struct pwatcher *w, struct pdir *d, watch_fn fn, void *data
 					         data);
 			} else if (!watch_is_noise(e->name)) {
 				report(fn, data, child.buf, WATCH_CREATE);
+				add_recent(w, child.buf); /* its writes are seen too */
 			}
 			changed = 1;
 		} else {
@@ -348,7 +363,7 @@ static int check_dir(struct pwatcher *w, struct pdir *d, watch_fn fn, void *data
 	return 0;
 }
 
-/* Looks at one file; 1 when it changed. */
+/* Looks at one file; 1 when it changed, -1 when it is settling (look again soon), else 0. */
 static int check_file(struct pfile *f, int dirfd, watch_fn fn, void *data)
 {
 	struct stat st;
@@ -361,14 +376,86 @@ static int check_file(struct pfile *f, int dirfd, watch_fn fn, void *data)
 	int racy = f->st.exists && f->st.mtime >= f->checked - RACY_NS;
 	f->checked = now;
 	if (stamp_eq(&now_st, &f->st)) {
+		f->settling = 0;
 		if (racy && now_st.exists)
 			report(fn, data, f->path, WATCH_WRITE);
 		return 0;
 	}
+	/*
+	 * Changed: reported once a second look SETTLE_MS later agrees, so that a
+	 * file caught in the middle of being written (truncated, half written)
+	 * is not reported twice (inotify waits for the close).
+	 */
+	if (!f->settling || !stamp_eq(&now_st, &f->seen)) {
+		f->settling = 1;
+		f->seen = now_st;
+		return -1;
+	}
 	unsigned kind = !now_st.exists ? WATCH_DELETE : !f->st.exists ? WATCH_CREATE : WATCH_WRITE;
+	f->settling = 0;
 	f->st = now_st;
 	report(fn, data, f->path, kind);
 	return 1;
+}
+
+static void settle_later(struct pwatcher *w)
+{
+	unsigned ms = w->interval_ms / 4 < SETTLE_MS ? w->interval_ms / 4 : SETTLE_MS;
+	if (!w->settle_at)
+		w->settle_at = now_mono_ns() + (int64_t)(ms < 5 ? 5 : ms) * 1000000;
+}
+
+/* The files that appeared in listings lately (not in the set): every tick, for a while. */
+static void check_recent(struct pwatcher *w, watch_fn fn, void *data)
+{
+	int64_t mono = now_mono_ns();
+	for (size_t i = 0; i < w->recent.n;) {
+		struct pfile *f = &w->recent.v[i];
+		if (f->until < mono && !f->settling) {
+			free(f->path);
+			w->recent.v[i] = w->recent.v[--w->recent.n];
+			continue;
+		}
+		if (check_file(f, -1, fn, data) < 0)
+			settle_later(w);
+		i++;
+	}
+}
+
+/* A file found by a listing: watched for HOT_NS unless the set has it. */
+static void add_recent(struct pwatcher *w, const char *path)
+{
+	for (size_t i = 0; i < w->recent.n; i++)
+		if (!strcmp(w->recent.v[i].path, path))
+			return;
+	struct pfile f;
+	memset(&f, 0, sizeof(f));
+	struct stat st;
+	f.path = xstrdup(path);
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		stamp_of(&st, &f.st);
+	f.checked = real_ns();
+	f.until = now_mono_ns() + HOT_NS;
+	if (w->recent.n < 4096)
+		ARRAY_PUSH(w->recent, f);
+	else
+		free(f.path);
+}
+
+/* Only the settling files (SETTLE_MS after a change was seen). */
+static void settle(struct pwatcher *w, watch_fn fn, void *data)
+{
+	w->settle_at = 0;
+	for (size_t i = 0; i < w->files.n; i++) {
+		struct pfile *f = &w->files.v[i];
+		if (f->settling && check_file(f, -1, fn, data) < 0)
+			settle_later(w);
+	}
+	for (size_t i = 0; i < w->recent.n; i++) {
+		struct pfile *f = &w->recent.v[i];
+		if (f->settling && check_file(f, -1, fn, data) < 0)
+			settle_later(w);
+	}
 }
 
 /*
@@ -431,14 +518,32 @@ static void tick(struct pwatcher *w, watch_fn fn, void *data)
 			}
 		}
 		prev = f;
-		int due = (i + n - w->fcursor) % n < fslice || (d && d->hot_until > mono);
-		if (due && check_file(f, d ? d->fd : -1, fn, data) && d)
+		int due =
+		    (i + n - w->fcursor) % n < fslice || (d && d->hot_until > mono) || f->settling;
+		int c = due ? check_file(f, d ? d->fd : -1, fn, data) : 0;
+		if (c && d)
 			d->hot_until = mono + HOT_NS;
+		if (c < 0)
+			settle_later(w);
 	}
 	w->fcursor = n ? (w->fcursor + fslice) % n : 0;
+	check_recent(w, fn, data);
 }
 
 /* --- the backend --------------------------------------------------------- */
+
+/* The timer fires at the next tick, or sooner for settling files (one-shot, absolute). */
+static void arm(struct pwatcher *w)
+{
+	int64_t at = w->next_tick;
+	if (w->settle_at && w->settle_at < at)
+		at = w->settle_at;
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = at / 1000000000LL;
+	its.it_value.tv_nsec = at % 1000000000LL;
+	timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
 
 static void *pw_new(unsigned interval_ms, char **cause)
 {
@@ -449,14 +554,11 @@ static void *pw_new(unsigned interval_ms, char **cause)
 	}
 	if (interval_ms < 10)
 		interval_ms = 10;
-	struct itimerspec its;
-	its.it_interval.tv_sec = interval_ms / 1000;
-	its.it_interval.tv_nsec = (long)(interval_ms % 1000) * 1000000L;
-	its.it_value = its.it_interval;
-	timerfd_settime(fd, 0, &its, NULL);
 	struct pwatcher *w = xcalloc(1, sizeof(*w));
 	w->tfd = fd;
 	w->interval_ms = interval_ms;
+	w->next_tick = now_mono_ns() + (int64_t)interval_ms * 1000000;
+	arm(w);
 	return w;
 }
 
@@ -510,7 +612,16 @@ static int pw_read(void *wv, watch_fn fn, void *data, char **cause)
 		*cause = xasprintf("reading the poll timer: %s", strerror(errno));
 		return -1;
 	}
-	tick(w, fn, data);
+	int64_t now = now_mono_ns();
+	if (now >= w->next_tick) {
+		tick(w, fn, data);
+		w->next_tick += (int64_t)w->interval_ms * 1000000;
+		if (w->next_tick <= now) /* late (a busy machine): no burst of ticks */
+			w->next_tick = now + (int64_t)w->interval_ms * 1000000;
+	} else if (w->settle_at && now >= w->settle_at) {
+		settle(w, fn, data);
+	}
+	arm(w);
 	return 0;
 }
 
@@ -602,6 +713,9 @@ static void pw_free(void *wv)
 	for (size_t i = 0; i < w->files.n; i++)
 		free(w->files.v[i].path);
 	ARRAY_FREE(w->files);
+	for (size_t i = 0; i < w->recent.n; i++)
+		free(w->recent.v[i].path);
+	ARRAY_FREE(w->recent);
 	for (size_t i = 0; i < w->roots.n; i++)
 		free(w->roots.v[i].path);
 	ARRAY_FREE(w->roots);

@@ -288,6 +288,52 @@ static void test_dir_replaced(void **state)
 	free(n);
 }
 
+static void test_settle(void **state)
+{
+	struct fixture *f = *state;
+	start(f);
+	tick_for(f, 1300); /* past the racy window of the set-up's writes */
+	for (size_t i = 0; i < f->log.n; i++)
+		free(f->log.v[i].path);
+	f->log.n = 0;
+	/* a writer still writing: a piece before every look (each look sees a new size) */
+	char *p = at(f, "main.go");
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 30; i++) {
+		struct pollfd pf = {watch_fd(f->w), POLLIN, 0};
+		assert_int_equal(poll(&pf, 1, WAIT_MS), 1);
+		assert_int_equal(write_all(fd, "// piece\n", 9), 0);
+		char *cause = NULL;
+		assert_int_equal(watch_read(f->w, collect, f, &cause), 0);
+	}
+	close(fd);
+	size_t during = 0;
+	for (size_t i = 0; i < f->log.n; i++)
+		during += !strcmp(f->log.v[i].path, p);
+	assert_true(wait_for(f, p, WATCH_WRITE));
+	/* nothing while it was being written (inotify waits for the close too) */
+	assert_int_equal(during, 0);
+	free(p);
+}
+
+static void test_new_file_written(void **state)
+{
+	struct fixture *f = *state;
+	start(f);
+	/* `cat > pkg/new.go`: created empty, seen, then written */
+	put(f, "pkg/new.go", "");
+	char *p = at(f, "pkg/new.go");
+	assert_true(wait_for(f, p, WATCH_CREATE));
+	tick_for(f, 1300);
+	for (size_t i = 0; i < f->log.n; i++)
+		free(f->log.v[i].path);
+	f->log.n = 0;
+	put(f, "pkg/new.go", "package pkg\n");
+	assert_true(wait_for(f, p, WATCH_WRITE));
+	free(p);
+}
+
 static void test_outside_set(void **state)
 {
 	struct fixture *f = *state;
@@ -353,6 +399,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dir_replaced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_settle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_new_file_written, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outside_set, setup, teardown),
 	    cmocka_unit_test(test_choice),
 	};
