@@ -14,6 +14,7 @@
 #include "cmd/cmd_dev.h"
 #include "cmd/cmd_test.h"
 #include "cmd/commands.h"
+#include "core/buildargs.h"
 #include "core/golist.h"
 #include "core/jsonl.h"
 #include "core/gotool.h"
@@ -56,52 +57,31 @@ static const char test_usage[] =
     "  golive test --watch ./...\n"
     "See docs/test.md.\n";
 
-/* go test and go build flags that take a value as the next word. */
-static const char *const value_flags[] = {"C",
-                                          "o",
-                                          "p",
-                                          "asmflags",
-                                          "buildmode",
-                                          "compiler",
-                                          "gccgoflags",
-                                          "gcflags",
-                                          "installsuffix",
-                                          "ldflags",
-                                          "mod",
-                                          "modfile",
-                                          "overlay",
-                                          "pgo",
-                                          "pkgdir",
-                                          "tags",
-                                          "toolexec",
-                                          "exec",
-                                          "bench",
-                                          "benchtime",
-                                          "blockprofile",
-                                          "blockprofilerate",
-                                          "count",
-                                          "coverpkg",
-                                          "covermode",
-                                          "coverprofile",
-                                          "cpu",
-                                          "cpuprofile",
-                                          "fuzz",
-                                          "fuzzminimizetime",
-                                          "fuzztime",
-                                          "list",
-                                          "memprofile",
-                                          "memprofilerate",
-                                          "mutexprofile",
-                                          "mutexprofilefraction",
-                                          "outputdir",
-                                          "parallel",
-                                          "run",
-                                          "skip",
-                                          "timeout",
-                                          "trace",
-                                          "vet",
-                                          "covermode",
-                                          "shuffle"};
+/* go test's own flags that take a value (go build's: buildargs_takes_value). */
+static const char *const test_value_flags[] = {"bench",
+                                               "benchtime",
+                                               "blockprofile",
+                                               "blockprofilerate",
+                                               "count",
+                                               "cpu",
+                                               "cpuprofile",
+                                               "fuzz",
+                                               "fuzzminimizetime",
+                                               "fuzztime",
+                                               "list",
+                                               "memprofile",
+                                               "memprofilerate",
+                                               "mutexprofile",
+                                               "coverprofile",
+                                               "outputdir",
+                                               "parallel",
+                                               "mutexprofilefraction",
+                                               "run",
+                                               "skip",
+                                               "timeout",
+                                               "trace",
+                                               "vet",
+                                               "shuffle"};
 /* the flags go list needs as well: they change the package graph */
 static const char *const list_flags[] = {"tags", "mod", "modfile", "overlay", "C", "pgo"};
 
@@ -188,7 +168,9 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 		const char *name = a + 1 + (a[1] == '-');
 		size_t n = strcspn(name, "=");
 		char *nm = xstrndup(name, n);
-		int takes = !name[n] && in_list(nm, value_flags, ARRAY_SIZE(value_flags));
+		int takes =
+		    !name[n] && (buildargs_takes_value(nm) ||
+		                 in_list(nm, test_value_flags, ARRAY_SIZE(test_value_flags)));
 		int for_list = in_list(nm, list_flags, ARRAY_SIZE(list_flags));
 		int drop = strcmp(nm, "json") == 0; /* golive asks for it itself */
 		free(nm);

@@ -3,7 +3,10 @@
 #include "dev/watch.h"
 #include "dev/watch_backend.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/vfs.h>
 
@@ -38,7 +41,27 @@ struct watcher *watch_new_poll(unsigned interval_ms, char **cause)
 int watch_add_tree(struct watcher *w, const char *root,
                    int (*skip_dir)(const char *abs, void *data), void *data, char **cause)
 {
-	return w->ops->add_tree(w->impl, root, skip_dir, data, cause);
+	char *abs;
+	struct stat st;
+	if (root[0] == '/') {
+		abs = path_join_clean("/", root);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		if (!cwd) {
+			*cause = xasprintf("getcwd: %s", strerror(errno));
+			return -1;
+		}
+		abs = path_join_clean(cwd, root);
+		free(cwd);
+	}
+	int err = stat(abs, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+	int rc = -1;
+	if (err)
+		*cause = xasprintf("cannot watch %s: %s", abs, strerror(err));
+	else
+		rc = w->ops->add_tree(w->impl, abs, skip_dir, data, cause);
+	free(abs);
+	return rc;
 }
 
 int watch_fd(struct watcher *w)

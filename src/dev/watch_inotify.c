@@ -359,33 +359,13 @@ static void *iw_new(unsigned interval_ms, char **cause)
 	return w;
 }
 
-static int iw_add_tree(void *wv, const char *root, int (*skip_dir)(const char *abs, void *data),
+static int iw_add_tree(void *wv, const char *abs, int (*skip_dir)(const char *abs, void *data),
                        void *data, char **cause)
 {
 	struct iwatcher *w = wv;
-	char *abs;
-	struct stat st;
-
-	if (root[0] == '/') {
-		abs = path_join_clean("/", root);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		if (!cwd) {
-			*cause = xasprintf("getcwd: %s", strerror(errno));
-			return -1;
-		}
-		abs = path_join_clean(cwd, root);
-		free(cwd);
-	}
-	int err = stat(abs, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-	if (err) {
-		*cause = xasprintf("cannot watch %s: %s", abs, strerror(err));
-		free(abs);
-		return -1;
-	}
-	struct wroot r = {abs, skip_dir, data};
+	struct wroot r = {xstrdup(abs), skip_dir, data};
 	ARRAY_PUSH(w->roots, r);
-	return add_tree(w, abs, w->roots.n - 1, 1, 0, NULL, NULL, cause);
+	return add_tree(w, r.path, w->roots.n - 1, 1, 0, NULL, NULL, cause);
 }
 
 static int iw_fd(void *wv)

@@ -194,6 +194,8 @@ static void path_add_name(struct strbuf *sb, const char *dir, const char *name)
 	strbuf_addstr(sb, name);
 }
 
+static void add_recent(struct pwatcher *w, const char *path);
+
 /*
  * Tracks top and the directories below it (skip_dir applies below top).
  * With fn, each new directory is reported (top as top_kind) with the files
@@ -236,6 +238,7 @@ static void add_tree(struct pwatcher *w, const char *top, size_t root, unsigned 
 				ARRAY_PUSH(stack, xstrdup(child.buf));
 			} else if (fn && !watch_is_noise(d->names.v[i].name)) {
 				report(fn, data, child.buf, WATCH_CREATE);
+				add_recent(w, child.buf); /* its writes are seen too */
 			}
 		}
 	}
@@ -269,8 +272,6 @@ static void remove_tree(struct pwatcher *w, const char *path)
 	if (w->cursor > w->dirs.n)
 		w->cursor = 0;
 }
-
-static void add_recent(struct pwatcher *w, const char *path);
 
 /*
  * Looks at one directory; returns 1 when it was forgotten (gone), so that
@@ -562,32 +563,14 @@ static void *pw_new(unsigned interval_ms, char **cause)
 	return w;
 }
 
-static int pw_add_tree(void *wv, const char *root, int (*skip_dir)(const char *abs, void *data),
+static int pw_add_tree(void *wv, const char *abs, int (*skip_dir)(const char *abs, void *data),
                        void *data, char **cause)
 {
 	struct pwatcher *w = wv;
-	char *abs;
-	struct stat st;
-	if (root[0] == '/') {
-		abs = path_join_clean("/", root);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		if (!cwd) {
-			*cause = xasprintf("getcwd: %s", strerror(errno));
-			return -1;
-		}
-		abs = path_join_clean(cwd, root);
-		free(cwd);
-	}
-	int err = stat(abs, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-	if (err) {
-		*cause = xasprintf("cannot watch %s: %s", abs, strerror(err));
-		free(abs);
-		return -1;
-	}
-	struct proot r = {abs, skip_dir, data, 0};
+	(void)cause;
+	struct proot r = {xstrdup(abs), skip_dir, data, 0};
 	ARRAY_PUSH(w->roots, r);
-	add_tree(w, abs, w->roots.n - 1, 0, NULL, NULL);
+	add_tree(w, r.path, w->roots.n - 1, 0, NULL, NULL);
 	return 0;
 }
 

@@ -53,18 +53,6 @@ void testgraph_list_argv(struct argv_array *out, const struct argv_array *flags,
 		argv_push(out, patterns->argv[i]);
 }
 
-static const char *rel_to(const char *root, const char *dir)
-{
-	size_t n = strlen(root);
-	if (strncmp(dir, root, n) != 0)
-		return NULL;
-	if (dir[n] == '\0')
-		return "";
-	if (dir[n] == '/' || (n == 1 && root[0] == '/'))
-		return dir + n + (dir[n] == '/');
-	return NULL;
-}
-
 static void push_strings(struct argv_array *out, json_t *a)
 {
 	size_t i;
@@ -92,68 +80,57 @@ static int is_test_main(json_t *o)
 	return 0;
 }
 
+static void parse_one(json_t *o, void *data)
+{
+	struct testgraph *ng = data;
+	const char *dir = json_string_value(json_object_get(o, "Dir"));
+	const char *ip = json_string_value(json_object_get(o, "ImportPath"));
+	const char *rel = dir && ip && !json_is_true(json_object_get(o, "Standard"))
+	                      ? devgraph_rel(ng->root, dir)
+	                      : NULL;
+	if (json_object_get(o, "Error"))
+		ng->errors++;
+	if (!rel || strchr(ip, ' ') || json_object_get(o, "ForTest") ||
+	    (ends_with(ip, ".test") && is_test_main(o)) || testgraph_find(ng, ip) >= 0)
+		return;
+	struct testgraph_pkg p;
+	memset(&p, 0, sizeof(p));
+	p.path = xstrdup(ip);
+	p.dir = xstrdup(rel);
+	p.target = !json_is_true(json_object_get(o, "DepOnly"));
+	p.has_tests = json_array_size(json_object_get(o, "TestGoFiles")) +
+	                  json_array_size(json_object_get(o, "XTestGoFiles")) >
+	              0;
+	push_strings(&p.imports, json_object_get(o, "Imports"));
+	push_strings(&p.timports, json_object_get(o, "TestImports"));
+	push_strings(&p.timports, json_object_get(o, "XTestImports"));
+	ARRAY_PUSH(ng->pkgs, p);
+	uint64_t idx = ng->pkgs.n;
+	pathmap_set(&ng->dirs, rel, idx);
+	pathmap_set(&ng->index, ip, idx);
+	for (size_t f = 0; f < ARRAY_SIZE(file_fields); f++) {
+		json_t *a = json_object_get(o, file_fields[f]);
+		size_t i;
+		json_t *v;
+		json_array_foreach(a, i, v)
+		{
+			const char *name = json_string_value(v);
+			if (!name || !*name || name[0] == '/')
+				continue;
+			char *fp = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+			pathmap_set(&ng->files, fp, idx);
+			free(fp);
+		}
+	}
+}
+
 int testgraph_parse(struct testgraph *g, const char *buf, size_t len, char **cause)
 {
 	struct testgraph ng;
 	testgraph_init(&ng, g->root);
-	size_t off = 0;
-	while (off < len) {
-		while (off < len && (buf[off] == ' ' || buf[off] == '\n' || buf[off] == '\t' ||
-		                     buf[off] == '\r'))
-			off++;
-		if (off >= len)
-			break;
-		json_error_t err;
-		json_t *o = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK, &err);
-		if (!o || !json_is_object(o)) {
-			*cause = xasprintf("go list output at byte %zu: %s", off,
-			                   o ? "not an object" : err.text);
-			json_decref(o);
-			testgraph_release(&ng);
-			return -1;
-		}
-		off += err.position;
-		const char *dir = json_string_value(json_object_get(o, "Dir"));
-		const char *ip = json_string_value(json_object_get(o, "ImportPath"));
-		const char *rel = dir && ip && !json_is_true(json_object_get(o, "Standard"))
-		                      ? rel_to(g->root, dir)
-		                      : NULL;
-		if (json_object_get(o, "Error"))
-			ng.errors++;
-		if (rel && !strchr(ip, ' ') && !json_object_get(o, "ForTest") &&
-		    !(ends_with(ip, ".test") && is_test_main(o)) && testgraph_find(&ng, ip) < 0) {
-			struct testgraph_pkg p;
-			memset(&p, 0, sizeof(p));
-			p.path = xstrdup(ip);
-			p.dir = xstrdup(rel);
-			p.target = !json_is_true(json_object_get(o, "DepOnly"));
-			p.has_tests = json_array_size(json_object_get(o, "TestGoFiles")) +
-			                  json_array_size(json_object_get(o, "XTestGoFiles")) >
-			              0;
-			push_strings(&p.imports, json_object_get(o, "Imports"));
-			push_strings(&p.timports, json_object_get(o, "TestImports"));
-			push_strings(&p.timports, json_object_get(o, "XTestImports"));
-			ARRAY_PUSH(ng.pkgs, p);
-			uint64_t idx = ng.pkgs.n;
-			pathmap_set(&ng.dirs, rel, idx);
-			pathmap_set(&ng.index, ip, idx);
-			for (size_t f = 0; f < ARRAY_SIZE(file_fields); f++) {
-				json_t *a = json_object_get(o, file_fields[f]);
-				size_t i;
-				json_t *v;
-				json_array_foreach(a, i, v)
-				{
-					const char *name = json_string_value(v);
-					if (!name || !*name || name[0] == '/')
-						continue;
-					char *fp =
-					    *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-					pathmap_set(&ng.files, fp, idx);
-					free(fp);
-				}
-			}
-		}
-		json_decref(o);
+	if (devgraph_each_object(buf, len, parse_one, &ng, cause) < 0) {
+		testgraph_release(&ng);
+		return -1;
 	}
 	static const char *const root_files[] = {"go.mod", "go.sum", "go.work", "go.work.sum"};
 	for (size_t i = 0; i < ARRAY_SIZE(root_files); i++)

@@ -248,6 +248,12 @@ static void test_dirs(void **state)
 	assert_true(kinds_of(f, b) & WATCH_DIR);
 	assert_true(wait_for(f, x, WATCH_CREATE));
 	assert_int_equal(watch_count(f->w), 4);
+	/* a file found in the new directory, then replaced (sed -i): seen */
+	put(f, "a/b/x.go.tmp", "package b // 2\n");
+	char *xt = at(f, "a/b/x.go.tmp");
+	assert_int_equal(rename(xt, x), 0);
+	free(xt);
+	assert_true(wait_for(f, x, WATCH_WRITE));
 	/* a file added later to the new directory */
 	put(f, "a/b/y.go", "package b\n");
 	char *y = at(f, "a/b/y.go");
