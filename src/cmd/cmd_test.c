@@ -212,6 +212,10 @@ int test_job_start(struct test_job *j, const char *go, const struct test_opts *o
 	j->run.emit = emit_text;
 	j->run.data = (void *)o;
 	j->run.verbose = verbose_output;
+	for (size_t i = 0; i < o->go.argc; i++) /* go test -v: every test's output, as it comes */
+		if (!strcmp(o->go.argv[i], "-v") || !strcmp(o->go.argv[i], "-v=true") ||
+		    !strcmp(o->go.argv[i], "--v"))
+			j->run.verbose = 1;
 	argv_push(&av, go);
 	argv_push(&av, "test");
 	argv_push(&av, "-json");
