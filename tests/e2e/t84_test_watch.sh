@@ -68,6 +68,23 @@ expect_eq "$(json_get "$tmp/sub.json" '[d["packages"], d["failed"], d["exit"]]')
 	"golive test --json: packages, failed tests, exit status"
 sed -i 's/return 2/return 1/' a/a.go
 
+# bad input: one line naming what, exit 2, nothing run
+for bad in "--poll fast" "--poll 1ms" "--top" "--bogus" "-run"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$GOLIVE" test $bad >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ] && [ ! -s "$tmp/bad.out" ] ||
+		fail "golive test $bad: want exit 2 and one line, got $rc: $(cat "$tmp/bad.err")"
+done
+pass "golive test: bad options: exit 2, one line each"
+printf 'watch:\n  poll: fast\n' >golive.yaml
+rc=0
+"$GOLIVE" test ./... 2>"$tmp/bad.err" || rc=$?
+expect_eq "$rc:$(cat "$tmp/bad.err")" \
+	'2:golive.yaml:2:9: watch.poll: want "auto", "off" or an interval of 10ms to 10s (e.g. 250ms), got "fast"' \
+	"golive test: a bad watch.poll names golive.yaml:line:col"
+rm golive.yaml
+
 # ---- golive test --watch -------------------------------------------------------
 out=$tmp/watch.json
 err=$tmp/watch.err
