@@ -15,6 +15,7 @@
 #include "core/pathmatch.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "dev/changeq.h"
 #include "dev/devfast.h"
 #include "dev/devgraph.h"
 #include "dev/devtrace.h"
@@ -32,6 +33,7 @@ struct dev_opts {
 	int browser;             /* --browser */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
+	const char *poll; /* --poll: config_parse_poll()'s input, NULL: golive.yaml's */
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
 	struct argv_array listen, args;
 	int have_args;
@@ -75,10 +77,7 @@ struct dev {
 	struct pathmap built; /* content hash of each file at the last build */
 	struct gitignore *gi;
 	struct watcher *w;
-	struct argv_array pending;
-	struct pathmap pending_set;
-	int64_t first_event, last_event;
-	int rescan, eager;
+	struct changeq cq; /* the changes not built yet: debounce, hashes (dev/changeq.h) */
 	/*
 	 * Files outside the graph that changed since the last listing, with when:
 	 * a package imported for the first time by a build is in the graph only

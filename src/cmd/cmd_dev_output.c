@@ -284,9 +284,11 @@ void dev_print_watch(struct dev *d, int64_t t_start)
 		json_object_set_new(o, "dirs", json_integer((json_int_t)watch_count(d->w)));
 		json_object_set_new(o, "files", json_integer((json_int_t)d->graph.files.n));
 		json_object_set_new(o, "ms", json_round(ms));
+		json_object_set_new(o, "backend", json_string(watch_backend_name(d->w)));
 		dev_json_line(o);
 	}
-	dev_say(d, "%swatching %zu director%s of %s (%zu packages) in %.0f ms%s", c_dim(d),
+	dev_say(d, "%swatching %zu director%s of %s (%zu packages%s) in %.0f ms%s", c_dim(d),
 	        watch_count(d->w), watch_count(d->w) == 1 ? "y" : "ies", d->cfg.root,
-	        d->graph.pkgs.argc, ms, c_off(d));
+	        d->graph.pkgs.argc, strcmp(watch_backend_name(d->w), "poll") ? "" : ", polling", ms,
+	        c_off(d));
 }
