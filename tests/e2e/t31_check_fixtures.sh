@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t31_check_fixtures: golive check on tests/data/check (see its README.md).
-#  - plain directories: their .go files, not recursive, no build constraints,
-#    _test.go only with --tests, _x.go/.x.go never, generated files skipped;
+#  - plain directories: their .go files, not recursive, build constraints as
+#    go applies them (tagged.go only with --tags golive_extra), _test.go only
+#    with --tests, _x.go/.x.go never, generated files skipped;
 #    every finding is one a `// want` comment expects, and every want is met;
 #  - paths as go vet prints them: relative to the cwd (also "../x.go"), for
 #    relative and absolute arguments and for .go files given one by one;
@@ -82,9 +83,9 @@ cd "$GOLIVE_SRC/tests/data"
 run dir check
 expect_eq "$(rc_of dir)" 0 "findings below fail_on (never): exit 0"
 check_wants "$tmp/out/dir.out" check/handlers.go check/unicode.go check/suppressed.go \
-	check/broken.go check/tagged.go || fail "plain directory: findings differ from the wants"
-pass "plain directory: exactly the wanted findings (tags ignored, generated/_x/.x/sub/ and tests not read)"
-expect_eq "$(summary dir)" "golive check: 7 findings in 5 files (1 package)" "summary line on stderr"
+	check/broken.go || fail "plain directory: findings differ from the wants"
+pass "plain directory: exactly the wanted findings (tagged/generated/_x/.x/sub/ and tests not read)"
+expect_eq "$(summary dir)" "golive check: 6 findings in 4 files (1 package)" "summary line on stderr"
 expect_eq "$(sed -n 2p "$tmp/out/dir.out")" \
 	"check/handlers.go:11:9: [httpctx] use r.Context() instead of context.Background()" \
 	"a finding, exactly as go vet prints one"
@@ -93,8 +94,12 @@ pass "findings sorted by file, line, column"
 
 run dirtests --tests check
 check_wants "$tmp/out/dirtests.out" check/handlers.go check/unicode.go check/suppressed.go \
-	check/broken.go check/tagged.go check/handlers_test.go || fail "--tests: findings differ"
+	check/broken.go check/handlers_test.go || fail "--tests: findings differ"
 pass "--tests adds the _test.go files of a plain directory"
+run dirtags --tags golive_extra check
+check_wants "$tmp/out/dirtags.out" check/handlers.go check/unicode.go check/suppressed.go \
+	check/broken.go check/tagged.go || fail "plain directory --tags: findings differ"
+pass "--tags golive_extra brings tagged.go (//go:build golive_extra) into a plain directory"
 
 run quiet --quiet check
 [ ! -s "$tmp/out/quiet.err" ] || fail "--quiet printed on stderr: $(cat "$tmp/out/quiet.err")"
