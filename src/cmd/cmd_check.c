@@ -428,8 +428,10 @@ static int add_tree(struct inputs *in, const struct cwds *c, const char *pattern
 	godir_walk(root, &dirs);
 	for (size_t i = 0; i < dirs.argc; i++)
 		add_dir(in, c, dirs.argv[i], bc, tests, 1);
-	if (in->units.argc == before)
-		warning("\"%s\" matched no packages", pattern);
+	if (in->units.argc == before) {
+		add_problem(in, "package", pattern, "matched no packages");
+		warning("%s: matched no packages", pattern);
+	}
 	argv_clear(&dirs);
 	free(root);
 	return 0;

@@ -11,7 +11,8 @@
 #  - GOROOT's net/http (triv.go is //go:build ignore) is analysed without triv.go,
 #    with exactly the files go list builds there;
 #  - DIR/... in the cwd's module still goes to go list, from elsewhere it is
-#    walked; a pattern matching no directory with Go files warns as go does.
+#    walked; a pattern matching no directory with Go files warns, and exits 2
+#    when nothing else is analysed.
 . "$(dirname "$0")/lib.sh"
 
 t=$tmp/tree
@@ -158,12 +159,16 @@ cd "$tmp"
 expect_eq "$(cut -d: -f1 "$tmp/mod2.out" | tr '\n' ' ')" "mod/nested/plain.go mod/plain.go " \
 	"mod/... from outside the module: walked, constraints applied"
 
-# nothing to analyse under a tree: go's warning
+# nothing to analyse under a tree: a warning and, with nothing else, exit 2
 mkdir -p "$tmp/none/testdata"
 cp "$t/plain.go" "$tmp/none/testdata/"
 rc=0
 "$GOLIVE" check none/... >"$tmp/none.out" 2>"$tmp/none.err" || rc=$?
-grep -q 'warning: "none/..." matched no packages' "$tmp/none.err" || fail "no warning: $(cat "$tmp/none.err")"
-pass "a tree without Go files warns that it matched no packages"
+expect_eq "$rc" 2 "a tree without Go files: nothing to analyse, exit 2"
+grep -q '^golive: warning: none/...: matched no packages$' "$tmp/none.err" || fail "no warning: $(cat "$tmp/none.err")"
+pass "a tree without Go files: one warning line"
+rc=0
+"$GOLIVE" check none/... mod/plain.go >"$tmp/none2.out" 2>"$tmp/none2.err" || rc=$?
+expect_eq "$rc" 0 "with something else to analyse: exit 0"
 
 finish
