@@ -213,6 +213,16 @@ static void test_data_httpctx(void **state)
 	assert_true(files >= 10);
 }
 
+/* httpctx's advice fits the package's Go: tests/data/httpctx/go112 analysed as Go 1.12. */
+static void test_data_httpctx_old_go(void **state)
+{
+	static const char *const set[] = {"httpctx", "golive", NULL};
+	size_t files;
+	(void)state;
+	assert_int_equal(check_dir_as("tests/data/httpctx/go112", "go1.12", set, &files), 8);
+	assert_int_equal(files, 1);
+}
+
 static void test_data_logtrace(void **state)
 {
 	static const char *const set[] = {"logtrace", "golive", NULL};
@@ -867,6 +877,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_httpctx),
+	    cmocka_unit_test(test_data_httpctx_old_go),
 	    cmocka_unit_test(test_data_logtrace),
 	    cmocka_unit_test(test_data_goversion),
 	    cmocka_unit_test(test_data_common),
