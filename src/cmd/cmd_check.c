@@ -398,7 +398,8 @@ static char *module_root(const char *dir)
 
 /*
  * DIR/... that go list cannot resolve from here (DIR in no module, or in
- * another module than the cwd; not GOPATH mode): every directory below DIR
+ * another module than the cwd; GO111MODULE neither off nor auto, where go
+ * list resolves it in GOPATH mode): every directory below DIR
  * that go's ./... would visit, as plain directories. Returns 0, or -1 when
  * the pattern is for go list.
  */
@@ -409,7 +410,7 @@ static int add_tree(struct inputs *in, const struct cwds *c, const char *pattern
 	struct stat st;
 	const char *gomod = getenv("GO111MODULE");
 	if (!root || stat(root, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    (gomod && !strcmp(gomod, "off"))) {
+	    (gomod && (!strcmp(gomod, "off") || !strcmp(gomod, "auto")))) {
 		free(root);
 		return -1;
 	}

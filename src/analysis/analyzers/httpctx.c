@@ -186,6 +186,8 @@ static int used_with(struct analysis_file *f, TSNode scope, TSNode var, const ch
 	m.method = method;
 	m.var = analysis_text(f, var, &m.len);
 	m.on_receiver = on_receiver;
+	if (m.len == 1 && m.var[0] == '_')
+		return 0; /* `_ = context.Background()`: stored nowhere */
 	return any_call(f, scope, is_method_with, &m);
 }
 
@@ -490,46 +492,103 @@ static int has_param_type(struct analysis_file *f, TSNode fn, const char *pkgpat
 	return found;
 }
 
+/* A function or method declared in the file, for the one step. */
+struct decl {
+	const char *name; /* into the source */
+	size_t len;
+	int method;  /* a method_declaration (else a function_declaration) */
+	TSNode node; /* the declaration */
+	int scanned; /* its body was looked at: */
+	char *drop;  /* what in it drops the context ("context.Background()"), or NULL */
+};
+
+/* The file's functions and methods by name, made on first use: one walk of the top level. */
+struct decls {
+	int built;
+	ARRAY(struct decl) v; /* sorted by method, name */
+};
+
+static int cmp_decl(const void *pa, const void *pb)
+{
+	const struct decl *a = pa, *b = pb;
+	if (a->method != b->method)
+		return a->method - b->method;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static void decls_build(struct analysis_file *f, struct decls *ds)
+{
+	size_t nroots;
+	const TSNode *roots = analysis_roots(f, &nroots);
+	ds->built = 1;
+	for (size_t k = 0; k < nroots; k++) {
+		uint32_t n = ts_node_named_child_count(roots[k]);
+		for (uint32_t i = 0; i < n; i++) {
+			TSNode d = ts_node_named_child(roots[k], i);
+			int method = is_type(d, "method_declaration");
+			if (!method && !is_type(d, "function_declaration"))
+				continue;
+			TSNode name = analysis_field(d, "name");
+			if (ts_node_is_null(name))
+				continue;
+			struct decl e;
+			memset(&e, 0, sizeof(e));
+			e.name = analysis_text(f, name, &e.len);
+			e.method = method;
+			e.node = d;
+			ARRAY_PUSH(ds->v, e);
+		}
+	}
+	if (ds->v.n > 1)
+		qsort(ds->v.v, ds->v.n, sizeof(*ds->v.v), cmp_decl);
+}
+
+static void decls_release(struct decls *ds)
+{
+	for (size_t i = 0; i < ds->v.n; i++)
+		free(ds->v.v[i].drop);
+	ARRAY_FREE(ds->v);
+}
+
 /*
  * The declaration in this file of the function call calls: `name(...)` a
  * top-level function, `x.name(...)` (x not a package) the only method of
- * that name. Null node when there is none or it is not clear which.
+ * that name. NULL when there is none or it is not clear which.
  */
-static TSNode callee_of(struct analysis_file *f, TSNode call)
+static struct decl *callee_of(struct analysis_file *f, struct decls *ds, TSNode call)
 {
-	TSNode null = {{0, 0, 0, 0}, NULL, NULL}, found = null;
 	const struct call_parts *c = analysis_call_parts(f, call);
+	struct decl key;
 	TSNode name;
-	const char *want;
+	memset(&key, 0, sizeof(key));
 	if (c->selector) {
 		if (is_type(c->op, "identifier") && analysis_package_of(f, c->op))
-			return null;
+			return NULL;
 		name = c->field;
-		want = "method_declaration";
+		key.method = 1;
 	} else if (is_type(c->fn, "identifier")) {
 		name = c->fn;
-		want = "function_declaration";
 	} else {
-		return null;
+		return NULL;
 	}
-	size_t len, nroots;
-	const char *t = analysis_text(f, name, &len);
-	const TSNode *roots = analysis_roots(f, &nroots);
-	for (size_t k = 0; k < nroots; k++)
-		for (uint32_t i = 0; i < ts_node_named_child_count(roots[k]); i++) {
-			TSNode d = ts_node_named_child(roots[k], i);
-			if (!is_type(d, want))
-				continue;
-			TSNode dn = analysis_field(d, "name");
-			size_t dl;
-			const char *dt = analysis_text(f, dn, &dl);
-			if (dl != len || memcmp(dt, t, len) != 0)
-				continue;
-			if (!ts_node_is_null(found))
-				return null; /* two methods of that name: which one is unknown */
-			found = d;
-		}
-	return found;
+	key.name = analysis_text(f, name, &key.len);
+	if (!ds->built)
+		decls_build(f, ds);
+	size_t lo = 0, hi = ds->v.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_decl(&ds->v.v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= ds->v.n || cmp_decl(&ds->v.v[lo], &key) != 0)
+		return NULL;
+	if (lo + 1 < ds->v.n && cmp_decl(&ds->v.v[lo + 1], &key) == 0)
+		return NULL; /* two of that name (methods of two types): which one is unknown */
+	return &ds->v.v[lo];
 }
 
 struct first_drop {
@@ -545,6 +604,26 @@ static int find_drop(struct analysis_file *f, TSNode call, void *data)
 	return fd->found;
 }
 
+/* What in declaration e's body drops the context, or NULL; looked at once per file. */
+static const char *decl_drop(struct analysis_file *f, struct decl *e)
+{
+	if (e->scanned)
+		return e->drop;
+	e->scanned = 1;
+	if (has_param_type(f, e->node, "context", "Context", 0) ||
+	    has_param_type(f, e->node, "net/http", "Request", 1))
+		return NULL; /* it has a context, or the request's */
+	struct first_drop fd;
+	memset(&fd, 0, sizeof(fd));
+	fd.body = analysis_field(e->node, "body");
+	if (any_call(f, fd.body, find_drop, &fd)) {
+		e->drop = fd.d.name;
+		fd.d.name = NULL;
+	}
+	drop_release(&fd.d);
+	return e->drop;
+}
+
 /* A name for handler h in a chain: its function's or method's name, else "handler". */
 static char *handler_name(struct analysis_file *f, const struct http_handler *h)
 {
@@ -557,28 +636,22 @@ static char *handler_name(struct analysis_file *f, const struct http_handler *h)
 }
 
 /* The one step: call (in handler h) calls a function of this file that drops the context. */
-static void check_callee(struct analysis_file *f, const struct http_handler *h, TSNode call,
-                         const char *ctx)
+static void check_callee(struct analysis_file *f, struct decls *ds, const struct http_handler *h,
+                         TSNode call, const char *ctx)
 {
-	TSNode fn = callee_of(f, call);
-	if (ts_node_is_null(fn) || ts_node_eq(fn, h->node) ||
-	    has_param_type(f, fn, "context", "Context", 0) ||
-	    has_param_type(f, fn, "net/http", "Request", 1))
+	struct decl *e = callee_of(f, ds, call);
+	if (!e || ts_node_eq(e->node, h->node))
 		return;
-	struct first_drop fd;
-	memset(&fd, 0, sizeof(fd));
-	fd.body = analysis_field(fn, "body");
-	if (!any_call(f, fd.body, find_drop, &fd))
+	const char *drop = decl_drop(f, e);
+	if (!drop)
 		return;
-	size_t len;
-	const char *callee = analysis_text(f, analysis_field(fn, "name"), &len);
 	char *hn = handler_name(f, h);
+	int len = (int)e->len;
 	analysis_report(f, call,
 	                "%.*s drops the request's context: %s \xE2\x86\x92 %.*s \xE2\x86\x92 %s; "
 	                "give %.*s a context.Context parameter and pass it %s",
-	                (int)len, callee, hn, (int)len, callee, fd.d.name, (int)len, callee, ctx);
+	                len, e->name, hn, len, e->name, drop, len, e->name, ctx);
 	free(hn);
-	drop_release(&fd.d);
 }
 
 static void check_call(struct analysis_file *f, const struct http_handler *h, TSNode call,
@@ -586,7 +659,6 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 {
 	char *ctx = req_ctx(h);
 	struct drop d;
-	(void)data;
 	if (describe(f, call, h->body, ctx, &d)) {
 		struct diag *dg = analysis_report(f, call, "%s", d.msg);
 		if (d.bg && h->req_len) {
@@ -596,7 +668,7 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 		}
 		drop_release(&d);
 	} else {
-		check_callee(f, h, call, ctx);
+		check_callee(f, data, h, call, ctx);
 	}
 	free(ctx);
 }
@@ -608,7 +680,10 @@ static void each_handler(struct analysis_file *f, const struct http_handler *h, 
 
 static void run(struct analysis_file *f)
 {
-	analysis_for_each_handler(f, each_handler, NULL);
+	struct decls ds;
+	memset(&ds, 0, sizeof(ds));
+	analysis_for_each_handler(f, each_handler, &ds);
+	decls_release(&ds);
 }
 
 /* Handlers need net/http's types; literals given to HandleFunc count too. */
