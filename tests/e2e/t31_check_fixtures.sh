@@ -256,9 +256,15 @@ unset NO_SLOG
 # Plain directories and files: the go line of the nearest go.mod.
 cd "$GOLIVE_SRC/tests/data"
 run v120 check/go120
-check_wants "$tmp/out/v120.out" check/go120/handlers.go check/go120/slog.go ||
-	fail "go 1.20 directory: findings differ from the wants"
-pass "go 1.20 directory: the request-scoped logger pattern, slog advice only in slog.go (which imports log/slog)"
+if go_at_least 1.21; then
+	check_wants "$tmp/out/v120.out" check/go120/handlers.go check/go120/slog.go ||
+		fail "go 1.20 directory: findings differ from the wants"
+	pass "go 1.20 directory: the request-scoped logger pattern, slog advice only in slog.go (which imports log/slog)"
+else
+	# slog.go is //go:build go1.21: this toolchain would not build it, nor does golive read it
+	check_wants "$tmp/out/v120.out" check/go120/handlers.go || fail "go 1.20 directory: findings differ"
+	pass "go 1.20 directory on $(go env GOVERSION): the request-scoped logger pattern (slog.go not built)"
+fi
 run v121 check/go121
 check_wants "$tmp/out/v121.out" check/go121/handlers.go || fail "go 1.21 directory: findings differ"
 pass "go 1.21 directory: log calls in handlers reported, with slog advice"
