@@ -5,7 +5,8 @@
  *
  *   context.Background(), context.TODO()      -> r.Context()
  *     (with a fix: the call becomes r.Context(); safe in the handler's own
- *     body, not in a literal nested in it, which may outlive the request)
+ *     body, not in a literal nested in it, which may outlive the request, nor
+ *     after a declaration that may shadow r)
  *   http.Get/Head/Post/PostForm (also on http.DefaultClient)
  *                                             -> http.NewRequestWithContext + Do
  *   http.NewRequest                           -> http.NewRequestWithContext
@@ -83,6 +84,44 @@ static int in_nested_func(const struct http_handler *h, TSNode call)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * True when handler h's body declares its request's name again before call
+ * (`r := ...`, `for _, r := range`, `var r`, a literal's parameter r): the
+ * name may not mean the request at the call, so a fix using it needs a look.
+ * Any such declaration counts, whatever its scope: the answer errs on "needs
+ * a look".
+ */
+static int req_redeclared(struct analysis_file *f, const struct http_handler *h, TSNode call)
+{
+	uint32_t end = ts_node_start_byte(call);
+	TSTreeCursor c = ts_tree_cursor_new(h->body);
+	int found = 0;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		if (ts_node_start_byte(n) >= end)
+			break;
+		size_t len;
+		const char *t = is_type(n, "identifier") ? analysis_text(f, n, &len) : NULL;
+		if (t && len == h->req_len && memcmp(t, h->req, len) == 0) {
+			TSNode p = ts_node_parent(n);
+			if (is_type(p, "expression_list"))
+				p = ts_node_parent(p);
+			if (is_type(p, "short_var_declaration") || is_type(p, "range_clause") ||
+			    is_type(p, "var_spec") || is_type(p, "const_spec") ||
+			    is_type(p, "parameter_declaration") || is_type(p, "type_spec") ||
+			    is_type(p, "receive_statement") ||
+			    is_type(p, "type_switch_statement")) {
+				found = 1;
+				break;
+			}
+		}
+		if (!analysis_cursor_next(&c, ts_node_child_count(n) > 0))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return found;
 }
 
 static int is_any(struct analysis_file *f, TSNode call, const char *path, const char *const *names,
@@ -663,7 +702,8 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 		struct diag *dg = analysis_report(f, call, "%s", d.msg);
 		if (d.bg && h->req_len) {
 			char *title = xasprintf("use %s", ctx);
-			analysis_fix_replace(f, dg, call, title, !in_nested_func(h, call), ctx);
+			int safe = !in_nested_func(h, call) && !req_redeclared(f, h, call);
+			analysis_fix_replace(f, dg, call, title, safe, ctx);
 			free(title);
 		}
 		drop_release(&d);
