@@ -26,6 +26,28 @@ static int is_go_source(const char *name, int tests)
 	return tests || !ends_with(name, "_test.go");
 }
 
+/* True when a line of src is `import "C"` (cgo's import, after its preamble comment). */
+static int imports_c(const char *src, size_t len)
+{
+	static const char want[] = "import \"C\"";
+	for (const char *p = src, *end = src + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		size_t n = (size_t)(e - p);
+		if (n >= sizeof(want) - 1 && memcmp(p, want, sizeof(want) - 1) == 0) {
+			const char *r = p + sizeof(want) - 1;
+			while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
+				r++;
+			if (r == e || (e - r >= 2 && r[0] == '/' && (r[1] == '/' || r[1] == '*')))
+				return 1;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 /*
  * Whether file name in directory dfd is built by its //go:build or +build
  * lines: 1 yes (also when it cannot be read), 0 no, -1 malformed (*cause).
@@ -47,6 +69,8 @@ static int header_ok(int dfd, const char *name, const struct buildctx *c, char *
 	}
 	close(fd);
 	int v = buildcons_header_ok(c, buf, n, cause);
+	if (v > 0 && !c->cgo && imports_c(buf, n))
+		v = 0; /* go leaves cgo files out when cgo is off */
 	free(buf);
 	return v;
 }

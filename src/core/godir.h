@@ -6,9 +6,9 @@
  * A directory's files are its *.go files that go would build in a build
  * context (core/buildcons.h): no "_x.go" or ".x.go", _test.go only when
  * asked, file-name suffixes (_linux, _amd64, ...) and //go:build lines
- * applied. A tree is walked as go's ./... walks: no directories named
- * testdata or vendor or starting with "." or "_", no symlinked directories
- * below the root.
+ * applied, files with `import "C"` only when cgo is on. A tree is walked as go's ./... walks: no
+ * directories named testdata or vendor or starting with "." or "_", no symlinked directories below
+ * the root.
  *
  * Nothing prints: what keeps a file out for a reason the user should see
  * (not a regular file, a malformed //go:build line) goes to a callback.

@@ -6,7 +6,7 @@
 #    suffixes, and testdata/, vendor/, _x/, .x/ directories: the files golive
 #    analyses are exactly the GoFiles go list reports for it (GOPATH mode, the
 #    same tree), for linux/amd64, GOOS=windows GOARCH=arm64, --tags and
-#    GOFLAGS=-tags, --tests;
+#    GOFLAGS=-tags, --tests, CGO_ENABLED=0 (a file importing "C" left out);
 #  - a malformed //go:build line is an error entry naming the file, not a crash;
 #  - GOROOT's net/http (triv.go is //go:build ignore) is analysed without triv.go,
 #    with exactly the files go list builds there;
@@ -44,6 +44,7 @@ files = {
     "x_linux_test.go": "", "x_windows_test.go": "",
     "y_test.go": "",
     "sub/inner.go": "", "sub/deeper/leaf_windows.go": "",
+    "cgo.go": "",
     "testdata/td.go": "", "vendor/v.go": "", "_under/u.go": "", ".dot/d.go": "",
     "sub/testdata/td2.go": "", "sub/_x.go": "", "sub/.y.go": "",
 }
@@ -53,20 +54,24 @@ for i, (name, head) in enumerate(sorted(files.items())):
     pkg = os.path.basename(os.path.dirname(path)).lstrip("._") or "tree"
     if pkg == os.path.basename(root): pkg = "tree"
     with open(path, "w") as f:
-        f.write(head + f"package {pkg}\n\n" + body.format(n=i))
+        f.write(head + f"package {pkg}\n\n")
+        if name == "cgo.go":  # built only with cgo on
+            f.write('// int one(void) { return 1; }\nimport "C"\n\n')
+        f.write(body.format(n=i))
 os.makedirs(os.path.join(root, "empty"), exist_ok=True)
 EOF2
 
 # golive_files OUT: the absolute paths of the files with findings in golive's text output
 golive_files() { cut -d: -f1 "$1" | sort -u | sed "s#^#$PWD/#"; }
-# go_files TESTS [ARGS...]: what go list builds in the tree (GOPATH mode: outside a
-# module), without vendor/: module mode's ./... never matches vendor directories
-# (Go 1.9 on), GOPATH mode's still does outside GOPATH.
+# go_files TESTS [ARGS...]: what go list builds in the tree, GoFiles and CgoFiles
+# (GOPATH mode: outside a module), without vendor/: module mode's ./... never
+# matches vendor directories (Go 1.9 on), GOPATH mode's still does outside GOPATH.
 go_files() {
 	local tests=$1
 	shift
 	GO111MODULE=off go list -e "$@" -f \
 		"{{\$d := .Dir}}{{range .GoFiles}}{{\$d}}/{{.}}
+{{end}}{{range .CgoFiles}}{{\$d}}/{{.}}
 {{end}}$([ "$tests" = 1 ] && echo '{{range .TestGoFiles}}{{$d}}/{{.}}
 {{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}
 {{end}}')" ./... | grep . | grep -v '/vendor/' | sort -u
@@ -93,6 +98,7 @@ GOOS=darwin GOARCH=arm64||0|darwin/arm64
 GOOS=linux GOARCH=amd64|--tags golive_x|0|--tags golive_x
 GOOS=linux GOARCH=amd64|--tags golive_x,golive_y|0|--tags golive_x,golive_y
 GOOS=windows GOARCH=arm64|--tests|1|--tests on windows/arm64
+CGO_ENABLED=0 GOOS=linux GOARCH=amd64||0|CGO_ENABLED=0 (no cgo.go)
 EOF2
 grep -q '/ignore.go\|/plusignore.go\|testdata\|vendor\|_under\|\.dot' "$tmp/g1.files" &&
 	fail "ignored files or directories analysed: $(cat "$tmp/g1.files")"
