@@ -155,6 +155,12 @@ static TSNode field(TSNode n, const char *name)
 	return analysis_field(n, name);
 }
 
+const TSNode *analysis_roots(const struct analysis_file *f, size_t *n)
+{
+	*n = f->priv->nroots;
+	return f->priv->roots;
+}
+
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len)
 {
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);

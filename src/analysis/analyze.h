@@ -167,6 +167,15 @@ int analysis_cursor_next(TSTreeCursor *c, int descend);
  */
 TSNode analysis_field(TSNode n, const char *name);
 
+/*
+ * The roots of f's top level (*n of them): the tree's root, or every
+ * chunk's root when a big file is analysed in chunks (analyze_chunks.c).
+ * Top-level declarations are their named children; a declaration may sit
+ * in another chunk's tree than the node being analysed (trees are read-only
+ * then, so reading it from this thread is safe).
+ */
+const TSNode *analysis_roots(const struct analysis_file *f, size_t *n);
+
 /* The text of node n (not NUL-terminated): *len bytes at the returned pointer. */
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len);
 /* True when node n's text equals s. */

@@ -140,6 +140,32 @@ static void test_background_fix(void **state)
 	diag_array_release(&out);
 }
 
+/* After a declaration that may shadow the request's name, the fix needs a look. */
+static void test_shadowed_request_fix(void **state)
+{
+	static const char src[] = "package p\n"
+	                          "import (\"context\"; \"net/http\")\n"
+	                          "func h(w http.ResponseWriter, r *http.Request) {\n"
+	                          "\t_ = context.Background()\n"
+	                          "\tfor _, r := range []int{1} {\n"
+	                          "\t\t_ = r\n"
+	                          "\t\t_ = context.TODO()\n"
+	                          "\t}\n"
+	                          "}\n"
+	                          "func g(w http.ResponseWriter, r *http.Request) {\n"
+	                          "\tr := r.WithContext(nil)\n"
+	                          "\t_ = context.TODO()\n"
+	                          "}\n";
+	diag_array out = ARRAY_INIT;
+	(void)state;
+	run_src(src, &out);
+	assert_int_equal(out.n, 3);
+	assert_int_equal(on_line(&out, 4)->fix->safe, 1); /* before the loop: r is the request */
+	assert_int_equal(on_line(&out, 7)->fix->safe, 0);
+	assert_int_equal(on_line(&out, 12)->fix->safe, 0);
+	diag_array_release(&out);
+}
+
 /* A suppressed finding is not reported: no fix, and nothing to attach it to. */
 static void test_suppressed_has_no_fix(void **state)
 {
@@ -182,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_background_fix),
+	    cmocka_unit_test(test_shadowed_request_fix),
 	    cmocka_unit_test(test_suppressed_has_no_fix),
 	    cmocka_unit_test(test_other_findings_no_fix),
 	};
