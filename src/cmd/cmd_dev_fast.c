@@ -65,7 +65,7 @@ void dev_run_warm(struct dev *d)
 		json_decref(r);
 		return;
 	}
-	if (!d->warm_t0 || d->warm_done || d->build_pid || d->rc.active || d->start_bin)
+	if (!d->warm_t0 || d->warm_done || d->build_pid || dev_prog_busy(&d->progs[0]))
 		return;
 	struct argv_array av = ARGV_ARRAY_INIT;
 	char *cause = NULL;
