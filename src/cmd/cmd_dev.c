@@ -422,6 +422,9 @@ static void cancel_build(struct dev *d)
 		return;
 	dev_kill_and_reap(d->build_pid);
 	devfast_end(&d->fast, 0, 1);
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (d->build_mask & (UINT64_C(1) << i))
+			d->progs[i].built = 0;
 	d->bc.t_build_end = now_mono_ns();
 	dev_report_cycle(d, d->multi ? NULL : &d->progs[0], &d->bc, "cancelled", 0, NULL);
 	dev_cycle_reset(&d->bc);
@@ -458,10 +461,10 @@ static uint64_t build_mask(const struct dev *d, const struct argv_array *files)
 static void start_build(struct dev *d, const char *trigger, struct argv_array *files,
                         int64_t t_event)
 {
+	cancel_build(d); /* its programs are not built: in this build's mask */
 	uint64_t mask = build_mask(d, files);
 	if (!mask) /* several programs, none of which the change is part of */
 		return;
-	cancel_build(d);
 	d->build_mask = mask;
 	dev_stop_warm(d);
 	dev_cycle_reset(&d->bc);
@@ -1151,7 +1154,7 @@ int cmd_dev(int argc, char **argv)
 	if (d->multi) {
 		const char *roots[64];
 		for (size_t i = 0; i < d->nprogs; i++)
-			roots[i] = d->progs[i].pkg;
+			roots[i] = d->progs[i].import_path;
 		devgraph_set_roots(&d->graph, roots, d->nprogs);
 	}
 	start_listing(d);

@@ -74,6 +74,7 @@ struct program {
 	char *pkg;         /* what go builds: an absolute directory or an import path */
 	char *name;        /* its binaries' name; with several, its prefix */
 	char *exe;         /* with several: the file go build -o DIR/ writes for it */
+	char *import_path; /* go's name for it: the graph's root (devgraph_set_roots) */
 	const char *color; /* its prefix's colour ("" without colours) */
 	struct argv_array args, penv;
 	const struct argv_array *env; /* NAME=value from golive.yaml for it */

@@ -302,6 +302,7 @@ static int resolve_one(struct dev *d, struct program *p, const char *given, int 
 	if (!p->name)
 		p->name = xstrdup(*base && strcmp(base, "/") != 0 ? base : "main");
 	p->exe = exe_name(pick->import_path ? pick->import_path : p->pkg);
+	p->import_path = xstrdup(pick->import_path ? pick->import_path : p->pkg);
 	golist_packages_release(&pkgs);
 	return 0;
 }

@@ -532,6 +532,7 @@ void dev_prog_release(struct program *p)
 	free(p->pkg);
 	free(p->name);
 	free(p->exe);
+	free(p->import_path);
 	memset(p, 0, sizeof(*p));
 	p->proxy_listen_fd = p->out_r = p->out_w = -1;
 }

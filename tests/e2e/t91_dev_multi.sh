@@ -20,7 +20,8 @@
 #  - SIGINT: golive exits 0, nothing is left, both ports are closed;
 #    SIGKILL to golive: its keeper kills every program;
 #  - golive dev ./cmd/worker ./cmd/api: the packages named replace
-#    run.programs, both built at once and run;
+#    run.programs, both built at once and run; an api-only edit rebuilds api
+#    alone there too;
 #  - several packages with --listen, or run.package beside run.programs, are
 #    usage errors naming what.
 . "$(dirname "$0")/lib.sh"
@@ -162,6 +163,10 @@ expect_eq "$(dev_q c '[[c["program"], c["cycle"], c["trigger"]] for c in C][:2]'
 	"golive dev ./cmd/worker ./cmd/api: one build, a cycle per program in the order named"
 expect_eq "$(dev_q c 'sorted({(x["program"], x["code"]) for x in X})')" '[["api", 1], ["worker", 1]]' \
 	"golive dev ./cmd/worker ./cmd/api: both ran (and exited 1 without a socket)"
+set_version "$d/internal/apionly/apionly.go" a2 a3
+dev_wait c 'any(c["trigger"] == "change" for c in C)' 60 "a build of the change"
+expect_eq "$(dev_q c '[[c["program"], c["files"]] for c in C if c["trigger"] == "change"]')" \
+	'[["api", ["internal/apionly/apionly.go"]]]' "packages named as ./cmd/...: an api-only edit rebuilds api alone"
 dev_stop c INT
 wait_until nothing_left 5 || fail "packages on the command line: processes left: $(leftovers_ps)"
 
