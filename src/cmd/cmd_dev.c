@@ -19,7 +19,8 @@
  * Each program's life (start, readiness, swap, drain, stop, crash
  * backoff) is cmd_dev_program.c's. With several programs one build makes
  * those the change affects (the graph's masks, devgraph.h): go build -o
- * DIR/ with their packages, then each swaps in its new binary on its own.
+ * DIR/ with their packages, then each swaps in its new binary on its own;
+ * the loop also polls each program's output pipe (prefixed lines).
  */
 #define _GNU_SOURCE
 #include "cmd/cmd_dev.h"

@@ -70,12 +70,13 @@ struct stopping {
 /* One program golive dev runs: what it is, and the versions of it that run. */
 struct program {
 	struct dev *d;
-	int idx;           /* in d->progs; its bit in build masks */
-	char *pkg;         /* what go builds: an absolute directory or an import path */
-	char *name;        /* its binaries' name; with several, its prefix */
-	char *exe;         /* with several: the file go build -o DIR/ writes for it */
-	char *import_path; /* go's name for it: the graph's root (devgraph_set_roots) */
-	const char *color; /* its prefix's colour ("" without colours) */
+	int idx;               /* in d->progs; its bit in build masks */
+	char *pkg;             /* what go builds: an absolute directory or an import path */
+	char *name;            /* its binaries' name; with several, its prefix */
+	char *exe;             /* with several: the file go build -o DIR/ writes for it */
+	char *import_path;     /* go's name for it: the graph's root (devgraph_set_roots) */
+	const char *color;     /* its name's colour in golive's lines ("" without colours) */
+	const char *out_color; /* and in its output's prefixes (that stream may be no TTY) */
 	struct argv_array args, penv;
 	const struct argv_array *env; /* NAME=value from golive.yaml for it */
 	struct argv_array listen;     /* [NAME=]ADDR, golive's sockets for it */

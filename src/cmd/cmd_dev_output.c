@@ -250,7 +250,8 @@ void dev_print_prefixed(const struct program *p, const char *buf, size_t len)
 	while (len) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
-		strbuf_addf(&sb, "%s%-*s |%s ", p->color, (int)d->name_w, p->name, c_off(d));
+		strbuf_addf(&sb, "%s%-*s |%s ", p->out_color, (int)d->name_w, p->name,
+		            *p->out_color ? "\033[0m" : "");
 		strbuf_add(&sb, buf, n);
 		if (!nl)
 			strbuf_addch(&sb, '\n');

@@ -48,7 +48,7 @@ void dev_prog_init(struct program *p, struct dev *d, int idx)
 	p->idx = idx;
 	p->proxy_listen_fd = p->out_r = p->out_w = -1;
 	p->grace_ms = -1;
-	p->color = "";
+	p->color = p->out_color = "";
 	strbuf_init(&p->out_line, 0);
 }
 
@@ -60,8 +60,13 @@ void dev_prog_setup(struct program *p)
 	argv_push(&p->penv, "GOLIVE_DEV=1");
 	for (size_t i = 0; p->env && i < p->env->argc; i++)
 		argv_push(&p->penv, p->env->argv[i]);
+	const char *c = prefix_colors[(size_t)p->idx % ARRAY_SIZE(prefix_colors)];
 	if (d->color)
-		p->color = prefix_colors[(size_t)p->idx % ARRAY_SIZE(prefix_colors)];
+		p->color = c;
+	/* its output goes to stdout (stderr with --json): coloured when that is a terminal */
+	if (isatty(d->o.json ? 2 : 1) && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+	    !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0))
+		p->out_color = c;
 	struct supervise_opts so = SUPERVISE_OPTS_INIT;
 	so.env = p->penv.argv;
 	so.fds = p->fds;
