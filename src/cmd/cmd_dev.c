@@ -407,7 +407,7 @@ static void build_cleanup(struct dev *d)
 /* Removes (and forgets) what the build was writing: a file, or with several a directory. */
 static void remove_build_bin(struct dev *d)
 {
-	if (d->build_bin && d->multi) {
+	if (d->build_bin && d->build_multi) {
 		struct session s = {d->build_bin};
 		session_remove(&s); /* frees it */
 	} else if (d->build_bin) {
@@ -422,12 +422,13 @@ static void cancel_build(struct dev *d)
 	if (!d->build_pid)
 		return;
 	dev_kill_and_reap(d->build_pid);
-	devfast_end(&d->fast, 0, 1);
+	if (!d->build_multi)
+		devfast_end(d->fast, 0, 1);
 	for (size_t i = 0; i < d->nprogs; i++)
 		if (d->build_mask & (UINT64_C(1) << i))
 			d->progs[i].built = 0;
 	d->bc.t_build_end = now_mono_ns();
-	dev_report_cycle(d, d->multi ? NULL : &d->progs[0], &d->bc, "cancelled", 0, NULL);
+	dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &d->bc, "cancelled", 0, NULL);
 	dev_cycle_reset(&d->bc);
 	remove_build_bin(d);
 	build_cleanup(d);
@@ -477,12 +478,19 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	d->bc.t_event = t_event;
 	d->bc.active = 1;
 	d->seq++;
-	if (d->multi) { /* go build -o DIR/ writes each program's binary in DIR */
+	/* several programs: go build -o DIR/ writes each one's binary in DIR; one: its fast path */
+	d->build_multi = (mask & (mask - 1)) != 0;
+	d->build_prog = NULL;
+	for (size_t i = 0; i < d->nprogs && !d->build_multi && !d->build_prog; i++)
+		if (mask & (UINT64_C(1) << i))
+			d->build_prog = &d->progs[i];
+	if (d->build_multi) {
 		d->build_bin = xasprintf("%s/o%u", d->tmp, d->seq);
 		if (mkdir(d->build_bin, 0700) < 0)
 			warning("golive dev: %s: %s", d->build_bin, strerror(errno));
 	} else {
-		d->build_bin = xasprintf("%s/%s.%u", d->tmp, d->name, d->seq);
+		d->fast = &d->build_prog->fast;
+		d->build_bin = xasprintf("%s/%s.%u", d->tmp, d->build_prog->name, d->seq);
 	}
 	d->build_dir = xasprintf("%s/b%u", d->tmp, d->seq);
 	if (mkdir(d->build_dir, 0700) < 0)
@@ -520,19 +528,29 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		free(ldflags);
 	}
 	argv_push(&av, "-o");
-	if (d->multi)
+	if (d->build_multi)
 		argv_pushf(&av, "%s/", d->build_bin);
 	else
 		argv_push(&av, d->build_bin);
 	for (size_t i = 0; i < d->nprogs; i++)
 		if (mask & (UINT64_C(1) << i))
 			argv_push(&av, d->progs[i].pkg);
-	/* The fast path replaces the build's command line when the change allows it. */
-	d->bc.fast = devfast_begin(&d->fast, files, d->self, d->build_bin, &av);
+	/*
+	 * The fast path replaces the build's command line when the change allows
+	 * it. A build of several records no plan: each program's plan counts the
+	 * files as changed since its own build.
+	 */
+	if (d->build_multi) {
+		for (size_t i = 0; i < d->nprogs; i++)
+			if (mask & (UINT64_C(1) << i))
+				devfast_add_dirty(&d->progs[i].fast, files);
+		d->bc.fast = 0;
+		d->bc.fallback = xstrdup("several programs");
+	} else {
+		d->bc.fast = devfast_begin(d->fast, files, d->self, d->build_bin, &av);
+		d->bc.fallback = d->fast->reason ? xstrdup(d->fast->reason) : NULL;
+	}
 	dev_browser_building(d, files);
-	d->bc.fallback = d->multi         ? xstrdup("several programs")
-	                 : d->fast.reason ? xstrdup(d->fast.reason)
-	                                  : NULL;
 
 	int p[2];
 	char *cause = NULL;
@@ -548,7 +566,8 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
 	d->build_pid = dev_spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
-	devfast_spawned(&d->fast);
+	if (!d->build_multi)
+		devfast_spawned(d->fast);
 	if (traced) {
 		/* The program must see the environment golive dev was given. */
 		if (old_tp)
@@ -570,7 +589,8 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		free(cause);
 		d->build_pid = 0;
 		d->bc.t_build_end = now_mono_ns();
-		dev_report_cycle(d, d->multi ? NULL : &d->progs[0], &d->bc, "failed", 0, NULL);
+		dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &d->bc, "failed", 0,
+		                 NULL);
 		dev_cycle_reset(&d->bc);
 		remove_build_bin(d);
 		build_cleanup(d);
@@ -650,7 +670,7 @@ static void build_done(struct dev *d)
 	/* Whatever is left in the pipe (go's children may hold it: kill the group). */
 	kill(-d->build_pid, SIGKILL);
 	keeper_remove(d->build_pid);
-	if (devfast_end(&d->fast, st, 0)) {
+	if (!d->build_multi && devfast_end(d->fast, st, 0)) {
 		/* The fast build gave up: the full build, for the same cycle. */
 		struct cycle c = d->bc;
 		memset(&d->bc, 0, sizeof(d->bc));
@@ -674,10 +694,10 @@ static void build_done(struct dev *d)
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	if (ok && d->bc.fast)
 		ok = dev_fast_findings(d) == 0;
-	else if (ok && d->fast.enabled && !d->warm_done)
+	else if (ok && !d->multi && d->fast->enabled && !d->warm_done)
 		d->warm_t0 = d->build_t0; /* the warm-up completes this build's plan */
-	char *bin = d->multi ? NULL : d->build_bin;
-	if (!d->multi)
+	char *bin = d->build_multi ? NULL : d->build_bin;
+	if (!d->build_multi)
 		d->build_bin = NULL;
 	if (d->bc.tc.started && d->build_dir) {
 		char *path = xasprintf("%s/trace.jsonl", d->build_dir), *cause = NULL;
@@ -696,16 +716,16 @@ static void build_done(struct dev *d)
 	struct cycle c = d->bc;
 	int fast = c.fast;
 	memset(&d->bc, 0, sizeof(d->bc));
-	if (ok && d->multi) {
+	if (ok && d->build_multi) {
 		switch_all(d, d->build_mask, &c);
 	} else if (ok) {
-		d->progs[0].built = 1;
-		dev_prog_switch_to(&d->progs[0], bin, &c);
+		d->build_prog->built = 1;
+		dev_prog_switch_to(d->build_prog, bin, &c);
 	} else {
 		for (size_t i = 0; i < d->nprogs; i++)
 			if (d->build_mask & (UINT64_C(1) << i))
 				d->progs[i].built = 0;
-		dev_report_cycle(d, d->multi ? NULL : &d->progs[0], &c, "failed", 0, NULL);
+		dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &c, "failed", 0, NULL);
 		dev_cycle_reset(&c);
 		if (bin)
 			unlink(bin);
@@ -1137,7 +1157,13 @@ int cmd_dev(int argc, char **argv)
 		goto out;
 	}
 	d->list_path = xasprintf("%s/graph.json", d->tmp);
-	devfast_init(&d->fast, d->tmp, d->cfg.root, d->cfg.run.fast && !d->o.no_fast && !d->multi);
+	for (size_t i = 0; i < d->nprogs; i++) {
+		/* each program its plan: one program's is where it always was */
+		char *dir = d->multi ? xasprintf("%s/p%zu", d->tmp, i) : xstrdup(d->tmp);
+		devfast_init(&d->progs[i].fast, dir, d->cfg.root, d->cfg.run.fast && !d->o.no_fast);
+		free(dir);
+	}
+	d->fast = &d->progs[0].fast;
 
 	d->nt = notify_new(&cause);
 	if (!d->nt) {
@@ -1200,7 +1226,8 @@ out:
 	dev_cycle_reset(&d->bc);
 	devtrace_release(&d->trace);
 	dev_stop_warm(d);
-	devfast_release(&d->fast);
+	for (size_t i = 0; i < d->nprogs; i++)
+		devfast_release(&d->progs[i].fast);
 	argv_clear(&d->ana_pkgs);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
 		free(d->trace_paths[i]);

@@ -106,6 +106,7 @@ struct program {
 	struct proxy *px; /* --proxy without --browser */
 	int proxy_listen_fd;
 	int built; /* a build of its current sources succeeded (else it is in the next one) */
+	struct devfast fast; /* its fast path: its own plan (dev/devfast.h) */
 	/* several programs: its stdout and stderr, read by golive and prefixed */
 	int out_r, out_w;
 	struct strbuf out_line;
@@ -113,7 +114,8 @@ struct program {
 
 struct dev {
 	struct dev_opts o;
-	struct devfast fast; /* the fast path's state (dev/devfast.h) */
+	struct devfast *fast;     /* the fast path of the program being built (one at a time) */
+	struct devfast *ana_fast; /* the plan ana_pkgs are in */
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;
@@ -153,6 +155,8 @@ struct dev {
 	struct strbuf build_log;
 	char *build_bin, *build_dir; /* with several: build_bin is the -o directory */
 	uint64_t build_mask;         /* the programs this build makes */
+	int build_multi;             /* several of them: go build -o DIR/, no fast path */
+	struct program *build_prog;  /* else the one it makes */
 	struct cycle bc;
 	struct argv_array ana_pkgs; /* fast-built packages to analyse once the program serves */
 	long long build_t0;         /* the build's start, ns since the epoch */

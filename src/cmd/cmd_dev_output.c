@@ -110,7 +110,7 @@ void dev_report_cycle(struct dev *d, struct program *p, struct cycle *c, const c
 		struct devtrace_step steps[64];
 		size_t nsteps = 0, k;
 		json_t *v;
-		json_array_foreach(c->fast ? d->fast.steps : NULL, k, v)
+		json_array_foreach(c->fast && d->fast ? d->fast->steps : NULL, k, v)
 		{
 			if (nsteps == ARRAY_SIZE(steps))
 				break;
@@ -165,7 +165,7 @@ void dev_report_cycle(struct dev *d, struct program *p, struct cycle *c, const c
 		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
 		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
 		if (c->t_build_start)
-			devfast_json(&d->fast, c->fast, c->fallback, o);
+			devfast_json(p ? &p->fast : d->fast, c->fast, c->fallback, o);
 		dev_json_line(o);
 	}
 	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))

@@ -89,6 +89,15 @@ static void sweep_archives(const struct devfast *f)
 	devplan_release(&p);
 }
 
+void devfast_add_dirty(struct devfast *f, const struct argv_array *files)
+{
+	for (size_t i = 0; files && i < files->argc; i++)
+		if (!pathmap_get(&f->dirty_set, files->argv[i], NULL)) {
+			pathmap_set(&f->dirty_set, files->argv[i], 1);
+			argv_push(&f->dirty, files->argv[i]);
+		}
+}
+
 int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,
                   const char *bin, struct argv_array *av)
 {
@@ -96,11 +105,7 @@ int devfast_begin(struct devfast *f, const struct argv_array *files, const char 
 	free(f->reason);
 	f->reason = NULL;
 	f->fast = 0;
-	for (size_t i = 0; files && i < files->argc; i++)
-		if (!pathmap_get(&f->dirty_set, files->argv[i], NULL)) {
-			pathmap_set(&f->dirty_set, files->argv[i], 1);
-			argv_push(&f->dirty, files->argv[i]);
-		}
+	devfast_add_dirty(f, files);
 	if (!f->enabled) {
 		f->reason = xstrdup("fast path off");
 	} else if (f->force_full) {

@@ -50,6 +50,13 @@ int devfast_begin(struct devfast *f, const struct argv_array *files, const char 
 void devfast_spawned(struct devfast *f);
 
 /*
+ * A build that is not this plan's (golive dev's build of several programs,
+ * which records no plan) made the program from files: they count as
+ * changed since the plan's build, as devfast_begin() would count them.
+ */
+void devfast_add_dirty(struct devfast *f, const struct argv_array *files);
+
+/*
  * After the build: status is its wait status, cancelled when it was. Returns
  * 1 when a fast build gave up (the caller runs the full build for the same
  * cycle: f->force_full says why), else 0.

@@ -8,8 +8,9 @@
 #    start, a cycle line per program;
 #  - a client polling each program every 2 ms on fresh connections sees no
 #    failed request while: an edit of internal/apionly restarts api only
-#    (worker keeps its pid, no worker cycle); an edit of internal/shared
-#    restarts both (one build: the same cycle number and build times);
+#    (worker keeps its pid, no worker cycle), the second one by api's fast
+#    path (api's own plan); an edit of internal/shared restarts both (one
+#    full build: the same cycle number and build times);
 #  - each program is stopped by its own stop signal (api SIGTERM, worker
 #    SIGINT from the example);
 #  - a crash loop in worker (it exits 3 at once): restarts with a growing
@@ -85,19 +86,26 @@ expect_eq "$(dev_q m '[[c["program"], c["files"]] for c in C[2:]]')" '[["api", [
 	"an edit of internal/apionly: a cycle for api only"
 expect_eq "$(pid_of worker)" "$wpid" "an edit of internal/apionly: worker keeps its pid"
 expect_eq "$(http_get "$worker/pid")" "$wpid" "worker still serves from the same process"
+# Again: a change of one program takes that program's fast path (its own plan).
+set_version "$d/internal/apionly/apionly.go" a2 a3
+wait_body "$api/" "api a3 s1" 60 || fail "api a3 not served$(dev_report m)"
+dev_wait m 'len([s for s in S if s["program"] == "api"]) >= 2' 20 "api's second version stopped"
+expect_eq "$(dev_q m '[[c["program"], c["path"]] for c in C[2:]]')" '[["api", "full"], ["api", "fast"]]' \
+	"a second api-only edit: api's fast path (the first recorded api's plan)"
+expect_eq "$(pid_of worker)" "$wpid" "a second api-only edit: worker keeps its pid"
 # An edit of the shared package: both restart, from one build.
 set_version "$d/internal/shared/shared.go" s1 s2
-wait_body "$api/" "api a2 s2" 60 || fail "api s2 not served$(dev_report m)"
+wait_body "$api/" "api a3 s2" 60 || fail "api s2 not served$(dev_report m)"
 wait_body "$worker/" "worker s2" 60 || fail "worker s2 not served$(dev_report m)"
-dev_wait m 'len(S) >= 3' 20 "the old versions stopped"
-expect_eq "$(dev_q m 'sorted(c["program"] for c in C[3:])')" '["api", "worker"]' \
+dev_wait m 'len(S) >= 4' 20 "the old versions stopped"
+expect_eq "$(dev_q m 'sorted(c["program"] for c in C[4:])')" '["api", "worker"]' \
 	"an edit of internal/shared: a cycle for each program"
-expect_eq "$(dev_q m 'len({(c["cycle"], c["t_build_start"], c["t_build_end"]) for c in C[3:]})')" 1 \
-	"an edit of internal/shared: one build (one cycle number, the same build times)"
+expect_eq "$(dev_q m 'len({(c["cycle"], c["t_build_start"], c["t_build_end"], c["path"], c["fallback"]) for c in C[4:]})')" 1 \
+	"an edit of internal/shared: one full build of both (one cycle number, the same build times)"
 sleep 0.2
 unpoll apip
 unpoll workerp
-expect_eq "$(json_get "$tmp/apip.poll" 'd["bodies"]')" '["api a1 s1", "api a2 s1", "api a2 s2"]' "api: the versions in order"
+expect_eq "$(json_get "$tmp/apip.poll" 'd["bodies"]')" '["api a1 s1", "api a2 s1", "api a3 s1", "api a3 s2"]' "api: the versions in order"
 expect_eq "$(json_get "$tmp/workerp.poll" 'd["bodies"]')" '["worker s1", "worker s2"]' "worker: the versions in order"
 expect_eq "$(dev_q m 'sorted({(s["program"], s["signal"], s["killed"]) for s in S})')" \
 	'[["api", "SIGTERM", false], ["worker", "SIGINT", false]]' "each program stopped by its own stop signal, in time"
@@ -117,7 +125,7 @@ expect_eq "$(dev_q m '[[x["code"], x["restart_in_ms"]] for x in X if x["program"
 	'[[3, 100], [3, 200], [3, 400], [3, 800]]' "worker's crash loop: restarts after 100, 200, 400, 800 ms"
 expect_eq "$(dev_q m '[x for x in X if x["program"] != "worker"]')" '[]' "api never exited"
 expect_eq "$(pid_of api)" "$apid" "api kept its pid through worker's crash loop"
-expect_eq "$(http_get "$api/")" "api a2 s2" "api serves through worker's crash loop"
+expect_eq "$(http_get "$api/")" "api a3 s2" "api serves through worker's crash loop"
 
 grep -q "^api    | api a1 s1 serving (pid [0-9]*, MODE=dev)\$" "$tmp/m.err" ||
 	fail "api's output is not prefixed \"api    | \"$(dev_report m)"
@@ -163,7 +171,7 @@ expect_eq "$(dev_q c '[[c["program"], c["cycle"], c["trigger"]] for c in C][:2]'
 	"golive dev ./cmd/worker ./cmd/api: one build, a cycle per program in the order named"
 expect_eq "$(dev_q c 'sorted({(x["program"], x["code"]) for x in X})')" '[["api", 1], ["worker", 1]]' \
 	"golive dev ./cmd/worker ./cmd/api: both ran (and exited 1 without a socket)"
-set_version "$d/internal/apionly/apionly.go" a2 a3
+set_version "$d/internal/apionly/apionly.go" a3 a4
 dev_wait c 'any(c["trigger"] == "change" for c in C)' 60 "a build of the change"
 expect_eq "$(dev_q c '[[c["program"], c["files"]] for c in C if c["trigger"] == "change"]')" \
 	'[["api", ["internal/apionly/apionly.go"]]]' "packages named as ./cmd/...: an api-only edit rebuilds api alone"
