@@ -546,6 +546,14 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 				devfast_add_dirty(&d->progs[i].fast, files);
 		d->bc.fast = 0;
 		d->bc.fallback = xstrdup("several programs");
+		if (d->shared.enabled) { /* its compiles, for the programs' plans (build_done) */
+			static const char *const old[] = {"pkgs", "a"}; /* the last one's */
+			for (size_t i = 0; i < ARRAY_SIZE(old); i++) {
+				struct session s = {xasprintf("%s/%s", d->shared.plan_dir, old[i])};
+				session_remove(&s);
+			}
+			setenv(DEVPLAN_ENV, d->shared.plan_dir, 1);
+		}
 	} else {
 		d->bc.fast = devfast_begin(d->fast, files, d->self, d->build_bin, &av);
 		d->bc.fallback = d->fast->reason ? xstrdup(d->fast->reason) : NULL;
@@ -568,6 +576,8 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	unsetenv("GOLIVE_DEV_BUILD");
 	if (!d->build_multi)
 		devfast_spawned(d->fast);
+	else
+		unsetenv(DEVPLAN_ENV);
 	if (traced) {
 		/* The program must see the environment golive dev was given. */
 		if (old_tp)
@@ -717,6 +727,9 @@ static void build_done(struct dev *d)
 	int fast = c.fast;
 	memset(&d->bc, 0, sizeof(d->bc));
 	if (ok && d->build_multi) {
+		for (size_t i = 0; i < d->nprogs && d->shared.enabled; i++)
+			if (d->build_mask & (UINT64_C(1) << i))
+				devfast_take_records(&d->progs[i].fast, d->shared.plan_dir);
 		switch_all(d, d->build_mask, &c);
 	} else if (ok) {
 		d->build_prog->built = 1;
@@ -1164,6 +1177,11 @@ int cmd_dev(int argc, char **argv)
 		free(dir);
 	}
 	d->fast = &d->progs[0].fast;
+	if (d->multi) {
+		char *dir = xasprintf("%s/pshared", d->tmp);
+		devfast_init(&d->shared, dir, d->cfg.root, d->cfg.run.fast && !d->o.no_fast);
+		free(dir);
+	}
 
 	d->nt = notify_new(&cause);
 	if (!d->nt) {
@@ -1228,6 +1246,7 @@ out:
 	dev_stop_warm(d);
 	for (size_t i = 0; i < d->nprogs; i++)
 		devfast_release(&d->progs[i].fast);
+	devfast_release(&d->shared);
 	argv_clear(&d->ana_pkgs);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
 		free(d->trace_paths[i]);

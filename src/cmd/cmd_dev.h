@@ -116,6 +116,7 @@ struct dev {
 	struct dev_opts o;
 	struct devfast *fast;     /* the fast path of the program being built (one at a time) */
 	struct devfast *ana_fast; /* the plan ana_pkgs are in */
+	struct devfast shared;    /* several: where builds of several record their compiles */
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;

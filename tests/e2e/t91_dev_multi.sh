@@ -10,7 +10,9 @@
 #    failed request while: an edit of internal/apionly restarts api only
 #    (worker keeps its pid, no worker cycle), the second one by api's fast
 #    path (api's own plan); an edit of internal/shared restarts both (one
-#    full build: the same cycle number and build times);
+#    full build: the same cycle number and build times), and the next
+#    api-only edit takes api's fast path (the build of both recorded its
+#    compiles into each program's plan);
 #  - each program is stopped by its own stop signal (api SIGTERM, worker
 #    SIGINT from the example);
 #  - a crash loop in worker (it exits 3 at once): restarts with a growing
@@ -110,6 +112,13 @@ expect_eq "$(json_get "$tmp/workerp.poll" 'd["bodies"]')" '["worker s1", "worker
 expect_eq "$(dev_q m 'sorted({(s["program"], s["signal"], s["killed"]) for s in S})')" \
 	'[["api", "SIGTERM", false], ["worker", "SIGINT", false]]' "each program stopped by its own stop signal, in time"
 
+# The build of both recorded its compiles into each program's plan: the next
+# api-only edit takes api's fast path at once.
+set_version "$d/internal/apionly/apionly.go" a3 a4
+wait_body "$api/" "api a4 s2" 60 || fail "api a4 not served$(dev_report m)"
+expect_eq "$(dev_q m '[[c["program"], c["path"]] for c in C][-1]')" '["api", "fast"]' \
+	"an api-only edit after a build of both: api's fast path"
+
 # A crash loop in worker leaves api alone.
 apid=$(pid_of api)
 poll apip "$api"
@@ -125,7 +134,7 @@ expect_eq "$(dev_q m '[[x["code"], x["restart_in_ms"]] for x in X if x["program"
 	'[[3, 100], [3, 200], [3, 400], [3, 800]]' "worker's crash loop: restarts after 100, 200, 400, 800 ms"
 expect_eq "$(dev_q m '[x for x in X if x["program"] != "worker"]')" '[]' "api never exited"
 expect_eq "$(pid_of api)" "$apid" "api kept its pid through worker's crash loop"
-expect_eq "$(http_get "$api/")" "api a3 s2" "api serves through worker's crash loop"
+expect_eq "$(http_get "$api/")" "api a4 s2" "api serves through worker's crash loop"
 
 grep -q "^api    | api a1 s1 serving (pid [0-9]*, MODE=dev)\$" "$tmp/m.err" ||
 	fail "api's output is not prefixed \"api    | \"$(dev_report m)"
@@ -171,7 +180,7 @@ expect_eq "$(dev_q c '[[c["program"], c["cycle"], c["trigger"]] for c in C][:2]'
 	"golive dev ./cmd/worker ./cmd/api: one build, a cycle per program in the order named"
 expect_eq "$(dev_q c 'sorted({(x["program"], x["code"]) for x in X})')" '[["api", 1], ["worker", 1]]' \
 	"golive dev ./cmd/worker ./cmd/api: both ran (and exited 1 without a socket)"
-set_version "$d/internal/apionly/apionly.go" a3 a4
+set_version "$d/internal/apionly/apionly.go" a4 a5
 dev_wait c 'any(c["trigger"] == "change" for c in C)' 60 "a build of the change"
 expect_eq "$(dev_q c '[[c["program"], c["files"]] for c in C if c["trigger"] == "change"]')" \
 	'[["api", ["internal/apionly/apionly.go"]]]' "packages named as ./cmd/...: an api-only edit rebuilds api alone"
