@@ -120,12 +120,27 @@ static int copy_over(const char *from, const char *to)
 
 void devfast_take_records(struct devfast *f, const char *from)
 {
+	/* only the packages f's link holds: another program's are not f's to replay */
+	struct devplan p;
+	char *cause = NULL;
+	if (devplan_load(&p, f->plan_dir, &cause) < 0) {
+		free(cause);
+		return;
+	}
 	char *src = xasprintf("%s/pkgs", from), *dst = xasprintf("%s/pkgs", f->plan_dir);
-	DIR *dp = opendir(src);
+	DIR *dp = p.have_link ? opendir(src) : NULL;
 	struct dirent *e;
 	mkdir_p(dst, 0700);
 	while (dp && (e = readdir(dp))) {
 		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".json"))
+			continue;
+		char *rec = xasprintf("%s/%s", src, e->d_name);
+		json_t *o = json_load_file(rec, 0, NULL);
+		const char *ip = json_string_value(json_object_get(o, "importpath"));
+		int mine = ip && devplan_link_archive(&p, ip) != NULL;
+		json_decref(o);
+		free(rec);
+		if (!mine)
 			continue;
 		/* <h>/ (the sources) first, then <h>.json that names them */
 		char *h = xstrndup(e->d_name, strlen(e->d_name) - 5);
@@ -160,6 +175,7 @@ void devfast_take_records(struct devfast *f, const char *from)
 		closedir(dp);
 	free(src);
 	free(dst);
+	devplan_release(&p);
 }
 
 int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,

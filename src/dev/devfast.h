@@ -58,10 +58,11 @@ void devfast_add_dirty(struct devfast *f, const struct argv_array *files);
 
 /*
  * After such a build, which recorded its compiles into the plan directory
- * from (its own, with GOLIVE_DEV_PLAN): those compile records (pkgs/), each
- * with the copies of its sources, replace f's of the same packages, so that
- * a package first compiled there is in f's plan. f's link is left alone:
- * the dirty files (devfast_add_dirty) are recompiled against it.
+ * from (its own, with GOLIVE_DEV_PLAN): those compile records (pkgs/) of
+ * the packages f's link holds, each with the copies of its sources, replace
+ * f's of the same packages, so that a package first compiled there is in
+ * f's plan. f's link is left alone: the dirty files (devfast_add_dirty) are
+ * recompiled against it. Without a link in f's plan nothing is taken.
  */
 void devfast_take_records(struct devfast *f, const char *from);
 
