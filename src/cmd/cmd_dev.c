@@ -16,12 +16,11 @@
  * one kill(-pgid, SIGKILL). Its output is held until it ends and printed
  * only when the build was not superseded.
  *
- * Restart order: with --listen the new program starts first and the old one
- * is stopped once the new one is ready (READY=1 when the program has ever
- * sent it, else as soon as it has exec'd): the listening sockets belong to
- * golive, so connections queue in them meanwhile. Without --listen (the
- * program binds its own port) the old one is stopped first; with --proxy
- * the proxy holds new connections while that happens.
+ * Each program's life (start, readiness, swap, drain, stop, crash
+ * backoff) is cmd_dev_program.c's. With several programs one build makes
+ * those the change affects (the graph's masks, devgraph.h): go build -o
+ * DIR/ with their packages, then each swaps in its new binary on its own;
+ * the loop also polls each program's output pipe (prefixed lines).
  */
 #define _GNU_SOURCE
 #include "cmd/cmd_dev.h"
@@ -69,10 +68,6 @@
 
 extern char **environ;
 
-#define DRAIN_MAX_MS 1000 /* at most this long pausing an old program until it is idle */
-#define READY_TIMEOUT_MS                                                                           \
-	10000 /* a program that once sent READY=1 gets this long to send it again */
-
 static int sig_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
@@ -85,12 +80,22 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static void cycle_reset(struct cycle *c)
+void dev_cycle_reset(struct cycle *c)
 {
 	free(c->fallback);
 	argv_clear(&c->files);
 	devtrace_cycle_release(&c->tc);
 	memset(c, 0, sizeof(*c));
+}
+
+void dev_cycle_copy(struct cycle *dst, const struct cycle *c)
+{
+	*dst = *c;
+	memset(&dst->files, 0, sizeof(dst->files));
+	memset(&dst->tc, 0, sizeof(dst->tc));
+	dst->fallback = c->fallback ? xstrdup(c->fallback) : NULL;
+	for (size_t i = 0; i < c->files.argc; i++)
+		argv_push(&dst->files, c->files.argv[i]);
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -134,8 +139,7 @@ pid_t dev_spawn_group(char *const argv[], int out_fd, int err_fd, char **cause)
 	return pid;
 }
 
-/* Kills a group and reaps its leader. */
-static void kill_and_reap(pid_t pid)
+void dev_kill_and_reap(pid_t pid)
 {
 	int st;
 	kill(-pid, SIGKILL);
@@ -153,11 +157,9 @@ static void reap_orphans(const struct dev *d)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			return;
 		pid_t p = si.si_pid;
-		int ours = p == d->build_pid || p == d->list_pid || p == d->warm_pid ||
-		           (d->cur && p == supervise_pid(d->cur)) ||
-		           (d->prev && p == supervise_pid(d->prev));
-		for (size_t i = 0; i < d->nstopping; i++)
-			ours |= p == d->stopping[i].pid;
+		int ours = p == d->build_pid || p == d->list_pid || p == d->warm_pid;
+		for (size_t i = 0; i < d->nprogs; i++)
+			ours |= dev_prog_owns(&d->progs[i], p);
 		if (ours)
 			return; /* its owner reaps it */
 		waitpid(p, NULL, WNOHANG);
@@ -174,8 +176,9 @@ static void start_listing(struct dev *d)
 	}
 	struct argv_array av = ARGV_ARRAY_INIT, pats = ARGV_ARRAY_INIT;
 	argv_push(&av, d->go);
-	argv_push(&pats, d->pkg);
-	devgraph_list_argv(&av, &d->cfg.build.flags, &pats);
+	for (size_t i = 0; i < d->nprogs; i++)
+		argv_push(&pats, d->progs[i].pkg);
+	devgraph_list_argv(&av, &d->cfg.build.flags, &pats, d->multi);
 	int fd = open(d->list_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	char *cause = NULL;
 	if (fd >= 0) {
@@ -238,7 +241,7 @@ static int load_graph(struct dev *d, char **cause)
 
 static void listing_done(struct dev *d)
 {
-	kill_and_reap(d->list_pid); /* it has ended: this reaps it and whatever it left */
+	dev_kill_and_reap(d->list_pid); /* it has ended: this reaps it and whatever it left */
 	close(d->list_pidfd);
 	d->list_pid = 0;
 	d->list_pidfd = -1;
@@ -346,28 +349,72 @@ static void build_cleanup(struct dev *d)
 	strbuf_reset(&d->build_log);
 }
 
+/* Removes (and forgets) what the build was writing: a file, or with several a directory. */
+static void remove_build_bin(struct dev *d)
+{
+	if (d->build_bin && d->build_multi) {
+		struct session s = {d->build_bin};
+		session_remove(&s); /* frees it */
+	} else if (d->build_bin) {
+		unlink(d->build_bin);
+		free(d->build_bin);
+	}
+	d->build_bin = NULL;
+}
+
 static void cancel_build(struct dev *d)
 {
 	if (!d->build_pid)
 		return;
-	kill_and_reap(d->build_pid);
-	devfast_end(&d->fast, 0, 1);
+	dev_kill_and_reap(d->build_pid);
+	if (!d->build_multi)
+		devfast_end(d->fast, 0, 1);
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (d->build_mask & (UINT64_C(1) << i))
+			d->progs[i].built = 0;
 	d->bc.t_build_end = now_mono_ns();
-	dev_report_cycle(d, &d->bc, "cancelled", 0, NULL);
-	cycle_reset(&d->bc);
-	if (d->build_bin)
-		unlink(d->build_bin);
-	free(d->build_bin);
-	d->build_bin = NULL;
+	dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &d->bc, "cancelled", 0, NULL);
+	dev_cycle_reset(&d->bc);
+	remove_build_bin(d);
 	build_cleanup(d);
+}
+
+/*
+ * The programs files affect (the graph's masks), with those whose last
+ * build failed: what the next build makes. A file the graph does not place
+ * (watch.include, a package directory gone) affects them all.
+ */
+static uint64_t build_mask(const struct dev *d, const struct argv_array *files)
+{
+	uint64_t m = 0;
+	if (!d->multi)
+		return d->all;
+	for (size_t i = 0; files && i < files->argc; i++) {
+		char *abs = xasprintf("%s/%s", d->cfg.root, files->argv[i]);
+		struct stat st;
+		int is_dir = stat(abs, &st) == 0
+		                 ? S_ISDIR(st.st_mode)
+		                 : devgraph_classify(&d->graph, files->argv[i], 1) == DEVGRAPH_DIR;
+		uint64_t f = devgraph_affects(&d->graph, files->argv[i], is_dir);
+		m |= f ? f : d->all;
+		free(abs);
+	}
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (!d->progs[i].built)
+			m |= UINT64_C(1) << i;
+	return m & d->all;
 }
 
 static void start_build(struct dev *d, const char *trigger, struct argv_array *files,
                         int64_t t_event)
 {
-	cancel_build(d);
+	cancel_build(d); /* its programs are not built: in this build's mask */
+	uint64_t mask = build_mask(d, files);
+	if (!mask) /* several programs, none of which the change is part of */
+		return;
+	d->build_mask = mask;
 	dev_stop_warm(d);
-	cycle_reset(&d->bc);
+	dev_cycle_reset(&d->bc);
 	d->bc.n = ++d->ncycles;
 	d->bc.trigger = trigger;
 	if (files)
@@ -376,7 +423,20 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	d->bc.t_event = t_event;
 	d->bc.active = 1;
 	d->seq++;
-	d->build_bin = xasprintf("%s/%s.%u", d->tmp, d->name, d->seq);
+	/* several programs: go build -o DIR/ writes each one's binary in DIR; one: its fast path */
+	d->build_multi = (mask & (mask - 1)) != 0;
+	d->build_prog = NULL;
+	for (size_t i = 0; i < d->nprogs && !d->build_multi && !d->build_prog; i++)
+		if (mask & (UINT64_C(1) << i))
+			d->build_prog = &d->progs[i];
+	if (d->build_multi) {
+		d->build_bin = xasprintf("%s/o%u", d->tmp, d->seq);
+		if (mkdir(d->build_bin, 0700) < 0)
+			warning("golive dev: %s: %s", d->build_bin, strerror(errno));
+	} else {
+		d->fast = &d->build_prog->fast;
+		d->build_bin = xasprintf("%s/%s.%u", d->tmp, d->build_prog->name, d->seq);
+	}
 	d->build_dir = xasprintf("%s/b%u", d->tmp, d->seq);
 	if (mkdir(d->build_dir, 0700) < 0)
 		warning("golive dev: %s: %s", d->build_dir, strerror(errno));
@@ -413,12 +473,37 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		free(ldflags);
 	}
 	argv_push(&av, "-o");
-	argv_push(&av, d->build_bin);
-	argv_push(&av, d->pkg);
-	/* The fast path replaces the build's command line when the change allows it. */
-	d->bc.fast = devfast_begin(&d->fast, files, d->self, d->build_bin, &av);
+	if (d->build_multi)
+		argv_pushf(&av, "%s/", d->build_bin);
+	else
+		argv_push(&av, d->build_bin);
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (mask & (UINT64_C(1) << i))
+			argv_push(&av, d->progs[i].pkg);
+	/*
+	 * The fast path replaces the build's command line when the change allows
+	 * it. A build of several records no plan: each program's plan counts the
+	 * files as changed since its own build.
+	 */
+	if (d->build_multi) {
+		for (size_t i = 0; i < d->nprogs; i++)
+			if (mask & (UINT64_C(1) << i))
+				devfast_add_dirty(&d->progs[i].fast, files);
+		d->bc.fast = 0;
+		d->bc.fallback = xstrdup("several programs");
+		if (d->shared.enabled) { /* its compiles, for the programs' plans (build_done) */
+			static const char *const old[] = {"pkgs", "a"}; /* the last one's */
+			for (size_t i = 0; i < ARRAY_SIZE(old); i++) {
+				struct session s = {xasprintf("%s/%s", d->shared.plan_dir, old[i])};
+				session_remove(&s);
+			}
+			setenv(DEVPLAN_ENV, d->shared.plan_dir, 1);
+		}
+	} else {
+		d->bc.fast = devfast_begin(d->fast, files, d->self, d->build_bin, &av);
+		d->bc.fallback = d->fast->reason ? xstrdup(d->fast->reason) : NULL;
+	}
 	dev_browser_building(d, files);
-	d->bc.fallback = d->fast.reason ? xstrdup(d->fast.reason) : NULL;
 
 	int p[2];
 	char *cause = NULL;
@@ -434,7 +519,10 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 	setenv("GOLIVE_DEV_BUILD", "1", 1);
 	d->build_pid = dev_spawn_group(av.argv, p[1], p[1], &cause);
 	unsetenv("GOLIVE_DEV_BUILD");
-	devfast_spawned(&d->fast);
+	if (!d->build_multi)
+		devfast_spawned(d->fast);
+	else
+		unsetenv(DEVPLAN_ENV);
 	if (traced) {
 		/* The program must see the environment golive dev was given. */
 		if (old_tp)
@@ -456,8 +544,10 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		free(cause);
 		d->build_pid = 0;
 		d->bc.t_build_end = now_mono_ns();
-		dev_report_cycle(d, &d->bc, "failed", 0, NULL);
-		cycle_reset(&d->bc);
+		dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &d->bc, "failed", 0,
+		                 NULL);
+		dev_cycle_reset(&d->bc);
+		remove_build_bin(d);
 		build_cleanup(d);
 		return;
 	}
@@ -487,8 +577,45 @@ static void drain_build_output(struct dev *d)
 	}
 }
 
-static void switch_to(struct dev *d, char *bin, struct cycle *c);
-static void maybe_start_pending(struct dev *d);
+/*
+ * Several programs built: each takes its binary out of the build's
+ * directory under a name of its own, and swaps it in with its own copy of
+ * the cycle (the first takes the cycle's trace). Takes c.
+ */
+static void switch_all(struct dev *d, uint64_t mask, struct cycle *c)
+{
+	struct cycle tmpl;
+	int first = 1;
+	dev_cycle_copy(&tmpl, c);
+	for (size_t i = 0; i < d->nprogs; i++) {
+		struct program *p = &d->progs[i];
+		if (!(mask & (UINT64_C(1) << i)))
+			continue;
+		char *src = xasprintf("%s/%s", d->build_bin, p->exe);
+		char *bin = xasprintf("%s/%s.%u", d->tmp, p->name, d->seq);
+		struct cycle mine;
+		if (rename(src, bin) < 0) {
+			error("golive dev: %s: the build wrote no %s (%s)", p->name, src,
+			      strerror(errno));
+			p->built = 0;
+			free(src);
+			free(bin);
+			continue;
+		}
+		free(src);
+		p->built = 1;
+		if (first) {
+			mine = *c;
+			memset(c, 0, sizeof(*c));
+			first = 0;
+		} else {
+			dev_cycle_copy(&mine, &tmpl);
+		}
+		dev_prog_switch_to(p, bin, &mine);
+	}
+	dev_cycle_reset(&tmpl);
+	dev_cycle_reset(c);
+}
 
 static void build_done(struct dev *d)
 {
@@ -498,19 +625,17 @@ static void build_done(struct dev *d)
 	/* Whatever is left in the pipe (go's children may hold it: kill the group). */
 	kill(-d->build_pid, SIGKILL);
 	keeper_remove(d->build_pid);
-	if (devfast_end(&d->fast, st, 0)) {
+	if (!d->build_multi && devfast_end(d->fast, st, 0)) {
 		/* The fast build gave up: the full build, for the same cycle. */
 		struct cycle c = d->bc;
 		memset(&d->bc, 0, sizeof(d->bc));
-		unlink(d->build_bin);
-		free(d->build_bin);
-		d->build_bin = NULL;
+		remove_build_bin(d);
 		build_cleanup(d);
 		start_build(d, c.trigger, &c.files, c.t_event);
 		d->ncycles--;
 		d->bc.n = c.n;
 		d->bc.t_build_start = c.t_build_start;
-		cycle_reset(&c);
+		dev_cycle_reset(&c);
 		return;
 	}
 	if (d->build_out >= 0) {
@@ -524,10 +649,11 @@ static void build_done(struct dev *d)
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	if (ok && d->bc.fast)
 		ok = dev_fast_findings(d) == 0;
-	else if (ok && d->fast.enabled && !d->warm_done)
+	else if (ok && !d->multi && d->fast->enabled && !d->warm_done)
 		d->warm_t0 = d->build_t0; /* the warm-up completes this build's plan */
-	char *bin = d->build_bin;
-	d->build_bin = NULL;
+	char *bin = d->build_multi ? NULL : d->build_bin;
+	if (!d->build_multi)
+		d->build_bin = NULL;
 	if (d->bc.tc.started && d->build_dir) {
 		char *path = xasprintf("%s/trace.jsonl", d->build_dir), *cause = NULL;
 		if (devtrace_cycle_read_build(&d->bc.tc, path, &cause) < 0) {
@@ -546,14 +672,25 @@ static void build_done(struct dev *d)
 	struct cycle c = d->bc;
 	int fast = c.fast;
 	memset(&d->bc, 0, sizeof(d->bc));
-	if (ok) {
-		switch_to(d, bin, &c);
+	if (ok && d->build_multi) {
+		for (size_t i = 0; i < d->nprogs && d->shared.enabled; i++)
+			if (d->build_mask & (UINT64_C(1) << i))
+				devfast_take_records(&d->progs[i].fast, d->shared.plan_dir);
+		switch_all(d, d->build_mask, &c);
+	} else if (ok) {
+		d->build_prog->built = 1;
+		dev_prog_switch_to(d->build_prog, bin, &c);
 	} else {
-		dev_report_cycle(d, &c, "failed", 0, NULL);
-		cycle_reset(&c);
-		unlink(bin);
+		for (size_t i = 0; i < d->nprogs; i++)
+			if (d->build_mask & (UINT64_C(1) << i))
+				d->progs[i].built = 0;
+		dev_report_cycle(d, d->build_multi ? NULL : d->build_prog, &c, "failed", 0, NULL);
+		dev_cycle_reset(&c);
+		if (bin)
+			unlink(bin);
 		free(bin);
 	}
+	remove_build_bin(d);
 	/*
 	 * Imports or files may have changed: list the graph again, now that the
 	 * CPU is free. Not after a fast build: it only runs when the files and
@@ -561,288 +698,6 @@ static void build_done(struct dev *d)
 	 */
 	if (!fast)
 		start_listing(d);
-}
-
-/* ---- running ------------------------------------------------------------ */
-
-/* Frees a program's supervisor; its --listen sockets are free for another. */
-static void free_program(struct dev *d, struct supervisor *s)
-{
-	if (d->lp)
-		lpool_release(d->lp, s);
-	supervise_free(s);
-}
-
-static void begin_stop(struct dev *d, struct supervisor *s, char *bin)
-{
-	pid_t pid = supervise_pid(s);
-	if (pid <= 0 || d->nstopping == MAX_STOPPING) {
-		struct supervise_exit ex;
-		char *cause = NULL;
-		if (pid > 0 && supervise_stop(s, &ex, &cause) < 0) {
-			warning("golive dev: %s", cause);
-			free(cause);
-		}
-		free_program(d, s);
-		if (bin)
-			unlink(bin);
-		free(bin);
-		return;
-	}
-	int sig = d->sopts.stop_signal, open_conns = 0;
-	if (d->ndrain_ports) {
-		/* Nothing in flight when it gets the signal (drain.h), unless it takes too long. */
-		size_t nq = 0;
-		const int *q = d->lp ? lpool_own_fds(d->lp, s, &nq) : NULL;
-		if (drain_pause(pid, pid, d->drain_ports, d->ndrain_ports, q, nq, DRAIN_MAX_MS) ==
-		    1)
-			open_conns = drain_accepted(pid, d->drain_ports, d->ndrain_ports);
-		kill(-pid, sig);
-		kill(-pid, SIGCONT);
-	} else {
-		kill(-pid, sig);
-	}
-	struct stopping *st = &d->stopping[d->nstopping++];
-	st->open_conns = open_conns > 0 ? open_conns : 0;
-	st->sup = s;
-	st->bin = bin;
-	st->pid = pid;
-	st->t0 = now_mono_ns();
-	st->kill_at = st->t0 + (int64_t)d->sopts.grace_ms * 1000000;
-	st->killed = 0;
-}
-
-/* The "stop" line of a program golive stopped, and a word when it needed SIGKILL. */
-static void report_stop(const struct dev *d, pid_t pid, int killed, int64_t t0)
-{
-	if (d->o.json) {
-		char sig[32];
-		json_t *o = json_object();
-		json_object_set_new(o, "type", json_string("stop"));
-		json_object_set_new(o, "pid", json_integer(pid));
-		json_object_set_new(
-		    o, "signal",
-		    json_string(signal_to_name(d->sopts.stop_signal, sig, sizeof(sig))));
-		json_object_set_new(o, "killed", json_boolean(killed));
-		json_object_set_new(o, "stop_ms", json_round(ms_between(t0, now_mono_ns())));
-		dev_json_line(o);
-	}
-	if (killed)
-		dev_say(d, "pid %d did not stop within %lld ms of the stop signal; killed it",
-		        (int)pid, (long long)d->sopts.grace_ms);
-}
-
-static void stop_done(struct dev *d, size_t i)
-{
-	struct stopping *st = &d->stopping[i];
-	struct supervise_exit ex;
-	char *cause = NULL;
-	memset(&ex, 0, sizeof(ex));
-	keeper_remove(st->pid);
-	if (supervise_reap(st->sup, &ex, &cause) < 0) {
-		warning("golive dev: %s", cause);
-		free(cause);
-	}
-	/* Gone: the next version starts now (sequential mode), the bookkeeping after. */
-	struct stopping done = *st;
-	d->stopping[i] = d->stopping[--d->nstopping];
-	st = &done;
-	maybe_start_pending(d);
-	report_stop(d, st->pid, st->killed, st->t0);
-	/*
-	 * It held requests past the drain limit and died of the signal (no
-	 * graceful exit): they were cut. Say so once, with what fixes it.
-	 */
-	if (st->open_conns && (ex.signal || ex.killed)) {
-		if (!d->said_cut) {
-			d->said_cut = 1;
-			warning(
-			    "golive dev: the old program still served %d connection%s %d ms into "
-			    "the restart and died of the stop signal: %s cut. To finish long "
-			    "requests and streams, handle SIGTERM with http.Server.Shutdown "
-			    "(docs/dev.md)",
-			    st->open_conns, st->open_conns == 1 ? "" : "s", DRAIN_MAX_MS,
-			    st->open_conns == 1 ? "it was" : "they were");
-		}
-	}
-	free_program(d, st->sup);
-	if (st->bin)
-		unlink(st->bin);
-	free(st->bin);
-}
-
-static void program_ready(struct dev *d, const char *how)
-{
-	d->cur_ready = 1;
-	d->ready_deadline = 0;
-	if (d->rc.active) {
-		d->rc.t_ready = now_mono_ns();
-		dev_report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, supervise_pid(d->cur),
-		                 how);
-		cycle_reset(&d->rc);
-		dev_browser_ready(d);
-	}
-	/* new connections go to this program's sockets only (lpool.h) */
-	if (d->lp && d->cur && lpool_steer(d->lp, d->cur) < 0)
-		warning("golive dev: cannot steer connections to the new program: %s",
-		        strerror(errno));
-	if (d->prev) {
-		begin_stop(d, d->prev, d->prev_bin);
-		d->prev = NULL;
-		d->prev_bin = NULL;
-	}
-}
-
-/* Starts d->cur (already set up); reports and schedules per the restart policy. */
-static int start_cur(struct dev *d, struct cycle *c)
-{
-	char *cause = NULL;
-	d->cur_ready = 0;
-	d->cur_exited = 0;
-	if (supervise_start(d->cur, &cause) < 0) {
-		error("golive dev: %s", cause);
-		free(cause);
-		d->cur_exited = 1;
-		dev_report_cycle(d, c, c->t_build_end ? "ok" : NULL, 0, NULL);
-		cycle_reset(c);
-		return -1;
-	}
-	keeper_add(supervise_pid(d->cur));
-	cycle_reset(&d->rc);
-	d->rc = *c;
-	d->rc.active = 1;
-	memset(c, 0, sizeof(*c));
-	dev_proxy_hold(d, 0);
-	if (d->listen_mode && d->ever_notified)
-		d->ready_deadline = now_mono_ns() + (int64_t)READY_TIMEOUT_MS * 1000000;
-	else
-		program_ready(d, "exec");
-	return 0;
-}
-
-static struct supervisor *new_supervisor(struct dev *d, const char *bin)
-{
-	struct argv_array av = ARGV_ARRAY_INIT;
-	argv_push(&av, bin);
-	for (size_t i = 0; i < d->o.args.argc; i++)
-		argv_push(&av, d->o.args.argv[i]);
-	struct supervise_opts so = d->sopts;
-	so.argv = av.argv;
-	int slot = d->lp ? lpool_pick(d->lp) : -1;
-	if (slot >= 0)
-		so.fds = lpool_fds(d->lp, slot);
-	struct supervisor *s = supervise_new(&so);
-	if (slot >= 0)
-		lpool_own(d->lp, slot, s);
-	argv_clear(&av);
-	return s;
-}
-
-/* A new binary is built: run it, by the mode's restart order. Takes bin and c. */
-static void switch_to(struct dev *d, char *bin, struct cycle *c)
-{
-	d->restart_at = 0;
-	d->backoff_ms = 0;
-	if (d->listen_mode) {
-		/* New first; the old one serves until the new one is ready. */
-		if (d->cur) {
-			if (d->prev || !d->cur_ready || d->cur_exited) {
-				/* cur never became ready (or is down): drop it, prev keeps serving
-				 */
-				begin_stop(d, d->cur, d->cur_bin);
-			} else {
-				d->prev = d->cur;
-				d->prev_bin = d->cur_bin;
-			}
-			d->cur = NULL;
-			d->cur_bin = NULL;
-		}
-		d->cur = new_supervisor(d, bin);
-		d->cur_bin = bin;
-		start_cur(d, c);
-		return;
-	}
-	/* Sequential: stop the old one, start the new one when it is gone. */
-	if (d->cur) {
-		dev_proxy_hold(d, 1);
-		begin_stop(d, d->cur, d->cur_bin);
-		d->cur = NULL;
-		d->cur_bin = NULL;
-	}
-	free(d->start_bin);
-	cycle_reset(&d->start_cycle);
-	d->start_bin = bin;
-	d->start_cycle = *c;
-	memset(c, 0, sizeof(*c));
-}
-
-static void maybe_start_pending(struct dev *d)
-{
-	if (!d->start_bin || d->nstopping)
-		return;
-	d->cur = new_supervisor(d, d->start_bin);
-	d->cur_bin = d->start_bin;
-	d->start_bin = NULL;
-	start_cur(d, &d->start_cycle);
-}
-
-static void program_ended(struct dev *d, struct supervisor *s)
-{
-	struct supervise_exit ex;
-	char *cause = NULL;
-	memset(&ex, 0, sizeof(ex));
-	pid_t pid = supervise_pid(s);
-	int rc = supervise_reap(s, &ex, &cause);
-	if (rc < 0) {
-		warning("golive dev: %s", cause);
-		free(cause);
-		return;
-	}
-	if (rc == 0)
-		return;
-	keeper_remove(pid);
-	if (s == d->prev) {
-		/* the old one went away by itself while the new one got ready */
-		free_program(d, d->prev);
-		unlink(d->prev_bin);
-		free(d->prev_bin);
-		d->prev = NULL;
-		d->prev_bin = NULL;
-		return;
-	}
-	char what[64];
-	dev_describe_exit(&ex, what, sizeof(what));
-	int again = !(ex.signal == 0 && ex.exit_code == 0);
-	d->cur_exited = 1;
-	if (d->o.json) {
-		char sig[32];
-		json_t *o = json_object();
-		json_object_set_new(o, "type", json_string("exit"));
-		json_object_set_new(o, "pid", json_integer(ex.pid));
-		json_object_set_new(o, "code",
-		                    ex.signal ? json_null() : json_integer(ex.exit_code));
-		json_object_set_new(o, "signal",
-		                    ex.signal
-		                        ? json_string(signal_to_name(ex.signal, sig, sizeof(sig)))
-		                        : json_null());
-		json_object_set_new(o, "ran_ms", json_integer(ex.ran_ms));
-		json_object_set_new(o, "restart_in_ms",
-		                    again ? json_integer(ex.restart_delay_ms) : json_null());
-		dev_json_line(o);
-	}
-	if (d->rc.active) { /* it died before it was ready */
-		dev_report_cycle(d, &d->rc, d->rc.t_build_end ? "ok" : NULL, 0, NULL);
-		cycle_reset(&d->rc);
-	}
-	if (again) {
-		char t[32];
-		dev_fmt_dur(t, sizeof(t), (double)ex.restart_delay_ms);
-		dev_say(d, "%spid %d %s%s after %.1f s; restarting in %s", c_red(d), (int)ex.pid,
-		        what, c_off(d), (double)ex.ran_ms / 1000, t);
-		d->restart_at = now_mono_ns() + ex.restart_delay_ms * 1000000;
-	} else {
-		dev_say(d, "pid %d %s; waiting for a change", (int)ex.pid, what);
-	}
 }
 
 /* ---- stdin -------------------------------------------------------------- */
@@ -920,10 +775,13 @@ static char *dev_cache_dir(const struct dev *d)
 	if (!base)
 		base = xasprintf("%s/golive-dev-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		                 (int)getuid());
-	char *key = xasprintf("%s\n%s", d->cfg.root, d->pkg);
+	struct strbuf key = STRBUF_INIT;
+	strbuf_addstr(&key, d->cfg.root);
+	for (size_t i = 0; i < d->nprogs; i++)
+		strbuf_addf(&key, "\n%s", d->progs[i].pkg);
 	char *dir = xasprintf("%s/%s-%016llx", base, d->name,
-	                      (unsigned long long)XXH3_64bits(key, strlen(key)));
-	free(key);
+	                      (unsigned long long)XXH3_64bits(key.buf, key.len));
+	strbuf_release(&key);
 	free(base);
 	mkdir_p(dir, 0700); /* a failure shows in the build's -o */
 	return dir;
@@ -959,14 +817,14 @@ enum {
 	FD_BUILD,
 	FD_BUILDOUT,
 	FD_LIST,
-	FD_CUR,
-	FD_PREV,
 	FD_NOTIFY,
 	FD_PROXY,
 	FD_STDIN,
 	FD_STDIN_OUT,
-	FD_STOP0
+	FD_PROG0
 };
+/* per program, from FD_PROG0 + its index * FD_PER_PROG */
+enum { PFD_CUR, PFD_PREV, PFD_PROXY, PFD_OUT, PFD_STOP0, FD_PER_PROG = PFD_STOP0 + MAX_STOPPING };
 
 static int64_t min_deadline(int64_t a, int64_t b)
 {
@@ -976,72 +834,53 @@ static int64_t min_deadline(int64_t a, int64_t b)
 static void handle_notify(struct dev *d)
 {
 	struct notify_msg m;
-	while (notify_read(d->nt, &m) == 1) {
-		if (!m.ready || !d->cur)
-			continue;
-		pid_t pid = supervise_pid(d->cur);
-		if (pid <= 0 || (m.pid != pid && getpgid(m.pid) != pid))
-			continue;
-		d->ever_notified = 1;
-		if (!d->cur_ready)
-			program_ready(d, "notify");
-	}
+	while (notify_read(d->nt, &m) == 1)
+		if (m.ready)
+			dev_prog_notify(d, m.pid);
 }
 
 static void shutdown_all(struct dev *d)
 {
 	if (d->build_pid) {
-		kill_and_reap(d->build_pid);
+		dev_kill_and_reap(d->build_pid);
+		remove_build_bin(d);
 		build_cleanup(d);
 	}
 	if (d->list_pid) {
-		kill_and_reap(d->list_pid);
+		dev_kill_and_reap(d->list_pid);
 		close(d->list_pidfd);
 		d->list_pid = 0;
 	}
-	struct supervisor *all[2] = {d->cur, d->prev};
-	char *bins[2] = {d->cur_bin, d->prev_bin};
-	for (int i = 0; i < 2; i++)
-		if (all[i]) {
-			struct supervise_exit ex;
-			char *cause = NULL;
-			pid_t pid = supervise_pid(all[i]);
-			int64_t t0 = now_mono_ns();
-			if (pid > 0 && supervise_stop(all[i], &ex, &cause) < 0) {
-				warning("golive dev: %s", cause);
-				free(cause);
-			} else if (pid > 0) {
-				report_stop(d, pid, ex.killed, t0);
-			}
-			free_program(d, all[i]);
-			if (bins[i])
-				unlink(bins[i]);
-			free(bins[i]);
-		}
-	d->cur = d->prev = NULL;
-	d->cur_bin = d->prev_bin = NULL;
-	for (size_t i = 0; i < d->nstopping; i++) {
-		struct supervise_exit ex;
-		char *cause = NULL;
-		if (supervise_stop(d->stopping[i].sup, &ex, &cause) < 0)
-			free(cause);
-		free_program(d, d->stopping[i].sup);
-		if (d->stopping[i].bin)
-			unlink(d->stopping[i].bin);
-		free(d->stopping[i].bin);
-	}
-	d->nstopping = 0;
-	if (d->start_bin)
-		unlink(d->start_bin);
-	free(d->start_bin);
-	d->start_bin = NULL;
+	for (size_t i = 0; i < d->nprogs; i++)
+		dev_prog_shutdown(&d->progs[i]);
+}
+
+/* Whether a program is starting a version or waiting to (the analysis waits for none). */
+static int any_busy(const struct dev *d)
+{
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (dev_prog_busy(&d->progs[i]))
+			return 1;
+	return 0;
+}
+
+/* The debounce is over (or a lone save came): build what changed. */
+static void build_changes(struct dev *d)
+{
+	struct argv_array files = ARGV_ARRAY_INIT;
+	int64_t t_event = d->cq.first_event;
+	take_changes(d, &files);
+	if (files.argc)
+		start_build(d, "change", &files, t_event);
+	argv_clear(&files);
 }
 
 static int loop(struct dev *d)
 {
+	size_t npfd = FD_PROG0 + d->nprogs * FD_PER_PROG;
+	struct pollfd *pfd = xcalloc(npfd, sizeof(*pfd));
 	for (;;) {
-		struct pollfd pfd[FD_STOP0 + MAX_STOPPING];
-		for (size_t i = 0; i < ARRAY_SIZE(pfd); i++) {
+		for (size_t i = 0; i < npfd; i++) {
 			pfd[i].fd = -1;
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
@@ -1051,27 +890,28 @@ static int loop(struct dev *d)
 		pfd[FD_BUILD].fd = d->build_pid ? d->build_pidfd : -1;
 		pfd[FD_BUILDOUT].fd = d->build_pid ? d->build_out : -1;
 		pfd[FD_LIST].fd = d->list_pid ? d->list_pidfd : -1;
-		pfd[FD_CUR].fd = d->cur && !d->cur_exited ? supervise_pidfd(d->cur) : -1;
-		pfd[FD_PREV].fd = d->prev ? supervise_pidfd(d->prev) : -1;
 		pfd[FD_NOTIFY].fd = d->nt ? notify_fd(d->nt) : -1;
 		pfd[FD_PROXY].fd = dev_proxy_fd(d);
 		pfd[FD_STDIN].fd = d->in_buf.len ? -1 : d->in_fd;
 		pfd[FD_STDIN_OUT].fd = d->in_buf.len ? d->in_w : -1;
 		pfd[FD_STDIN_OUT].events = POLLOUT;
-		for (size_t i = 0; i < d->nstopping; i++)
-			pfd[FD_STOP0 + i].fd = supervise_pidfd(d->stopping[i].sup);
-
 		int64_t deadline = 0;
+		for (size_t k = 0; k < d->nprogs; k++) {
+			struct program *p = &d->progs[k];
+			struct pollfd *pp = &pfd[FD_PROG0 + k * FD_PER_PROG];
+			pp[PFD_CUR].fd = p->cur && !p->cur_exited ? supervise_pidfd(p->cur) : -1;
+			pp[PFD_PREV].fd = p->prev ? supervise_pidfd(p->prev) : -1;
+			pp[PFD_PROXY].fd = dev_prog_proxy_fd(p);
+			pp[PFD_OUT].fd = p->out_r;
+			for (size_t i = 0; i < p->nstopping; i++)
+				pp[PFD_STOP0 + i].fd = supervise_pidfd(p->stopping[i].sup);
+			deadline = min_deadline(deadline, dev_prog_deadline(p));
+		}
 		if (changeq_waiting(&d->cq))
-			deadline = changeq_deadline(&d->cq);
-		deadline = min_deadline(deadline, d->restart_at);
-		deadline = min_deadline(deadline, d->ready_deadline);
+			deadline = min_deadline(deadline, changeq_deadline(&d->cq));
 		deadline = min_deadline(deadline, d->reload_at);
-		if (!d->build_pid && !d->rc.active && !d->start_bin)
+		if (!d->build_pid && !any_busy(d))
 			deadline = min_deadline(deadline, d->findings_at);
-		for (size_t i = 0; i < d->nstopping; i++)
-			if (!d->stopping[i].killed)
-				deadline = min_deadline(deadline, d->stopping[i].kill_at);
 		int timeout = -1;
 		int64_t now = now_mono_ns();
 		if (deadline)
@@ -1079,15 +919,17 @@ static int loop(struct dev *d)
 		int pt = dev_proxy_timeout(d);
 		if (pt >= 0 && (timeout < 0 || pt < timeout))
 			timeout = pt;
-		int n = poll(pfd, FD_STOP0 + d->nstopping, timeout);
+		int n = poll(pfd, npfd, timeout);
 		if (n < 0 && errno != EINTR)
 			die_errno("poll");
 		now = now_mono_ns();
 
 		if (pfd[FD_SIG].revents) {
 			unsigned char c;
-			if (read(sig_pipe[0], &c, 1) == 1 && c != SIGCHLD)
+			if (read(sig_pipe[0], &c, 1) == 1 && c != SIGCHLD) {
+				free(pfd);
 				return c;
+			}
 		}
 		dev_proxy_run(d);
 		if (pfd[FD_STDIN].revents)
@@ -1100,15 +942,9 @@ static int loop(struct dev *d)
 				warning("golive dev: %s", cause);
 				free(cause);
 			}
-			if (d->cq.eager && !pending_gone(d)) {
-				/* leading edge: a lone save builds without waiting */
-				struct argv_array files = ARGV_ARRAY_INIT;
-				int64_t t_event = d->cq.first_event;
-				take_changes(d, &files);
-				if (files.argc)
-					start_build(d, "change", &files, t_event);
-				argv_clear(&files);
-			}
+			if (d->cq.eager && !pending_gone(d))
+				build_changes(
+				    d); /* leading edge: a lone save builds without waiting */
 			d->cq.eager = 0;
 		}
 		if (pfd[FD_BUILDOUT].revents)
@@ -1119,22 +955,23 @@ static int loop(struct dev *d)
 			listing_done(d);
 		if (pfd[FD_NOTIFY].revents)
 			handle_notify(d);
-		if (pfd[FD_PREV].revents && d->prev)
-			program_ended(d, d->prev);
-		if (pfd[FD_CUR].revents && d->cur)
-			program_ended(d, d->cur);
-		for (size_t i = d->nstopping; i-- > 0;)
-			if (pfd[FD_STOP0 + i].revents && i < d->nstopping &&
-			    pfd[FD_STOP0 + i].fd == supervise_pidfd(d->stopping[i].sup))
-				stop_done(d, i);
+		for (size_t k = 0; k < d->nprogs; k++) {
+			struct program *p = &d->progs[k];
+			struct pollfd *pp = &pfd[FD_PROG0 + k * FD_PER_PROG];
+			if (pp[PFD_OUT].revents)
+				dev_prog_read_output(p);
+			if (pp[PFD_PREV].revents && p->prev)
+				dev_prog_ended(p, p->prev);
+			if (pp[PFD_CUR].revents && p->cur)
+				dev_prog_ended(p, p->cur);
+			for (size_t i = p->nstopping; i-- > 0;)
+				if (pp[PFD_STOP0 + i].revents && i < p->nstopping &&
+				    pp[PFD_STOP0 + i].fd == supervise_pidfd(p->stopping[i].sup))
+					dev_prog_stop_done(p, i);
+			dev_prog_tick(p);
+		}
 		now = now_mono_ns();
-		for (size_t i = 0; i < d->nstopping; i++)
-			if (!d->stopping[i].killed && now >= d->stopping[i].kill_at) {
-				kill(-d->stopping[i].pid, SIGKILL);
-				d->stopping[i].killed = 1;
-			}
-		maybe_start_pending(d);
-		if (d->ana_pkgs.argc && !d->rc.active && !d->start_bin &&
+		if (d->ana_pkgs.argc && !any_busy(d) &&
 		    (!d->findings_at || now >= d->findings_at)) {
 			/* the fast build's program serves: its analysis, off the critical path */
 			struct argv_array pkgs = d->ana_pkgs;
@@ -1143,34 +980,13 @@ static int loop(struct dev *d)
 			dev_browser_analysed(d);
 			argv_clear(&pkgs);
 		}
-		if (d->findings_at && now >= d->findings_at && !d->rc.active && !d->start_bin &&
-		    !d->build_pid)
+		if (d->findings_at && now >= d->findings_at && !any_busy(d) && !d->build_pid)
 			dev_browser_findings_due(d);
 		dev_run_warm(d);
-		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
-			dev_say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
-			        (int)supervise_pid(d->cur), READY_TIMEOUT_MS);
-			program_ready(d, "timeout");
-		}
 		if (d->reload_at && now >= d->reload_at)
 			dev_browser_reload_due(d);
-		if (d->restart_at && now >= d->restart_at && d->cur && d->cur_exited) {
-			struct cycle c;
-			memset(&c, 0, sizeof(c));
-			c.trigger = "crash";
-			c.n = ++d->ncycles;
-			c.t_event = d->restart_at;
-			d->restart_at = 0;
-			start_cur(d, &c);
-		}
-		if (changeq_waiting(&d->cq) && now >= changeq_deadline(&d->cq)) {
-			struct argv_array files = ARGV_ARRAY_INIT;
-			int64_t t_event = d->cq.first_event;
-			take_changes(d, &files);
-			if (files.argc)
-				start_build(d, "change", &files, t_event);
-			argv_clear(&files);
-		}
+		if (changeq_waiting(&d->cq) && now >= changeq_deadline(&d->cq))
+			build_changes(d);
 		reap_orphans(d);
 	}
 }
@@ -1182,7 +998,7 @@ int cmd_dev(int argc, char **argv)
 	int ret = EXIT_USAGE;
 	memset(d, 0, sizeof(*d));
 	d->o.debounce_ms = d->o.grace_ms = -1;
-	d->build_out = d->build_pidfd = d->list_pidfd = d->proxy_listen_fd = d->browser_fd = -1;
+	d->build_out = d->build_pidfd = d->list_pidfd = d->browser_fd = -1;
 	d->in_fd = d->in_w = d->in_r = -1;
 	strbuf_init(&d->build_log, 0);
 	strbuf_init(&d->ana_found, 0);
@@ -1265,7 +1081,7 @@ int cmd_dev(int argc, char **argv)
 	self[sn] = '\0';
 	d->self = xstrdup(self);
 
-	if (dev_resolve_package(d, cwd) < 0)
+	if (dev_resolve_packages(d, cwd) < 0)
 		goto out;
 
 	/* Sockets first: an address in use is a usage error, before anything runs. */
@@ -1304,42 +1120,45 @@ int cmd_dev(int argc, char **argv)
 		goto out;
 	}
 	d->list_path = xasprintf("%s/graph.json", d->tmp);
-	devfast_init(&d->fast, d->tmp, d->cfg.root, d->cfg.run.fast && !d->o.no_fast);
+	for (size_t i = 0; i < d->nprogs; i++) {
+		/* each program its plan: one program's is where it always was */
+		char *dir = d->multi ? xasprintf("%s/p%zu", d->tmp, i) : xstrdup(d->tmp);
+		devfast_init(&d->progs[i].fast, dir, d->cfg.root, d->cfg.run.fast && !d->o.no_fast);
+		free(dir);
+	}
+	d->fast = &d->progs[0].fast;
+	if (d->multi) {
+		char *dir = xasprintf("%s/pshared", d->tmp);
+		devfast_init(&d->shared, dir, d->cfg.root, d->cfg.run.fast && !d->o.no_fast);
+		free(dir);
+	}
 
 	d->nt = notify_new(&cause);
 	if (!d->nt) {
 		warning("golive dev: %s; READY=1 from the program is not awaited", cause);
 		free(cause);
 		cause = NULL;
-	} else {
-		argv_pushf(&d->penv, "NOTIFY_SOCKET=%s", notify_socket(d->nt));
 	}
-	argv_push(&d->penv, "GOLIVE_DEV=1");
-	for (size_t i = 0; i < d->cfg.run.env.argc; i++)
-		argv_push(&d->penv, d->cfg.run.env.argv[i]);
 	setup_stdin(d);
-	struct supervise_opts so = SUPERVISE_OPTS_INIT;
-	so.env = d->penv.argv;
-	so.fds = d->fds;
-	so.nfds = d->nfds;
-	so.stdin_fd = d->in_r;
-	so.stdout_fd = d->o.json ? 2 : -1; /* --json: stdout is golive's alone */
-	so.stop_signal = d->o.stop_signal         ? d->o.stop_signal
-	                 : d->cfg.run.stop_signal ? d->cfg.run.stop_signal
-	                                          : SIGTERM;
-	so.grace_ms = d->o.grace_ms >= 0 ? d->o.grace_ms : d->cfg.run.grace_ms;
-	d->sopts = so;
+	for (size_t i = 0; i < d->nprogs; i++)
+		dev_prog_setup(&d->progs[i]);
 
 	/* The graph, then the watches, then the first build. */
 	int64_t t_watch = now_mono_ns();
 	devgraph_init(&d->graph, d->cfg.root);
+	if (d->multi) {
+		const char *roots[64];
+		for (size_t i = 0; i < d->nprogs; i++)
+			roots[i] = d->progs[i].import_path;
+		devgraph_set_roots(&d->graph, roots, d->nprogs);
+	}
 	start_listing(d);
 	if (d->list_pid > 0) {
 		siginfo_t si;
 		while (waitid(P_PID, (id_t)d->list_pid, &si, WEXITED | WNOWAIT) < 0 &&
 		       errno == EINTR)
 			;
-		kill_and_reap(d->list_pid); /* reaps it, and forgets it in the keeper */
+		dev_kill_and_reap(d->list_pid); /* reaps it, and forgets it in the keeper */
 		close(d->list_pidfd);
 		d->list_pid = 0;
 		d->list_pidfd = -1;
@@ -1378,29 +1197,26 @@ int cmd_dev(int argc, char **argv)
 	ret = 0;
 out:
 	if (d->build_pid) {
-		kill_and_reap(d->build_pid);
+		dev_kill_and_reap(d->build_pid);
 		build_cleanup(d);
 	}
 	free(cause);
-	cycle_reset(&d->bc);
-	cycle_reset(&d->rc);
-	cycle_reset(&d->start_cycle);
+	dev_cycle_reset(&d->bc);
 	devtrace_release(&d->trace);
 	dev_stop_warm(d);
-	devfast_release(&d->fast);
+	for (size_t i = 0; i < d->nprogs; i++)
+		devfast_release(&d->progs[i].fast);
+	devfast_release(&d->shared);
 	argv_clear(&d->ana_pkgs);
 	for (size_t i = 0; i < ARRAY_SIZE(d->trace_paths); i++)
 		free(d->trace_paths[i]);
-	free(d->build_bin);
-	if (d->px)
-		proxy_free(d->px);
+	remove_build_bin(d);
 	httpproxy_free(d->hp);
 	if (d->browser_fd >= 0)
 		close(d->browser_fd);
-	if (d->proxy_listen_fd >= 0)
-		close(d->proxy_listen_fd);
-	lpool_free(d->lp);
-	free(d->fds);
+	for (size_t i = 0; i < d->nprogs; i++)
+		dev_prog_release(&d->progs[i]);
+	free(d->progs);
 	notify_free(d->nt);
 	watch_free(d->w);
 	gitignore_free(d->gi);
@@ -1412,7 +1228,6 @@ out:
 	free(d->findings);
 	free(d->findings_shown);
 	strbuf_release(&d->ana_found);
-	argv_clear(&d->penv);
 	argv_clear(&d->o.listen);
 	argv_clear(&d->o.args);
 	strbuf_release(&d->build_log);
@@ -1427,8 +1242,8 @@ out:
 	free(d->list_path);
 	free(d->go);
 	free(d->self);
-	free(d->pkg);
 	free(d->name);
+	argv_clear(&d->o.packages);
 	if (d->in_r >= 0)
 		close(d->in_r);
 	if (d->in_w >= 0)

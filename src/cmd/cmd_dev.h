@@ -1,8 +1,15 @@
 /*
- * cmd_dev.h - golive dev's state, shared by its three files (private to
- * them): cmd_dev.c (the loop: watching, building, running), cmd_dev_output.c
- * (each cycle's status line and JSON line) and cmd_dev_opts.c (the options,
- * and what they pick: the package to run, the sockets, the proxy).
+ * cmd_dev.h - golive dev's state, shared by its files (private to them):
+ * cmd_dev.c (the loop: watching, building), cmd_dev_program.c (one
+ * program's life: start, readiness, swap, drain, stop, crash backoff, its
+ * prefixed output), cmd_dev_output.c (each cycle's status line and JSON
+ * line), cmd_dev_opts.c (the options, and what they pick: the packages to
+ * run, the sockets, the proxies), cmd_dev_fast.c and cmd_dev_browser.c.
+ *
+ * golive dev runs one program (struct program) or several (run.programs,
+ * or several packages on the command line): d->progs[0..nprogs). With one,
+ * nothing says its name; with several (d->multi) every line about one
+ * carries it, and its output is prefixed with it.
  */
 #ifndef GOLIVE_CMD_DEV_H
 #define GOLIVE_CMD_DEV_H
@@ -31,7 +38,8 @@ struct dev_opts {
 	int json, quiet;
 	int debug_info, no_fast; /* --debug-info, --no-fast */
 	int browser;             /* --browser */
-	const char *config, *package, *proxy, *to;
+	const char *config, *proxy, *to;
+	struct argv_array packages; /* the packages named on the command line */
 	const char *trace_out, *chrome_trace, *report, *profile;
 	const char *poll; /* --poll: config_parse_poll()'s input, NULL: golive.yaml's */
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
@@ -61,16 +69,70 @@ struct stopping {
 	int open_conns; /* connections it still held when it got the stop signal (drain.h) */
 };
 
+/* One program golive dev runs: what it is, and the versions of it that run. */
+struct program {
+	struct dev *d;
+	int idx;               /* in d->progs; its bit in build masks */
+	char *pkg;             /* what go builds: an absolute directory or an import path */
+	char *name;            /* its binaries' name; with several, its prefix */
+	char *exe;             /* with several: the file go build -o DIR/ writes for it */
+	char *import_path;     /* go's name for it: the graph's root (devgraph_set_roots) */
+	const char *color;     /* its name's colour in golive's lines ("" without colours) */
+	const char *out_color; /* and in its output's prefixes (that stream may be no TTY) */
+	struct argv_array args, penv;
+	const struct argv_array *env; /* NAME=value from golive.yaml for it */
+	struct argv_array listen;     /* [NAME=]ADDR, golive's sockets for it */
+	const char *proxy, *to;       /* or a proxy in front of it */
+	int stop_signal, grace_ms;
+	struct supervise_opts sopts;
+	int listen_mode;
+	int *fds; /* --listen: slot 0's sockets (the pool owns them), for their ports */
+	size_t nfds;
+	struct lpool *lp; /* --listen: a socket set per program version (lpool.h) */
+	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
+	unsigned drain_ports[16];
+	size_t ndrain_ports;
+	int said_cut;           /* the warning about connections cut at a restart was printed */
+	struct supervisor *cur; /* the newest version (running, or waiting for a restart) */
+	char *cur_bin;
+	int cur_ready, cur_exited;
+	struct supervisor *prev; /* listen mode: the old one, serving until cur is ready */
+	char *prev_bin;
+	struct cycle rc; /* the cycle waiting for cur to be ready */
+	int64_t ready_deadline, restart_at;
+	char *start_bin; /* sequential modes: start this once the old one is gone */
+	struct cycle start_cycle;
+	struct stopping stopping[MAX_STOPPING];
+	size_t nstopping;
+	int ever_notified;
+	struct proxy *px; /* --proxy without --browser */
+	int proxy_listen_fd;
+	int built; /* a build of its current sources succeeded (else it is in the next one) */
+	struct devfast fast; /* its fast path: its own plan (dev/devfast.h) */
+	/* several programs: its stdout and stderr, read by golive and prefixed */
+	int out_r, out_w;
+	struct strbuf out_line;
+};
+
 struct dev {
 	struct dev_opts o;
-	struct devfast fast; /* the fast path's state (dev/devfast.h) */
+	struct devfast *fast;     /* the fast path of the program being built (one at a time) */
+	struct devfast *ana_fast; /* the plan ana_pkgs are in */
+	struct devfast shared;    /* several: where builds of several record their compiles */
 	struct devtrace trace;
 	char *trace_paths[3]; /* trace: outputs from golive.yaml, made absolute */
 	struct golive_config cfg;
 	enum golive_profile profile; /* dev or ci: every build's --profile */
-	char *go, *self, *pkg, *name, *tmp, *bindir;
-	int color, listen_mode;
+	char *go, *self, *name, *tmp, *bindir;
+	int color;
 	int64_t t0;
+
+	/* the programs */
+	struct program *progs;
+	size_t nprogs;
+	int multi;     /* several: names in lines, prefixed output */
+	size_t name_w; /* the longest name, for the prefixes' column */
+	uint64_t all;  /* the mask of every program */
 
 	/* what to watch */
 	struct devgraph graph;
@@ -90,7 +152,10 @@ struct dev {
 	pid_t build_pid;
 	int build_pidfd, build_out;
 	struct strbuf build_log;
-	char *build_bin, *build_dir;
+	char *build_bin, *build_dir; /* with several: build_bin is the -o directory */
+	uint64_t build_mask;         /* the programs this build makes */
+	int build_multi;             /* several of them: go build -o DIR/, no fast path */
+	struct program *build_prog;  /* else the one it makes */
 	struct cycle bc;
 	struct argv_array ana_pkgs; /* fast-built packages to analyse once the program serves */
 	long long build_t0;         /* the build's start, ns since the epoch */
@@ -107,34 +172,8 @@ struct dev {
 	int list_pidfd, list_again;
 	char *list_path;
 
-	/* the program */
-	struct supervise_opts sopts;
-	struct argv_array penv;
-	int *fds; /* --listen: slot 0's sockets (the pool owns them), for their ports */
-	size_t nfds;
-	struct lpool *lp; /* --listen: a socket set per program version (lpool.h) */
-	/* the ports the program accepts on (--listen's, or --proxy's --to): drain.h */
-	unsigned drain_ports[16];
-	size_t ndrain_ports;
-	int said_cut;           /* the warning about connections cut at a restart was printed */
-	int cut_conns;          /* connections cut at restarts so far */
-	struct supervisor *cur; /* the newest program (running, or waiting for a restart) */
-	char *cur_bin;
-	int cur_ready, cur_exited;
-	struct supervisor *prev; /* listen mode: the old one, serving until cur is ready */
-	char *prev_bin;
-	struct cycle rc; /* the cycle waiting for cur to be ready */
-	int64_t ready_deadline, restart_at;
-	int64_t backoff_ms;
-	char *start_bin; /* sequential modes: start this once the old one is gone */
-	struct cycle start_cycle;
-	struct stopping stopping[MAX_STOPPING];
-	size_t nstopping;
-	int ever_notified;
 	struct notify *nt;
-	struct proxy *px;
-	int proxy_listen_fd;
-	/* --browser: the HTTP-aware proxy on the public address (dev/httpproxy.h) */
+	/* --browser (one program): the HTTP-aware proxy on the public address (httpproxy.h) */
 	struct httpproxy *hp;
 	int browser_fd; /* --listen: the public socket golive keeps; -1 */
 	/* watch.include restart: false changes, told to the pages at reload_at */
@@ -207,14 +246,21 @@ void dev_fmt_dur(char *buf, size_t n, double ms);
 void dev_feed_failed(struct dev *d);
 
 /*
- * The cycle's trace, JSON line and status line. build: "ok", "failed",
+ * The cycle's trace, JSON line and status line. p: the program it is about
+ * (NULL: a build of several, with several); build: "ok", "failed",
  * "cancelled", or NULL; pid: the program started, or 0; ready: how it was
  * found ready, or NULL.
  */
-void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
-                      const char *ready);
+void dev_report_cycle(struct dev *d, struct program *p, struct cycle *c, const char *build,
+                      pid_t pid, const char *ready);
 /* A status line "golive: ..." on stderr, unless --quiet. */
 void dev_say(const struct dev *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The same about program p: "golive: NAME: ..." with several. */
+void dev_psay(const struct program *p, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* A JSON line's object: {"type": type}, and "program" with several. */
+json_t *dev_json_new(const struct dev *d, const struct program *p, const char *type);
+/* Writes len bytes of p's output, whole lines, each prefixed "NAME | " (colour on a TTY). */
+void dev_print_prefixed(const struct program *p, const char *buf, size_t len);
 /* "exited with status N" or "killed by SIGNAME". */
 void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n);
 /*
@@ -229,6 +275,42 @@ void dev_print_findings(const struct dev *d, const devfast_findings_array *a);
  * (-1: /dev/null). The pid, or -1 with *cause.
  */
 pid_t dev_spawn_group(char *const argv[], int out_fd, int err_fd, char **cause);
+
+/* cmd.c's helpers for the others */
+
+/* Kills a group and reaps its leader (and forgets it in the keeper). */
+void dev_kill_and_reap(pid_t pid);
+/* A cycle's fields freed and zeroed. */
+void dev_cycle_reset(struct cycle *c);
+/* A copy of c for one of several programs (files copied, no trace begun). */
+void dev_cycle_copy(struct cycle *dst, const struct cycle *c);
+
+/* cmd_dev_program.c: one program's life */
+
+/* Sets p up as program idx of d (nothing runs; its sockets come from dev_setup_sockets). */
+void dev_prog_init(struct program *p, struct dev *d, int idx);
+/* Its supervisor options and environment, once its sockets are set (after dev_setup_sockets). */
+void dev_prog_setup(struct program *p);
+/* Stops every version of it at once (Ctrl-C), then frees what it holds. */
+void dev_prog_shutdown(struct program *p);
+void dev_prog_release(struct program *p);
+/* A new binary is built: run it, by the mode's restart order. Takes bin and c. */
+void dev_prog_switch_to(struct program *p, char *bin, struct cycle *c);
+/* A pidfd of p's is readable (cur, prev or stopping[i]): what ended, and what follows. */
+void dev_prog_ended(struct program *p, struct supervisor *s);
+void dev_prog_stop_done(struct program *p, size_t i);
+/* READY=1 from a process of d: the program it belongs to is ready. */
+void dev_prog_notify(struct dev *d, pid_t from);
+/* Its timers: SIGKILL after the grace, the READY timeout, a crash restart; a pending start. */
+void dev_prog_tick(struct program *p);
+/* Its nearest timer (monotonic ns), 0 for none. */
+int64_t dev_prog_deadline(const struct program *p);
+/* A version is starting or waiting to start (the warm-up and the analysis wait). */
+int dev_prog_busy(const struct program *p);
+/* Its output pipe is readable (several programs): prefixed lines out. */
+void dev_prog_read_output(struct program *p);
+/* Whether pid is one of its processes (orphan reaping leaves those alone). */
+int dev_prog_owns(const struct program *p, pid_t pid);
 
 /* cmd_dev_fast.c: the warm-up (stopped before every build, run when idle). */
 void dev_stop_warm(struct dev *d);
@@ -252,10 +334,12 @@ void dev_print_watch(struct dev *d, int64_t t_start);
  */
 struct listen_addr;
 int dev_browser_listen(struct dev *d, int public_fd, const struct listen_addr *priv);
-/* Either proxy: hold (1) or release (0) new connections to the program (not with --listen). */
-void dev_proxy_hold(struct dev *d, int hold);
-/* Either proxy: its fd to poll, -1; its timeout (-1: none); one round without waiting. */
+/* p's proxy (either kind): hold (1) or release (0) new connections to it (not with --listen). */
+void dev_proxy_hold(struct program *p, int hold);
+/* The browser proxy's fd to poll, -1; p's --proxy's fd, -1. */
 int dev_proxy_fd(const struct dev *d);
+int dev_prog_proxy_fd(const struct program *p);
+/* Every proxy: the nearest timeout (-1: none); one round each without waiting. */
 int dev_proxy_timeout(const struct dev *d);
 void dev_proxy_run(struct dev *d);
 /*
@@ -283,9 +367,12 @@ void dev_browser_reload_due(struct dev *d);
 
 /* Parses golive dev's command line into o; prints the usage and exits for --help. 0 or -1. */
 int dev_parse_opts(struct dev_opts *o, int argc, char **argv);
-/* Picks the package to run: the option, golive.yaml, else the module's main package. */
-int dev_resolve_package(struct dev *d, const char *cwd);
-/* Binds --listen's sockets, or --proxy's, from the options or golive.yaml. 0 or -1. */
+/*
+ * Picks the programs: the packages named, run.programs, run.package, else
+ * the module's main package; fills d->progs. 0 or -1.
+ */
+int dev_resolve_packages(struct dev *d, const char *cwd);
+/* Binds each program's --listen sockets, or its --proxy's, from the options or golive.yaml. */
 int dev_setup_sockets(struct dev *d);
 
 #endif

@@ -34,29 +34,42 @@ int dev_browser_listen(struct dev *d, int public_fd, const struct listen_addr *p
 	return 0;
 }
 
-void dev_proxy_hold(struct dev *d, int hold)
+void dev_proxy_hold(struct program *p, int hold)
 {
-	if (d->px)
-		proxy_hold(d->px, hold);
-	else if (d->hp && d->browser_fd < 0) /* with --listen the socket queues them */
+	struct dev *d = p->d;
+	if (p->px)
+		proxy_hold(p->px, hold);
+	else if (p->idx == 0 && d->hp && d->browser_fd < 0) /* with --listen the socket queues */
 		httpproxy_hold(d->hp, hold);
 }
 
 int dev_proxy_fd(const struct dev *d)
 {
-	return d->px ? proxy_fd(d->px) : d->hp ? httpproxy_fd(d->hp) : -1;
+	return d->hp ? httpproxy_fd(d->hp) : -1;
+}
+
+int dev_prog_proxy_fd(const struct program *p)
+{
+	return p->px ? proxy_fd(p->px) : -1;
 }
 
 int dev_proxy_timeout(const struct dev *d)
 {
-	return d->px ? proxy_timeout_ms(d->px) : d->hp ? httpproxy_timeout_ms(d->hp) : -1;
+	int t = d->hp ? httpproxy_timeout_ms(d->hp) : -1;
+	for (size_t i = 0; i < d->nprogs; i++) {
+		int pt = d->progs[i].px ? proxy_timeout_ms(d->progs[i].px) : -1;
+		if (pt >= 0 && (t < 0 || pt < t))
+			t = pt;
+	}
+	return t;
 }
 
 void dev_proxy_run(struct dev *d)
 {
-	if (d->px)
-		proxy_run_once(d->px, 0);
-	else if (d->hp)
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (d->progs[i].px)
+			proxy_run_once(d->progs[i].px, 0);
+	if (d->hp)
 		httpproxy_run_once(d->hp, 0);
 }
 
@@ -132,7 +145,7 @@ void dev_browser_ready(struct dev *d)
 	d->findings_shown = d->findings;
 	d->findings = NULL;
 	/* a build reports the packages it compiled; the pages get them all */
-	if (d->fast.enabled)
+	if (d->fast && d->fast->enabled)
 		d->findings_at = now_mono_ns() + (int64_t)BROWSER_FINDINGS_DELAY_MS * 1000000;
 }
 
@@ -144,7 +157,7 @@ void dev_browser_findings_due(struct dev *d)
 	d->findings_at = 0;
 	if (!d->hp)
 		return;
-	if (devfast_analyse(&d->fast, &d->cfg.analysis, NULL, &found, &cause) < 0) {
+	if (devfast_analyse(d->fast, &d->cfg.analysis, NULL, &found, &cause) < 0) {
 		/* no plan yet (the first build failed), or a rule: the build's own findings stay */
 		free(cause);
 		devfast_findings_release(&found);

@@ -46,7 +46,7 @@ void dev_run_warm(struct dev *d)
 			return; /* due again after the next full build */
 		d->warm_done = 1;
 		d->warm_t0 = 0;
-		char *wp = xasprintf("%s/warm.json", d->fast.plan_dir);
+		char *wp = xasprintf("%s/warm.json", d->fast->plan_dir);
 		json_t *r = json_load_file(wp, 0, NULL);
 		free(wp);
 		if (d->o.json) {
@@ -65,13 +65,13 @@ void dev_run_warm(struct dev *d)
 		json_decref(r);
 		return;
 	}
-	if (!d->warm_t0 || d->warm_done || d->build_pid || d->rc.active || d->start_bin)
+	if (!d->warm_t0 || d->warm_done || d->build_pid || dev_prog_busy(&d->progs[0]))
 		return;
 	struct argv_array av = ARGV_ARRAY_INIT;
 	char *cause = NULL;
 	argv_push(&av, d->self);
 	argv_push(&av, "__fastwarm");
-	argv_push(&av, d->fast.plan_dir);
+	argv_push(&av, d->fast->plan_dir);
 	argv_pushf(&av, "%lld", d->warm_t0);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	d->warm_pid = dev_spawn_group(av.argv, nul, nul, &cause);
@@ -94,7 +94,8 @@ int dev_analyse_fast(struct dev *d, const struct argv_array *pkgs)
 	devfast_findings_array found = ARRAY_INIT;
 	diag_array all = ARRAY_INIT;
 	char *cause = NULL;
-	if (devfast_analyse(&d->fast, &d->cfg.analysis, pkgs, &found, &cause) < 0) {
+	if (devfast_analyse(d->ana_fast ? d->ana_fast : d->fast, &d->cfg.analysis, pkgs, &found,
+	                    &cause) < 0) {
 		warning("golive dev: analysis: %s", cause);
 		free(cause);
 	}
@@ -123,7 +124,7 @@ int dev_fast_findings(struct dev *d)
 {
 	struct argv_array pkgs = ARGV_ARRAY_INIT;
 	int rc = 0;
-	devfast_compiled(&d->fast, &pkgs);
+	devfast_compiled(d->fast, &pkgs);
 	if (d->cfg.analysis.fail_on == FAIL_NEVER) {
 		for (size_t i = 0; i < pkgs.argc; i++) {
 			int have = 0;
@@ -132,11 +133,12 @@ int dev_fast_findings(struct dev *d)
 			if (!have)
 				argv_push(&d->ana_pkgs, pkgs.argv[i]);
 		}
+		d->ana_fast = d->fast; /* the plan their sources are in */
 	} else if (dev_analyse_fast(d, &pkgs)) {
 		fprintf(stderr, "golive: findings reach analyzers.fail_on (%s)\n",
 		        fail_on_name(d->cfg.analysis.fail_on));
 		fflush(stderr);
-		devfast_refuse(&d->fast);
+		devfast_refuse(d->fast);
 		rc = -1;
 	}
 	argv_clear(&pkgs);

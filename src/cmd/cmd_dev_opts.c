@@ -17,12 +17,16 @@
 #include <unistd.h>
 
 static const char dev_usage[] =
-    "usage: golive dev [options] [package] [-- program arguments]\n"
+    "usage: golive dev [options] [package...] [-- program arguments]\n"
     "\n"
     "Builds the package (run.package in golive.yaml, else build.packages, else the\n"
     "module's main package) with golive build, runs it, and on every saved change\n"
     "to its files rebuilds it and restarts the program. A failed build keeps the\n"
     "old program running. Ctrl-C stops everything.\n"
+    "\n"
+    "Several packages (or run.programs in golive.yaml) run several programs: one\n"
+    "build per change makes those the change affects, and only those restart;\n"
+    "their output is prefixed with their names.\n"
     "\n"
     "options:\n"
     "  --listen [NAME=]ADDR  golive binds ADDR and hands the socket to the program as\n"
@@ -114,11 +118,7 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 			if (a[0] == '-')
 				return error(
 				    "golive dev: unknown option %s (see golive dev --help)", a);
-			if (o->package)
-				return error("golive dev: one package at a time (got %s and %s); "
-				             "program arguments go after --",
-				             o->package, a);
-			o->package = a;
+			argv_push(&o->packages, a);
 			continue;
 		}
 		/* The same checks as golive.yaml's run: section gives these values. */
@@ -186,28 +186,53 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- the package -------------------------------------------------------- */
+/* ---- the packages ------------------------------------------------------- */
 
-/* Picks the package to run: the option, golive.yaml, else the module's main package. */
-int dev_resolve_package(struct dev *d, const char *cwd)
+/*
+ * The file go build -o DIR/ writes for a main package: its import path's
+ * last element, or the one before a major version suffix (example.com/app/v2).
+ */
+static char *exe_name(const char *import_path)
 {
-	const char *p = d->o.package;
-	if (!p && d->cfg.run.package)
-		p = d->cfg.run.package;
-	else if (!p && d->cfg.build.packages.argc)
-		p = d->cfg.build.packages.argv[0];
-	if (p) {
-		if (p != d->o.package &&
-		    (strcmp(p, ".") == 0 || starts_with(p, "./") || starts_with(p, "../")))
-			d->pkg = path_join_clean(d->cfg.root, p);
+	const char *end = import_path + strlen(import_path), *start;
+	for (int pass = 0; pass < 2; pass++) {
+		while (end > import_path && end[-1] == '/')
+			end--;
+		start = end;
+		while (start > import_path && start[-1] != '/')
+			start--;
+		int vsuffix = end - start >= 2 && start[0] == 'v' &&
+		              strspn(start + 1, "0123456789") == (size_t)(end - start - 1);
+		if (!pass && vsuffix && start > import_path) {
+			end = start;
+			continue;
+		}
+		break;
+	}
+	return end > start ? xstrndup(start, (size_t)(end - start)) : xstrdup("main");
+}
+
+/*
+ * Resolves program p's package: given (the option or golive.yaml's, NULL:
+ * the module's main package), from_cli: named on the command line (a
+ * relative path is then go's, else the module root's).
+ */
+static int resolve_one(struct dev *d, struct program *p, const char *given, int from_cli,
+                       const char *cwd)
+{
+	const char *pkg_p = given;
+	if (pkg_p) {
+		if (!from_cli && (strcmp(pkg_p, ".") == 0 || starts_with(pkg_p, "./") ||
+		                  starts_with(pkg_p, "../")))
+			p->pkg = path_join_clean(d->cfg.root, pkg_p);
 		else
-			d->pkg = xstrdup(p);
+			p->pkg = xstrdup(pkg_p);
 	}
 	/* Ask go what it is, for its name (and, with no package given, to find it). */
 	golist_packages pkgs = ARRAY_INIT;
 	struct argv_array pats = ARGV_ARRAY_INIT;
 	char *cause = NULL;
-	if (!d->pkg) {
+	if (!p->pkg) {
 		/* The main package in the current directory is the common case: one cheap
 		   go list -find instead of a walk of the whole module. */
 		argv_push(&pats, ".");
@@ -215,14 +240,14 @@ int dev_resolve_package(struct dev *d, const char *cwd)
 		        0 &&
 		    pkgs.n == 1 && pkgs.v[0].name && strcmp(pkgs.v[0].name, "main") == 0 &&
 		    pkgs.v[0].dir && !pkgs.v[0].error)
-			d->pkg = xstrdup(pkgs.v[0].dir);
+			p->pkg = xstrdup(pkgs.v[0].dir);
 		free(cause);
 		cause = NULL;
 		golist_packages_release(&pkgs);
 		argv_clear(&pats);
 	}
-	if (d->pkg)
-		argv_push(&pats, d->pkg);
+	if (p->pkg)
+		argv_push(&pats, p->pkg);
 	else
 		argv_pushf(&pats, "%s/...", d->cfg.root);
 	int rc = golist_run(d->go, &d->cfg.build.flags, &pats, 0, &pkgs, &cause);
@@ -236,9 +261,9 @@ int dev_resolve_package(struct dev *d, const char *cwd)
 	size_t nmain = 0;
 	for (size_t i = 0; i < pkgs.n; i++) {
 		const struct golist_package *g = &pkgs.v[i];
-		if (d->pkg) {
+		if (p->pkg) {
 			if (g->error && !g->name) {
-				error("golive dev: %s: %s", d->pkg, g->error);
+				error("golive dev: %s: %s", p->pkg, g->error);
 				golist_packages_release(&pkgs);
 				return -1;
 			}
@@ -251,7 +276,7 @@ int dev_resolve_package(struct dev *d, const char *cwd)
 				pick = g;
 		}
 	}
-	if (!d->pkg) {
+	if (!p->pkg) {
 		int cwd_main = pick && pick->dir && strcmp(pick->dir, cwd) == 0;
 		if (!pick) {
 			error("golive dev: no main package in %s; name one: golive dev ./cmd/app",
@@ -273,26 +298,109 @@ int dev_resolve_package(struct dev *d, const char *cwd)
 			golist_packages_release(&pkgs);
 			return -1;
 		}
-		d->pkg = xstrdup(pick->dir ? pick->dir : pick->import_path);
+		p->pkg = xstrdup(pick->dir ? pick->dir : pick->import_path);
 	}
 	if (!pick || !pick->name || strcmp(pick->name, "main") != 0) {
-		error("golive dev: %s is not a main package%s%s", d->pkg,
+		error("golive dev: %s is not a main package%s%s", p->pkg,
 		      pick && pick->name ? " but package " : "",
 		      pick && pick->name ? pick->name : "");
 		golist_packages_release(&pkgs);
 		return -1;
 	}
 	const char *base = pick->dir ? base_name(pick->dir) : base_name(pick->import_path);
-	d->name = xstrdup(*base && strcmp(base, "/") != 0 ? base : "main");
+	if (!p->name)
+		p->name = xstrdup(*base && strcmp(base, "/") != 0 ? base : "main");
+	p->exe = exe_name(pick->import_path ? pick->import_path : p->pkg);
+	p->import_path = xstrdup(pick->import_path ? pick->import_path : p->pkg);
 	golist_packages_release(&pkgs);
 	return 0;
 }
 
-int dev_setup_sockets(struct dev *d)
+int dev_resolve_packages(struct dev *d, const char *cwd)
 {
-	const struct argv_array *ls = d->o.listen.argc ? &d->o.listen : &d->cfg.run.listen;
-	const char *proxy = d->o.proxy ? d->o.proxy : d->cfg.run.proxy;
-	const char *to = d->o.proxy ? d->o.to : d->cfg.run.to;
+	const struct argv_array *cli = &d->o.packages;
+	size_t n = cli->argc > 1 ? cli->argc : !cli->argc ? d->cfg.run.nprograms : 1;
+	int from_cfg = !cli->argc && d->cfg.run.nprograms;
+	if (!n)
+		n = 1;
+	if (n > 64)
+		return error("golive dev: %zu programs; at most 64", n);
+	if (n > 1) {
+		const char *what = d->o.listen.argc                     ? "--listen"
+		                   : d->o.proxy                         ? "--proxy"
+		                   : d->o.browser || d->cfg.run.browser ? "--browser"
+		                   : d->o.have_args ? "program arguments after --"
+		                   : !from_cfg && d->cfg.run.listen.argc ? "run.listen"
+		                   : !from_cfg && d->cfg.run.proxy       ? "run.proxy"
+		                                                         : NULL;
+		if (what)
+			return error(
+			    "golive dev: %s goes with one program; with several, give each "
+			    "its own in run.programs (docs/config.md)",
+			    what);
+	}
+	d->progs = xcalloc(n, sizeof(*d->progs));
+	d->nprogs = n;
+	d->multi = n > 1;
+	d->all = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+	for (size_t i = 0; i < n; i++)
+		dev_prog_init(&d->progs[i], d, (int)i);
+	for (size_t i = 0; i < n; i++) {
+		struct program *p = &d->progs[i];
+		const struct config_program *cp = from_cfg ? &d->cfg.run.programs[i] : NULL;
+		const char *given = cli->argc                    ? cli->argv[i]
+		                    : cp                         ? cp->package
+		                    : d->cfg.run.package         ? d->cfg.run.package
+		                    : d->cfg.build.packages.argc ? d->cfg.build.packages.argv[0]
+		                                                 : NULL;
+		if (cp && cp->name)
+			p->name = xstrdup(cp->name);
+		if (resolve_one(d, p, given, cli->argc > 0, cwd) < 0)
+			return -1;
+		const struct argv_array *args = cp ? &cp->args : &d->o.args;
+		for (size_t k = 0; k < args->argc; k++)
+			argv_push(&p->args, args->argv[k]);
+		p->env = cp ? &cp->env : &d->cfg.run.env;
+		if (cp) {
+			for (size_t k = 0; k < cp->listen.argc; k++)
+				argv_push(&p->listen, cp->listen.argv[k]);
+			p->proxy = cp->proxy;
+			p->to = cp->to;
+			p->stop_signal = cp->stop_signal;
+			p->grace_ms = cp->grace_ms;
+		} else if (!d->multi) {
+			const struct argv_array *ls =
+			    d->o.listen.argc ? &d->o.listen : &d->cfg.run.listen;
+			for (size_t k = 0; k < ls->argc; k++)
+				argv_push(&p->listen, ls->argv[k]);
+			p->proxy = d->o.proxy ? d->o.proxy : d->cfg.run.proxy;
+			p->to = d->o.proxy ? d->o.to : d->cfg.run.to;
+		}
+		if (strlen(p->name) > d->name_w)
+			d->name_w = strlen(p->name);
+		for (size_t k = 0; k < i && d->multi; k++) {
+			if (!strcmp(d->progs[k].name, p->name))
+				return error(
+				    "golive dev: two programs named %s (%s and %s); name them "
+				    "in run.programs",
+				    p->name, d->progs[k].pkg, p->pkg);
+			if (!strcmp(d->progs[k].exe, p->exe))
+				return error(
+				    "golive dev: %s and %s both build to a binary named %s "
+				    "(go build -o DIR/ would write one over the other)",
+				    d->progs[k].pkg, p->pkg, p->exe);
+		}
+	}
+	d->name = xstrdup(d->multi ? "programs" : d->progs[0].name);
+	return 0;
+}
+
+/* Program p's --listen sockets, or its --proxy. 0 or -1. */
+static int setup_sockets(struct dev *d, struct program *p)
+{
+	const struct argv_array *ls = &p->listen;
+	const char *proxy = p->proxy;
+	const char *to = p->to;
 	char *cause = NULL;
 	struct strbuf names;
 	strbuf_init(&names, 64);
@@ -302,15 +410,15 @@ int dev_setup_sockets(struct dev *d)
 		    "golive dev: --listen and --proxy do not go together: --listen is for "
 		    "programs that take the socket, --proxy for those that open their own");
 	}
-	int browser = d->o.browser || d->cfg.run.browser;
+	int browser = !d->multi && (d->o.browser || d->cfg.run.browser);
 	if (browser && !ls->argc && !proxy) {
 		strbuf_release(&names);
 		return error("golive dev: --browser needs --listen ADDR or --proxy ADDR --to ADDR: "
 		             "the address the browser opens");
 	}
-	d->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
+	p->fds = xcalloc(ls->argc ? ls->argc : 1, sizeof(int));
 	if (ls->argc)
-		d->lp = lpool_new();
+		p->lp = lpool_new();
 	for (size_t i = 0; i < ls->argc; i++) {
 		const char *spec = ls->argv[i];
 		const char *eq = strchr(spec, '=');
@@ -321,9 +429,9 @@ int dev_setup_sockets(struct dev *d)
 			/* golive keeps the public socket; the programs get private ones */
 			d->browser_fd = listen_bind(addr, &bound, &cause);
 			fd =
-			    d->browser_fd < 0 ? -1 : lpool_add(d->lp, "127.0.0.1:0", &priv, &cause);
+			    d->browser_fd < 0 ? -1 : lpool_add(p->lp, "127.0.0.1:0", &priv, &cause);
 		} else {
-			fd = lpool_add(d->lp, addr, &bound, &cause);
+			fd = lpool_add(p->lp, addr, &bound, &cause);
 		}
 		if (fd < 0) {
 			error("golive dev: %s", cause);
@@ -335,7 +443,7 @@ int dev_setup_sockets(struct dev *d)
 			strbuf_release(&names);
 			return -1;
 		}
-		d->fds[d->nfds++] = fd;
+		p->fds[p->nfds++] = fd;
 		if (names.len)
 			strbuf_addch(&names, ':');
 		if (eq)
@@ -344,14 +452,13 @@ int dev_setup_sockets(struct dev *d)
 			strbuf_addstr(&names, "listen");
 		char *b = listen_format(&bound);
 		if (browser && i == 0)
-			dev_say(d, "listening on http://%s (browser reload; the program gets fd 3)",
-			        b);
+			dev_psay(
+			    p, "listening on http://%s (browser reload; the program gets fd 3)", b);
 		else
-			dev_say(d, "listening on http://%s (handed to the program as fd %zu)", b,
-			        3 + i);
+			dev_psay(p, "listening on http://%s (handed to the program as fd %zu)", b,
+			         3 + i);
 		if (d->o.json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "type", json_string("listen"));
+			json_t *o = dev_json_new(d, p, "listen");
 			json_object_set_new(o, "addr", json_string(b));
 			json_object_set_new(o, "fd", json_integer((json_int_t)(3 + i)));
 			json_object_set_new(o, "name",
@@ -363,14 +470,14 @@ int dev_setup_sockets(struct dev *d)
 		}
 		free(b);
 	}
-	for (size_t i = 0; i < d->nfds && d->ndrain_ports < ARRAY_SIZE(d->drain_ports); i++) {
-		unsigned port = drain_port_of(d->fds[i]);
+	for (size_t i = 0; i < p->nfds && p->ndrain_ports < ARRAY_SIZE(p->drain_ports); i++) {
+		unsigned port = drain_port_of(p->fds[i]);
 		if (port)
-			d->drain_ports[d->ndrain_ports++] = port;
+			p->drain_ports[p->ndrain_ports++] = port;
 	}
-	if (d->nfds) {
-		d->listen_mode = 1;
-		argv_pushf(&d->penv, "LISTEN_FDNAMES=%s", names.buf);
+	if (p->nfds) {
+		p->listen_mode = 1;
+		argv_pushf(&p->penv, "LISTEN_FDNAMES=%s", names.buf);
 	}
 	strbuf_release(&names);
 	if (proxy) {
@@ -381,9 +488,9 @@ int dev_setup_sockets(struct dev *d)
 			return -1;
 		}
 		if (listen_port(&toa) > 0)
-			d->drain_ports[d->ndrain_ports++] = (unsigned)listen_port(&toa);
-		d->proxy_listen_fd = listen_bind(proxy, &bound, &cause);
-		if (d->proxy_listen_fd < 0) {
+			p->drain_ports[p->ndrain_ports++] = (unsigned)listen_port(&toa);
+		p->proxy_listen_fd = listen_bind(proxy, &bound, &cause);
+		if (p->proxy_listen_fd < 0) {
 			error("golive dev: %s", cause);
 			free(cause);
 			return -1;
@@ -398,20 +505,19 @@ int dev_setup_sockets(struct dev *d)
 			return -1;
 		}
 		if (browser)
-			d->hp = httpproxy_new(d->proxy_listen_fd, to, NULL, &cause);
+			d->hp = httpproxy_new(p->proxy_listen_fd, to, NULL, &cause);
 		else
-			d->px = proxy_new(d->proxy_listen_fd, to, NULL, &cause);
-		if (!d->px && !d->hp) {
+			p->px = proxy_new(p->proxy_listen_fd, to, NULL, &cause);
+		if (!p->px && !d->hp) {
 			error("golive dev: %s", cause);
 			free(cause);
 			return -1;
 		}
-		dev_proxy_hold(d, 1);
+		dev_proxy_hold(p, 1);
 		char *b = listen_format(&bound);
-		dev_say(d, "proxying http://%s to %s", b, to);
+		dev_psay(p, "proxying http://%s to %s", b, to);
 		if (d->o.json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "type", json_string("proxy"));
+			json_t *o = dev_json_new(d, p, "proxy");
 			json_object_set_new(o, "addr", json_string(b));
 			json_object_set_new(o, "to", json_string(to));
 			if (browser)
@@ -420,5 +526,13 @@ int dev_setup_sockets(struct dev *d)
 		}
 		free(b);
 	}
+	return 0;
+}
+
+int dev_setup_sockets(struct dev *d)
+{
+	for (size_t i = 0; i < d->nprogs; i++)
+		if (setup_sockets(d, &d->progs[i]) < 0)
+			return -1;
 	return 0;
 }

@@ -153,15 +153,15 @@ static void feed_cycle(struct dev *d, const struct cycle *c, const char *build, 
 }
 
 /* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
-void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
-                      const char *ready)
+void dev_report_cycle(struct dev *d, struct program *p, struct cycle *c, const char *build,
+                      pid_t pid, const char *ready)
 {
 	if (devtrace_enabled(&d->trace)) {
 		/* a fast build writes no spans: its tool runs, from its result */
 		struct devtrace_step steps[64];
 		size_t nsteps = 0, k;
 		json_t *v;
-		json_array_foreach(c->fast ? d->fast.steps : NULL, k, v)
+		json_array_foreach(c->fast && d->fast ? d->fast->steps : NULL, k, v)
 		{
 			if (nsteps == ARRAY_SIZE(steps))
 				break;
@@ -198,11 +198,10 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 	}
 	feed_cycle(d, c, build, pid);
 	if (d->o.json) {
-		json_t *o = json_object();
+		json_t *o = dev_json_new(d, p, "cycle");
 		json_t *files = json_array();
 		for (size_t i = 0; i < c->files.argc; i++)
 			json_array_append_new(files, json_string(c->files.argv[i]));
-		json_object_set_new(o, "type", json_string("cycle"));
 		json_object_set_new(o, "cycle", json_integer(c->n));
 		json_object_set_new(o, "trigger", json_string(c->trigger));
 		json_object_set_new(o, "files", files);
@@ -218,7 +217,7 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 		json_object_set_new(o, "pid", pid > 0 ? json_integer(pid) : json_null());
 		json_object_set_new(o, "ready", ready ? json_string(ready) : json_null());
 		if (c->t_build_start)
-			devfast_json(&d->fast, c->fast, c->fallback, o);
+			devfast_json(p ? &p->fast : d->fast, c->fast, c->fallback, o);
 		dev_json_line(o);
 	}
 	if (d->o.quiet || (build && strcmp(build, "cancelled") == 0))
@@ -226,6 +225,8 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 	struct strbuf sb;
 	strbuf_init(&sb, 128);
 	char t1[32], t2[32];
+	if (d->multi && p)
+		strbuf_addf(&sb, "%s%s%s: ", p->color, p->name, c_off(d));
 	describe_trigger(c, &sb);
 	if (c->t_build_end) {
 		dev_fmt_dur(t1, sizeof(t1), ms_between(c->t_build_start, c->t_build_end));
@@ -243,10 +244,12 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 		dev_fmt_dur(t2, sizeof(t2), ms_between(from, c->t_ready));
 		strbuf_addf(&sb, " → %sserving%s (pid %d) in %s", c_green(d), c_off(d), (int)pid,
 		            t2);
-	} else if (build && strcmp(build, "failed") == 0 && d->cur &&
-	           supervise_pid(d->prev ? d->prev : d->cur) > 0) {
+	} else if (build && strcmp(build, "failed") == 0 && p && p->cur &&
+	           supervise_pid(p->prev ? p->prev : p->cur) > 0) {
 		strbuf_addf(&sb, "; pid %d keeps running",
-		            (int)supervise_pid(d->prev ? d->prev : d->cur));
+		            (int)supervise_pid(p->prev ? p->prev : p->cur));
+	} else if (build && strcmp(build, "failed") == 0 && !p) {
+		strbuf_addstr(&sb, "; the programs keep running");
 	}
 	fprintf(stderr, "%sgolive:%s %s\n", c_bold(d), c_off(d), sb.buf);
 	fflush(stderr);
@@ -264,6 +267,52 @@ void dev_say(const struct dev *d, const char *fmt, ...)
 	fputc('\n', stderr);
 	fflush(stderr);
 	va_end(ap);
+}
+
+void dev_psay(const struct program *p, const char *fmt, ...)
+{
+	const struct dev *d = p->d;
+	if (d->o.quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%sgolive:%s ", c_bold(d), c_off(d));
+	if (d->multi)
+		fprintf(stderr, "%s%s%s: ", p->color, p->name, c_off(d));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	va_end(ap);
+}
+
+json_t *dev_json_new(const struct dev *d, const struct program *p, const char *type)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", json_string(type));
+	if (d->multi && p)
+		json_object_set_new(o, "program", json_string(p->name));
+	return o;
+}
+
+void dev_print_prefixed(const struct program *p, const char *buf, size_t len)
+{
+	const struct dev *d = p->d;
+	FILE *f = d->o.json ? stderr : stdout; /* --json: stdout is golive's alone */
+	struct strbuf sb = STRBUF_INIT;
+	while (len) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+		strbuf_addf(&sb, "%s%-*s |%s ", p->out_color, (int)d->name_w, p->name,
+		            *p->out_color ? "\033[0m" : "");
+		strbuf_add(&sb, buf, n);
+		if (!nl)
+			strbuf_addch(&sb, '\n');
+		buf += n;
+		len -= n;
+	}
+	fwrite(sb.buf, 1, sb.len, f);
+	fflush(f);
+	strbuf_release(&sb);
 }
 
 void dev_describe_exit(const struct supervise_exit *ex, char *buf, size_t n)

@@ -88,6 +88,9 @@ void config_release(struct golive_config *c)
 	free(c->run.proxy);
 	free(c->run.to);
 	free(c->run.editor_url);
+	for (size_t i = 0; i < c->run.nprograms; i++)
+		config_program_release(&c->run.programs[i]);
+	free(c->run.programs);
 	argv_clear(&c->watch.include);
 	argv_clear(&c->watch.reload);
 	argv_clear(&c->watch.exclude);

@@ -70,6 +70,22 @@ const char *config_list_get(const struct config_list *l, size_t i);
 #define PLUGIN_TIMEOUT_DEFAULT_MS 2000
 #define PLUGIN_TIMEOUT_MAX_MS     (10 * 60 * 1000)
 
+/*
+ * One entry of run.programs: a program golive dev runs beside the others.
+ *  name         [A-Za-z0-9_.-], unique; its output's prefix (default: the
+ *               package's last element)
+ *  package      the main package (required)
+ *  args, env, listen, proxy, to   as run's keys of the same names
+ *  stop_signal  0: run.stop_signal; grace_ms -1: run.grace_ms
+ */
+struct config_program {
+	char *name, *package;
+	struct argv_array args, listen, env;
+	char *proxy, *to;
+	int stop_signal, grace_ms;
+};
+void config_program_release(struct config_program *p);
+
 struct golive_config {
 	char *path; /* absolute path of the file the config came from, NULL when none was found */
 	/* module root (the dir holding go.mod), or the dir the search started from when there
@@ -101,6 +117,8 @@ struct golive_config {
 	 *               (src/dev/httpproxy.h); needs listen or proxy
 	 *  editor_url   the overlay's links, {abs} {file} {line} {col} replaced; NULL:
 	 *               vscode://file/{abs}:{line}:{col}
+	 *  programs     several programs for golive dev to run (struct config_program),
+	 *               instead of package/args/listen/env/proxy/to
 	 */
 	struct {
 		char *package;
@@ -110,6 +128,8 @@ struct golive_config {
 		int debug_info, fast;
 		int browser;
 		char *editor_url;
+		struct config_program *programs;
+		size_t nprograms;
 	} run;
 	/*
 	 * watch: what golive dev watches (docs/dev.md).

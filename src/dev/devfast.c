@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,94 @@ static void sweep_archives(const struct devfast *f)
 	devplan_release(&p);
 }
 
+void devfast_add_dirty(struct devfast *f, const struct argv_array *files)
+{
+	for (size_t i = 0; files && i < files->argc; i++)
+		if (!pathmap_get(&f->dirty_set, files->argv[i], NULL)) {
+			pathmap_set(&f->dirty_set, files->argv[i], 1);
+			argv_push(&f->dirty, files->argv[i]);
+		}
+}
+
+/* Copies the regular file from to to (through a temporary name). 0 or -1. */
+static int copy_over(const char *from, const char *to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc = -1;
+	if (strbuf_read_file(&sb, from, 256u << 20) >= 0) {
+		char *tmp = xasprintf("%s.%d.tmp", to, (int)getpid());
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0 && write_all(fd, sb.buf, sb.len) == 0 && close(fd) == 0 &&
+		    rename(tmp, to) == 0)
+			rc = 0;
+		else if (fd >= 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
+void devfast_take_records(struct devfast *f, const char *from)
+{
+	/* only the packages f's link holds: another program's are not f's to replay */
+	struct devplan p;
+	char *cause = NULL;
+	if (devplan_load(&p, f->plan_dir, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	char *src = xasprintf("%s/pkgs", from), *dst = xasprintf("%s/pkgs", f->plan_dir);
+	DIR *dp = p.have_link ? opendir(src) : NULL;
+	struct dirent *e;
+	mkdir_p(dst, 0700);
+	while (dp && (e = readdir(dp))) {
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".json"))
+			continue;
+		char *rec = xasprintf("%s/%s", src, e->d_name);
+		json_t *o = json_load_file(rec, 0, NULL);
+		const char *ip = json_string_value(json_object_get(o, "importpath"));
+		int mine = ip && devplan_link_archive(&p, ip) != NULL;
+		json_decref(o);
+		free(rec);
+		if (!mine)
+			continue;
+		/* <h>/ (the sources) first, then <h>.json that names them */
+		char *h = xstrndup(e->d_name, strlen(e->d_name) - 5);
+		char *sdir = xasprintf("%s/%s", src, h), *ddir = xasprintf("%s/%s", dst, h);
+		DIR *sp = opendir(sdir);
+		struct dirent *s;
+		int ok = 1;
+		mkdir_p(ddir, 0700);
+		while (sp && (s = readdir(sp))) {
+			if (s->d_name[0] == '.')
+				continue;
+			char *a = xasprintf("%s/%s", sdir, s->d_name),
+			     *b = xasprintf("%s/%s", ddir, s->d_name);
+			ok &= copy_over(a, b) == 0;
+			free(a);
+			free(b);
+		}
+		if (sp)
+			closedir(sp);
+		if (ok) {
+			char *a = xasprintf("%s/%s", src, e->d_name),
+			     *b = xasprintf("%s/%s", dst, e->d_name);
+			copy_over(a, b);
+			free(a);
+			free(b);
+		}
+		free(sdir);
+		free(ddir);
+		free(h);
+	}
+	if (dp)
+		closedir(dp);
+	free(src);
+	free(dst);
+	devplan_release(&p);
+}
+
 int devfast_begin(struct devfast *f, const struct argv_array *files, const char *self,
                   const char *bin, struct argv_array *av)
 {
@@ -96,11 +185,7 @@ int devfast_begin(struct devfast *f, const struct argv_array *files, const char 
 	free(f->reason);
 	f->reason = NULL;
 	f->fast = 0;
-	for (size_t i = 0; files && i < files->argc; i++)
-		if (!pathmap_get(&f->dirty_set, files->argv[i], NULL)) {
-			pathmap_set(&f->dirty_set, files->argv[i], 1);
-			argv_push(&f->dirty, files->argv[i]);
-		}
+	devfast_add_dirty(f, files);
 	if (!f->enabled) {
 		f->reason = xstrdup("fast path off");
 	} else if (f->force_full) {

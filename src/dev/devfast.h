@@ -50,6 +50,23 @@ int devfast_begin(struct devfast *f, const struct argv_array *files, const char 
 void devfast_spawned(struct devfast *f);
 
 /*
+ * A build that is not this plan's (golive dev's build of several programs,
+ * which records no plan) made the program from files: they count as
+ * changed since the plan's build, as devfast_begin() would count them.
+ */
+void devfast_add_dirty(struct devfast *f, const struct argv_array *files);
+
+/*
+ * After such a build, which recorded its compiles into the plan directory
+ * from (its own, with GOLIVE_DEV_PLAN): those compile records (pkgs/) of
+ * the packages f's link holds, each with the copies of its sources, replace
+ * f's of the same packages, so that a package first compiled there is in
+ * f's plan. f's link is left alone: the dirty files (devfast_add_dirty) are
+ * recompiled against it. Without a link in f's plan nothing is taken.
+ */
+void devfast_take_records(struct devfast *f, const char *from);
+
+/*
  * After the build: status is its wait status, cancelled when it was. Returns
  * 1 when a fast build gave up (the caller runs the full build for the same
  * cycle: f->force_full says why), else 0.

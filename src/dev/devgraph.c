@@ -124,17 +124,27 @@ void devgraph_release(struct devgraph *g)
 	pathmap_clear(&g->files);
 	pathmap_clear(&g->dirs);
 	argv_clear(&g->pkgs);
+	argv_clear(&g->roots);
 	memset(g, 0, sizeof(*g));
 }
 
+void devgraph_set_roots(struct devgraph *g, const char *const *roots, size_t n)
+{
+	argv_clear(&g->roots);
+	for (size_t i = 0; i < n && i < 64; i++)
+		argv_push(&g->roots, roots[i]);
+}
+
 void devgraph_list_argv(struct argv_array *out, const struct argv_array *flags,
-                        const struct argv_array *patterns)
+                        const struct argv_array *patterns, int deps)
 {
 	argv_push(out, "list");
 	argv_push(out, "-deps");
 	argv_push(out, "-e");
-	argv_push(out, "-json=ImportPath,Dir,Standard,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,"
-	               "SFiles,SysoFiles,EmbedFiles,Error,DepsErrors");
+	argv_push(out, deps ? "-json=ImportPath,Dir,Standard,GoFiles,CgoFiles,CFiles,CXXFiles,"
+	                      "HFiles,SFiles,SysoFiles,EmbedFiles,Error,DepsErrors,Deps"
+	                    : "-json=ImportPath,Dir,Standard,GoFiles,CgoFiles,CFiles,CXXFiles,"
+	                      "HFiles,SFiles,SysoFiles,EmbedFiles,Error,DepsErrors");
 	for (size_t i = 0; flags && i < flags->argc; i++)
 		argv_push(out, flags->argv[i]);
 	argv_push(out, "--");
@@ -152,6 +162,33 @@ const char *devgraph_rel(const char *root, const char *dir)
 	if (dir[n] == '/' || (n == 1 && root[0] == '/'))
 		return dir + n + (dir[n] == '/');
 	return NULL;
+}
+
+/* Bit i for each root that o (a package object) is, or whose Deps name ip. */
+static void root_masks(const struct devgraph *g, json_t *o, const char *dir, const char *ip,
+                       struct pathmap *pkgmask)
+{
+	for (size_t r = 0; r < g->roots.argc; r++) {
+		const char *root = g->roots.argv[r];
+		if (!((dir && !strcmp(dir, root)) || (ip && !strcmp(ip, root))))
+			continue;
+		uint64_t bit = UINT64_C(1) << r, m = 0;
+		if (ip) {
+			pathmap_get(pkgmask, ip, &m);
+			pathmap_set(pkgmask, ip, m | bit);
+		}
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(o, "Deps"), i, v)
+		{
+			const char *dep = json_string_value(v);
+			if (!dep)
+				continue;
+			m = 0;
+			pathmap_get(pkgmask, dep, &m);
+			pathmap_set(pkgmask, dep, m | bit);
+		}
+	}
 }
 
 int devgraph_each_object(const char *buf, size_t len, void (*fn)(json_t *o, void *data), void *data,
@@ -180,24 +217,34 @@ int devgraph_each_object(const char *buf, size_t len, void (*fn)(json_t *o, void
 }
 
 struct parse_ctx {
-	struct devgraph *g;
-	const char *root;
+	const struct devgraph *g; /* the graph being replaced: root, roots */
+	struct devgraph *ng;
+	/* with roots: each file's and dir's package, masked once the roots are read */
+	struct pathmap pkgmask;
+	struct argv_array owner; /* "path\0importpath" pairs, flattened */
 };
 
 static void parse_one(json_t *o, void *data)
 {
 	struct parse_ctx *c = data;
-	struct devgraph *ng = c->g;
+	const struct devgraph *g = c->g;
+	struct devgraph *ng = c->ng;
 	const char *dir = json_string_value(json_object_get(o, "Dir"));
 	const char *ip = json_string_value(json_object_get(o, "ImportPath"));
 	const char *rel = dir && !json_is_true(json_object_get(o, "Standard"))
-	                      ? devgraph_rel(c->root, dir)
+	                      ? devgraph_rel(g->root, dir)
 	                      : NULL;
 	if (json_object_get(o, "Error"))
 		ng->errors++;
+	if (g->roots.argc)
+		root_masks(g, o, dir, ip, &c->pkgmask);
 	if (!rel)
 		return;
-	pathmap_set(&ng->dirs, rel, 1);
+	pathmap_set(&ng->dirs, rel, DEVGRAPH_ALL);
+	if (g->roots.argc) {
+		argv_push(&c->owner, rel);
+		argv_push(&c->owner, ip ? ip : "");
+	}
 	if (ip)
 		argv_push(&ng->pkgs, ip);
 	for (size_t f = 0; f < ARRAY_SIZE(file_fields); f++) {
@@ -210,7 +257,11 @@ static void parse_one(json_t *o, void *data)
 			if (!name || !*name)
 				continue;
 			char *p = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-			pathmap_set(&ng->files, p, 1);
+			pathmap_set(&ng->files, p, DEVGRAPH_ALL);
+			if (g->roots.argc) {
+				argv_push(&c->owner, p);
+				argv_push(&c->owner, ip ? ip : "");
+			}
 			free(p);
 		}
 	}
@@ -220,17 +271,62 @@ int devgraph_parse(struct devgraph *g, const char *buf, size_t len, char **cause
 {
 	struct devgraph ng;
 	devgraph_init(&ng, g->root);
-	struct parse_ctx c = {&ng, g->root};
+	struct parse_ctx c = {g, &ng, PATHMAP_INIT, ARGV_ARRAY_INIT};
 	if (devgraph_each_object(buf, len, parse_one, &c, cause) < 0) {
 		devgraph_release(&ng);
+		pathmap_clear(&c.pkgmask);
+		argv_clear(&c.owner);
 		return -1;
 	}
+	if (g->roots.argc) {
+		/* a path's mask: its packages' (OR: a file embedded by two, a shared dir) */
+		for (size_t i = 0; i + 1 < c.owner.argc; i += 2) {
+			struct pathmap *pm =
+			    pathmap_get(&ng.files, c.owner.argv[i], NULL) ? &ng.files : &ng.dirs;
+			pathmap_set(pm, c.owner.argv[i], 0);
+		}
+		for (size_t i = 0; i + 1 < c.owner.argc; i += 2) {
+			uint64_t m = 0, have = 0;
+			pathmap_get(&c.pkgmask, c.owner.argv[i + 1], &m);
+			struct pathmap *pm =
+			    pathmap_get(&ng.files, c.owner.argv[i], NULL) ? &ng.files : &ng.dirs;
+			pathmap_get(pm, c.owner.argv[i], &have);
+			pathmap_set(pm, c.owner.argv[i], have | m);
+		}
+		for (size_t r = 0; r < g->roots.argc; r++)
+			argv_push(&ng.roots, g->roots.argv[r]);
+	}
+	argv_clear(&c.owner);
+	pathmap_clear(&c.pkgmask);
 	static const char *const root_files[] = {"go.mod", "go.sum", "go.work", "go.work.sum"};
 	for (size_t i = 0; i < ARRAY_SIZE(root_files); i++)
-		pathmap_set(&ng.files, root_files[i], 1);
+		pathmap_set(&ng.files, root_files[i], DEVGRAPH_ALL);
 	devgraph_release(g);
 	*g = ng;
 	return 0;
+}
+
+uint64_t devgraph_affects(const struct devgraph *g, const char *rel, int is_dir)
+{
+	uint64_t m = 0;
+	if (is_dir) {
+		size_t n = strlen(rel);
+		for (size_t i = 0; i < g->dirs.cap; i++) {
+			const char *d = g->dirs.keys[i];
+			if (d &&
+			    (n == 0 || (strncmp(d, rel, n) == 0 && (d[n] == '\0' || d[n] == '/'))))
+				m |= g->dirs.vals[i];
+		}
+		return m;
+	}
+	if (pathmap_get(&g->files, rel, &m))
+		return m;
+	const char *slash = strrchr(rel, '/');
+	char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+	if (!pathmap_get(&g->dirs, dir, &m))
+		m = 0;
+	free(dir);
+	return m;
 }
 
 static const char *const source_exts[] = {".go",  ".c",   ".h",  ".s",   ".S", ".cc",

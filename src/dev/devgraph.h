@@ -52,18 +52,41 @@ struct devgraph {
 	struct pathmap dirs;    /* the graph's package directories ("" for the root) */
 	struct argv_array pkgs; /* import paths of the module's packages in the graph */
 	size_t errors;          /* packages go could not load (syntax errors, missing imports) */
+	/*
+	 * Several programs (devgraph_set_roots): files' and dirs' values are a
+	 * mask of the roots that import their package (bit i: roots[i]);
+	 * without roots every value is DEVGRAPH_ALL.
+	 */
+	struct argv_array roots;
 };
+#define DEVGRAPH_ALL UINT64_MAX
 
 void devgraph_init(struct devgraph *g, const char *root);
 void devgraph_release(struct devgraph *g);
 
 /*
+ * The main packages the graph is listed for, each an absolute directory or
+ * an import path (at most 64): devgraph_parse() then tells, per file and
+ * directory, which of them import it (the listing needs Deps: with roots,
+ * devgraph_list_argv() asks for it).
+ */
+void devgraph_set_roots(struct devgraph *g, const char *const *roots, size_t n);
+
+/*
+ * The roots (bits) a change of rel (a file, or a directory when is_dir)
+ * affects: its file's or its package directory's mask, for a directory the
+ * masks of the package directories at or below it; 0 when the graph does
+ * not know it.
+ */
+uint64_t devgraph_affects(const struct devgraph *g, const char *rel, int is_dir);
+
+/*
  * The arguments after `go` for the listing: "list", "-deps", "-e",
- * "-json=<fields>", then flags (build flags such as -tags, may be NULL),
- * "--" and the patterns.
+ * "-json=<fields>" (with Deps when deps is set), then flags (build flags
+ * such as -tags, may be NULL), "--" and the patterns.
  */
 void devgraph_list_argv(struct argv_array *out, const struct argv_array *flags,
-                        const struct argv_array *patterns);
+                        const struct argv_array *patterns, int deps);
 
 /*
  * Replaces g's content by the graph decoded from len bytes of that

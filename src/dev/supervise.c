@@ -29,7 +29,7 @@ struct supervisor {
 	struct argv_array env;  /* copy of opts->env */
 	int *fds;               /* copy of opts->fds */
 	size_t nfds;
-	int stdin_fd, stdout_fd;
+	int stdin_fd, stdout_fd, stderr_fd;
 	int stop_signal;
 	int64_t grace_ms;
 
@@ -55,6 +55,7 @@ struct child_plan {
 	size_t nfds;
 	int stdin_fd;  /* -1: inherit */
 	int stdout_fd; /* -1: inherit */
+	int stderr_fd; /* -1: inherit */
 	int err_fd;    /* CLOEXEC pipe: errno of a failed start, EOF on exec */
 	pid_t parent;  /* for the PR_SET_PDEATHSIG race check */
 };
@@ -84,6 +85,7 @@ struct supervisor *supervise_new(const struct supervise_opts *opts)
 	s->nfds = opts->nfds;
 	s->stdin_fd = opts->stdin_fd;
 	s->stdout_fd = opts->stdout_fd;
+	s->stderr_fd = opts->stderr_fd;
 	s->stop_signal = opts->stop_signal ? opts->stop_signal : SIGTERM;
 	s->grace_ms = opts->grace_ms > 0 ? opts->grace_ms : SUPERVISE_GRACE_MS;
 	s->pidfd = -1;
@@ -186,7 +188,7 @@ static NORETURN void child_exec(const struct child_plan *p)
 	struct sigaction dfl;
 	sigset_t none;
 	int lo = 3 + (int)p->nfds;
-	int err_fd = p->err_fd, in = -1, out = -1, fd;
+	int err_fd = p->err_fd, in = -1, out = -1, errout = -1, fd;
 
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -202,12 +204,16 @@ static NORETURN void child_exec(const struct child_plan *p)
 		goto fail;
 	if (p->stdout_fd >= 0 && (out = fcntl(p->stdout_fd, F_DUPFD_CLOEXEC, lo)) < 0)
 		goto fail;
+	if (p->stderr_fd >= 0 && (errout = fcntl(p->stderr_fd, F_DUPFD_CLOEXEC, lo)) < 0)
+		goto fail;
 	for (size_t i = 0; i < p->nfds; i++)
 		if ((p->high[i] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, lo)) < 0)
 			goto fail;
 	if (in >= 0 && dup2(in, 0) < 0)
 		goto fail;
 	if (out >= 0 && dup2(out, 1) < 0)
+		goto fail;
+	if (errout >= 0 && dup2(errout, 2) < 0)
 		goto fail;
 	for (size_t i = 0; i < p->nfds; i++)
 		if (dup2(p->high[i], 3 + (int)i) < 0)
@@ -299,6 +305,7 @@ int supervise_start(struct supervisor *s, char **cause)
 	plan.nfds = s->nfds;
 	plan.stdin_fd = s->stdin_fd;
 	plan.stdout_fd = s->stdout_fd;
+	plan.stderr_fd = s->stderr_fd;
 	plan.parent = getpid();
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		*cause = xasprintf("cannot run %s: pipe: %s", s->argv.argv[0], strerror(errno));

@@ -56,10 +56,11 @@ struct supervise_opts {
 	int stdout_fd;     /* -1: the program inherits golive's stdout; else dup2'ed to 1 */
 	int stop_signal;   /* sent to the group by supervise_stop(); 0: SIGTERM */
 	int64_t grace_ms;  /* supervise_stop()'s wait before SIGKILL; 0: SUPERVISE_GRACE_MS */
+	int stderr_fd;     /* -1: the program inherits golive's stderr; else dup2'ed to 2 */
 };
 #define SUPERVISE_OPTS_INIT                                                                        \
 	{                                                                                          \
-		NULL, NULL, NULL, 0, -1, -1, 0, 0                                                  \
+		NULL, NULL, NULL, 0, -1, -1, 0, 0, -1                                              \
 	}
 
 /* How one run of the program ended. */

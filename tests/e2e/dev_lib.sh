@@ -228,6 +228,7 @@ data = open(sys.argv[1], "rb").read()
 if data and not data.endswith(b"\n"):
     bad.append("stdout does not end with a newline")
 prev_cycle = 0
+prog_cycle = {}
 seen = []
 for i, raw in enumerate(data.split(b"\n")[:-1], 1):
     try:
@@ -258,7 +259,20 @@ for i, raw in enumerate(data.split(b"\n")[:-1], 1):
             need(k, numnull, "a number or null")
         need("pid", lambda v: v is None or isint(v), "an integer or null")
         need("ready", lambda v: v in ("notify", "exec", None), "notify|exec|null")
-        if isint(e.get("cycle")):
+        if isint(e.get("cycle")) and "program" in e:
+            # several programs: a build's cycle has a line per program it made
+            prog = e["program"]
+            if not isinstance(prog, str) or not prog:
+                bad.append(f"line {i}: program is not a name: {prog!r}")
+            elif e["cycle"] <= prog_cycle.get(prog, 0):
+                bad.append(f"line {i}: {prog}'s cycle {e['cycle']} follows its cycle {prog_cycle[prog]}")
+            else:
+                prog_cycle[prog] = e["cycle"]
+        elif isint(e.get("cycle")) and prog_cycle:
+            if e["cycle"] <= prev_cycle:
+                bad.append(f"line {i}: cycle {e['cycle']} follows cycle {prev_cycle}")
+            prev_cycle = e["cycle"]
+        elif isint(e.get("cycle")):
             if e["cycle"] != prev_cycle + 1:
                 bad.append(f"line {i}: cycle {e['cycle']} follows cycle {prev_cycle}")
             prev_cycle = e["cycle"]

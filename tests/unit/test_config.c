@@ -196,7 +196,8 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
-	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url)");
+	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url, "
+	    "programs)");
 	expect_error("watch:\n  ignore: [x]\n",
 	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
 	             "debounce_ms, gitignore, poll)");
@@ -529,6 +530,7 @@ static void test_yaml_round_trip(void **state)
 	                             "  fast: true\n"
 	                             "  browser: false\n"
 	                             "  editor_url: null\n"
+	                             "  programs: []\n"
 	                             "watch:\n"
 	                             "  include: []\n"
 	                             "  exclude: []\n"
@@ -622,6 +624,7 @@ static void test_yaml_round_trip(void **state)
 	                    "  fast: true\n"
 	                    "  browser: false\n"
 	                    "  editor_url: null\n"
+	                    "  programs: []\n"
 	                    "watch:\n"
 	                    "  include: []\n"
 	                    "  exclude: []\n"
@@ -762,6 +765,7 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  fast: true\n"
 	                                "  browser: false\n"
 	                                "  editor_url: null\n"
+	                                "  programs: []\n"
 	                                "watch:\n"
 	                                "  include:\n"
 	                                "  - '*.html'\n"
@@ -845,6 +849,81 @@ static void test_yaml_invalid_utf8(void **state)
 	config_release(&c);
 }
 
+/* run.programs: several programs, each with run's keys; the errors name the entry. */
+static void test_run_programs(void **state)
+{
+	struct golive_config c, back;
+	struct strbuf out = STRBUF_INIT;
+	char *cause = NULL;
+	(void)state;
+
+	parse_ok(&c, "run:\n"
+	             "  grace_ms: 700\n"
+	             "  programs:\n"
+	             "    - name: api\n"
+	             "      package: ./cmd/api\n"
+	             "      listen: \"127.0.0.1:8080\"\n"
+	             "      env: [MODE=api]\n"
+	             "      args: [-v, \"\"]\n"
+	             "    - package: ./cmd/worker\n"
+	             "      proxy: \":9090\"\n"
+	             "      to: \"127.0.0.1:9091\"\n"
+	             "      stop_signal: INT\n"
+	             "      grace_ms: 100\n");
+	assert_int_equal(c.run.nprograms, 2);
+	assert_string_equal(c.run.programs[0].name, "api");
+	assert_string_equal(c.run.programs[0].package, "./cmd/api");
+	assert_int_equal(c.run.programs[0].listen.argc, 1);
+	assert_string_equal(c.run.programs[0].env.argv[0], "MODE=api");
+	assert_int_equal(c.run.programs[0].args.argc, 2);
+	assert_int_equal(c.run.programs[0].stop_signal, 0);
+	assert_int_equal(c.run.programs[0].grace_ms, -1);
+	assert_null(c.run.programs[1].name);
+	assert_string_equal(c.run.programs[1].proxy, ":9090");
+	assert_int_equal(c.run.programs[1].stop_signal, 2);
+	assert_int_equal(c.run.programs[1].grace_ms, 100);
+	/* golive config's YAML reads back the same */
+	assert_int_equal(config_to_yaml(&c, &out, &cause), 0);
+	assert_non_null(strstr(out.buf, "  programs:\n  - name: api\n    package: ./cmd/api\n"));
+	parse_ok(&back, out.buf);
+	assert_int_equal(back.run.nprograms, 2);
+	assert_string_equal(back.run.programs[1].to, "127.0.0.1:9091");
+	assert_int_equal(back.run.programs[0].grace_ms, 700);
+	config_release(&back);
+	json_t *j = config_to_json(&c);
+	json_t *a = json_object_get(json_object_get(j, "run"), "programs");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "stop_signal")),
+	                    "SIGINT");
+	json_decref(j);
+	strbuf_release(&out);
+	config_release(&c);
+
+	expect_error("run:\n  programs:\n    - name: api\n",
+	             "golive.yaml:3:7: run.programs[0]: needs package, the main package to run");
+	expect_error("run:\n  programs: ./cmd/api\n",
+	             "golive.yaml:2:13: run.programs: expected a list of {name, package, ...}, "
+	             "got \"./cmd/api\"");
+	expect_error("run:\n  programs:\n    - {package: ./a, port: 1}\n",
+	             "golive.yaml:3:22: unknown key \"port\" in run.programs[0] (known: name, "
+	             "package, args, env, listen, proxy, to, stop_signal, grace_ms)");
+	expect_error("run:\n  programs:\n    - {package: ./a, listen: \"x\"}\n",
+	             "golive.yaml:3:30: run.programs[0].listen: expected [NAME=]ADDR with ADDR as "
+	             "HOST:PORT, :PORT or [IPV6]:PORT, got \"x\": no port");
+	expect_error("run:\n  programs:\n    - {package: ./a, name: a}\n    - {package: ./b, "
+	             "name: a}\n",
+	             "golive.yaml:4:7: run.programs[1].name: \"a\" is taken by run.programs[0]");
+	expect_error("run:\n  programs:\n    - {package: ./a, name: \"a b\"}\n",
+	             "golive.yaml:3:28: run.programs[0].name: expected a name of letters, digits, "
+	             "'_', '.' and '-' (at most 64), got \"a b\"");
+	expect_error("run:\n  package: ./x\n  programs:\n    - {package: ./a}\n",
+	             "golive.yaml:2:3: run.package: does not go together with run.programs (give "
+	             "each program its own package)");
+	expect_error("run:\n  programs:\n    - {package: ./a, proxy: \":1\"}\n",
+	             "golive.yaml:3:22: run.proxy: needs run.to, the address the program listens "
+	             "on");
+}
+
 static void test_json(void **state)
 {
 	struct golive_config c;
@@ -861,7 +940,8 @@ static void test_json(void **state)
 	assert_true(json_is_false(json_object_get(b, "keep")));
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 10);
 	b = json_object_get(j, "run");
-	assert_int_equal(json_object_size(b), 12);
+	assert_int_equal(json_object_size(b), 13);
+	assert_int_equal(json_array_size(json_object_get(b, "programs")), 0);
 	assert_true(json_is_false(json_object_get(b, "debug_info")));
 	assert_true(json_is_true(json_object_get(b, "fast")));
 	assert_true(json_is_null(json_object_get(b, "package")));
@@ -989,6 +1069,7 @@ int main(void)
 	    cmocka_unit_test(test_yaml_round_trip),
 	    cmocka_unit_test(test_yaml_round_trip_run_watch),
 	    cmocka_unit_test(test_yaml_invalid_utf8),
+	    cmocka_unit_test(test_run_programs),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,22 +138,22 @@ static void test_hash_file(void **state)
 	free(w);
 }
 
-/* Runs go list in root as golive dev does and parses its output. */
-static void list_graph(struct devgraph *g)
+/* Runs go list in dir for pats (deps: with Deps) as golive dev does and parses its output. */
+static void list_graph_in(struct devgraph *g, const char *dir, const struct argv_array *pats,
+                          int deps)
 {
 	char *go = gotool_find();
 	assert_non_null(go);
-	struct argv_array av = ARGV_ARRAY_INIT, pats = ARGV_ARRAY_INIT;
+	struct argv_array av = ARGV_ARRAY_INIT;
 	argv_push(&av, go);
-	argv_push(&pats, ".");
-	devgraph_list_argv(&av, NULL, &pats);
+	devgraph_list_argv(&av, NULL, pats, deps);
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
 		close(p[0]);
-		if (chdir(root) != 0)
+		if (chdir(dir) != 0)
 			_exit(126);
 		execv(av.argv[0], av.argv);
 		_exit(127);
@@ -171,8 +171,59 @@ static void list_graph(struct devgraph *g)
 	assert_null(cause);
 	strbuf_release(&sb);
 	argv_clear(&av);
-	argv_clear(&pats);
 	free(go);
+}
+
+/* Runs go list in root as golive dev does and parses its output. */
+static void list_graph(struct devgraph *g)
+{
+	struct argv_array pats = ARGV_ARRAY_INIT;
+	argv_push(&pats, ".");
+	list_graph_in(g, root, &pats, 0);
+	argv_clear(&pats);
+}
+
+/*
+ * Several programs (tests/e2e/testdata/dev/multi): which of them each file
+ * is part of, from one listing of both with Deps.
+ */
+static void test_roots(void **state)
+{
+	(void)state;
+	const char *src = getenv("GOLIVE_SRC");
+	assert_non_null(src);
+	char *mod = xasprintf("%s/tests/e2e/testdata/dev/multi", src);
+	char *api = xasprintf("%s/cmd/api", mod);
+	const char *roots[] = {api, "example.com/multi/cmd/worker"};
+	struct argv_array pats = ARGV_ARRAY_INIT;
+	argv_push(&pats, api);
+	argv_push(&pats, "./cmd/worker");
+	struct devgraph g;
+	devgraph_init(&g, mod);
+	devgraph_set_roots(&g, roots, 2);
+	list_graph_in(&g, mod, &pats, 1);
+	assert_int_equal(g.errors, 0);
+	assert_int_equal(g.pkgs.argc, 4);
+	assert_int_equal(devgraph_affects(&g, "cmd/api/main.go", 0), 1);
+	assert_int_equal(devgraph_affects(&g, "cmd/worker/main.go", 0), 2);
+	assert_int_equal(devgraph_affects(&g, "internal/apionly/apionly.go", 0), 1);
+	assert_int_equal(devgraph_affects(&g, "internal/shared/shared.go", 0), 3);
+	assert_int_equal(devgraph_affects(&g, "internal/shared/new.go", 0), 3); /* its dir's */
+	assert_int_equal(devgraph_affects(&g, "go.mod", 0), DEVGRAPH_ALL);
+	assert_int_equal(devgraph_affects(&g, "internal", 1), 3);
+	assert_int_equal(devgraph_affects(&g, "cmd/worker", 1), 2);
+	assert_int_equal(devgraph_affects(&g, "docs/notes.go", 0), 0);
+	/* the roots survive a new listing */
+	list_graph_in(&g, mod, &pats, 1);
+	assert_int_equal(devgraph_affects(&g, "internal/apionly/apionly.go", 0), 1);
+	/* without roots: every file concerns the one program */
+	devgraph_set_roots(&g, NULL, 0);
+	list_graph_in(&g, mod, &pats, 0);
+	assert_int_equal(devgraph_affects(&g, "internal/apionly/apionly.go", 0), DEVGRAPH_ALL);
+	devgraph_release(&g);
+	argv_clear(&pats);
+	free(api);
+	free(mod);
 }
 
 static void test_graph_of_module(void **state)
@@ -259,10 +310,9 @@ static void test_parse_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pathmap),
-	    cmocka_unit_test(test_hash_file),
-	    cmocka_unit_test(test_graph_of_module),
-	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_pathmap),         cmocka_unit_test(test_hash_file),
+	    cmocka_unit_test(test_graph_of_module), cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_roots),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,11 @@
 //	     "stale": responses with another body after VERSION was seen,
 //	     "requests": N, "errors": {"refused": N, ...}, "first_error": "...",
 //	     "timeout": true if VERSION never came within -timeout}
+//	poll edit  [flags] FILE VERSION URL URL...
+//	    Several URLs (several programs, bench/reload-multi): each is polled
+//	    every -interval until it answers VERSION, then for -settle;
+//	    latency_ms is the last of them, "latencies_ms" each one's, and the
+//	    counts are summed over them.
 //	poll build [flags] FILE VERSION URL -- CMD ARGS...
 //	    Saves FILE the same way, runs CMD in FILE's directory (in -dir when
 //	    given) and times it (the save -> CMD exited), polling URL all the
@@ -55,6 +60,7 @@ type result struct {
 	Errors     map[string]int `json:"errors"`
 	FirstError string         `json:"first_error,omitempty"`
 	Timeout    bool           `json:"timeout"`
+	Latencies  []float64      `json:"latencies_ms,omitempty"`
 }
 
 var (
@@ -182,33 +188,65 @@ func emit(r *result) {
 	}
 }
 
-func edit(file, version, url string) {
-	p := newPoller(url)
+func edit(file, version string, urls []string) {
+	ps := make([]*poller, len(urls))
+	seen := make([]time.Time, len(urls))
+	for i, u := range urls {
+		ps[i] = newPoller(u)
+	}
 	t0 := save(file, version)
-	var seen time.Time
 	for {
 		start := time.Now()
-		body, ok := p.get()
-		if ok {
-			if body == version {
-				if seen.IsZero() {
-					seen = time.Now()
-					p.res.LatencyMs = float64(seen.Sub(t0).Microseconds()) / 1000
+		done := true
+		for i, p := range ps {
+			if !seen[i].IsZero() && time.Since(seen[i]) >= *settle {
+				continue
+			}
+			done = false
+			body, ok := p.get()
+			if ok {
+				if body == version {
+					if seen[i].IsZero() {
+						seen[i] = time.Now()
+						p.res.LatencyMs = float64(seen[i].Sub(t0).Microseconds()) / 1000
+					}
+				} else if !seen[i].IsZero() {
+					p.res.Stale++
 				}
-			} else if !seen.IsZero() {
-				p.res.Stale++
+			}
+			if seen[i].IsZero() && time.Since(t0) > *timeout {
+				p.res.Timeout = true
+				seen[i] = time.Now().Add(-*settle)
 			}
 		}
-		if seen.IsZero() && time.Since(t0) > *timeout {
-			p.res.Timeout = true
-			break
-		}
-		if !seen.IsZero() && time.Since(seen) >= *settle {
+		if done {
 			break
 		}
 		pace(start)
 	}
-	emit(&p.res)
+	if len(ps) == 1 {
+		emit(&ps[0].res)
+		return
+	}
+	all := result{Errors: map[string]int{}}
+	for _, p := range ps {
+		r := &p.res
+		all.Latencies = append(all.Latencies, r.LatencyMs)
+		if r.LatencyMs > all.LatencyMs {
+			all.LatencyMs = r.LatencyMs
+		}
+		all.Failed += r.Failed
+		all.Stale += r.Stale
+		all.Requests += r.Requests
+		all.Timeout = all.Timeout || r.Timeout
+		for k, v := range r.Errors {
+			all.Errors[k] += v
+		}
+		if all.FirstError == "" {
+			all.FirstError = r.FirstError
+		}
+	}
+	emit(&all)
 }
 
 func build(file, version, url string, argv []string) {
@@ -275,8 +313,8 @@ func main() {
 	flag.CommandLine.Parse(os.Args[2:])
 	args := flag.Args()
 	switch {
-	case mode == "edit" && len(args) == 3:
-		edit(args[0], args[1], args[2])
+	case mode == "edit" && len(args) >= 3:
+		edit(args[0], args[1], args[2:])
 	case mode == "build" && len(args) >= 5 && args[3] == "--":
 		build(args[0], args[1], args[2], args[4:])
 	case mode == "wait" && len(args) == 2:

@@ -1,0 +1,3 @@
+module example.com/multiapp
+
+go 1.19
