@@ -93,6 +93,7 @@ static void free_version(struct program *p, struct supervisor *s)
 {
 	if (p->lp)
 		lpool_release(p->lp, s);
+	dev_debug_forget(p, s);
 	supervise_free(s);
 }
 
@@ -113,7 +114,9 @@ static void begin_stop(struct program *p, struct supervisor *s, char *bin)
 		return;
 	}
 	int sig = p->sopts.stop_signal, open_conns = 0;
-	if (p->ndrain_ports) {
+	if (dev_debug_stop(p, s, sig, DRAIN_MAX_MS)) {
+		/* under delve: drained without a pause, the signal to the program */
+	} else if (p->ndrain_ports) {
 		/* Nothing in flight when it gets the signal (drain.h), unless it takes too long. */
 		size_t nq = 0;
 		const int *q = p->lp ? lpool_own_fds(p->lp, s, &nq) : NULL;
@@ -229,6 +232,7 @@ static int start_cur(struct program *p, struct cycle *c)
 		return -1;
 	}
 	keeper_add(supervise_pid(p->cur));
+	dev_debug_started(p, p->cur);
 	dev_cycle_reset(&p->rc);
 	p->rc = *c;
 	p->rc.active = 1;
@@ -248,11 +252,13 @@ static struct supervisor *new_version(struct program *p, const char *bin)
 	for (size_t i = 0; i < p->args.argc; i++)
 		argv_push(&av, p->args.argv[i]);
 	struct supervise_opts so = p->sopts;
+	dev_debug_wrap(p, &av, &so);
 	so.argv = av.argv;
 	int slot = p->lp ? lpool_pick(p->lp) : -1;
 	if (slot >= 0)
 		so.fds = lpool_fds(p->lp, slot);
 	struct supervisor *s = supervise_new(&so);
+	dev_debug_track(p, s);
 	if (slot >= 0)
 		lpool_own(p->lp, slot, s);
 	argv_clear(&av);
@@ -262,6 +268,7 @@ static struct supervisor *new_version(struct program *p, const char *bin)
 void dev_prog_switch_to(struct program *p, char *bin, struct cycle *c)
 {
 	p->restart_at = 0;
+	dev_debug_save(p); /* its breakpoints, for the new one */
 	if (p->listen_mode) {
 		/* New first; the old one serves until the new one is ready. */
 		if (p->cur) {
