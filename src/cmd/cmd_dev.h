@@ -371,6 +371,8 @@ void dev_debug_forget(struct program *p, struct supervisor *s);
 int dev_debug_pollfd(const struct program *p, const struct supervisor *s);
 /* fd (from dev_debug_pollfd) is readable: 1 when it was the program's (delve is killed). */
 int dev_debug_ended(struct program *p, struct supervisor *s, int fd);
+/* pid is the current version's program under delve (or of its process group): its READY=1. */
+int dev_debug_owns(const struct program *p, pid_t pid);
 /* ADDR's proxy: its fd (-1), its timeout (-1), one round. */
 int dev_debug_fd(const struct dev *d);
 int dev_debug_timeout(const struct dev *d);

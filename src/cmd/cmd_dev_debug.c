@@ -384,19 +384,18 @@ void dev_debug_save(struct program *p)
 		g->bps_src = json_incref(v->src);
 	}
 	/*
-	 * With --listen it serves until the new one is ready. The connection
-	 * stays open: delve says nothing when the program it continued for a
-	 * client still attached ends.
+	 * It runs again: with --listen it serves until the new one is ready;
+	 * either way its stop signal reaches it only while it runs. The
+	 * connection stays open: delve says nothing when the program it
+	 * continued for a client still attached ends.
 	 */
-	if (c && p->listen_mode && delve_continue_nowait(c, &cause) < 0) {
+	if (c && delve_continue_nowait(c, &cause) < 0) {
 		warning("golive dev: --debug: %s", cause);
 		free(cause);
 	}
-	if (c && p->listen_mode) {
+	if (c) {
 		delve_close(v->cont);
 		v->cont = c;
-	} else {
-		delve_close(c);
 	}
 }
 
@@ -459,6 +458,12 @@ int dev_debug_ended(struct program *p, struct supervisor *s, int fd)
 	if (pid > 0)
 		kill(-pid, s == p->cur ? SIGKILL : SIGTERM);
 	return 1;
+}
+
+int dev_debug_owns(const struct program *p, pid_t pid)
+{
+	const struct dbg_version *v = find(p->d, p->cur);
+	return v && v->target > 0 && (pid == v->target || getpgid(pid) == v->target);
 }
 
 int dev_debug_fd(const struct dev *d)

@@ -378,7 +378,7 @@ void dev_prog_notify(struct dev *d, pid_t from)
 		if (!p->cur)
 			continue;
 		pid_t pid = supervise_pid(p->cur);
-		if (pid <= 0 || (from != pid && getpgid(from) != pid))
+		if (pid <= 0 || (from != pid && getpgid(from) != pid && !dev_debug_owns(p, from)))
 			continue;
 		p->ever_notified = 1;
 		if (!p->cur_ready)

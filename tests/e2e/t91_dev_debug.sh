@@ -12,7 +12,9 @@
 #    breakpoint is still there in the new process (same ADDR) and hits there;
 #  - a line added above it: it follows its line; its line deleted: golive
 #    says so, one line, and the request no longer stops;
-#  - SIGINT: golive exits 0, no dlv and no program is left (/proc).
+#  - SIGINT: golive exits 0, no dlv and no program is left (/proc);
+#  - --proxy with --debug (the old version stopped first): a reload with 0
+#    failed requests, the breakpoint carried over.
 . "$(dirname "$0")/lib.sh"
 # before dev_lib.sh, which moves XDG_CACHE_HOME into $tmp: where bootstrap put delve
 DLV_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/golive-tools/delve-v1.27.2
@@ -153,4 +155,33 @@ done)
 expect_eq "$left" "" "SIGINT: no dlv of this test is left (/proc)"
 wait_until nothing_left 5 || fail "processes left after SIGINT: $(leftovers_ps)"
 pass "SIGINT: nothing left running"
+
+# ---- --proxy: the old version is stopped first -------------------------------
+d2=$tmp/app2
+dev_copy dbgapp "$d2"
+paddr=127.0.0.1:$(free_port)
+toaddr=127.0.0.1:$(free_port)
+dport=$(free_port)
+addr=127.0.0.1:$dport
+dev_start px "$d2" --proxy "$paddr" --to "$toaddr" --debug "$addr" -- -addr "$toaddr"
+wait_body "http://$paddr/version" v1 60 || fail "px: v1 not served$(dev_report px)"
+expect_eq "$(client setbp "$addr" "$d2/handler.go" "$bpline")" "$bpline" "--proxy: a breakpoint set through ADDR"
+rm -f "$tmp/p.stop" "$tmp/p.started"
+"$POLLER" -interval 2ms -duration 170s -stop "$tmp/p.stop" -started "$tmp/p.started" \
+	"http://$paddr/version" >"$tmp/p.poll" 2>"$tmp/p.poll.err" &
+poller=$!
+track_pid "$poller"
+wait_until "[ -e '$tmp/p.started' ]" 20 || fail "the poller got no answer: $(cat "$tmp/p.poll.err")"
+set_version "$d2/version.go" v1 v2
+wait_body "http://$paddr/version" v2 60 || fail "px: v2 not served$(dev_report px)"
+touch "$tmp/p.stop"
+wait "$poller" || fail "the poller failed: $(cat "$tmp/p.poll.err")"
+expect_eq "$(json_get "$tmp/p.poll" 'd["failed"]')" 0 \
+	"--proxy: a reload under delve with no failed request ($(json_get "$tmp/p.poll" 'd["ok"]') ok, max $(json_get "$tmp/p.poll" 'd["max_ms"]') ms)"
+expect_eq "$(client list "$addr")" "$d2/handler.go:$bpline" "--proxy: the breakpoint is set in the new process"
+expect_eq "$(dev_q px '[s["killed"] for s in S]')" "[false]" "--proxy: the old version stopped by its signal, not killed"
+dev_stop px INT
+expect_eq "$DEV_RC" 0 "--proxy: SIGINT: golive dev exits 0"
+wait_until nothing_left 10 || fail "processes left after SIGINT: $(leftovers_ps)"
+pass "--proxy: SIGINT: nothing left running"
 finish
