@@ -16,7 +16,7 @@ rm -f "$dst.ready"
 pkgs=testing/internal/testdeps
 for d in "$GOLIVE_SRC/examples/webapp" "$GOLIVE_SRC"/tests/e2e/testdata/dev/*/; do
 	[ -f "$d/go.mod" ] || continue
-	pkgs="$pkgs $(cd "$d" && go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .)" ||
+	pkgs="$pkgs $(cd "$d" && go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' ./...)" ||
 		fail "go list -deps in $d failed"
 done
 # shellcheck disable=SC2086
