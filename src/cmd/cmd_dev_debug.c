@@ -320,6 +320,9 @@ void dev_debug_started(struct program *p, struct supervisor *s)
 	char *cause = NULL;
 	if (!v)
 		return;
+	json_decref(v->src); /* a restart after a crash: the same supervisor */
+	delve_close(v->cont);
+	v->cont = NULL;
 	v->src = read_sources(d);
 	struct delve_client *c = connect_version(v, DELVE_START_MS, &cause);
 	if (!c) {
@@ -455,6 +458,20 @@ int dev_debug_ended(struct program *p, struct supervisor *s, int fd)
 	 * a crash.
 	 */
 	pid_t pid = supervise_pid(s);
+	if (s == p->cur && pid > 0) {
+		/* delve still knows the breakpoints: for the restart */
+		char *cause = NULL;
+		struct delve_client *c = connect_version(v, 1000, &cause);
+		json_t *bps = c ? delve_list_breakpoints(c, &cause) : NULL;
+		if (bps) {
+			json_decref(p->d->dbg->bps);
+			json_decref(p->d->dbg->bps_src);
+			p->d->dbg->bps = bps;
+			p->d->dbg->bps_src = json_incref(v->src);
+		}
+		free(cause);
+		delve_close(c);
+	}
 	if (pid > 0)
 		kill(-pid, s == p->cur ? SIGKILL : SIGTERM);
 	return 1;

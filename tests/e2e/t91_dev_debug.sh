@@ -10,6 +10,7 @@
 #    continued; DAP's initialize is answered on the same ADDR;
 #  - two edits elsewhere reload it with 0 failed requests at a 2 ms poll; the
 #    breakpoint is still there in the new process (same ADDR) and hits there;
+#  - the program exits by itself: restarted, the breakpoint still there;
 #  - a line added above it: it follows its line; its line deleted: golive
 #    says so, one line, and the request no longer stops;
 #  - SIGINT: golive exits 0, no dlv and no program is left (/proc);
@@ -121,6 +122,13 @@ hit=$(client hit "$addr" "$url/hello")
 expect_eq "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["line"], d["pid"], d["body"])' "$hit")" \
 	"$bpline $prog3 hello, world" "the new process stops at it"
 
+# ---- the program exits by itself: restarted as after a crash, breakpoint kept ----
+http_get "$url/exit" >/dev/null || true
+dev_wait dbg 'any(c["trigger"] == "crash" and c["pid"] for c in C)' 30 "the restart after the exit"
+wait_until "[ -n \"\$(http_get '$url/pid')\" ] && [ \"\$(http_get '$url/pid')\" != $prog3 ]" 30 ||
+	fail "no new program after the exit$(dev_report dbg)"
+expect_eq "$(client list "$addr")" "$d/handler.go:$bpline" "an exit: the restarted program has the breakpoint"
+
 # ---- its file changes ------------------------------------------------------
 python3 - "$d/handler.go" <<'EOF'
 import sys
@@ -128,7 +136,7 @@ p = sys.argv[1]
 s = open(p).read().replace("// hello is", "// (a line added)\n// hello is")
 open(p, "w").write(s)
 EOF
-dev_wait dbg 'len([c for c in C if c["pid"]]) >= 4' 60 "the reload after the line added"
+dev_wait dbg 'len([c for c in C if c["pid"]]) >= 5' 60 "the reload after the line added"
 expect_eq "$(client list "$addr")" "$d/handler.go:$((bpline + 1))" "a line added above: the breakpoint follows its line"
 python3 - "$d/handler.go" <<'EOF'
 import sys
@@ -136,7 +144,7 @@ p = sys.argv[1]
 lines = [l for l in open(p).read().split("\n") if "breakpoint here" not in l]
 open(p, "w").write("\n".join(lines).replace("return greeting", 'return "hello, " + strings.ToLower(name)'))
 EOF
-dev_wait dbg 'len([c for c in C if c["pid"]]) >= 5' 60 "the reload after the line deleted"
+dev_wait dbg 'len([c for c in C if c["pid"]]) >= 6' 60 "the reload after the line deleted"
 expect_eq "$(grep -c "breakpoint handler.go:$((bpline + 1)) removed: its line is gone" "$tmp/dbg.err")" 1 \
 	"its line deleted: golive says so, one line"
 expect_eq "$(client list "$addr")" "" "no breakpoint left"

@@ -3,7 +3,7 @@
 // (fd 3, LISTEN_FDS=1: under delve there is no LISTEN_PID, docs/debug.md),
 // else on -addr. GET /hello answers through hello() in handler.go (the
 // tests set a breakpoint there), GET /pid its pid, GET /version the
-// constant in version.go (the tests edit it). SIGTERM shuts it down
+// constant in version.go (the tests edit it), GET /exit exits 3. SIGTERM shuts it down
 // gracefully.
 package main
 
@@ -42,6 +42,9 @@ func main() {
 	})
 	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, version)
+	})
+	mux.HandleFunc("/exit", func(w http.ResponseWriter, r *http.Request) {
+		os.Exit(3)
 	})
 	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "LISTEN_FDS=%s LISTEN_PID=%s", os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_PID"))
