@@ -245,12 +245,29 @@ static const char *rel_to_root(const struct dev *d, const char *file)
 	return file;
 }
 
+/*
+ * A breakpoint a DAP client made: delve's DAP server names them
+ * ("sourceBp Path=... Line=N ...") as JSON-RPC cannot (letters and digits
+ * only), finds its own by those names, and refuses a second breakpoint on
+ * a line. The client sets them again when it attaches (at the lines it
+ * followed through the edits): golive leaves them to it.
+ */
+static int dap_made(const json_t *bp)
+{
+	const char *name = json_string_value(json_object_get(bp, "name"));
+	for (const char *s = name; s && *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && !((unsigned char)*s & 0x80))
+			return 1;
+	return 0;
+}
+
 /* Sets the carried breakpoints in the new delve; one line for each that is gone. */
 static void carry_breakpoints(struct program *p, struct delve_client *c)
 {
 	struct dev *d = p->d;
 	struct dev_debug *g = d->dbg;
-	size_t i, set = 0, moved = 0;
+	size_t i, set = 0, moved = 0, dap = 0;
 	json_t *bp;
 	struct strbuf now = STRBUF_INIT;
 	json_array_foreach(g->bps, i, bp)
@@ -260,6 +277,10 @@ static void carry_breakpoints(struct program *p, struct delve_client *c)
 		char *cause = NULL;
 		if (!file || line <= 0)
 			continue;
+		if (dap_made(bp)) {
+			dap++;
+			continue;
+		}
 		const char *rel = rel_to_root(d, file);
 		json_t *old = g->bps_src ? json_object_get(g->bps_src, rel) : NULL;
 		strbuf_reset(&now);
@@ -310,6 +331,11 @@ static void carry_breakpoints(struct program *p, struct delve_client *c)
 	else if (set)
 		dev_psay(p, "%zu breakpoint%s set again in the new program", set,
 		         set == 1 ? "" : "s");
+	if (dap)
+		dev_psay(p,
+		         "%zu breakpoint%s of a DAP client (an editor) left to it: it sets them "
+		         "again when it attaches",
+		         dap, dap == 1 ? "" : "s");
 }
 
 void dev_debug_started(struct program *p, struct supervisor *s)

@@ -7,6 +7,11 @@
   dlv_client.py hit ADDR URL           halt, continue, GET URL: waits for the stop, prints
                                        JSON {"file", "line", "pid", "body"} after continuing
   dlv_client.py state ADDR             State (non-blocking): JSON {"pid", "running"}
+  dlv_client.py dap ADDR FILE LINE URL a DAP session as VS Code's "attach" (mode remote):
+                                       initialize, attach, setBreakpoints, configurationDone,
+                                       GET URL, the "stopped" event, stackTrace, continue,
+                                       disconnect leaving the program running: prints JSON
+                                       {"verified", "reason", "line", "body"}
 
 Every answer is waited for at most 30 s (exit 1 with the reason).
 """
@@ -50,8 +55,87 @@ class Delve:
         return self.answer(self.send(method, params))
 
 
+class Dap:
+    def __init__(self, addr):
+        host, port = addr.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=30)
+        self.buf = b""
+        self.seq = 0
+        self.events = []
+
+    def read(self):
+        while b"\r\n\r\n" not in self.buf:
+            self.more()
+        head, rest = self.buf.split(b"\r\n\r\n", 1)
+        n = int([l.split(b":", 1)[1] for l in head.split(b"\r\n")
+                 if l.lower().startswith(b"content-length")][0])
+        while len(rest) < n:
+            self.buf = head + b"\r\n\r\n" + rest
+            self.more()
+            head, rest = self.buf.split(b"\r\n\r\n", 1)
+        self.buf = rest[n:]
+        return json.loads(rest[:n])
+
+    def more(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise SystemExit("delve closed the DAP connection")
+        self.buf += chunk
+
+    def request(self, command, arguments):
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "type": "request", "command": command,
+                           "arguments": arguments}).encode()
+        self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        while True:
+            m = self.read()
+            if m.get("type") == "event":
+                self.events.append(m)
+            elif m.get("type") == "response" and m.get("request_seq") == self.seq:
+                if not m.get("success"):
+                    raise SystemExit("DAP %s: %s" % (command, m.get("message")))
+                return m.get("body") or {}
+
+    def event(self, name):
+        while True:
+            for i, e in enumerate(self.events):
+                if e.get("event") == name:
+                    return self.events.pop(i)
+            m = self.read()
+            if m.get("type") == "event":
+                self.events.append(m)
+
+
+def dap(addr, path, line, url):
+    d = Dap(addr)
+    d.request("initialize", {"clientID": "golive-test", "adapterID": "go", "linesStartAt1": True,
+                             "columnsStartAt1": True, "pathFormat": "path"})
+    d.request("attach", {"request": "attach", "mode": "remote"})
+    d.event("initialized")
+    bps = d.request("setBreakpoints", {"source": {"path": path}, "breakpoints": [{"line": line}]})
+    d.request("configurationDone", {})
+    got = {}
+
+    def get():
+        with urllib.request.urlopen(url, timeout=60) as r:
+            got["body"] = r.read().decode()
+
+    t = threading.Thread(target=get, daemon=True)
+    t.start()
+    stopped = d.event("stopped")["body"]
+    frames = d.request("stackTrace", {"threadId": stopped["threadId"], "levels": 1})["stackFrames"]
+    d.request("continue", {"threadId": stopped["threadId"]})
+    t.join(30)
+    d.request("disconnect", {"terminateDebuggee": False})
+    print(json.dumps({"verified": bps["breakpoints"][0].get("verified"), "reason": stopped.get("reason"),
+                      "line": frames[0]["line"] if frames else None, "body": got.get("body")}))
+
+
 def main():
     cmd, addr = sys.argv[1], sys.argv[2]
+    if cmd == "dap":
+        dap(addr, sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        return
     d = Delve(addr)
     if cmd == "state":
         st = d.call("State", {"NonBlocking": True})["State"]

@@ -14,8 +14,10 @@
 #  - a line added above it: it follows its line; its line deleted: golive
 #    says so, one line, and the request no longer stops;
 #  - SIGINT: golive exits 0, no dlv and no program is left (/proc);
-#  - --proxy with --debug (the old version stopped first): a reload with 0
-#    failed requests, the breakpoint carried over.
+#  - --proxy with --debug (the old version stopped first): a DAP session as
+#    VS Code's attach (setBreakpoints, the stop, continue, disconnect); a
+#    reload with 0 failed requests; the JSON-RPC breakpoint carried over, the
+#    DAP client's left to it (it sets its own again when it attaches).
 . "$(dirname "$0")/lib.sh"
 # before dev_lib.sh, which moves XDG_CACHE_HOME into $tmp: where bootstrap put delve
 DLV_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/golive-tools/delve-v1.27.2
@@ -173,7 +175,12 @@ dport=$(free_port)
 addr=127.0.0.1:$dport
 dev_start px "$d2" --proxy "$paddr" --to "$toaddr" --debug "$addr" -- -addr "$toaddr"
 wait_body "http://$paddr/version" v1 60 || fail "px: v1 not served$(dev_report px)"
-expect_eq "$(client setbp "$addr" "$d2/handler.go" "$bpline")" "$bpline" "--proxy: a breakpoint set through ADDR"
+# a DAP session as VS Code's attach (mode remote) through ADDR
+dap=$(client dap "$addr" "$d2/handler.go" "$bpline" "http://$paddr/hello")
+expect_eq "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["verified"], d["reason"], d["line"], d["body"])' "$dap")" \
+	"True breakpoint $bpline hello, world" "DAP: setBreakpoints, a request stops there, continue"
+expect_eq "$(http_get "http://$paddr/version")" v1 "DAP: disconnect leaves the program running"
+expect_eq "$(client setbp "$addr" "$d2/handler.go" "$((bpline + 1))")" "$((bpline + 1))" "--proxy: a breakpoint set through JSON-RPC"
 rm -f "$tmp/p.stop" "$tmp/p.started"
 "$POLLER" -interval 2ms -duration 170s -stop "$tmp/p.stop" -started "$tmp/p.started" \
 	"http://$paddr/version" >"$tmp/p.poll" 2>"$tmp/p.poll.err" &
@@ -186,7 +193,9 @@ touch "$tmp/p.stop"
 wait "$poller" || fail "the poller failed: $(cat "$tmp/p.poll.err")"
 expect_eq "$(json_get "$tmp/p.poll" 'd["failed"]')" 0 \
 	"--proxy: a reload under delve with no failed request ($(json_get "$tmp/p.poll" 'd["ok"]') ok, max $(json_get "$tmp/p.poll" 'd["max_ms"]') ms)"
-expect_eq "$(client list "$addr")" "$d2/handler.go:$bpline" "--proxy: the breakpoint is set in the new process"
+expect_eq "$(client list "$addr")" "$d2/handler.go:$((bpline + 1))" \
+	"--proxy: the JSON-RPC breakpoint is set in the new process, the DAP one left to its client"
+check "golive says the DAP client's is left to it" grep -q "1 breakpoint of a DAP client (an editor) left to it" "$tmp/px.err"
 expect_eq "$(dev_q px '[s["killed"] for s in S]')" "[false]" "--proxy: the old version stopped by its signal, not killed"
 dev_stop px INT
 expect_eq "$DEV_RC" 0 "--proxy: SIGINT: golive dev exits 0"
