@@ -157,6 +157,9 @@ last=$(dev_q dbg '[c["pid"] for c in C if c["pid"]][-1]')
 progl=$(http_get "$url/pid")
 dev_stop dbg INT
 expect_eq "$DEV_RC" 0 "SIGINT: golive dev exits 0"
+expect_eq "$(dev_q dbg '[(e["file"], e["line"]) for e in L if e["type"] == "breakpoint"]')" "[[\"handler.go\", $((bpline + 1))]]" \
+	"--json: a breakpoint line for the one removed"
+check "every --json line is well-formed" dev_check_json dbg
 wait_until "proc_gone $last && proc_gone $progl" 10 || fail "SIGINT: delve or the program still runs"
 left=$(for p in /proc/[0-9]*; do
 	exe=$(readlink "$p/exe" 2>/dev/null || true)
@@ -199,6 +202,7 @@ check "golive says the DAP client's is left to it" grep -q "1 breakpoint of a DA
 expect_eq "$(dev_q px '[s["killed"] for s in S]')" "[false]" "--proxy: the old version stopped by its signal, not killed"
 dev_stop px INT
 expect_eq "$DEV_RC" 0 "--proxy: SIGINT: golive dev exits 0"
+check "--proxy: every --json line is well-formed" dev_check_json px
 wait_until nothing_left 10 || fail "processes left after SIGINT: $(leftovers_ps)"
 pass "--proxy: SIGINT: nothing left running"
 finish
