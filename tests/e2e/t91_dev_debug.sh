@@ -17,7 +17,8 @@
 #  - --proxy with --debug (the old version stopped first): a DAP session as
 #    VS Code's attach (setBreakpoints, the stop, continue, disconnect); a
 #    reload with 0 failed requests; the JSON-RPC breakpoint carried over, the
-#    DAP client's left to it (it sets its own again when it attaches).
+#    DAP client's left to it (it sets its own again when it attaches);
+#    SIGKILL to golive: its keeper leaves no delve and no program.
 . "$(dirname "$0")/lib.sh"
 # before dev_lib.sh, which moves XDG_CACHE_HOME into $tmp: where bootstrap put delve
 DLV_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/golive-tools/delve-v1.27.2
@@ -200,9 +201,11 @@ expect_eq "$(client list "$addr")" "$d2/handler.go:$((bpline + 1))" \
 	"--proxy: the JSON-RPC breakpoint is set in the new process, the DAP one left to its client"
 check "golive says the DAP client's is left to it" grep -q "1 breakpoint of a DAP client (an editor) left to it" "$tmp/px.err"
 expect_eq "$(dev_q px '[s["killed"] for s in S]')" "[false]" "--proxy: the old version stopped by its signal, not killed"
-dev_stop px INT
-expect_eq "$DEV_RC" 0 "--proxy: SIGINT: golive dev exits 0"
 check "--proxy: every --json line is well-formed" dev_check_json px
-wait_until nothing_left 10 || fail "processes left after SIGINT: $(leftovers_ps)"
-pass "--proxy: SIGINT: nothing left running"
+pxlast=$(dev_q px '[c["pid"] for c in C if c["pid"]][-1]')
+pxprog=$(http_get "http://$paddr/pid")
+dev_stop px KILL
+wait_until "proc_gone $pxlast && proc_gone $pxprog" 10 || fail "SIGKILL to golive: delve or the program still runs"
+wait_until nothing_left 10 || fail "processes left after SIGKILL: $(leftovers_ps)"
+pass "--proxy: SIGKILL to golive: its keeper leaves no delve and no program"
 finish
