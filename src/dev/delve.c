@@ -61,6 +61,8 @@ void delve_argv(struct argv_array *av, const char *dlv, const char *listen_addr,
 	argv_push(av, "--accept-multiclient");
 	argv_push(av, "--api-version=2");
 	argv_pushf(av, "--listen=%s", listen_addr);
+	/* its "API server listening at" names a port that changes: clients use golive's ADDR */
+	argv_push(av, "--log-dest=/dev/null");
 	argv_push(av, bin);
 	if (nargs) {
 		argv_push(av, "--");

@@ -34,7 +34,8 @@ char *delve_find(const char *configured);
 
 /*
  * Appends delve's command line to av: dlv exec --headless
- * --accept-multiclient --api-version=2 --listen=ADDR BIN -- ARGS. The
+ * --accept-multiclient --api-version=2 --listen=ADDR --log-dest=/dev/null
+ * BIN -- ARGS (delve's own errors still go to its stderr). The
  * target starts stopped (no --continue): the caller sets breakpoints and
  * continues it.
  */

@@ -98,17 +98,23 @@ static void test_argv(void **state)
 	struct argv_array av = ARGV_ARRAY_INIT;
 	char *args[] = {"-addr", ":0"};
 	delve_argv(&av, "/x/dlv", "127.0.0.1:4000", "/tmp/app", args, 2);
-	const char *want[] = {"/x/dlv",          "exec",
-	                      "--headless",      "--accept-multiclient",
-	                      "--api-version=2", "--listen=127.0.0.1:4000",
-	                      "/tmp/app",        "--",
-	                      "-addr",           ":0"};
+	const char *want[] = {"/x/dlv",
+	                      "exec",
+	                      "--headless",
+	                      "--accept-multiclient",
+	                      "--api-version=2",
+	                      "--listen=127.0.0.1:4000",
+	                      "--log-dest=/dev/null",
+	                      "/tmp/app",
+	                      "--",
+	                      "-addr",
+	                      ":0"};
 	assert_int_equal(av.argc, ARRAY_SIZE(want));
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		assert_string_equal(av.argv[i], want[i]);
 	argv_clear(&av);
 	delve_argv(&av, "dlv", "127.0.0.1:1", "/tmp/app", NULL, 0);
-	assert_int_equal(av.argc, 7); /* no "--" without arguments */
+	assert_int_equal(av.argc, 8); /* no "--" without arguments */
 	argv_clear(&av);
 }
 
