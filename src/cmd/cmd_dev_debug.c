@@ -389,17 +389,33 @@ void dev_debug_started(struct program *p, struct supervisor *s)
 	 * at the next reload, when it is read for its breakpoints. Once it
 	 * runs: a halt that overtakes the continue stops nothing.
 	 */
-	int running = 0;
-	for (int i = 0; i < 1000 && !running; i++)
-		if (delve_state(c, NULL, &running, &cause) < 0 || !running)
+	int running = 0, i;
+	for (i = 0; i < 1000 && !running; i++) {
+		json_t *st = NULL;
+		if (delve_call(c, "State", json_pack("{s:b}", "NonBlocking", 1), 5000, &st,
+		               &cause) < 0) {
+			free(cause);
+			cause = NULL;
+			break;
+		}
+		json_t *state = json_object_get(st, "State");
+		running = json_is_true(json_object_get(state, "Running"));
+		/* stopped at a breakpoint of the user's already: it stays there */
+		int at_bp = json_is_object(
+		    json_object_get(json_object_get(state, "currentThread"), "breakPoint"));
+		json_decref(st);
+		if (at_bp)
+			break;
+		if (!running)
 			sleep_ms(2);
-	free(cause);
-	cause = NULL;
-	sleep_ms(20);
-	if (delve_halt(c, 30000, &cause) < 0 || delve_continue_nowait(c, &cause) < 0) {
-		warning("golive dev: --debug: %s", cause);
-		free(cause);
-		cause = NULL;
+	}
+	if (running) {
+		sleep_ms(20);
+		if (delve_halt(c, 30000, &cause) < 0 || delve_continue_nowait(c, &cause) < 0) {
+			warning("golive dev: --debug: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
 	}
 	/*
 	 * Closed at once: the continue goes on, and when the program stops with

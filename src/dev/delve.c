@@ -269,6 +269,11 @@ int delve_state(struct delve_client *c, int *pid, int *running, char **cause)
 
 int delve_halt(struct delve_client *c, int timeout_ms, char **cause)
 {
+	int running = 0;
+	if (delve_state(c, NULL, &running, cause) < 0)
+		return -1;
+	if (!running)
+		return 0;
 	return delve_call(c, "Command", json_pack("{s:s}", "name", "halt"), timeout_ms, NULL,
 	                  cause);
 }

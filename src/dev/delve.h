@@ -67,7 +67,11 @@ int delve_call(struct delve_client *c, const char *method, json_t *params, int t
 
 /* State: the target's pid and whether it runs (NonBlocking). 0 or -1. */
 int delve_state(struct delve_client *c, int *pid, int *running, char **cause);
-/* Command halt: stops the target (or finds it stopped), waiting up to timeout_ms. */
+/*
+ * Command halt: stops the target, waiting up to timeout_ms; a target found
+ * stopped is left alone (delve keeps a halt of a stopped target pending,
+ * and the next continue would stop at once).
+ */
 int delve_halt(struct delve_client *c, int timeout_ms, char **cause);
 /* Command continue, sent without waiting for the answer (it comes when the target stops). */
 int delve_continue_nowait(struct delve_client *c, char **cause);

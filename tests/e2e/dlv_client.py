@@ -7,6 +7,7 @@
   dlv_client.py hit ADDR URL           halt, continue, GET URL: waits for the stop, prints
                                        JSON {"file", "line", "pid", "body"} after continuing
   dlv_client.py state ADDR             State (non-blocking): JSON {"pid", "running"}
+  dlv_client.py where ADDR             "running", or the stopped thread's "file:line"
   dlv_client.py dap ADDR FILE LINE URL a DAP session as VS Code's "attach" (mode remote):
                                        initialize, attach, setBreakpoints, configurationDone,
                                        GET URL, the "stopped" event, stackTrace, continue,
@@ -141,7 +142,15 @@ def main():
         st = d.call("State", {"NonBlocking": True})["State"]
         print(json.dumps({"pid": st.get("Pid"), "running": st.get("Running")}))
         return
-    d.call("Command", {"name": "halt"})
+    if cmd == "where":
+        st = d.call("State", {"NonBlocking": True})["State"]
+        th = st.get("currentThread") or {}
+        print("running" if st.get("Running") else "%s:%s" % (th.get("file"), th.get("line")))
+        return
+    # halt a running program only: delve keeps a halt of a stopped one pending,
+    # and the next continue would stop at once
+    if d.call("State", {"NonBlocking": True})["State"].get("Running"):
+        d.call("Command", {"name": "halt"})
     if cmd == "setbp":
         bp = d.call("CreateBreakpoint", {"Breakpoint": {"file": sys.argv[3], "line": int(sys.argv[4])}})
         print(bp["Breakpoint"]["line"])

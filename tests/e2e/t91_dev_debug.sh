@@ -13,6 +13,8 @@
 #  - the program exits by itself: restarted, the breakpoint still there;
 #  - a line added above it: it follows its line; its line deleted: golive
 #    says so, one line, and the request no longer stops;
+#  - a breakpoint in main (code that runs at start): the new version stops
+#    there and stays stopped until a client continues it;
 #  - SIGINT: golive exits 0, no dlv and no program is left (/proc);
 #  - --proxy with --debug (the old version stopped first): a DAP session as
 #    VS Code's attach (setBreakpoints, the stop, continue, disconnect); a
@@ -152,6 +154,18 @@ expect_eq "$(grep -c "breakpoint handler.go:$((bpline + 1)) removed: its line is
 	"its line deleted: golive says so, one line"
 expect_eq "$(client list "$addr")" "" "no breakpoint left"
 expect_eq "$(http_get "$url/hello")" "hello, world" "the request is answered without a stop"
+
+# a breakpoint in code that runs at start: the new version stops there and stays
+mline=$(grep -n 'mux := http.NewServeMux()' "$d/main.go" | cut -d: -f1)
+expect_eq "$(client setbp "$addr" "$d/main.go" "$mline")" "$mline" "a breakpoint in main, past the start"
+set_version "$d/version.go" v3 v4
+dev_wait dbg 'len([c for c in C if c["pid"]]) >= 7' 60 "the reload with a breakpoint in main"
+wait_until "[ \"\$(client where '$addr')\" = '$d/main.go:$mline' ]" 30 ||
+	fail "the new version is not stopped at main.go:$mline: $(client where "$addr")$(dev_report dbg)"
+pass "the new version stops at the breakpoint in main, and stays there"
+client list "$addr" >/dev/null # halt, list, continue: it goes on
+wait_body "$url/version" v4 30 || fail "v4 not served once continued$(dev_report dbg)"
+pass "continued, it serves"
 
 # ---- Ctrl-C ---------------------------------------------------------------
 last=$(dev_q dbg '[c["pid"] for c in C if c["pid"]][-1]')
