@@ -467,7 +467,8 @@ static void start_build(struct dev *d, const char *trigger, struct argv_array *f
 		setenv("TRACEPARENT", tp, 1);
 		setenv("OTEL_SDK_DISABLED", "true", 1);
 	}
-	if (!d->o.debug_info && !d->cfg.run.debug_info) { /* dev links: no DWARF, no symbols */
+	/* dev links: no DWARF, no symbols (--debug: DWARF, and no optimisations) */
+	if (!dev_debug_build_flags(d, &av) && !d->o.debug_info && !d->cfg.run.debug_info) {
 		char *ldflags = fastpath_dev_ldflags(&d->cfg.build.flags, getenv("GOFLAGS"));
 		argv_push(&av, ldflags);
 		free(ldflags);
@@ -821,6 +822,7 @@ enum {
 	FD_PROXY,
 	FD_STDIN,
 	FD_STDIN_OUT,
+	FD_DEBUG,
 	FD_PROG0
 };
 /* per program, from FD_PROG0 + its index * FD_PER_PROG */
@@ -895,16 +897,18 @@ static int loop(struct dev *d)
 		pfd[FD_STDIN].fd = d->in_buf.len ? -1 : d->in_fd;
 		pfd[FD_STDIN_OUT].fd = d->in_buf.len ? d->in_w : -1;
 		pfd[FD_STDIN_OUT].events = POLLOUT;
+		pfd[FD_DEBUG].fd = dev_debug_fd(d);
 		int64_t deadline = 0;
 		for (size_t k = 0; k < d->nprogs; k++) {
 			struct program *p = &d->progs[k];
 			struct pollfd *pp = &pfd[FD_PROG0 + k * FD_PER_PROG];
-			pp[PFD_CUR].fd = p->cur && !p->cur_exited ? supervise_pidfd(p->cur) : -1;
-			pp[PFD_PREV].fd = p->prev ? supervise_pidfd(p->prev) : -1;
+			pp[PFD_CUR].fd =
+			    p->cur && !p->cur_exited ? dev_debug_pollfd(p, p->cur) : -1;
+			pp[PFD_PREV].fd = p->prev ? dev_debug_pollfd(p, p->prev) : -1;
 			pp[PFD_PROXY].fd = dev_prog_proxy_fd(p);
 			pp[PFD_OUT].fd = p->out_r;
 			for (size_t i = 0; i < p->nstopping; i++)
-				pp[PFD_STOP0 + i].fd = supervise_pidfd(p->stopping[i].sup);
+				pp[PFD_STOP0 + i].fd = dev_debug_pollfd(p, p->stopping[i].sup);
 			deadline = min_deadline(deadline, dev_prog_deadline(p));
 		}
 		if (changeq_waiting(&d->cq))
@@ -917,6 +921,9 @@ static int loop(struct dev *d)
 		if (deadline)
 			timeout = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
 		int pt = dev_proxy_timeout(d);
+		if (pt >= 0 && (timeout < 0 || pt < timeout))
+			timeout = pt;
+		pt = dev_debug_timeout(d);
 		if (pt >= 0 && (timeout < 0 || pt < timeout))
 			timeout = pt;
 		int n = poll(pfd, npfd, timeout);
@@ -932,6 +939,7 @@ static int loop(struct dev *d)
 			}
 		}
 		dev_proxy_run(d);
+		dev_debug_run(d);
 		if (pfd[FD_STDIN].revents)
 			forward_stdin(d);
 		if (pfd[FD_STDIN_OUT].revents)
@@ -960,12 +968,15 @@ static int loop(struct dev *d)
 			struct pollfd *pp = &pfd[FD_PROG0 + k * FD_PER_PROG];
 			if (pp[PFD_OUT].revents)
 				dev_prog_read_output(p);
-			if (pp[PFD_PREV].revents && p->prev)
+			if (pp[PFD_PREV].revents && p->prev &&
+			    !dev_debug_ended(p, p->prev, pp[PFD_PREV].fd))
 				dev_prog_ended(p, p->prev);
-			if (pp[PFD_CUR].revents && p->cur)
+			if (pp[PFD_CUR].revents && p->cur &&
+			    !dev_debug_ended(p, p->cur, pp[PFD_CUR].fd))
 				dev_prog_ended(p, p->cur);
 			for (size_t i = p->nstopping; i-- > 0;)
 				if (pp[PFD_STOP0 + i].revents && i < p->nstopping &&
+				    !dev_debug_ended(p, p->stopping[i].sup, pp[PFD_STOP0 + i].fd) &&
 				    pp[PFD_STOP0 + i].fd == supervise_pidfd(p->stopping[i].sup))
 					dev_prog_stop_done(p, i);
 			dev_prog_tick(p);
@@ -1085,7 +1096,7 @@ int cmd_dev(int argc, char **argv)
 		goto out;
 
 	/* Sockets first: an address in use is a usage error, before anything runs. */
-	if (dev_setup_sockets(d) < 0)
+	if (dev_setup_sockets(d) < 0 || dev_debug_setup(d) < 0)
 		goto out;
 	ret = 1;
 	if (supervise_init_process(&cause) < 0) {
@@ -1212,6 +1223,7 @@ out:
 		free(d->trace_paths[i]);
 	remove_build_bin(d);
 	httpproxy_free(d->hp);
+	dev_debug_free(d);
 	if (d->browser_fd >= 0)
 		close(d->browser_fd);
 	for (size_t i = 0; i < d->nprogs; i++)

@@ -38,6 +38,8 @@ struct dev_opts {
 	int json, quiet;
 	int debug_info, no_fast; /* --debug-info, --no-fast */
 	int browser;             /* --browser */
+	int debug;               /* --debug [ADDR] */
+	const char *debug_addr;  /* its ADDR, or NULL (run.debug, else the default) */
 	const char *config, *proxy, *to;
 	struct argv_array packages; /* the packages named on the command line */
 	const char *trace_out, *chrome_trace, *report, *profile;
@@ -173,6 +175,7 @@ struct dev {
 	char *list_path;
 
 	struct notify *nt;
+	struct dev_debug *dbg; /* --debug: delve (cmd_dev_debug.c); NULL without */
 	/* --browser (one program): the HTTP-aware proxy on the public address (httpproxy.h) */
 	struct httpproxy *hp;
 	int browser_fd; /* --listen: the public socket golive keeps; -1 */
@@ -362,6 +365,42 @@ void dev_browser_findings_due(struct dev *d);
 int dev_browser_static(struct dev *d, const char *rel, int is_dir);
 /* The debounce of those changes is over (d->reload_at passed): "css" or "reload". */
 void dev_browser_reload_due(struct dev *d);
+
+/* cmd_dev_debug.c: --debug's hooks (all do nothing when d->dbg is NULL) */
+
+/*
+ * --debug (or run.debug): refused in the ci profile and with several
+ * programs, delve looked up, ADDR bound and its proxy made. 0, or -1 after
+ * printing why (golive dev exits 2).
+ */
+int dev_debug_setup(struct dev *d);
+void dev_debug_free(struct dev *d);
+/* The build's flags: -gcflags=all=-N -l; 1 when added (then no -s -w either). */
+int dev_debug_build_flags(const struct dev *d, struct argv_array *av);
+/* A version's command line: *av (the program's) becomes delve's running it. */
+void dev_debug_wrap(struct program *p, struct argv_array *av, struct supervise_opts *so);
+/* The supervisor of the version whose command line the last dev_debug_wrap made. */
+void dev_debug_track(struct program *p, struct supervisor *s);
+/*
+ * Version s (delve) was started: waits for delve, sets the breakpoints
+ * carried over, continues the program, points ADDR's proxy at it.
+ */
+void dev_debug_started(struct program *p, struct supervisor *s);
+/* A new version is built: reads the breakpoints of the one running (p->cur). */
+void dev_debug_save(struct program *p);
+/* Stops version s's program gracefully (drained, stop signal); 0 when s is no debug version. */
+int dev_debug_stop(struct program *p, struct supervisor *s, int sig, int drain_max_ms);
+void dev_debug_forget(struct program *p, struct supervisor *s);
+/* The fd to poll for version s's end: its program's pidfd while it runs, else delve's. */
+int dev_debug_pollfd(const struct program *p, const struct supervisor *s);
+/* fd (from dev_debug_pollfd) is readable: 1 when it was the program's (delve is killed). */
+int dev_debug_ended(struct program *p, struct supervisor *s, int fd);
+/* pid is the current version's program under delve (or of its process group): its READY=1. */
+int dev_debug_owns(const struct program *p, pid_t pid);
+/* ADDR's proxy: its fd (-1), its timeout (-1), one round. */
+int dev_debug_fd(const struct dev *d);
+int dev_debug_timeout(const struct dev *d);
+void dev_debug_run(struct dev *d);
 
 /* cmd_dev_opts.c */
 

@@ -47,6 +47,9 @@ static const char dev_usage[] =
     "  --chrome-trace FILE   the latest cycle as a Chrome/Perfetto trace\n"
     "  --report FILE         the latest cycle as an HTML report\n"
     "  --debug-info          keep DWARF and the symbol table (run.debug_info)\n"
+    "  --debug [ADDR]        run the program under delve, its API on ADDR (default\n"
+    "                        127.0.0.1:2345) across reloads, breakpoints kept; run.debug;\n"
+    "                        see docs/debug.md\n"
     "  --no-fast             always the full build, never the fast path (run.fast)\n"
     "  --profile P           dev or ci (default: $GOLIVE_PROFILE, else detected; prod\n"
     "                        is refused: see docs/profiles.md)\n"
@@ -90,6 +93,21 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--browser") == 0) {
 			o->browser = 1;
+			continue;
+		}
+		if (strcmp(a, "--debug") == 0 || starts_with(a, "--debug=")) {
+			/* ADDR is optional: the next word is it when it looks like one */
+			const char *v = a[7] == '=' ? a + 8 : NULL;
+			char *why = NULL;
+			if (!v && i + 1 < argc && argv[i + 1][0] != '-' && strchr(argv[i + 1], ':'))
+				v = argv[++i];
+			if (v && config_check_addr(v, &why) < 0) {
+				error("golive dev: --debug: %s", why);
+				free(why);
+				return -1;
+			}
+			o->debug = 1;
+			o->debug_addr = v;
 			continue;
 		}
 		if (strcmp(a, "--debug-info") == 0 || strcmp(a, "--no-fast") == 0) {

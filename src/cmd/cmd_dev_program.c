@@ -98,6 +98,7 @@ static void free_version(struct program *p, struct supervisor *s)
 {
 	if (p->lp)
 		lpool_release(p->lp, s);
+	dev_debug_forget(p, s);
 	supervise_free(s);
 }
 
@@ -118,7 +119,9 @@ static void begin_stop(struct program *p, struct supervisor *s, char *bin)
 		return;
 	}
 	int sig = p->sopts.stop_signal, open_conns = 0;
-	if (p->ndrain_ports) {
+	if (dev_debug_stop(p, s, sig, DRAIN_MAX_MS)) {
+		/* under delve: drained without a pause, the signal to the program */
+	} else if (p->ndrain_ports) {
 		/* Nothing in flight when it gets the signal (drain.h), unless it takes too long. */
 		size_t nq = 0;
 		const int *q = p->lp ? lpool_own_fds(p->lp, s, &nq) : NULL;
@@ -240,6 +243,7 @@ static int start_cur(struct program *p, struct cycle *c)
 		return -1;
 	}
 	keeper_add(supervise_pid(p->cur));
+	dev_debug_started(p, p->cur);
 	dev_cycle_reset(&p->rc);
 	p->rc = *c;
 	p->rc.active = 1;
@@ -259,11 +263,13 @@ static struct supervisor *new_version(struct program *p, const char *bin)
 	for (size_t i = 0; i < p->args.argc; i++)
 		argv_push(&av, p->args.argv[i]);
 	struct supervise_opts so = p->sopts;
+	dev_debug_wrap(p, &av, &so);
 	so.argv = av.argv;
 	int slot = p->lp ? lpool_pick(p->lp) : -1;
 	if (slot >= 0)
 		so.fds = lpool_fds(p->lp, slot);
 	struct supervisor *s = supervise_new(&so);
+	dev_debug_track(p, s);
 	if (slot >= 0)
 		lpool_own(p->lp, slot, s);
 	argv_clear(&av);
@@ -273,6 +279,7 @@ static struct supervisor *new_version(struct program *p, const char *bin)
 void dev_prog_switch_to(struct program *p, char *bin, struct cycle *c)
 {
 	p->restart_at = 0;
+	dev_debug_save(p); /* its breakpoints, for the new one */
 	if (p->listen_mode) {
 		/* New first; the old one serves until the new one is ready. */
 		if (p->cur) {
@@ -382,7 +389,7 @@ void dev_prog_notify(struct dev *d, pid_t from)
 		if (!p->cur)
 			continue;
 		pid_t pid = supervise_pid(p->cur);
-		if (pid <= 0 || (from != pid && getpgid(from) != pid))
+		if (pid <= 0 || (from != pid && getpgid(from) != pid && !dev_debug_owns(p, from)))
 			continue;
 		p->ever_notified = 1;
 		if (!p->cur_ready)

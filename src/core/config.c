@@ -88,6 +88,8 @@ void config_release(struct golive_config *c)
 	free(c->run.proxy);
 	free(c->run.to);
 	free(c->run.editor_url);
+	free(c->run.debug);
+	free(c->run.dlv);
 	for (size_t i = 0; i < c->run.nprograms; i++)
 		config_program_release(&c->run.programs[i]);
 	free(c->run.programs);

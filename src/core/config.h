@@ -117,6 +117,9 @@ struct golive_config {
 	 *               (src/dev/httpproxy.h); needs listen or proxy
 	 *  editor_url   the overlay's links, {abs} {file} {line} {col} replaced; NULL:
 	 *               vscode://file/{abs}:{line}:{col}
+	 *  debug        ADDR: golive dev --debug's address (the program runs under
+	 *               delve, docs/debug.md); NULL: off
+	 *  dlv          the delve to run for debug; NULL: dlv on PATH
 	 *  programs     several programs for golive dev to run (struct config_program),
 	 *               instead of package/args/listen/env/proxy/to
 	 */
@@ -128,6 +131,7 @@ struct golive_config {
 		int debug_info, fast;
 		int browser;
 		char *editor_url;
+		char *debug, *dlv;
 		struct config_program *programs;
 		size_t nprograms;
 	} run;

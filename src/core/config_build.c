@@ -203,6 +203,8 @@ static const struct key_spec run_keys[] = {
     {"fast", KEY_BOOL, FIELD(run.fast), 0, 0, NULL},
     {"browser", KEY_BOOL, FIELD(run.browser), 0, 0, NULL},
     {"editor_url", KEY_STRING, FIELD(run.editor_url), 0, 0, config_check_nonempty},
+    {"debug", KEY_STRING, FIELD(run.debug), 0, 0, check_addr},
+    {"dlv", KEY_STRING, FIELD(run.dlv), 0, 0, config_check_nonempty},
 };
 
 long config_parse_poll(const char *s)

@@ -30,6 +30,7 @@ struct supervisor {
 	int *fds;               /* copy of opts->fds */
 	size_t nfds;
 	int stdin_fd, stdout_fd, stderr_fd;
+	int no_listen_pid;
 	int stop_signal;
 	int64_t grace_ms;
 
@@ -86,6 +87,7 @@ struct supervisor *supervise_new(const struct supervise_opts *opts)
 	s->stdin_fd = opts->stdin_fd;
 	s->stdout_fd = opts->stdout_fd;
 	s->stderr_fd = opts->stderr_fd;
+	s->no_listen_pid = opts->no_listen_pid;
 	s->stop_signal = opts->stop_signal ? opts->stop_signal : SIGTERM;
 	s->grace_ms = opts->grace_ms > 0 ? opts->grace_ms : SUPERVISE_GRACE_MS;
 	s->pidfd = -1;
@@ -291,10 +293,12 @@ int supervise_start(struct supervisor *s, char **cause)
 	ARRAY_PUSH(envp, s->marker);
 	if (s->nfds) {
 		listen_fds = xasprintf("LISTEN_FDS=%zu", s->nfds);
-		plan.listen_pid = xmalloc(strlen("LISTEN_PID=") + 24);
-		strcpy(plan.listen_pid, "LISTEN_PID=0");
 		ARRAY_PUSH(envp, listen_fds);
-		ARRAY_PUSH(envp, plan.listen_pid);
+		if (!s->no_listen_pid) {
+			plan.listen_pid = xmalloc(strlen("LISTEN_PID=") + 24);
+			strcpy(plan.listen_pid, "LISTEN_PID=0");
+			ARRAY_PUSH(envp, plan.listen_pid);
+		}
 		plan.high = xmalloc(s->nfds * sizeof(*plan.high));
 	}
 	ARRAY_PUSH(envp, NULL);

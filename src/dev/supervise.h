@@ -57,10 +57,15 @@ struct supervise_opts {
 	int stop_signal;   /* sent to the group by supervise_stop(); 0: SIGTERM */
 	int64_t grace_ms;  /* supervise_stop()'s wait before SIGKILL; 0: SUPERVISE_GRACE_MS */
 	int stderr_fd;     /* -1: the program inherits golive's stderr; else dup2'ed to 2 */
+	/*
+	 * With fds: no LISTEN_PID. For a program that runs another one which
+	 * takes the fds (a debugger: golive dev --debug), whose pid it cannot know.
+	 */
+	int no_listen_pid;
 };
 #define SUPERVISE_OPTS_INIT                                                                        \
 	{                                                                                          \
-		NULL, NULL, NULL, 0, -1, -1, 0, 0, -1                                              \
+		NULL, NULL, NULL, 0, -1, -1, 0, 0, -1, 0                                           \
 	}
 
 /* How one run of the program ended. */

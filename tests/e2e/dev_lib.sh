@@ -310,6 +310,13 @@ for i, raw in enumerate(data.split(b"\n")[:-1], 1):
         need("recorded", lambda v: isint(v) and v >= 0, "an integer >= 0")
         need("skipped", lambda v: isint(v) and v >= 0, "an integer >= 0")
         need("ms", isnum, "a number")
+    elif t == "debug":
+        need("addr", lambda v: isinstance(v, str) and ":" in v, "host:port")
+        need("dlv", lambda v: isinstance(v, str) and v.startswith("/"), "an absolute path")
+    elif t == "breakpoint":
+        need("file", lambda v: isinstance(v, str) and v, "a path")
+        need("line", lambda v: isint(v) and v > 0, "a line number")
+        need("removed", lambda v: v is True, "true")
     else:
         bad.append(f"line {i}: unknown type {t!r}")
     if t in ("listen", "proxy") and any(isinstance(x, dict) and x.get("type") not in ("listen", "proxy") for x in seen):

@@ -196,7 +196,8 @@ static void test_unknown_keys(void **state)
 	expect_error(
 	    "run:\n  signal: TERM\n",
 	    "golive.yaml:2:3: unknown key \"signal\" in run (known: package, args, listen, "
-	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url, "
+	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url, debug, "
+	    "dlv, "
 	    "programs)");
 	expect_error("watch:\n  ignore: [x]\n",
 	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
@@ -530,6 +531,8 @@ static void test_yaml_round_trip(void **state)
 	                             "  fast: true\n"
 	                             "  browser: false\n"
 	                             "  editor_url: null\n"
+	                             "  debug: null\n"
+	                             "  dlv: null\n"
 	                             "  programs: []\n"
 	                             "watch:\n"
 	                             "  include: []\n"
@@ -624,6 +627,8 @@ static void test_yaml_round_trip(void **state)
 	                    "  fast: true\n"
 	                    "  browser: false\n"
 	                    "  editor_url: null\n"
+	                    "  debug: null\n"
+	                    "  dlv: null\n"
 	                    "  programs: []\n"
 	                    "watch:\n"
 	                    "  include: []\n"
@@ -765,6 +770,8 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  fast: true\n"
 	                                "  browser: false\n"
 	                                "  editor_url: null\n"
+	                                "  debug: null\n"
+	                                "  dlv: null\n"
 	                                "  programs: []\n"
 	                                "watch:\n"
 	                                "  include:\n"
@@ -940,7 +947,7 @@ static void test_json(void **state)
 	assert_true(json_is_false(json_object_get(b, "keep")));
 	assert_int_equal(json_integer_value(json_object_get(b, "top")), 10);
 	b = json_object_get(j, "run");
-	assert_int_equal(json_object_size(b), 13);
+	assert_int_equal(json_object_size(b), 15);
 	assert_int_equal(json_array_size(json_object_get(b, "programs")), 0);
 	assert_true(json_is_false(json_object_get(b, "debug_info")));
 	assert_true(json_is_true(json_object_get(b, "fast")));
@@ -990,6 +997,14 @@ static void test_json(void **state)
 	b = json_object_get(j, "run");
 	assert_string_equal(json_string_value(json_object_get(b, "proxy")), ":2");
 	assert_string_equal(json_string_value(json_object_get(b, "to")), ":3");
+	json_decref(j);
+	config_release(&c);
+	/* run.debug (golive dev --debug's ADDR) and run.dlv */
+	parse_ok(&c, "run: {debug: \"127.0.0.1:2345\", dlv: /opt/dlv}\n");
+	j = config_to_json(&c);
+	b = json_object_get(j, "run");
+	assert_string_equal(json_string_value(json_object_get(b, "debug")), "127.0.0.1:2345");
+	assert_string_equal(json_string_value(json_object_get(b, "dlv")), "/opt/dlv");
 	json_decref(j);
 	config_release(&c);
 	/* a signal without a name is its number, as a string */

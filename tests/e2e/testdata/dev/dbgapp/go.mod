@@ -1,0 +1,3 @@
+module example.com/dbgapp
+
+go 1.19
