@@ -937,8 +937,17 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!o.has_fail_on)
 		o.fail_on = cfg.analysis.fail_on;
+	/* rules' paths: are relative to golive.yaml's directory (else the cwd) */
+	if (cfg.path && strrchr(cfg.path, '/'))
+		cfg.analysis.root = xstrndup(cfg.path, (size_t)(strrchr(cfg.path, '/') - cfg.path));
+	else
+		cfg.analysis.root = getcwd(NULL, 0);
+	if (cfg.analysis.root && !cfg.analysis.root[0]) {
+		free(cfg.analysis.root);
+		cfg.analysis.root = xstrdup("/");
+	}
 
-	/* Every worker compiles the rules; the first one tells whether they compile at all. */
+	/* The rules compile once; every worker's context shares them. */
 	struct analysis_ctx *first = analysis_ctx_new(&cfg.analysis, &cause);
 	if (!first) {
 		fprintf(stderr, "%s\n", cause);
@@ -957,10 +966,8 @@ int cmd_check(int argc, char **argv)
 	if (want > in.files.n)
 		want = in.files.n ? in.files.n : 1;
 	ctxs = xrealloc(ctxs, want * sizeof(*ctxs));
-	while (nworkers < want) {
-		ctxs[nworkers] = analysis_ctx_new(&cfg.analysis, &cause);
-		if (!ctxs[nworkers])
-			BUG("rules compiled once and then not: %s", cause);
+	while (nworkers < want) { /* the rules compiled once, shared */
+		ctxs[nworkers] = analysis_ctx_clone(first);
 		nworkers++;
 	}
 	analyse(&in, ctxs, nworkers, &res);

@@ -460,7 +460,7 @@ static void test_analyzers_errors(void **state)
 	(void)state;
 	expect_error("analyzers:\n  htpctx: off\n",
 	             "golive.yaml:2:3: unknown key \"htpctx\" in analyzers (known: fail_on, "
-	             "include_generated, include_deps, httpctx, logtrace)");
+	             "include_generated, include_deps, httpctx, logtrace, unusedignore)");
 	expect_error("analyzers:\n  fail_on: sometimes\n",
 	             "golive.yaml:2:12: analyzers.fail_on: expected error, warning or never, got "
 	             "\"sometimes\"");
@@ -569,14 +569,14 @@ static void test_rules_errors(void **state)
 	expect_error("rules: {id: a}\n", "golive.yaml:1:8: rules: expected a list of rules, got a "
 	                                 "mapping");
 	expect_error("rules: [a]\n", "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
-	                             "message, severity, scope), got \"a\"");
+	                             "message, severity, scope, fix, fix_unsafe, paths, valid, invalid), got \"a\"");
 	expect_error("rules:\n  - id: a\n    query: (x)\n",
 	             "golive.yaml:2:5: rules[0]: missing key \"message\"");
 	expect_error("rules:\n  - id: a\n    message: m\n",
 	             "golive.yaml:2:5: rules[0]: missing key \"query\"");
 	expect_error("rules:\n  - id: a\n    query: (x)\n    message: m\n    sev: error\n",
 	             "golive.yaml:5:5: unknown key \"sev\" in rules[0] (known: id, query, message, "
-	             "severity, scope)");
+	             "severity, scope, fix, fix_unsafe, paths, valid, invalid)");
 	expect_error("rules:\n  - id: No-Caps\n    query: (x)\n    message: m\n",
 	             "golive.yaml:2:9: rules[0].id: expected lowercase letters, digits, '.', '_' "
 	             "and '-', starting with a letter or digit, got \"No-Caps\"");
@@ -604,7 +604,7 @@ static void test_rules_errors(void **state)
 	             "golive.yaml:4:14: rules[0].message: expected a one-line string, got "
 	             "\"two\\nlines\\n\"");
 	expect_error("rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
-	             "golive.yaml:2:47: rules[0].severity: expected info, warning or error, got "
+	             "golive.yaml:2:47: rules[0].severity: expected info, warning, error or off, got "
 	             "\"fatal\"");
 	expect_error("rules:\n  - {id: a, query: (x), message: m, scope: package}\n",
 	             "golive.yaml:2:44: rules[0].scope: expected handler or file, got \"package\"");

@@ -43,7 +43,7 @@ static void expect_compile_error(const char *yaml, const char *want)
 	struct rules *r;
 
 	load_yaml(&c, yaml);
-	r = rules_compile(&c.analysis, &cause);
+	r = rules_compile(&c.analysis, NULL, &cause);
 	if (r) {
 		rules_free(r);
 		print_error("compiled, but want: %s\n", want);
@@ -62,7 +62,7 @@ static void expect_compile_ok(const char *yaml)
 	struct rules *r;
 
 	load_yaml(&c, yaml);
-	r = rules_compile(&c.analysis, &cause);
+	r = rules_compile(&c.analysis, NULL, &cause);
 	if (!r) {
 		print_error("%s\n", cause);
 		fail();
