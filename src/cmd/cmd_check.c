@@ -20,6 +20,7 @@
 #include "core/util.h"
 #include "analysis/baseline.h"
 #include "analysis/fix.h"
+#include "cmd/check_rules.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1078,6 +1079,10 @@ int cmd_check(int argc, char **argv)
 		cfg.analysis.root = xstrdup("/");
 	}
 
+	if (o.test_rules) {
+		ret = check_test_rules(&cfg.analysis, o.args.argc ? o.args.argv[0] : NULL, o.quiet);
+		goto out;
+	}
 	/* The rules compile once; every worker's context shares them. */
 	struct analysis_ctx *first = analysis_ctx_new(&cfg.analysis, &cause);
 	if (!first) {
