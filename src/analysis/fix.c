@@ -227,7 +227,8 @@ static void edit_script(const line_array *a, const line_array *b, step_array *ou
 		ARRAY_PUSH(*out, s);
 	}
 	size_t from = out->n;
-	if (myers(a->v + pre, n - pre - suf, b->v + pre, m - pre - suf, out) == 0) {
+	if (myers(n ? a->v + pre : NULL, n - pre - suf, m ? b->v + pre : NULL, m - pre - suf,
+	          out) == 0) {
 		for (size_t i = from; i < out->n; i++) {
 			out->v[i].ai += pre;
 			out->v[i].bi += pre;

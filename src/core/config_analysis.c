@@ -573,14 +573,12 @@ static json_t *analyzers_to_json(const struct golive_config *c)
 	json_t *sec = config_keys_to_json(analyzers_keys, ARRAY_SIZE(analyzers_keys), c);
 
 	for (const struct analyzer *const *a = builtin_analyzers; *a; a++) {
-		const struct analyzer_setting *set =
-		    analyzer_setting_find(&c->analysis, (*a)->name);
-		enum severity sev =
-		    set && set->severity >= 0 ? (enum severity)set->severity : (*a)->severity;
+		enum severity sev;
+		int on = analysis_effective(&c->analysis, *a, &sev);
 
 		json_object_set_new(sec, (*a)->name,
-		                    json_pack("{s:b, s:s}", "enabled", !set || set->enabled,
-		                              "severity", severity_name(sev)));
+		                    json_pack("{s:b, s:s}", "enabled", on, "severity",
+		                              severity_name(sev)));
 	}
 	return sec;
 }
@@ -596,8 +594,23 @@ static json_t *rules_to_json(const struct golive_config *c)
 		json_object_set_new(o, "id", json_string_lossy(r->id));
 		json_object_set_new(o, "query", json_string_lossy(r->query));
 		json_object_set_new(o, "message", json_string_lossy(r->message));
-		json_object_set_new(o, "severity", json_string(severity_name(r->severity)));
+		json_object_set_new(o, "severity",
+		                    json_string(r->off ? "off" : severity_name(r->severity)));
 		json_object_set_new(o, "scope", json_string(r->handler_scope ? "handler" : "file"));
+		if (r->fix) {
+			json_object_set_new(o, "fix", json_string_lossy(r->fix));
+			json_object_set_new(o, "fix_unsafe", json_boolean(r->fix_unsafe));
+		}
+		if (r->include.argc || r->exclude.argc) {
+			json_t *paths = json_object(), *inc = json_array(), *exc = json_array();
+			for (size_t k = 0; k < r->include.argc; k++)
+				json_array_append_new(inc, json_string_lossy(r->include.argv[k]));
+			for (size_t k = 0; k < r->exclude.argc; k++)
+				json_array_append_new(exc, json_string_lossy(r->exclude.argv[k]));
+			json_object_set_new(paths, "include", inc);
+			json_object_set_new(paths, "exclude", exc);
+			json_object_set_new(o, "paths", paths);
+		}
 		json_array_append_new(arr, o);
 	}
 	return arr;

@@ -1056,12 +1056,13 @@ void rules_runner_free(struct rules_runner *x)
 
 /*
  * Whether rule spec runs on the file at relpath (slash-separated, relative
- * to the project root); NULL when unknown: every rule runs.
+ * to the project root); NULL for a file outside the root: only rules
+ * without paths.include run there.
  */
 static int rule_applies(const struct rule_spec *spec, const char *relpath)
 {
 	if (!relpath)
-		return 1;
+		return !spec->include.argc;
 	if (spec->include.argc && !glob_match_any(&spec->include, relpath, 0))
 		return 0;
 	return !(spec->exclude.argc && glob_match_any(&spec->exclude, relpath, 0));

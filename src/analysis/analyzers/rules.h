@@ -45,7 +45,8 @@ void rules_runner_free(struct rules_runner *x);
 
 /*
  * Runs every rule that applies to relpath (the file's path relative to the
- * project root, slash-separated; NULL: unknown, every rule runs) over f,
+ * project root, slash-separated; NULL for a file outside the root, where
+ * only rules without paths.include run) over f,
  * reporting through analysis_report_as(); a rule with a fix template sets
  * the finding's fix (the reported node replaced by the expanded template).
  */
