@@ -1084,8 +1084,8 @@ void analysis_report_unused_directives(struct analysis_file *f, enum severity se
 		                      (int)d->names_len, d->names);
 		TSPoint p = ts_node_start_point(d->node);
 		TSPoint e = ts_node_end_point(d->node);
-		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, analyzer_unusedignore.name,
-		          sev, msg);
+		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1,
+		          analyzer_unusedignore.name, sev, msg);
 		f->priv->out->v[f->priv->out->n - 1].end_line = e.row + 1;
 		f->priv->out->v[f->priv->out->n - 1].end_col = e.column + 1;
 		free(msg);

@@ -95,7 +95,8 @@ struct analysis_settings {
 	char *blob_dir;
 };
 
-/* Whether analyzer a runs under s (every built-in but unusedignore by default), at which severity. */
+/* Whether analyzer a runs under s (every built-in but unusedignore by default), at which severity.
+ */
 int analysis_effective(const struct analysis_settings *s, const struct analyzer *a,
                        enum severity *sev);
 

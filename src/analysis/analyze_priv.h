@@ -26,11 +26,11 @@ extern const struct analyzer analysis_rules_pseudo;
 struct analysis_ctx {
 	const struct analysis_settings *settings;
 	TSParser *parser;
-	struct rules *rules;          /* shared by clones (reference-counted) */
-	struct rules_runner *runner;  /* this context's own */
-	struct goversion lang; /* of the package analysed now; unknown by default */
-	char *cwd;             /* for relative paths against settings->root, or NULL */
-	char *relbuf;          /* rule_path()'s */
+	struct rules *rules;         /* shared by clones (reference-counted) */
+	struct rules_runner *runner; /* this context's own */
+	struct goversion lang;       /* of the package analysed now; unknown by default */
+	char *cwd;                   /* for relative paths against settings->root, or NULL */
+	char *relbuf;                /* rule_path()'s */
 };
 
 /* The analyzer (off by default) that reports //golive:ignore directives suppressing nothing. */
@@ -102,7 +102,6 @@ struct analysis_file_private {
 	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
 	int borrowed;                        /* imports, directives belong to the chunked file */
 };
-
 
 /* f's imports from its top levels (every chunk's root). */
 void analysis_collect_imports(struct analysis_file *f);

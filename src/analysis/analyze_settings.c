@@ -304,7 +304,8 @@ static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **c
 	    get_str(e, "where", 0, &r.where) < 0 || get_uint(e, "line", &r.line) < 0 ||
 	    get_uint(e, "col", &r.col) < 0 || get_bool(e, "block", &r.block) < 0 ||
 	    get_uint(e, "indent", &r.indent) < 0 || get_str(e, "fix", 0, &r.fix) < 0 ||
-	    get_bool(e, "fix_unsafe", &r.fix_unsafe) < 0 || get_strings(e, "include", &r.include) < 0 ||
+	    get_bool(e, "fix_unsafe", &r.fix_unsafe) < 0 ||
+	    get_strings(e, "include", &r.include) < 0 ||
 	    get_strings(e, "exclude", &r.exclude) < 0) {
 		*cause = xasprintf("analysis settings: rules[%zu]: malformed", i);
 		goto fail;

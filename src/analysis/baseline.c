@@ -11,7 +11,7 @@
 
 #include "core/jsonl.h"
 
-#define MAX_SOURCE (16u << 20)
+#define MAX_SOURCE   (16u << 20)
 #define MAX_BASELINE (256u << 20)
 
 /* Feeds s[0, n) with every run of blanks (space, tab, CR) as one space, trimmed. */

@@ -145,7 +145,8 @@ void diag_report_json_write(const struct diag_report *r, struct strbuf *sb)
 		}
 		if (d->fix) {
 			strbuf_addstr(sb, ",\n      \"fix\": ");
-			add_dump(sb, diag_fix_to_json(d->fix), JSON_INDENT(2) | JSON_PRESERVE_ORDER, 6);
+			add_dump(sb, diag_fix_to_json(d->fix), JSON_INDENT(2) | JSON_PRESERVE_ORDER,
+			         6);
 		}
 		strbuf_addstr(sb, "\n    }");
 	}

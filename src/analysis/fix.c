@@ -185,7 +185,8 @@ static int myers(const struct line *a, size_t n, const struct line *b, size_t m,
 	for (d = found; d > 0; d--) {
 		const long *pv = trace + (size_t)(d - 1) * (size_t)width;
 		long k = x - y;
-		long pk = (k == -d || (k != d && pv[off + k - 1] < pv[off + k + 1])) ? k + 1 : k - 1;
+		long pk =
+		    (k == -d || (k != d && pv[off + k - 1] < pv[off + k + 1])) ? k + 1 : k - 1;
 		long px = pv[off + pk], py = px - pk;
 		while (x > px && y > py) {
 			struct step s = {OP_KEEP, (size_t)x - 1, (size_t)y - 1};

@@ -196,7 +196,8 @@ static int parse_opts(struct check_opts *o, int argc, char **argv)
 	if (o->fix_unsafe && !o->fix && !o->diff)
 		return error("golive check: --fix-unsafe goes with --fix or --diff");
 	if (o->baseline_suppressed && (!o->baseline || !o->sarif))
-		return error("golive check: --baseline-suppressed goes with --baseline and --sarif");
+		return error(
+		    "golive check: --baseline-suppressed goes with --baseline and --sarif");
 	if (o->baseline && o->baseline_write)
 		return error("golive check: --baseline and --baseline-write exclude each other");
 	if (o->test_rules && (o->json || o->sarif || o->fix || o->diff || o->baseline ||

@@ -149,8 +149,8 @@ static int has_id(const struct argv_array *a, const char *id)
 }
 
 /* Checks one annotated file: every want met, every other finding noisy. */
-static void test_file(const struct analysis_settings *t, struct analysis_ctx *ctx,
-                      const char *path, const char *src, size_t len, struct rule_result *res)
+static void test_file(const struct analysis_settings *t, struct analysis_ctx *ctx, const char *path,
+                      const char *src, size_t len, struct rule_result *res)
 {
 	diag_array out = ARRAY_INIT;
 	size_t line = 1;
@@ -171,7 +171,8 @@ static void test_file(const struct analysis_settings *t, struct analysis_ctx *ct
 			if (r < 0)
 				continue;
 			for (size_t k = 0; k < out.n; k++)
-				if (out.v[k].line == line && !strcmp(out.v[k].analyzer, want.argv[w])) {
+				if (out.v[k].line == line &&
+				    !strcmp(out.v[k].analyzer, want.argv[w])) {
 					found = 1;
 					used[k] = 1;
 				}
@@ -187,19 +188,22 @@ static void test_file(const struct analysis_settings *t, struct analysis_ctx *ct
 			long r = rule_index(t, ok.argv[w]);
 			int found = 0;
 			for (size_t k = 0; r >= 0 && k < out.n; k++)
-				found |= out.v[k].line == line && !strcmp(out.v[k].analyzer, ok.argv[w]);
+				found |=
+				    out.v[k].line == line && !strcmp(out.v[k].analyzer, ok.argv[w]);
 			if (r >= 0 && !found)
 				res[r].pass++;
 		}
 		for (size_t k = 0; k < out.n; k++) {
 			long r = rule_index(t, out.v[k].analyzer);
-			if (r < 0 || out.v[k].line != line || used[k] || has_id(&want, out.v[k].analyzer))
+			if (r < 0 || out.v[k].line != line || used[k] ||
+			    has_id(&want, out.v[k].analyzer))
 				continue;
 			used[k] = 1;
 			res[r].noisy++;
 			strbuf_addf(&res[r].detail, "  %s:%zu:%u: noisy: %s%s\n", path, line,
 			            out.v[k].col, out.v[k].message,
-			            has_id(&ok, out.v[k].analyzer) ? " (the line is marked ok)" : "");
+			            has_id(&ok, out.v[k].analyzer) ? " (the line is marked ok)"
+			                                           : "");
 		}
 		argv_clear(&want);
 		argv_clear(&ok);
@@ -287,11 +291,13 @@ int check_test_rules(const struct analysis_settings *s, const char *dir, int qui
 		DIR *d = opendir(dir);
 		struct dirent *e;
 		if (!d) {
-			fprintf(stderr, "golive check --test-rules: %s: %s\n", dir, strerror(errno));
+			fprintf(stderr, "golive check --test-rules: %s: %s\n", dir,
+			        strerror(errno));
 			goto out;
 		}
 		while ((e = readdir(d)))
-			if (strlen(e->d_name) > 3 && !strcmp(e->d_name + strlen(e->d_name) - 3, ".go"))
+			if (strlen(e->d_name) > 3 &&
+			    !strcmp(e->d_name + strlen(e->d_name) - 3, ".go"))
 				argv_pushf(&files, "%s/%s", dir, e->d_name);
 		closedir(d);
 		if (files.argc)
@@ -299,8 +305,8 @@ int check_test_rules(const struct analysis_settings *s, const char *dir, int qui
 		for (size_t i = 0; i < files.argc; i++) {
 			struct strbuf src = STRBUF_INIT;
 			if (strbuf_read_file(&src, files.argv[i], 16u << 20) < 0) {
-				fprintf(stderr, "golive check --test-rules: %s: %s\n", files.argv[i],
-				        file_strerror(errno));
+				fprintf(stderr, "golive check --test-rules: %s: %s\n",
+				        files.argv[i], file_strerror(errno));
 				strbuf_release(&src);
 				goto out;
 			}

@@ -19,9 +19,8 @@ static const struct key_spec analyzers_keys[] = {
 };
 
 /* The keys of one entry of rules:, in output order. */
-static const char *const rule_keys[] = {"id",         "query", "message", "severity",
-                                        "scope",      "fix",   "fix_unsafe", "paths",
-                                        "valid",      "invalid"};
+static const char *const rule_keys[] = {"id",  "query",      "message", "severity", "scope",
+                                        "fix", "fix_unsafe", "paths",   "valid",    "invalid"};
 enum {
 	RULE_ID,
 	RULE_QUERY,
@@ -186,7 +185,8 @@ static int rule_strings(struct argv_array *out, const struct ynode *n, size_t i,
 {
 	struct strbuf d = STRBUF_INIT;
 	const struct ynode *one[1] = {n};
-	const struct ynode *const *items = n->kind == YN_SEQUENCE ? (const struct ynode *const *)n->items.v : one;
+	const struct ynode *const *items =
+	    n->kind == YN_SEQUENCE ? (const struct ynode *const *)n->items.v : one;
 	size_t count = n->kind == YN_SEQUENCE ? n->items.n : 1;
 	int ret = -1;
 
@@ -202,12 +202,13 @@ static int rule_strings(struct argv_array *out, const struct ynode *n, size_t i,
 		char *why = NULL;
 		if (!ynode_is_string(items[k]) || !items[k]->len) {
 			config_fail_at(cause, path, items[k]->mark,
-			               "rules[%zu].%s: expected a non-empty string, got %s", i, what,
-			               ynode_describe(&d, items[k]));
+			               "rules[%zu].%s: expected a non-empty string, got %s", i,
+			               what, ynode_describe(&d, items[k]));
 			goto out;
 		}
 		if (check_glob && glob_check(items[k]->value, &why) < 0) {
-			config_fail_at(cause, path, items[k]->mark, "rules[%zu].%s: %s", i, what, why);
+			config_fail_at(cause, path, items[k]->mark, "rules[%zu].%s: %s", i, what,
+			               why);
 			free(why);
 			goto out;
 		}
@@ -353,8 +354,8 @@ static int parse_rule(struct rule_spec *r, unsigned *id_line, size_t i, const st
 	           (!ynode_is_string(v[RULE_SEVERITY]) ||
 	            severity_parse(v[RULE_SEVERITY]->value, &sev))) {
 		config_fail_at(cause, path, v[RULE_SEVERITY]->mark,
-		               "rules[%zu].severity: expected info, warning, error or off, got %s", i,
-		               ynode_describe(&d, v[RULE_SEVERITY]));
+		               "rules[%zu].severity: expected info, warning, error or off, got %s",
+		               i, ynode_describe(&d, v[RULE_SEVERITY]));
 		goto out;
 	}
 	if (v[RULE_FIX] && !ynode_is_null(v[RULE_FIX])) {
@@ -491,10 +492,9 @@ static void emit_rule_list(struct emit *em, const struct argv_array *a, const ch
 	if (!a->argc || em->failed)
 		return;
 	config_emit_scalar(em, key, 0);
-	config_emit_event(em,
-	                  yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-	                                                       YAML_BLOCK_SEQUENCE_STYLE),
-	                  &ev);
+	config_emit_event(
+	    em, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE),
+	    &ev);
 	for (size_t i = 0; i < a->argc && !em->failed; i++)
 		if (strchr(a->argv[i], '\n'))
 			config_emit_scalar_style(em, a->argv[i], YAML_LITERAL_SCALAR_STYLE);
@@ -576,9 +576,9 @@ static json_t *analyzers_to_json(const struct golive_config *c)
 		enum severity sev;
 		int on = analysis_effective(&c->analysis, *a, &sev);
 
-		json_object_set_new(sec, (*a)->name,
-		                    json_pack("{s:b, s:s}", "enabled", on, "severity",
-		                              severity_name(sev)));
+		json_object_set_new(
+		    sec, (*a)->name,
+		    json_pack("{s:b, s:s}", "enabled", on, "severity", severity_name(sev)));
 	}
 	return sec;
 }

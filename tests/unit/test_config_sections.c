@@ -568,8 +568,10 @@ static void test_rules_errors(void **state)
 	(void)state;
 	expect_error("rules: {id: a}\n", "golive.yaml:1:8: rules: expected a list of rules, got a "
 	                                 "mapping");
-	expect_error("rules: [a]\n", "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
-	                             "message, severity, scope, fix, fix_unsafe, paths, valid, invalid), got \"a\"");
+	expect_error(
+	    "rules: [a]\n",
+	    "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
+	    "message, severity, scope, fix, fix_unsafe, paths, valid, invalid), got \"a\"");
 	expect_error("rules:\n  - id: a\n    query: (x)\n",
 	             "golive.yaml:2:5: rules[0]: missing key \"message\"");
 	expect_error("rules:\n  - id: a\n    message: m\n",
@@ -603,9 +605,10 @@ static void test_rules_errors(void **state)
 	expect_error("rules:\n  - id: a\n    query: (x)\n    message: |\n      two\n      lines\n",
 	             "golive.yaml:4:14: rules[0].message: expected a one-line string, got "
 	             "\"two\\nlines\\n\"");
-	expect_error("rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
-	             "golive.yaml:2:47: rules[0].severity: expected info, warning, error or off, got "
-	             "\"fatal\"");
+	expect_error(
+	    "rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
+	    "golive.yaml:2:47: rules[0].severity: expected info, warning, error or off, got "
+	    "\"fatal\"");
 	expect_error("rules:\n  - {id: a, query: (x), message: m, scope: package}\n",
 	             "golive.yaml:2:44: rules[0].scope: expected handler or file, got \"package\"");
 }

@@ -65,7 +65,7 @@ struct msg_part_array {
 
 struct rule {
 	const struct rule_spec *spec;
-	size_t index; /* in the settings' rules (for messages) */
+	size_t index;         /* in the settings' rules (for messages) */
 	const TSQuery *query; /* the query its patterns are in (rules.queries) */
 	int synth;            /* the id of SYNTH_CAPTURE in it, or -1 */
 	int fixcap;           /* the id of FIX_CAPTURE (the node a fix replaces), or -1 */
@@ -406,7 +406,7 @@ static void describe_query_error(struct strbuf *sb, const char *q, size_t len, u
 		strbuf_addf(sb, " \"%.*s\"", (int)n, q + off);
 }
 
-#define SYNTH_TEXT "\n@" SYNTH_CAPTURE "\n"
+#define SYNTH_TEXT  "\n@" SYNTH_CAPTURE "\n"
 #define FIX_CAPTURE "_golive_fix"
 #define FIX_TEXT    "\n@" FIX_CAPTURE "\n"
 
@@ -494,7 +494,8 @@ static void synthetic_positions(const char *q, uint32_t len, int fix, insertion_
 			}
 		}
 		if (!captured || fix) {
-			struct insertion ins = {node_end, (captured ? 0 : INS_SYNTH) | (fix ? INS_FIX : 0)};
+			struct insertion ins = {node_end,
+			                        (captured ? 0 : INS_SYNTH) | (fix ? INS_FIX : 0)};
 			ARRAY_PUSH(*pos, ins);
 		}
 		i = skip_space(q, i, len);
@@ -744,7 +745,8 @@ static void synthetic_ids(struct rule *r, const insertion_array *pos)
 	unsigned kinds = 0;
 	for (size_t k = 0; k < pos->n; k++)
 		kinds |= pos->v[k].kind;
-	r->synth = kinds & INS_SYNTH ? capture_id(r->query, SYNTH_CAPTURE, strlen(SYNTH_CAPTURE)) : -1;
+	r->synth =
+	    kinds & INS_SYNTH ? capture_id(r->query, SYNTH_CAPTURE, strlen(SYNTH_CAPTURE)) : -1;
 	r->fixcap = kinds & INS_FIX ? capture_id(r->query, FIX_CAPTURE, strlen(FIX_CAPTURE)) : -1;
 }
 
@@ -931,16 +933,16 @@ static int compile_combined(struct rules *rs, const char *blob_dir, char **cause
 	ret = 1;
 	for (size_t i = 0, p = 0; i < rs->n && ret == 1; i++) {
 		size_t from = p;
-		while (p < g->npatterns && ts_query_start_byte_for_pattern(g->query, (uint32_t)p) <
-		                               base[i + 1])
+		while (p < g->npatterns &&
+		       ts_query_start_byte_for_pattern(g->query, (uint32_t)p) < base[i + 1])
 			p++;
 		rs->v[i].query = g->query;
 		synthetic_ids(&rs->v[i], &pos[i]);
 		if (from == p) {
 			fail(cause, rs->v[i].spec, rs->v[i].index, 0, "invalid query: no pattern");
 			ret = -1;
-		} else if (compile_patterns(rs, g, (uint32_t)from, (uint32_t)p, i, text.buf, base[i],
-		                            &pos[i], cause)) {
+		} else if (compile_patterns(rs, g, (uint32_t)from, (uint32_t)p, i, text.buf,
+		                            base[i], &pos[i], cause)) {
 			ret = -1;
 		}
 	}
@@ -986,11 +988,12 @@ struct rules *rules_compile(const struct analysis_settings *s, const char *blob_
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct rule *rule = &r->v[i];
-		if (compile_template(rule, rule->index, rule->spec->message ? rule->spec->message : "",
-		                     "message", &rule->parts, cause))
+		if (compile_template(rule, rule->index,
+		                     rule->spec->message ? rule->spec->message : "", "message",
+		                     &rule->parts, cause))
 			goto fail;
-		if (rule->spec->fix && compile_template(rule, rule->index, rule->spec->fix, "fix",
-		                                        &rule->fix, cause))
+		if (rule->spec->fix &&
+		    compile_template(rule, rule->index, rule->spec->fix, "fix", &rule->fix, cause))
 			goto fail;
 	}
 	return r;
@@ -1037,7 +1040,8 @@ struct rules_runner *rules_runner_new(struct rules *r)
 	x->rules = rules_ref(r);
 	x->buf = (struct strbuf)STRBUF_INIT;
 	x->cursor = ts_query_cursor_new();
-	ts_query_cursor_set_match_limit(x->cursor, MATCH_LIMIT * (uint32_t)(r && r->n ? (r->n < 64 ? r->n : 64) : 1));
+	ts_query_cursor_set_match_limit(
+	    x->cursor, MATCH_LIMIT * (uint32_t)(r && r->n ? (r->n < 64 ? r->n : 64) : 1));
 	return x;
 }
 
@@ -1162,8 +1166,8 @@ static int pred_test(struct rules_runner *r, const struct analysis_file *f, cons
 }
 
 /* Every predicate holds for every node of its capture (trivially when it captured none). */
-static int preds_hold(struct rules_runner *r, const struct analysis_file *f, const struct rule *rule,
-                      const struct pattern *pat, const TSQueryMatch *m)
+static int preds_hold(struct rules_runner *r, const struct analysis_file *f,
+                      const struct rule *rule, const struct pattern *pat, const TSQueryMatch *m)
 {
 	for (size_t i = 0; i < pat->npreds; i++) {
 		const struct pred *pr = &pat->preds[i];
@@ -1196,8 +1200,8 @@ static void add_capture_text(struct strbuf *sb, const struct analysis_file *f, T
 }
 
 /* Fills parts' text for match m into sb: literal text and the quoted captures. */
-static void expand(struct strbuf *sb, const struct analysis_file *f, const struct msg_part_array *parts,
-                   const TSQueryMatch *m, int whole)
+static void expand(struct strbuf *sb, const struct analysis_file *f,
+                   const struct msg_part_array *parts, const TSQueryMatch *m, int whole)
 {
 	for (size_t i = 0; i < parts->n; i++) {
 		const struct msg_part *part = &parts->v[i];
@@ -1242,8 +1246,10 @@ static struct diag_fix *make_fix(struct rules_runner *r, const struct analysis_f
 	fix->edits[0].text = xstrdup(r->buf.buf);
 	t = r->buf.buf;
 	len = strcspn(t, "\n");
-	fix->title = len > CAPTURE_MAX || t[len] ? xasprintf("replace with %.*s\xe2\x80\xa6", (int)(len > CAPTURE_MAX ? CAPTURE_MAX : len), t)
-	                                         : xasprintf("replace with %s", t);
+	fix->title = len > CAPTURE_MAX || t[len]
+	                 ? xasprintf("replace with %.*s\xe2\x80\xa6",
+	                             (int)(len > CAPTURE_MAX ? CAPTURE_MAX : len), t)
+	                 : xasprintf("replace with %s", t);
 	return fix;
 }
 

@@ -31,8 +31,7 @@ struct rules_runner;
  * otherwise, with one reference. blob_dir (may be NULL) is a directory
  * where the compiled query is looked up and stored (errors ignored).
  */
-struct rules *rules_compile(const struct analysis_settings *s, const char *blob_dir,
-                            char **cause);
+struct rules *rules_compile(const struct analysis_settings *s, const char *blob_dir, char **cause);
 struct rules *rules_ref(struct rules *r); /* another reference; returns r */
 void rules_free(struct rules *r);         /* drops a reference */
 size_t rules_count(const struct rules *r);

@@ -46,7 +46,7 @@ static void put_u32(struct wbuf *b, uint32_t x)
 #define PUT_ARRAY(b, a)                                                                            \
 	do {                                                                                       \
 		put_u32((b), (a).size);                                                            \
-		put((b), (a).contents, (size_t)(a).size * sizeof(*(a).contents));                 \
+		put((b), (a).contents, (size_t)(a).size * sizeof(*(a).contents));                  \
 	} while (0)
 
 static void head_init(struct blob_head *h, const TSLanguage *lang, uint16_t wildcard)
@@ -159,7 +159,8 @@ static int consistent(const TSQuery *q)
 	if (!nsteps || q->capture_quantifiers.size != q->patterns.size)
 		return 0;
 	for (uint32_t i = 0; i < ncap; i++)
-		if (q->captures.slices.contents[i].offset + (uint64_t)q->captures.slices.contents[i].length >
+		if (q->captures.slices.contents[i].offset +
+		        (uint64_t)q->captures.slices.contents[i].length >
 		    q->captures.characters.size)
 			return 0;
 	for (uint32_t i = 0; i < q->predicate_values.slices.size; i++)
