@@ -595,6 +595,22 @@ static void test_rules_errors(void **state)
 	expect_error("rules:\n  - {id: all, query: (x), message: m}\n",
 	             "golive.yaml:2:10: rules[0].id: \"all\" is reserved (built-in analyzers, "
 	             "golive, rules and all)");
+	/* fix, fix_unsafe, paths, valid/invalid */
+	expect_error("rules:\n  - {id: a, query: (x), message: m, fix: [1]}\n",
+	             "golive.yaml:2:42: rules[0].fix: expected a string, got a sequence");
+	expect_error(
+	    "rules:\n  - {id: a, query: (x), message: m, fix: x, fix_unsafe: maybe}\n",
+	    "golive.yaml:2:57: rules[0].fix_unsafe: expected true or false, got \"maybe\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: [x]}\n",
+	             "golive.yaml:2:44: rules[0].paths: expected a mapping (include, exclude), got "
+	             "a sequence");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: {inclde: x}}\n",
+	             "golive.yaml:2:45: unknown key \"inclde\" in rules[0].paths (known: include, "
+	             "exclude)");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: {include: \"[a\"}}\n",
+	             "golive.yaml:2:54: rules[0].paths.include: unclosed [ in \"[a\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, valid: [\"\"]}\n",
+	             "golive.yaml:2:45: rules[0].valid: expected a non-empty string, got \"\"");
 	expect_error("rules:\n  - {id: a, query: \"\", message: m}\n",
 	             "golive.yaml:2:20: rules[0].query: expected a non-empty string, got \"\"");
 	expect_error("rules:\n  - {id: a, query: ~, message: m}\n",

@@ -313,12 +313,56 @@ static void test_baseline(void **state)
 	config_release(&c);
 }
 
+/* unusedignore: off by default; on, it reports the directives that suppressed nothing. */
+static void test_unused_ignore(void **state)
+{
+	static const char src[] = "package p\n\nfunc f() {\n"
+	                          "\tgoto l //golive:ignore nogoto the state machine needs it\n"
+	                          "l:\n\tprintln()\n"
+	                          "\t//golive:ignore nogoto nothing below anymore\n"
+	                          "\tprintln()\n"
+	                          "\t//golive:ignore httpctx,nogoto neither\n"
+	                          "}\n";
+	const char *yamls[2] = {
+	    "rules:\n  - {id: nogoto, message: goto, query: (goto_statement)}\n",
+	    "analyzers: {unusedignore: on}\n"
+	    "rules:\n  - {id: nogoto, message: goto, query: (goto_statement)}\n"};
+	(void)state;
+
+	for (int on = 0; on < 2; on++) {
+		struct golive_config c;
+		struct analysis_ctx *ctx;
+		char *cause = NULL;
+		diag_array d = ARRAY_INIT;
+		struct strbuf s = STRBUF_INIT;
+
+		load_yaml(&c, yamls[on]);
+		ctx = analysis_ctx_new(&c.analysis, &cause);
+		assert_non_null(ctx);
+		analysis_run_source(ctx, "x.go", src, strlen(src), &d);
+		diag_sort_unique(&d);
+		for (size_t i = 0; i < d.n; i++)
+			strbuf_addf(&s, "%u:%u %s %s|", d.v[i].line, d.v[i].col, d.v[i].analyzer,
+			            d.v[i].message);
+		assert_string_equal(
+		    s.buf ? s.buf : "",
+		    on ? "7:2 unusedignore //golive:ignore nogoto suppresses nothing: "
+		         "remove it|9:2 unusedignore //golive:ignore httpctx,nogoto "
+		         "suppresses nothing: remove it|"
+		       : "");
+		strbuf_release(&s);
+		diag_array_release(&d);
+		analysis_ctx_free(ctx);
+		config_release(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_apply),    cmocka_unit_test(test_diff),
 	    cmocka_unit_test(test_blob),     cmocka_unit_test(test_rule_fix_paths_off),
-	    cmocka_unit_test(test_baseline),
+	    cmocka_unit_test(test_baseline), cmocka_unit_test(test_unused_ignore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
