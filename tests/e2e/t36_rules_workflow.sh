@@ -110,7 +110,26 @@ expect_eq "$rc" 2 "a file that is not a baseline: exit 2"
 expect_eq "$(cat "$tmp/bad.err")" "golive check: $tmp/bad.json: not a golive baseline (version 1, findings)" \
 	"... with a one-line error naming the file"
 
-# ---- SARIF: fixes and suppressions
+# ---- SARIF: fixes and suppressions, valid against the SARIF 2.1.0 schema (as t33)
+sarif_dir=$GOLIVE_SRC/tests/sarif
+schema=$sarif_dir/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
+if [ ! -f "$schema" ]; then
+	(cd "$sarif_dir" && npm ci --ignore-scripts --no-audit --no-fund >"$tmp/npm.log" 2>&1) ||
+		fail "npm ci in tests/sarif failed: $(tail -5 "$tmp/npm.log")"
+fi
+python3 -c 'import jsonschema' 2>/dev/null || fail "no python3 with jsonschema: apt-get install python3-jsonschema"
+validate() {
+	python3 - "$schema" "$1" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+v = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+errs = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
+for e in errs[:20]:
+    print("/".join(map(str, e.path)), e.message)
+sys.exit(1 if errs else 0)
+PY
+}
 cp "$tmp/timing.orig" timing.go
 "$GOLIVE" check --sarif ./... >"$tmp/s.json" 2>/dev/null
 expect_eq "$(json_get "$tmp/s.json" '[r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] for r in d["runs"][0]["results"] if "fixes" in r]')" \
@@ -122,6 +141,8 @@ printf '\nfunc must(err error) {\n\tif err != nil {\n\t\tpanic(err)\n\t}\n}\n' >
 expect_eq "$(json_get "$tmp/sup.json" '[(r["locations"][0]["physicalLocation"]["region"]["startLine"], [s["kind"] for s in r.get("suppressions", [])]) for r in d["runs"][0]["results"]]')" \
 	'[[11, ["external"]], [18, ["external"]], [20, ["external"]], [21, ["external"]], [26, []]]' \
 	"--baseline-suppressed: baselined results carry an external suppression, the new one none"
+check "the SARIF log with fixes is valid SARIF 2.1.0" validate "$tmp/s.json"
+check "the SARIF log with suppressions is valid SARIF 2.1.0" validate "$tmp/sup.json"
 "$GOLIVE" check --sarif --baseline "$tmp/base.json" ./... >"$tmp/nosup.json" 2>/dev/null || true
 expect_eq "$(json_get "$tmp/nosup.json" 'len(d["runs"][0]["results"])')" 1 "without the flag, baselined results are left out"
 cp "$tmp/timing.orig" timing.go
