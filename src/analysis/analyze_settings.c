@@ -205,10 +205,12 @@ json_t *analysis_settings_to_json(const struct analysis_settings *s)
 			json_object_set_new(e, "fix", json_string(r->fix));
 			json_object_set_new(e, "fix_unsafe", json_boolean(r->fix_unsafe));
 		}
-		if (r->include.argc)
-			json_object_set_new(e, "include", strings_to_json(&r->include));
-		if (r->exclude.argc)
-			json_object_set_new(e, "exclude", strings_to_json(&r->exclude));
+		if (r->include.argc || r->exclude.argc) { /* as golive config --json writes it */
+			json_t *paths = json_object();
+			json_object_set_new(paths, "include", strings_to_json(&r->include));
+			json_object_set_new(paths, "exclude", strings_to_json(&r->exclude));
+			json_object_set_new(e, "paths", paths);
+		}
 		if (r->where)
 			json_object_set_new(e, "where", json_string(r->where));
 		json_object_set_new(e, "line", json_integer(r->line));
@@ -294,6 +296,7 @@ static int parse_analyzer_setting(struct analysis_settings *s, json_t *e, size_t
 
 static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **cause)
 {
+	json_t *paths = json_object_get(e, "paths");
 	struct rule_spec r;
 	char *sev = NULL, *scope = NULL;
 	memset(&r, 0, sizeof(r));
@@ -304,9 +307,9 @@ static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **c
 	    get_str(e, "where", 0, &r.where) < 0 || get_uint(e, "line", &r.line) < 0 ||
 	    get_uint(e, "col", &r.col) < 0 || get_bool(e, "block", &r.block) < 0 ||
 	    get_uint(e, "indent", &r.indent) < 0 || get_str(e, "fix", 0, &r.fix) < 0 ||
-	    get_bool(e, "fix_unsafe", &r.fix_unsafe) < 0 ||
-	    get_strings(e, "include", &r.include) < 0 ||
-	    get_strings(e, "exclude", &r.exclude) < 0) {
+	    get_bool(e, "fix_unsafe", &r.fix_unsafe) < 0 || (paths && !json_is_object(paths)) ||
+	    get_strings(paths, "include", &r.include) < 0 ||
+	    get_strings(paths, "exclude", &r.exclude) < 0) {
 		*cause = xasprintf("analysis settings: rules[%zu]: malformed", i);
 		goto fail;
 	}

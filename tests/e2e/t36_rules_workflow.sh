@@ -151,4 +151,37 @@ cp "$tmp/timing.orig" timing.go
 "$GOLIVE" build -o /dev/null ./cmd/tool >"$tmp/build.out" 2>&1 || { cat "$tmp/build.out" >&2; fail "golive build"; }
 grep -E '^timing\.go:' "$tmp/build.out" >"$tmp/build.txt" || true
 expect_same_file "$tmp/build.txt" "$tmp/find.txt" "golive build: the same findings as golive check"
+
+# ---- the wrappers of one build share one compilation of the rules (a blob in the session)
+sess=$tmp/session
+mkdir -p "$sess"
+"$GOLIVE" config --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+json.dump({"settings": {"analyzers": [], "rules": d["rules"], "fail_on": "never",
+                        "include_generated": False, "include_deps": False},
+           "root": sys.argv[1], "cache": None}, open(sys.argv[2], "w"))' "$ex" "$sess/analysis.json"
+# a new comment makes go compile the package again (not -a: std stays cached), and fresh
+# analysis caches keep its findings from being replayed (its rules never compiled)
+echo '// build 1' >>timing.go
+GOLIVE_CACHE_DIR=$tmp/ac1 GOLIVE_SESSION=$sess go build -toolexec="$GOLIVE" -o /dev/null ./cmd/tool ||
+	fail "a build in a session"
+expect_eq "$(find "$sess" -name 'rules-*.tsq' | wc -l | tr -d ' ')" 1 "the session holds the compiled rules (one blob)"
+blob=$(find "$sess" -name 'rules-*.tsq')
+python3 -c '
+import json, sys
+n = sum(len(json.loads(l)["diags"]) for l in open(sys.argv[1]))
+sys.exit(0 if n == 3 else 1)' "$sess/diags.jsonl" || fail "the session build's findings"
+pass "the session build found the 3 findings of the library package (none in cmd/: paths)"
+# a damaged blob is refused and replaced: the next build compiles again and finds the same
+printf 'garbage' >"$blob"
+rm -f "$sess/diags.jsonl"
+echo '// build 2' >>timing.go
+GOLIVE_CACHE_DIR=$tmp/ac2 GOLIVE_SESSION=$sess go build -toolexec="$GOLIVE" -o /dev/null ./cmd/tool ||
+	fail "a build with a damaged blob"
+python3 -c '
+import json, sys
+n = sum(len(json.loads(l)["diags"]) for l in open(sys.argv[1]))
+sys.exit(0 if n == 3 else 1)' "$sess/diags.jsonl" || fail "the findings with a damaged blob"
+check "the damaged blob was replaced by a good one" test "$(head -c 11 "$blob")" = "golive-tsq1"
 finish
