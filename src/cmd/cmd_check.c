@@ -949,16 +949,7 @@ static void sarif_rules(const struct analysis_settings *s, rule_array *out)
 	for (size_t i = 0; builtin_analyzers[i]; i++) {
 		const struct analyzer *a = builtin_analyzers[i];
 		struct diag_rule r = {a->name, a->doc, a->severity, NULL};
-		int enabled = 1;
-		for (size_t k = 0; k < s->analyzers.n; k++) {
-			const struct analyzer_setting *o = &s->analyzers.v[k];
-			if (!o->name || strcmp(o->name, a->name) != 0)
-				continue;
-			enabled = o->enabled != 0;
-			if (o->severity >= SEV_INFO && o->severity <= SEV_ERROR)
-				r.severity = (enum severity)o->severity;
-		}
-		if (enabled)
+		if (analysis_effective(s, a, &r.severity))
 			ARRAY_PUSH(*out, r);
 	}
 	struct diag_rule self = {"golive", "problems with golive's own directives in the source",
@@ -967,7 +958,8 @@ static void sarif_rules(const struct analysis_settings *s, rule_array *out)
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule_spec *rs = &s->rules.v[i];
 		struct diag_rule r = {rs->id, rs->message, rs->severity, NULL};
-		ARRAY_PUSH(*out, r);
+		if (!rs->off)
+			ARRAY_PUSH(*out, r);
 	}
 }
 
