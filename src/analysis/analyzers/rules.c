@@ -927,7 +927,19 @@ static int compile_combined(struct rules *rs, const char *blob_dir, char **cause
 			goto out;
 		blob_store(blob_dir, text.buf, text.len, g->query);
 	}
-	rs->ngroups = 1;
+	rs->ngroups = 1; /* the caller releases g->query when this returns 0 */
+	/*
+	 * Every pattern must lie within one rule's text: a rule that does not
+	 * compile alone (an unterminated string, say) could swallow the next
+	 * one's text into something that compiles. Then one by one.
+	 */
+	for (uint32_t p = 0, i = 0; p < ts_query_pattern_count(g->query); p++) {
+		uint32_t start = ts_query_start_byte_for_pattern(g->query, p);
+		while (i < rs->n && start >= base[i + 1])
+			i++;
+		if (i == rs->n || ts_query_end_byte_for_pattern(g->query, p) > base[i + 1])
+			goto out;
+	}
 	g->npatterns = ts_query_pattern_count(g->query);
 	g->patterns = xcalloc(g->npatterns + 1, sizeof(*g->patterns));
 	ret = 1;
