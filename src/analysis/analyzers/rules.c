@@ -1,12 +1,17 @@
 /*
  * rules.c - user rules: see rules.h and docs/config.md.
  *
- * Each rule is one tree-sitter query. tree-sitter's core parses predicates
- * but does not evaluate them, so they are checked and compiled here (regular
- * expressions with POSIX regcomp) and evaluated per match. A pattern that
- * captures nothing gets a capture of its node (SYNTH_CAPTURE, written into
- * the query text before it is compiled), so that every match carries a
- * node to report at.
+ * Every enabled rule's text goes into one tree-sitter query (a pattern
+ * knows its rule by where it starts), loaded from a blob when one is stored
+ * (tsquery_blob.h); when that text does not compile, or a pattern crosses
+ * two rules' texts, each rule is compiled alone, which also tells which one
+ * is wrong. tree-sitter's core parses predicates but does not evaluate
+ * them, so they are checked and compiled here (regular expressions with
+ * POSIX regcomp) and evaluated per match. A pattern that captures nothing
+ * gets a capture of its node (SYNTH_CAPTURE, written into the query text
+ * before it is compiled), so that every match carries a node to report at;
+ * the patterns of a rule with a fix get FIX_CAPTURE on their node: the
+ * node the fix replaces.
  */
 #define _GNU_SOURCE
 #include "analysis/analyzers/rules.h"
