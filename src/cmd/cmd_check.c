@@ -1029,6 +1029,20 @@ static void report(const struct check_opts *o, const struct analysis_settings *s
 	ARRAY_FREE(rules);
 }
 
+/* Makes the first analysis context (compiling the rules) on a thread of its own. */
+struct ctx_job {
+	const struct analysis_settings *s;
+	struct analysis_ctx *ctx;
+	char *cause;
+};
+
+static void *make_ctx(void *arg)
+{
+	struct ctx_job *j = arg;
+	j->ctx = analysis_ctx_new(j->s, &j->cause);
+	return NULL;
+}
+
 static size_t default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1076,18 +1090,29 @@ int cmd_check(int argc, char **argv)
 		ret = check_test_rules(&cfg.analysis, o.args.argc ? o.args.argv[0] : NULL, o.quiet);
 		goto out;
 	}
-	/* The rules compile once; every worker's context shares them. */
-	struct analysis_ctx *first = analysis_ctx_new(&cfg.analysis, &cause);
-	if (!first) {
-		fprintf(stderr, "%s\n", cause);
+	/*
+	 * The rules compile once (every worker's context shares them), on a
+	 * thread while go list runs; a rule that does not compile is the error
+	 * reported, whatever the inputs.
+	 */
+	struct ctx_job cj = {&cfg.analysis, NULL, NULL};
+	pthread_t ct;
+	int threaded = pthread_create(&ct, NULL, make_ctx, &cj) == 0, rc_in;
+	if (!threaded)
+		make_ctx(&cj);
+	rc_in = cwds_init(&cwd) < 0 ? EXIT_USAGE : collect_inputs(&in, &cwd, &o);
+	if (threaded)
+		pthread_join(ct, NULL);
+	if (!cj.ctx) {
+		fprintf(stderr, "%s\n", cj.cause);
+		free(cj.cause);
+		ret = EXIT_USAGE;
 		goto out;
 	}
+	struct analysis_ctx *first = cj.ctx;
 	ctxs = xcalloc(1, sizeof(*ctxs));
 	ctxs[nworkers++] = first;
-
-	if (cwds_init(&cwd) < 0)
-		goto out;
-	ret = collect_inputs(&in, &cwd, &o);
+	ret = rc_in;
 	if (ret)
 		goto out;
 
