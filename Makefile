@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 SRCS = $(wildcard src/*/*.[ch] src/*/*/*.[ch] include/golive/*.h tests/unit/*.[ch])
 
-.PHONY: all golive bootstrap run test fuzz bench format format-check install clean
+.PHONY: all golive bootstrap run test fuzz bench format format-check install clean vsix
 
 all: golive
 
@@ -44,6 +44,10 @@ fuzz: bootstrap
 # Benchmarks print ratios against baselines measured in the same run.
 bench: golive
 	bench/overhead
+
+# The VS Code extension (editors/vscode) as a .vsix that starts golive lsp next to gopls.
+vsix: bootstrap
+	cd editors/vscode && npm run --silent package
 
 format:
 	clang-format -i $(SRCS)

@@ -181,6 +181,12 @@ static TSNode field(TSNode n, const char *name)
 	return analysis_field(n, name);
 }
 
+const TSNode *analysis_roots(const struct analysis_file *f, size_t *n)
+{
+	*n = f->priv->nroots;
+	return f->priv->roots;
+}
+
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len)
 {
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
@@ -1006,38 +1012,55 @@ static int suppressed(const struct analysis_file *f, uint32_t row, const char *n
 	return found;
 }
 
-int analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
-                       const char *message)
+struct diag *analysis_report_as(struct analysis_file *f, TSNode n, const char *name,
+                                enum severity sev, const char *message)
 {
 	/* an ERROR ancestor is possible only when the tree has an error somewhere */
 	if (ts_node_is_null(n) || ts_node_has_error(n) ||
 	    (ts_node_has_error(f->root) && ancestors(f, n)))
-		return 0;
+		return NULL;
 	TSPoint p = ts_node_start_point(n);
 	if (suppressed(f, p.row, name))
-		return 0;
+		return NULL;
 	diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, name, sev, message);
 	TSPoint e = ts_node_end_point(n);
 	struct diag *d = &f->priv->out->v[f->priv->out->n - 1];
 	d->end_line = e.row + 1;
 	d->end_col = e.column + 1;
-	return 1;
+	return d;
 }
 
-struct diag *analysis_last_report(struct analysis_file *f)
-{
-	return f->priv->out->n ? &f->priv->out->v[f->priv->out->n - 1] : NULL;
-}
-
-void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)
+struct diag *analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	analysis_report_as(f, n, f->analyzer->name, f->severity, sb.buf);
+	struct diag *d = analysis_report_as(f, n, f->analyzer->name, f->severity, sb.buf);
 	strbuf_release(&sb);
+	return d;
+}
+
+void analysis_fix_replace(const struct analysis_file *f, struct diag *d, TSNode n,
+                          const char *title, int safe, const char *text)
+{
+	(void)f;
+	if (!d || ts_node_is_null(n))
+		return;
+	TSPoint s = ts_node_start_point(n), e = ts_node_end_point(n);
+	struct diag_fix *fix = xcalloc(1, sizeof(*fix));
+	fix->title = xstrdup(title);
+	fix->safe = safe;
+	fix->edits = xcalloc(1, sizeof(*fix->edits));
+	fix->nedits = 1;
+	fix->edits[0].line = s.row + 1;
+	fix->edits[0].col = s.column + 1;
+	fix->edits[0].end_line = e.row + 1;
+	fix->edits[0].end_col = e.column + 1;
+	fix->edits[0].text = xstrdup(text);
+	diag_fix_free(d->fix);
+	d->fix = fix;
 }
 
 void analysis_report_directives(struct analysis_file *f, enum severity sev)

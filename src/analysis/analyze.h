@@ -193,6 +193,15 @@ int analysis_cursor_next(TSTreeCursor *c, int descend);
  */
 TSNode analysis_field(TSNode n, const char *name);
 
+/*
+ * The roots of f's top level (*n of them): the tree's root, or every
+ * chunk's root when a big file is analysed in chunks (analyze_chunks.c).
+ * Top-level declarations are their named children; a declaration may sit
+ * in another chunk's tree than the node being analysed (trees are read-only
+ * then, so reading it from this thread is safe).
+ */
+const TSNode *analysis_roots(const struct analysis_file *f, size_t *n);
+
 /* The text of node n (not NUL-terminated): *len bytes at the returned pointer. */
 const char *analysis_text(const struct analysis_file *f, TSNode n, size_t *len);
 /* True when node n's text equals s. */
@@ -282,15 +291,24 @@ void analysis_for_each_call(struct analysis_file *f, const struct http_handler *
  * A directive without a reason suppresses nothing and is itself reported
  * (analyzer "golive"). Nodes inside ERROR nodes, or containing syntax
  * errors, are never reported.
+ *
+ * Returns the finding just appended (to give it a fix: analysis_fix_replace),
+ * or NULL when nothing was reported. The pointer is valid until the next
+ * report on f (the array may move).
  */
-void analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+struct diag *analysis_report(struct analysis_file *f, TSNode n, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+/* The same, with an explicit analyzer name and severity (user rules). */
+struct diag *analysis_report_as(struct analysis_file *f, TSNode n, const char *name,
+                                enum severity sev, const char *message);
+
 /*
- * The same, with an explicit analyzer name and severity (user rules).
- * Returns 1 when the finding was recorded (not suppressed nor dropped):
- * analysis_last_report(f) is then that finding, to attach a fix to.
+ * Gives finding d (what analysis_report returned; NULL: nothing happens) a
+ * fix of one edit: the text of node n becomes text. title is the fix's one
+ * line ("use r.Context()"); safe 1 when the edit keeps behaviour (--fix
+ * applies it unasked), 0 when it needs a look. Replaces a fix d had.
  */
-int analysis_report_as(struct analysis_file *f, TSNode n, const char *name, enum severity sev,
-                       const char *message);
-struct diag *analysis_last_report(struct analysis_file *f);
+void analysis_fix_replace(const struct analysis_file *f, struct diag *d, TSNode n,
+                          const char *title, int safe, const char *text);
 
 #endif

@@ -3,8 +3,9 @@
  *
  * Flow: read golive.yaml (analyzers:, rules:), compile the rules once (a bad
  * query is a configuration error), turn the arguments into a list of files
- * (existing directories and .go files as given; everything else is a
- * package pattern for `go list`), analyse the files on a pool of threads
+ * (existing directories as go would build them, core/godir.c; DIR/...
+ * outside the cwd's module walked likewise; .go files as given; everything
+ * else is a package pattern for `go list`), analyse the files on a pool of threads
  * (one analysis_ctx each), sort the findings and print them as text, JSON
  * or SARIF. Exit 0 clean, 1 findings at or above fail_on, 2 usage or
  * configuration error (docs/check.md).
@@ -12,7 +13,9 @@
 #define _GNU_SOURCE
 #include "analysis/analyze.h"
 #include "cmd/commands.h"
+#include "core/buildcons.h"
 #include "core/config.h"
+#include "core/godir.h"
 #include "analysis/diag.h"
 #include "core/golist.h"
 #include "core/gotool.h"
@@ -44,16 +47,17 @@ static const char check_usage[] =
     "\n"
     "Analyses Go source without building it and prints every finding as\n"
     "path/file.go:LINE:COL: [analyzer] message. Arguments that are existing\n"
-    "directories are analysed as plain directories (their .go files, not\n"
-    "recursively); .go files as themselves; anything else is a package\n"
-    "pattern for go list (default ./...), with build tags, GOOS/GOARCH and\n"
-    "GOFLAGS applied.\n"
+    "directories are analysed as plain directories (the .go files go would\n"
+    "build there: build constraints, GOOS/GOARCH, tags; not recursively);\n"
+    "DIR/... outside the current module walks DIR as go's ./... does; .go\n"
+    "files as themselves; anything else is a package pattern for go list\n"
+    "(default ./...), with build tags, GOOS/GOARCH and GOFLAGS applied.\n"
     "\n"
     "options:\n"
     "  --json             print a JSON report on stdout (schema: docs/check.md)\n"
     "  --sarif            print a SARIF 2.1.0 log on stdout (GitHub code scanning)\n"
     "  --tests            also analyse _test.go files\n"
-    "  --tags LIST        build tags for go list (comma-separated)\n"
+    "  --tags LIST        build tags (comma-separated)\n"
     "  --fail-on LEVEL    never, warning or error: exit 1 on findings at or above\n"
     "                     LEVEL (default: analyzers.fail_on in golive.yaml, else never)\n"
     "  -j, --jobs N       analyse N files at a time (default: online CPUs)\n"
@@ -374,56 +378,40 @@ static void add_file(struct inputs *in, const struct cwds *c, const char *abs, s
 	ARRAY_PUSH(in->files, f);
 }
 
-/* Files go itself would never read: "_x.go", ".x.go". */
-static int is_go_source(const char *name, int tests)
-{
-	if (name[0] == '.' || name[0] == '_' || !ends_with(name, ".go") || strlen(name) <= 3)
-		return 0;
-	return tests || !ends_with(name, "_test.go");
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A plain directory: its .go files (not recursive), in name order. */
-static void add_dir(struct inputs *in, const struct cwds *c, const char *arg, int tests)
+/* A file a plain directory leaves out for a reason to print (godir_problem_fn). */
+static void dir_problem(void *data, const char *path, const char *message)
+{
+	add_problem(data, "file", path, message);
+	warning("%s: %s", path, message);
+}
+
+/*
+ * A plain directory: its .go files that go would build here (build
+ * constraints, file-name suffixes), not recursive, in name order. Adds
+ * the directory as a unit even when nothing is left, unless in_tree (one
+ * of the directories of DIR/...: only those with Go files count).
+ */
+static void add_dir(struct inputs *in, const struct cwds *c, const char *arg,
+                    const struct buildctx *bc, int tests, int in_tree)
 {
 	char *abs = path_join_clean(c->phys, arg);
-	DIR *d = opendir(arg);
 	struct argv_array names = ARGV_ARRAY_INIT;
 
-	if (!d) {
+	if (godir_files(arg, bc, tests, &names, dir_problem, in) < 0) {
 		add_problem(in, "package", arg, strerror(errno));
 		warning("%s: %s", arg, strerror(errno));
 		free(abs);
 		return;
 	}
-	for (struct dirent *e; (e = readdir(d));) {
-		struct stat st;
-		if (!is_go_source(e->d_name, tests) || e->d_type == DT_DIR)
-			continue;
-		/*
-		 * A FIFO, a device or a symlink to one is never read (a FIFO would
-		 * hang us, /dev/zero never ends): one line names it. A dangling
-		 * symlink is added, and reported when it cannot be read.
-		 */
-		if (e->d_type != DT_REG && fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
-		    !S_ISREG(st.st_mode)) {
-			if (S_ISDIR(st.st_mode))
-				continue;
-			char *p = xasprintf("%s/%s", arg, e->d_name);
-			add_problem(in, "file", p, "not a regular file");
-			warning("%s: not a regular file", p);
-			free(p);
-			continue;
-		}
-		argv_push(&names, e->d_name);
+	if (!names.argc && in_tree) {
+		free(abs);
+		return;
 	}
-	closedir(d);
-	if (names.argc)
-		qsort(names.argv, names.argc, sizeof(char *), cmp_str);
 	struct goversion lang = dir_goversion(abs);
 	size_t unit = add_unit(in, abs, &lang);
 	for (size_t i = 0; i < names.argc; i++) {
@@ -433,6 +421,68 @@ static void add_dir(struct inputs *in, const struct cwds *c, const char *arg, in
 	}
 	argv_clear(&names);
 	free(abs);
+}
+
+/* The directory of the nearest go.mod at or above dir (absolute), or NULL; malloc'd. */
+static char *module_root(const char *dir)
+{
+	char *d = xstrdup(dir);
+	for (;;) {
+		char *gomod = xasprintf("%s/go.mod", strcmp(d, "/") ? d : "");
+		struct stat st;
+		int found = stat(gomod, &st) == 0 && S_ISREG(st.st_mode);
+		free(gomod);
+		if (found)
+			return d;
+		char *slash = strrchr(d, '/');
+		if (!slash || !strcmp(d, "/"))
+			break;
+		slash[slash == d ? 1 : 0] = '\0';
+	}
+	free(d);
+	return NULL;
+}
+
+/*
+ * DIR/... that go list cannot resolve from here (DIR in no module, or in
+ * another module than the cwd; GO111MODULE neither off nor auto, where go
+ * list resolves it in GOPATH mode): every directory below DIR
+ * that go's ./... would visit, as plain directories. Returns 0, or -1 when
+ * the pattern is for go list.
+ */
+static int add_tree(struct inputs *in, const struct cwds *c, const char *pattern,
+                    const struct buildctx *bc, int tests)
+{
+	char *root = godir_tree_root(pattern);
+	struct stat st;
+	const char *gomod = getenv("GO111MODULE");
+	if (!root || stat(root, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    (gomod && (!strcmp(gomod, "off") || !strcmp(gomod, "auto")))) {
+		free(root);
+		return -1;
+	}
+	char *abs = path_join_clean(c->phys, root);
+	char *mod = module_root(abs), *here = module_root(c->phys);
+	int same = mod && here && strcmp(mod, here) == 0;
+	free(abs);
+	free(mod);
+	free(here);
+	if (same) {
+		free(root);
+		return -1; /* in the cwd's module: go list knows its packages */
+	}
+	struct argv_array dirs = ARGV_ARRAY_INIT;
+	size_t before = in->units.argc;
+	godir_walk(root, &dirs);
+	for (size_t i = 0; i < dirs.argc; i++)
+		add_dir(in, c, dirs.argv[i], bc, tests, 1);
+	if (in->units.argc == before) {
+		add_problem(in, "package", pattern, "matched no packages");
+		warning("%s: matched no packages", pattern);
+	}
+	argv_clear(&dirs);
+	free(root);
+	return 0;
 }
 
 static void add_package_files(struct inputs *in, const struct cwds *c,
@@ -630,6 +680,34 @@ static void inputs_release(struct inputs *in)
 	ARRAY_FREE(in->langs);
 }
 
+/* "DIR/..." where DIR is an existing directory named without "./", "../" or "/". */
+static int is_relative_tree(const char *a)
+{
+	char *root = godir_tree_root(a);
+	struct stat st;
+	int r = root && root[0] != '/' && !starts_with(root, "./") && !starts_with(root, "../") &&
+	        strcmp(root, ".") != 0 && strcmp(root, "..") != 0 && stat(root, &st) == 0 &&
+	        S_ISDIR(st.st_mode);
+	free(root);
+	return r;
+}
+
+/*
+ * The build context plain directories are read in: GOOS/GOARCH, --tags and
+ * GOFLAGS' -tags, and go's release tags when go is found (else the newest).
+ */
+static void plain_buildctx(struct buildctx *bc, const char *tags)
+{
+	char *go = gotool_find();
+	char *v = go ? gotool_goroot_version(go) : NULL;
+	struct goversion gv = GOVERSION_UNKNOWN;
+	if (v && goversion_parse(v, &gv) < 0)
+		gv = (struct goversion)GOVERSION_UNKNOWN;
+	buildctx_from_env(bc, tags, &gv);
+	free(v);
+	free(go);
+}
+
 /* go's reserved patterns: always package patterns, even where a directory has the name. */
 static int is_meta_pattern(const char *a)
 {
@@ -646,13 +724,17 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 	struct argv_array patterns = ARGV_ARRAY_INIT;
 	char *go = NULL, *cause = NULL;
 	int ret = 0;
+	struct buildctx bc;
 
+	plain_buildctx(&bc, o->tags);
 	for (size_t i = 0; i < o->args.argc; i++) {
 		const char *a = o->args.argv[i];
 		struct stat st;
 		if (!strstr(a, "...") && !is_meta_pattern(a) && stat(a, &st) == 0 &&
 		    S_ISDIR(st.st_mode)) {
-			add_dir(in, c, a, o->tests);
+			add_dir(in, c, a, &bc, o->tests, 0);
+		} else if (strstr(a, "...") && add_tree(in, c, a, &bc, o->tests) == 0) {
+			continue;
 		} else if (ends_with(a, ".go") && stat(a, &st) == 0 && S_ISREG(st.st_mode)) {
 			char *abs = path_join_clean(c->phys, a);
 			char *dir = xstrndup(abs, (size_t)(strrchr(abs, '/') - abs));
@@ -664,11 +746,14 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 			/* Not to go list either: go would hang on a FIFO. */
 			add_problem(in, "file", a, "not a regular file");
 			warning("%s: not a regular file", a);
+		} else if (is_relative_tree(a)) {
+			argv_pushf(&patterns, "./%s",
+			           a); /* a directory, as DIR is: not an import path */
 		} else {
 			argv_push(&patterns, a);
 		}
 	}
-	if (!o->args.argc)
+	if (!o->args.argc && add_tree(in, c, "./...", &bc, o->tests) < 0)
 		argv_push(&patterns, "./...");
 	if (patterns.argc) {
 		go = gotool_find();
@@ -693,6 +778,7 @@ static int collect_inputs(struct inputs *in, const struct cwds *c, const struct 
 		ret = EXIT_USAGE;
 	}
 out:
+	buildctx_release(&bc);
 	free(cause);
 	free(go);
 	argv_clear(&patterns);

@@ -228,6 +228,8 @@ static int load_graph(struct dev *d, char **cause)
 		if (rc == 0) {
 			hash_new_files(d);
 			pathmap_clear(&d->outside);
+			if (d->w) /* the poller stats the graph's files (watch.h) */
+				devgraph_watch_files(&d->graph, d->w);
 		}
 	}
 	strbuf_release(&sb);
@@ -264,47 +266,23 @@ static char *rel_path(const struct dev *d, const char *abs)
 static int skip_dir(const char *abs, void *data)
 {
 	struct dev *d = data;
-	const char *base = base_name(abs);
-	if (base[0] == '.' || base[0] == '_' || strcmp(base, "testdata") == 0 ||
-	    strcmp(base, "node_modules") == 0)
-		return 1;
 	char *rel = rel_path(d, abs);
-	int skip = glob_match_any(&d->cfg.watch.exclude, rel, 1) ||
-	           (d->gi && gitignore_ignored(d->gi, rel, 1));
-	if (!skip && d->gi)
-		gitignore_add_dir(d->gi, rel);
+	int skip = changeq_skip_dir(rel, &d->cfg.watch.exclude, d->gi);
 	free(rel);
 	return skip;
 }
 
-/*
- * Queues a changed path. The first change after a quiet debounce period is
- * taken at once (d->eager: the loop builds right after this batch of events);
- * changes that follow within the period wait for it to pass without one.
- */
+/* Queues a changed path (dev/changeq.h: the first after a quiet period builds at once). */
 static void add_pending(struct dev *d, const char *rel)
 {
-	int64_t now = now_mono_ns();
-	if (!d->pending.argc && !d->rescan) {
-		d->first_event = now;
-		if (now - d->last_event >= (int64_t)d->cfg.watch.debounce_ms * 1000000)
-			d->eager = 1;
-	}
-	d->last_event = now;
-	if (!pathmap_get(&d->pending_set, rel, NULL)) {
-		pathmap_set(&d->pending_set, rel, 1);
-		argv_push(&d->pending, rel);
-	}
+	changeq_add(&d->cq, rel);
 }
 
 static void on_watch_event(const struct watch_event *ev, void *data)
 {
 	struct dev *d = data;
 	if (ev->kind & WATCH_RESCAN) {
-		if (!d->pending.argc && !d->rescan)
-			d->first_event = now_mono_ns();
-		d->rescan = 1;
-		d->last_event = now_mono_ns();
+		changeq_rescan(&d->cq);
 		return;
 	}
 	char *rel = rel_path(d, ev->path);
@@ -328,59 +306,26 @@ static void on_watch_event(const struct watch_event *ev, void *data)
 	free(rel);
 }
 
+/* A directory that is or holds a package directory of the graph. */
+static int graph_dir(const char *rel, void *data)
+{
+	const struct dev *d = data;
+	return devgraph_classify(&d->graph, rel, 1) == DEVGRAPH_DIR;
+}
+
 /*
  * The debounce has run out: which pending paths really changed since the
  * last build (content hash), recorded as built now. Fills files.
  */
 static void take_changes(struct dev *d, struct argv_array *files)
 {
-	if (d->rescan) {
-		for (size_t i = 0; i < d->built.cap; i++)
-			if (d->built.keys[i] &&
-			    !pathmap_get(&d->pending_set, d->built.keys[i], NULL)) {
-				pathmap_set(&d->pending_set, d->built.keys[i], 1);
-				argv_push(&d->pending, d->built.keys[i]);
-			}
-		d->rescan = 0;
-	}
-	for (size_t i = 0; i < d->pending.argc; i++) {
-		const char *rel = d->pending.argv[i];
-		char *abs = xasprintf("%s/%s", d->cfg.root, rel);
-		struct stat st;
-		int is_dir = stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
-		if (is_dir || devgraph_classify(&d->graph, rel, 1) == DEVGRAPH_DIR) {
-			if (!is_dir) /* a package directory went away */
-				argv_push(files, rel);
-			free(abs);
-			continue;
-		}
-		uint64_t h = devgraph_hash_file(abs), old = DEVGRAPH_MISSING;
-		int known = pathmap_get(&d->built, rel, &old);
-		if (known ? h != old : h != DEVGRAPH_MISSING) {
-			argv_push(files, rel);
-			pathmap_set(&d->built, rel, h);
-		}
-		free(abs);
-	}
-	argv_clear(&d->pending);
-	pathmap_clear(&d->pending_set);
+	changeq_take(&d->cq, d->cfg.root, &d->built, graph_dir, d, files);
 }
 
-/*
- * True when a pending path is missing: a file renamed away or deleted is
- * usually half of a save (vim renames main.go to main.go~, then writes
- * main.go), so it waits for the debounce instead of building at once.
- */
+/* A pending path is missing: half of a save (vim renames main.go away first), so wait. */
 static int pending_gone(const struct dev *d)
 {
-	for (size_t i = 0; i < d->pending.argc; i++) {
-		char *abs = xasprintf("%s/%s", d->cfg.root, d->pending.argv[i]);
-		int gone = access(abs, F_OK) < 0;
-		free(abs);
-		if (gone)
-			return 1;
-	}
-	return 0;
+	return changeq_gone(&d->cq, d->cfg.root);
 }
 
 /* ---- building ----------------------------------------------------------- */
@@ -543,6 +488,7 @@ static void drain_build_output(struct dev *d)
 }
 
 static void switch_to(struct dev *d, char *bin, struct cycle *c);
+static void maybe_start_pending(struct dev *d);
 
 static void build_done(struct dev *d)
 {
@@ -591,9 +537,10 @@ static void build_done(struct dev *d)
 		}
 		free(path);
 	}
-	if (!ok)
+	if (!ok) {
 		dev_browser_failed(d); /* before build_cleanup empties the log */
-	else
+		dev_feed_failed(d);
+	} else
 		dev_browser_built(d);
 	build_cleanup(d);
 	struct cycle c = d->bc;
@@ -696,6 +643,11 @@ static void stop_done(struct dev *d, size_t i)
 		warning("golive dev: %s", cause);
 		free(cause);
 	}
+	/* Gone: the next version starts now (sequential mode), the bookkeeping after. */
+	struct stopping done = *st;
+	d->stopping[i] = d->stopping[--d->nstopping];
+	st = &done;
+	maybe_start_pending(d);
 	report_stop(d, st->pid, st->killed, st->t0);
 	/*
 	 * It held requests past the drain limit and died of the signal (no
@@ -717,7 +669,6 @@ static void stop_done(struct dev *d, size_t i)
 	if (st->bin)
 		unlink(st->bin);
 	free(st->bin);
-	d->stopping[i] = d->stopping[--d->nstopping];
 }
 
 static void program_ready(struct dev *d, const char *how)
@@ -1111,11 +1062,13 @@ static int loop(struct dev *d)
 			pfd[FD_STOP0 + i].fd = supervise_pidfd(d->stopping[i].sup);
 
 		int64_t deadline = 0;
-		if (d->pending.argc || d->rescan)
-			deadline = d->last_event + (int64_t)d->cfg.watch.debounce_ms * 1000000;
+		if (changeq_waiting(&d->cq))
+			deadline = changeq_deadline(&d->cq);
 		deadline = min_deadline(deadline, d->restart_at);
 		deadline = min_deadline(deadline, d->ready_deadline);
 		deadline = min_deadline(deadline, d->reload_at);
+		if (!d->build_pid && !d->rc.active && !d->start_bin)
+			deadline = min_deadline(deadline, d->findings_at);
 		for (size_t i = 0; i < d->nstopping; i++)
 			if (!d->stopping[i].killed)
 				deadline = min_deadline(deadline, d->stopping[i].kill_at);
@@ -1147,16 +1100,16 @@ static int loop(struct dev *d)
 				warning("golive dev: %s", cause);
 				free(cause);
 			}
-			if (d->eager && !pending_gone(d)) {
+			if (d->cq.eager && !pending_gone(d)) {
 				/* leading edge: a lone save builds without waiting */
 				struct argv_array files = ARGV_ARRAY_INIT;
-				int64_t t_event = d->first_event;
+				int64_t t_event = d->cq.first_event;
 				take_changes(d, &files);
 				if (files.argc)
 					start_build(d, "change", &files, t_event);
 				argv_clear(&files);
 			}
-			d->eager = 0;
+			d->cq.eager = 0;
 		}
 		if (pfd[FD_BUILDOUT].revents)
 			drain_build_output(d);
@@ -1181,7 +1134,8 @@ static int loop(struct dev *d)
 				d->stopping[i].killed = 1;
 			}
 		maybe_start_pending(d);
-		if (d->ana_pkgs.argc && !d->rc.active && !d->start_bin) {
+		if (d->ana_pkgs.argc && !d->rc.active && !d->start_bin &&
+		    (!d->findings_at || now >= d->findings_at)) {
 			/* the fast build's program serves: its analysis, off the critical path */
 			struct argv_array pkgs = d->ana_pkgs;
 			memset(&d->ana_pkgs, 0, sizeof(d->ana_pkgs));
@@ -1189,6 +1143,9 @@ static int loop(struct dev *d)
 			dev_browser_analysed(d);
 			argv_clear(&pkgs);
 		}
+		if (d->findings_at && now >= d->findings_at && !d->rc.active && !d->start_bin &&
+		    !d->build_pid)
+			dev_browser_findings_due(d);
 		dev_run_warm(d);
 		if (d->ready_deadline && now >= d->ready_deadline && d->cur && !d->cur_ready) {
 			dev_say(d, "pid %d sent no READY=1 within %d ms; taking it as ready",
@@ -1206,10 +1163,9 @@ static int loop(struct dev *d)
 			d->restart_at = 0;
 			start_cur(d, &c);
 		}
-		if ((d->pending.argc || d->rescan) &&
-		    now >= d->last_event + (int64_t)d->cfg.watch.debounce_ms * 1000000) {
+		if (changeq_waiting(&d->cq) && now >= changeq_deadline(&d->cq)) {
 			struct argv_array files = ARGV_ARRAY_INIT;
-			int64_t t_event = d->first_event;
+			int64_t t_event = d->cq.first_event;
 			take_changes(d, &files);
 			if (files.argc)
 				start_build(d, "change", &files, t_event);
@@ -1268,6 +1224,7 @@ int cmd_dev(int argc, char **argv)
 	}
 	if (d->o.debounce_ms >= 0)
 		d->cfg.watch.debounce_ms = d->o.debounce_ms;
+	changeq_init(&d->cq, d->cfg.watch.debounce_ms);
 	if (!d->o.have_args)
 		for (size_t i = 0; i < d->cfg.run.args.argc; i++)
 			argv_push(&d->o.args, d->cfg.run.args.argv[i]);
@@ -1394,11 +1351,21 @@ int cmd_dev(int argc, char **argv)
 	}
 	if (d->cfg.watch.gitignore)
 		d->gi = gitignore_new(d->cfg.root);
-	d->w = watch_new(&cause);
+	{
+		char *why = NULL;
+		d->w = watch_open(d->cfg.root,
+		                  d->o.poll ? config_parse_poll(d->o.poll)
+		                            : config_parse_poll(d->cfg.watch.poll),
+		                  &why, &cause);
+		if (why)
+			dev_say(d, "%s", why);
+		free(why);
+	}
 	if (!d->w || watch_add_tree(d->w, d->cfg.root, skip_dir, d, &cause) < 0) {
 		error("golive dev: %s", cause);
 		goto out;
 	}
+	devgraph_watch_files(&d->graph, d->w);
 	dev_print_watch(d, t_watch);
 
 	struct argv_array none = ARGV_ARRAY_INIT;
@@ -1439,9 +1406,8 @@ out:
 	gitignore_free(d->gi);
 	devgraph_release(&d->graph);
 	pathmap_clear(&d->built);
-	pathmap_clear(&d->pending_set);
+	changeq_release(&d->cq);
 	pathmap_clear(&d->outside);
-	argv_clear(&d->pending);
 	argv_clear(&d->reload_files);
 	free(d->findings);
 	free(d->findings_shown);

@@ -15,6 +15,7 @@
 #include "core/pathmatch.h"
 #include "core/profile.h"
 #include "core/util.h"
+#include "dev/changeq.h"
 #include "dev/devfast.h"
 #include "dev/devgraph.h"
 #include "dev/devtrace.h"
@@ -32,6 +33,7 @@ struct dev_opts {
 	int browser;             /* --browser */
 	const char *config, *package, *proxy, *to;
 	const char *trace_out, *chrome_trace, *report, *profile;
+	const char *poll; /* --poll: config_parse_poll()'s input, NULL: golive.yaml's */
 	int debounce_ms, grace_ms, stop_signal; /* -1 / 0: from golive.yaml */
 	struct argv_array listen, args;
 	int have_args;
@@ -75,10 +77,7 @@ struct dev {
 	struct pathmap built; /* content hash of each file at the last build */
 	struct gitignore *gi;
 	struct watcher *w;
-	struct argv_array pending;
-	struct pathmap pending_set;
-	int64_t first_event, last_event;
-	int rescan, eager;
+	struct changeq cq; /* the changes not built yet: debounce, hashes (dev/changeq.h) */
 	/*
 	 * Files outside the graph that changed since the last listing, with when:
 	 * a package imported for the first time by a build is in the graph only
@@ -144,6 +143,16 @@ struct dev {
 	char *findings;          /* a built version's findings payload, sent once it serves */
 	char *findings_shown;    /* the serving version's: sent again after a static reload */
 	struct strbuf ana_found; /* the last fast-path analysis's findings, as text lines */
+	/*
+	 * when the pages get the findings of every package of the plan, those go
+	 * served from its cache included (0: not due): shortly after a new
+	 * version serves, so that the pages' reloads go first
+	 */
+	int64_t findings_at;
+
+	/* the cycle feed for golive lsp (core/devfeed.h): started (truncated) at the first cycle */
+	int feed_started;
+	struct json_t *feed_errors; /* the failed build's compiler errors, for its cycle's line */
 
 	/* stdin forwarding */
 	int in_fd, in_w, in_r, in_eof;
@@ -190,6 +199,13 @@ static inline const char *c_off(const struct dev *d)
 void dev_json_line(json_t *o);
 /* "850 ms", "1.25 s" */
 void dev_fmt_dur(char *buf, size_t n, double ms);
+/*
+ * The cycle feed (core/devfeed.h): dev_feed_failed() keeps the compiler
+ * errors of d->build_log (call it before the log is emptied);
+ * dev_report_cycle() appends each ok or failed cycle's line.
+ */
+void dev_feed_failed(struct dev *d);
+
 /*
  * The cycle's trace, JSON line and status line. build: "ok", "failed",
  * "cancelled", or NULL; pid: the program started, or 0; ready: how it was
@@ -253,6 +269,8 @@ void dev_browser_failed(struct dev *d);
 void dev_browser_built(struct dev *d);
 void dev_browser_ready(struct dev *d);
 void dev_browser_analysed(struct dev *d);
+/* At findings_at: every package's findings (the plan's, through the analysis cache). */
+void dev_browser_findings_due(struct dev *d);
 /*
  * rel matches watch.include's restart: false globs: 1, and the pages are
  * told after the debounce (dev_browser_reload_due); 0 for any other path.

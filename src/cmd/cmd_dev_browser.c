@@ -14,6 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * How long after a new version serves its pages get every package's
+ * findings: the reloads it triggered go through the proxy (this loop) first.
+ */
+#define BROWSER_FINDINGS_DELAY_MS 50
+
 int dev_browser_listen(struct dev *d, int public_fd, const struct listen_addr *priv)
 {
 	char *cause = NULL;
@@ -97,6 +103,7 @@ void dev_browser_failed(struct dev *d)
 		return;
 	struct strbuf all = STRBUF_INIT;
 	build_text(d, &all);
+	d->findings_at = 0; /* the error is what the pages show */
 	char *data = payload(d, "golive dev: build failed", &all, 1);
 	httpproxy_event(d->hp, "error", data);
 	free(data);
@@ -124,12 +131,52 @@ void dev_browser_ready(struct dev *d)
 	free(d->findings_shown);
 	d->findings_shown = d->findings;
 	d->findings = NULL;
+	/* a build reports the packages it compiled; the pages get them all */
+	if (d->fast.enabled)
+		d->findings_at = now_mono_ns() + (int64_t)BROWSER_FINDINGS_DELAY_MS * 1000000;
+}
+
+void dev_browser_findings_due(struct dev *d)
+{
+	devfast_findings_array found = ARRAY_INIT;
+	struct strbuf text = STRBUF_INIT;
+	char *cause = NULL;
+	d->findings_at = 0;
+	if (!d->hp)
+		return;
+	if (devfast_analyse(&d->fast, &d->cfg.analysis, NULL, &found, &cause) < 0) {
+		/* no plan yet (the first build failed), or a rule: the build's own findings stay */
+		free(cause);
+		devfast_findings_release(&found);
+		return;
+	}
+	for (size_t i = 0; i < found.n; i++)
+		for (size_t k = 0; k < found.v[i].diags.n; k++) {
+			const struct diag *dg = &found.v[i].diags.v[k];
+			strbuf_addf(&text, "%s:%u:%u: [%s] %s\n", dg->file, dg->line, dg->col,
+			            dg->analyzer, dg->message);
+		}
+	devfast_findings_release(&found);
+	char *data = payload(d, "golive dev: analyzer findings (the build succeeded)", &text, 0);
+	strbuf_release(&text);
+	if (data) {
+		if (!d->findings_shown || strcmp(data, d->findings_shown)) {
+			httpproxy_event(d->hp, "findings", data);
+			httpproxy_keep(d->hp, "findings", data);
+		}
+		free(d->findings_shown);
+		d->findings_shown = data;
+	} else if (d->findings_shown) {
+		httpproxy_event(d->hp, "clear", NULL);
+		free(d->findings_shown);
+		d->findings_shown = NULL;
+	}
 }
 
 void dev_browser_analysed(struct dev *d)
 {
-	if (!d->hp || !d->ana_found.len)
-		return;
+	if (!d->hp || !d->ana_found.len || d->findings_at)
+		return; /* every package's findings are due: those include these */
 	char *data =
 	    payload(d, "golive dev: analyzer findings (the build succeeded)", &d->ana_found, 0);
 	if (data) {

@@ -35,6 +35,8 @@ static const char dev_usage[] =
     "  --quiet               no status lines (build errors are still printed)\n"
     "  --config FILE         read FILE instead of searching for golive.yaml\n"
     "  --debounce MS         quiet time that groups changes into one build (default 20)\n"
+    "  --poll DUR            poll for changes every DUR (e.g. 250ms) instead of inotify:\n"
+    "                        bind mounts, VMs, WSL, NFS; auto (default) or off; watch.poll\n"
     "  --stop-signal SIG     signal that stops the program (default SIGTERM)\n"
     "  --grace MS            then SIGKILL after this long (default 5000)\n"
     "  --trace-out FILE      append each cycle's trace to FILE as OTLP/JSON\n"
@@ -93,7 +95,7 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 		static const char *const valued[] = {
 		    "--listen",       "--proxy",  "--to",          "--config",
 		    "--debounce",     "--grace",  "--stop-signal", "--trace-out",
-		    "--chrome-trace", "--report", "--profile"};
+		    "--chrome-trace", "--report", "--profile",     "--poll"};
 		size_t k;
 		const char *val = NULL;
 		for (k = 0; k < ARRAY_SIZE(valued); k++) {
@@ -162,6 +164,13 @@ int dev_parse_opts(struct dev_opts *o, int argc, char **argv)
 			break;
 		case 10:
 			o->profile = val;
+			break;
+		case 11:
+			if (config_parse_poll(val) < -1)
+				return error("golive dev: --poll: want an interval of 10ms to 10s "
+				             "(e.g. 250ms), \"auto\" or \"off\", got \"%s\"",
+				             val);
+			o->poll = val;
 			break;
 		default:
 			if (config_signal_parse(val, &o->stop_signal) < 0)

@@ -5,12 +5,14 @@
  */
 #define _GNU_SOURCE
 #include "cmd/cmd_dev.h"
+#include "core/devfeed.h"
 #include "core/jsonl.h"
 #include "core/log.h"
 #include "dev/devtrace.h"
 #include "dev/supervise.h"
 #include "dev/watch.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -101,6 +103,55 @@ static void describe_trigger(const struct cycle *c, struct strbuf *sb)
 		strbuf_addf(sb, "%s and %zu more changed", c->files.argv[0], c->files.argc - 1);
 }
 
+/* ---- the cycle feed (core/devfeed.h) ------------------------------------ */
+
+void dev_feed_failed(struct dev *d)
+{
+	char cwd[PATH_MAX];
+	json_decref(d->feed_errors);
+	d->feed_errors = devfeed_parse_errors(d->build_log.buf, d->build_log.len,
+	                                      getcwd(cwd, sizeof(cwd)) ? cwd : "/");
+}
+
+/* Appends the cycle's line to the module's feed; the first one truncates it. */
+static void feed_cycle(struct dev *d, const struct cycle *c, const char *build, pid_t pid)
+{
+	json_t *errors = d->feed_errors;
+	d->feed_errors = NULL;
+	char *path = d->cfg.root ? devfeed_path(d->cfg.root) : NULL;
+	if (!path || !build || (strcmp(build, "ok") && strcmp(build, "failed"))) {
+		free(path);
+		json_decref(errors);
+		return;
+	}
+	int64_t end = !strcmp(build, "ok") ? c->t_ready : c->t_build_end;
+	json_t *o =
+	    json_pack("{s:i, s:s, s:i, s:s, s:o, s:o, s:o}", "v", 1, "root", d->cfg.root, "cycle",
+	              c->n, "build", build, "pid", pid > 0 ? json_integer(pid) : json_null(), "ms",
+	              end && c->t_event ? json_round(ms_between(c->t_event, end)) : json_null(),
+	              "errors", errors && !strcmp(build, "failed") ? errors : json_array());
+	if (errors && strcmp(build, "failed"))
+		json_decref(errors);
+	size_t len;
+	char *line = o ? jsonl_encode(o, &len) : NULL;
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (line && mkdir_p(dir, 0700) == 0) {
+		int fd = open(path,
+		              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		                  (d->feed_started ? 0 : O_TRUNC),
+		              0600);
+		if (fd >= 0) {
+			(void)write_all(fd, line, len);
+			close(fd);
+			d->feed_started = 1;
+		}
+	}
+	free(dir);
+	free(line);
+	free(path);
+}
+
 /* The cycle's JSON line and status line. build: "ok", "failed", "cancelled". */
 void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t pid,
                       const char *ready)
@@ -145,6 +196,7 @@ void dev_report_cycle(struct dev *d, struct cycle *c, const char *build, pid_t p
 			free(cause);
 		}
 	}
+	feed_cycle(d, c, build, pid);
 	if (d->o.json) {
 		json_t *o = json_object();
 		json_t *files = json_array();
@@ -232,9 +284,11 @@ void dev_print_watch(struct dev *d, int64_t t_start)
 		json_object_set_new(o, "dirs", json_integer((json_int_t)watch_count(d->w)));
 		json_object_set_new(o, "files", json_integer((json_int_t)d->graph.files.n));
 		json_object_set_new(o, "ms", json_round(ms));
+		json_object_set_new(o, "backend", json_string(watch_backend_name(d->w)));
 		dev_json_line(o);
 	}
-	dev_say(d, "%swatching %zu director%s of %s (%zu packages) in %.0f ms%s", c_dim(d),
+	dev_say(d, "%swatching %zu director%s of %s (%zu packages%s) in %.0f ms%s", c_dim(d),
 	        watch_count(d->w), watch_count(d->w) == 1 ? "y" : "ies", d->cfg.root,
-	        d->graph.pkgs.argc, ms, c_off(d));
+	        d->graph.pkgs.argc, strcmp(watch_backend_name(d->w), "poll") ? "" : ", polling", ms,
+	        c_off(d));
 }

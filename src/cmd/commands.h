@@ -15,6 +15,8 @@ int cmd_build(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
+int cmd_lsp(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

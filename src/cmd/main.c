@@ -27,7 +27,9 @@ struct command {
 static const struct command commands[] = {
     {"build", cmd_build, "go build through golive, then a timing summary"},
     {"dev", cmd_dev, "build, run, and rebuild + restart on every save"},
+    {"test", cmd_test, "go test with a summary; --watch: the affected tests on every save"},
     {"check", cmd_check, "analyse Go sources without building (text, --json, --sarif)"},
+    {"lsp", cmd_lsp, "the Language Server: findings as you type (docs/editors.md)"},
     {"config", cmd_config, "print the effective configuration (golive.yaml)"},
     {"plugins", cmd_plugins, "list the configured plugins: verified, active in the profile"},
     {"verify", cmd_verify, "check a release binary: policy, reproducibility, ABI diff"},

@@ -31,6 +31,14 @@ static const char *const value_flags[] = {
     "exec",
 };
 
+int buildargs_takes_value(const char *name)
+{
+	for (size_t i = 0; i < sizeof(value_flags) / sizeof(value_flags[0]); i++)
+		if (strcmp(name, value_flags[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Flags go list does not take, or that only change how go build reports. */
 static const char *const not_for_list[] = {
     "o", "v", "x", "n", "work", "json", "toolexec", "debug-actiongraph", "debug-trace", "i"};

@@ -43,6 +43,9 @@ void buildargs_push_packages(const struct build_args *ba, struct argv_array *out
 /* True when ba's flags hold -name (or --name, -name=value). */
 int buildargs_has_flag(const struct build_args *ba, const char *name);
 
+/* True when the go build flag name (no dash: "tags") takes a value as the next word. */
+int buildargs_takes_value(const char *name);
+
 void buildargs_release(struct build_args *ba);
 
 #endif

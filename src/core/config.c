@@ -91,6 +91,7 @@ void config_release(struct golive_config *c)
 	argv_clear(&c->watch.include);
 	argv_clear(&c->watch.reload);
 	argv_clear(&c->watch.exclude);
+	free(c->watch.poll);
 	free(c->cache.backend);
 	free(c->cache.mode);
 	free(c->cache.timeout);

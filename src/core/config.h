@@ -119,11 +119,14 @@ struct golive_config {
 	 *                    (golive dev --browser) without a rebuild or restart
 	 *  debounce_ms       0..10000, default 20
 	 *  gitignore         bool, default 1: .gitignored paths never rebuild
+	 *  poll              NULL/"auto" (poll only where inotify sees nothing), "off", or
+	 *                    an interval ("250ms", "1s"): see config_parse_poll()
 	 */
 	struct {
 		struct argv_array include, reload; /* in this order (KEY_INCLUDE) */
 		struct argv_array exclude;
 		int debounce_ms, gitignore;
+		char *poll;
 	} watch;
 	/*
 	 * trace: observable builds (docs/tracing.md); the command line wins.
@@ -265,6 +268,12 @@ struct json_t *config_to_json(const struct golive_config *c);
  * returns 0, or -1 with *why (malloc'd, the value quoted).
  */
 int config_check_addr(const char *s, char **why);
+/*
+ * watch.poll and --poll: "250ms", "1s", "1.5s" (10 ms to 10 s) -> that many
+ * ms; "auto" or NULL -> -1 (poll only on file systems without inotify
+ * events); "off" -> 0. -2 when s is none of these.
+ */
+long config_parse_poll(const char *s);
 int config_check_to(const char *s, char **why);
 int config_check_listen(const char *s, char **why);
 

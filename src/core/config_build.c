@@ -205,11 +205,41 @@ static const struct key_spec run_keys[] = {
     {"editor_url", KEY_STRING, FIELD(run.editor_url), 0, 0, config_check_nonempty},
 };
 
+long config_parse_poll(const char *s)
+{
+	if (!s || strcmp(s, "auto") == 0)
+		return -1;
+	if (strcmp(s, "off") == 0)
+		return 0;
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -2;
+	double v = strtod(s, &end);
+	if (strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (strcmp(end, "ms") != 0)
+		return -2;
+	if (v < 10 || v > 10000)
+		return -2;
+	return (long)v;
+}
+
+static int check_poll(const char *s, char **why)
+{
+	if (config_parse_poll(s) >= -1)
+		return 0;
+	*why = xasprintf("want \"auto\", \"off\" or an interval of 10ms to 10s (e.g. 250ms), "
+	                 "got \"%s\"",
+	                 s);
+	return -1;
+}
+
 static const struct key_spec watch_keys[] = {
     {"include", KEY_INCLUDE, FIELD(watch.include), 0, 0, glob_check},
     {"exclude", KEY_STRING_LIST, FIELD(watch.exclude), 0, 0, glob_check},
     {"debounce_ms", KEY_INT, FIELD(watch.debounce_ms), 0, 10000, NULL},
     {"gitignore", KEY_BOOL, FIELD(watch.gitignore), 0, 0, NULL},
+    {"poll", KEY_STRING, FIELD(watch.poll), 0, 0, check_poll},
 };
 
 const struct section_spec config_section_build = {

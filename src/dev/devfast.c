@@ -210,8 +210,9 @@ int devfast_analyse(const struct devfast *f, const struct analysis_settings *s,
 		why = NULL;
 	}
 	uint64_t hash = analysis_settings_hash(s);
-	for (size_t i = 0; i < pkgs->argc && rc == 0; i++) {
-		const struct devplan_pkg *k = devplan_find(&p, pkgs->argv[i]);
+	size_t n = pkgs ? pkgs->argc : p.npkgs;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct devplan_pkg *k = pkgs ? devplan_find(&p, pkgs->argv[i]) : &p.pkgs[i];
 		struct pkgsrc ps = PKGSRC_INIT;
 		char key[ANACACHE_KEY_HEX + 1];
 		diag_array d = ARRAY_INIT;

@@ -77,7 +77,8 @@ typedef ARRAY(struct devfast_findings) devfast_findings_array;
  * Analyses the recorded source files of each package of pkgs (import paths
  * of the plan) as golive build's wrapper does for a compile: through golive's
  * analysis cache, as the Go version of the recorded compile's -lang, under
- * settings s. Appends the packages that have findings to out, in pkgs' order.
+ * settings s. Appends the packages that have findings to out, in pkgs' order
+ * (pkgs NULL: every package of the plan, in its order).
  * Returns 0, or -1 with *cause (the plan cannot be read, a rule does not
  * compile). Nothing printed.
  */

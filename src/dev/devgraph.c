@@ -1,6 +1,7 @@
 /* devgraph.c - see devgraph.h. */
 #define _GNU_SOURCE
 #include "dev/devgraph.h"
+#include "dev/watch.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -141,8 +142,7 @@ void devgraph_list_argv(struct argv_array *out, const struct argv_array *flags,
 		argv_push(out, patterns->argv[i]);
 }
 
-/* dir relative to root: "" for root itself, NULL when outside it. */
-static const char *rel_to(const char *root, const char *dir)
+const char *devgraph_rel(const char *root, const char *dir)
 {
 	size_t n = strlen(root);
 	if (strncmp(dir, root, n) != 0)
@@ -154,10 +154,9 @@ static const char *rel_to(const char *root, const char *dir)
 	return NULL;
 }
 
-int devgraph_parse(struct devgraph *g, const char *buf, size_t len, char **cause)
+int devgraph_each_object(const char *buf, size_t len, void (*fn)(json_t *o, void *data), void *data,
+                         char **cause)
 {
-	struct devgraph ng;
-	devgraph_init(&ng, g->root);
 	size_t off = 0;
 	while (off < len) {
 		while (off < len && (buf[off] == ' ' || buf[off] == '\n' || buf[off] == '\t' ||
@@ -171,38 +170,60 @@ int devgraph_parse(struct devgraph *g, const char *buf, size_t len, char **cause
 			*cause = xasprintf("go list output at byte %zu: %s", off,
 			                   o ? "not an object" : err.text);
 			json_decref(o);
-			devgraph_release(&ng);
 			return -1;
 		}
 		off += err.position;
-		const char *dir = json_string_value(json_object_get(o, "Dir"));
-		const char *ip = json_string_value(json_object_get(o, "ImportPath"));
-		const char *rel = dir && !json_is_true(json_object_get(o, "Standard"))
-		                      ? rel_to(g->root, dir)
-		                      : NULL;
-		if (json_object_get(o, "Error"))
-			ng.errors++;
-		if (rel) {
-			pathmap_set(&ng.dirs, rel, 1);
-			if (ip)
-				argv_push(&ng.pkgs, ip);
-			for (size_t f = 0; f < ARRAY_SIZE(file_fields); f++) {
-				json_t *a = json_object_get(o, file_fields[f]);
-				size_t i;
-				json_t *v;
-				json_array_foreach(a, i, v)
-				{
-					const char *name = json_string_value(v);
-					if (!name || !*name)
-						continue;
-					char *p =
-					    *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-					pathmap_set(&ng.files, p, 1);
-					free(p);
-				}
-			}
-		}
+		fn(o, data);
 		json_decref(o);
+	}
+	return 0;
+}
+
+struct parse_ctx {
+	struct devgraph *g;
+	const char *root;
+};
+
+static void parse_one(json_t *o, void *data)
+{
+	struct parse_ctx *c = data;
+	struct devgraph *ng = c->g;
+	const char *dir = json_string_value(json_object_get(o, "Dir"));
+	const char *ip = json_string_value(json_object_get(o, "ImportPath"));
+	const char *rel = dir && !json_is_true(json_object_get(o, "Standard"))
+	                      ? devgraph_rel(c->root, dir)
+	                      : NULL;
+	if (json_object_get(o, "Error"))
+		ng->errors++;
+	if (!rel)
+		return;
+	pathmap_set(&ng->dirs, rel, 1);
+	if (ip)
+		argv_push(&ng->pkgs, ip);
+	for (size_t f = 0; f < ARRAY_SIZE(file_fields); f++) {
+		json_t *a = json_object_get(o, file_fields[f]);
+		size_t i;
+		json_t *v;
+		json_array_foreach(a, i, v)
+		{
+			const char *name = json_string_value(v);
+			if (!name || !*name)
+				continue;
+			char *p = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+			pathmap_set(&ng->files, p, 1);
+			free(p);
+		}
+	}
+}
+
+int devgraph_parse(struct devgraph *g, const char *buf, size_t len, char **cause)
+{
+	struct devgraph ng;
+	devgraph_init(&ng, g->root);
+	struct parse_ctx c = {&ng, g->root};
+	if (devgraph_each_object(buf, len, parse_one, &c, cause) < 0) {
+		devgraph_release(&ng);
+		return -1;
 	}
 	static const char *const root_files[] = {"go.mod", "go.sum", "go.work", "go.work.sum"};
 	for (size_t i = 0; i < ARRAY_SIZE(root_files); i++)
@@ -247,4 +268,14 @@ enum devgraph_kind devgraph_classify(const struct devgraph *g, const char *rel, 
 	int in = pathmap_get(&g->dirs, dir, NULL);
 	free(dir);
 	return in ? DEVGRAPH_NEW : DEVGRAPH_NONE;
+}
+
+void devgraph_watch_files(const struct devgraph *g, struct watcher *w)
+{
+	struct argv_array abs = ARGV_ARRAY_INIT;
+	for (size_t i = 0; i < g->files.cap; i++)
+		if (g->files.keys[i])
+			argv_pushf(&abs, "%s/%s", g->root, g->files.keys[i]);
+	watch_set_files(w, (const char *const *)abs.argv, abs.argc);
+	argv_clear(&abs);
 }

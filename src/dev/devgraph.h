@@ -75,6 +75,19 @@ void devgraph_list_argv(struct argv_array *out, const struct argv_array *flags,
  */
 int devgraph_parse(struct devgraph *g, const char *buf, size_t len, char **cause);
 
+/*
+ * Calls fn(o, data) for each object of a `go list -json` stream (objects
+ * one after the other, any whitespace between), in order. 0, or -1 with
+ * *cause ("go list output at byte N: ...") when the text is not such a
+ * stream (fn has seen the objects before the bad one).
+ */
+struct json_t;
+int devgraph_each_object(const char *buf, size_t len, void (*fn)(struct json_t *o, void *data),
+                         void *data, char **cause);
+
+/* dir (absolute) relative to root: "" for root itself, NULL when outside it. */
+const char *devgraph_rel(const char *root, const char *dir);
+
 /* Why a changed path matters, from devgraph_classify(). */
 enum devgraph_kind {
 	DEVGRAPH_NONE = 0, /* not part of the build: ignore it */
@@ -91,5 +104,12 @@ enum devgraph_kind {
  * directory is DEVGRAPH_DIR.
  */
 enum devgraph_kind devgraph_classify(const struct devgraph *g, const char *rel, int is_dir);
+
+/*
+ * Tells w (watch.h) the graph's files, as absolute paths: a polling watcher
+ * stats just these and the directories, not every file of the tree.
+ */
+struct watcher;
+void devgraph_watch_files(const struct devgraph *g, struct watcher *w);
 
 #endif

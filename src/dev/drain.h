@@ -41,7 +41,10 @@ int drain_accepted(pid_t pid, const unsigned *ports, size_t nports);
  * it between tries, or after max_ms. Returns
  * with the group stopped either way: 0 when it holds none, 1 when max_ms
  * passed first, -1 when pid cannot be inspected (the group is still
- * stopped). The caller signals it and sends SIGCONT.
+ * stopped). The caller signals it and sends SIGCONT. Only the caller knows
+ * that nothing new can reach pid (its connections held or steered
+ * elsewhere): then a first look finds whether it holds nothing, and returns
+ * 0 at once without stopping it.
  */
 int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, const int *lfds,
                 size_t nlfds, int max_ms);

@@ -3,10 +3,7 @@
 #include "dev/httpproxy.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <http_parser.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +16,12 @@
 #include "dev/bodydec.h"
 #include "dev/browser.h"
 #include "dev/inject.h"
+#include "dev/proxycore.h"
 
-#define ACCEPT_PAUSE_MS 100
-#define QMAX            32            /* pipelined requests awaiting answers, per connection */
-#define HEAD_CAP        (64 * 1024)   /* a request's or response's head */
-#define STREAM_CAP      (1024 * 1024) /* queued for an events stream that does not read */
-#define LINGER_MS       2000          /* reading what a client still sends after our close */
+#define QMAX       32            /* pipelined requests awaiting answers, per connection */
+#define HEAD_CAP   (64 * 1024)   /* a request's or response's head */
+#define STREAM_CAP (1024 * 1024) /* queued for an events stream that does not read */
+#define LINGER_MS  2000          /* reading what a client still sends after our close */
 
 /* A byte queue: data[off, len) are still to be sent. */
 struct bq {
@@ -138,16 +135,6 @@ static void head_emit(const struct head *h, struct strbuf *out, const char *cons
 	}
 }
 
-enum bstate { B_NONE, B_PENDING, B_CONNECTING, B_OPEN };
-
-struct hconn;
-
-struct end {
-	struct hconn *conn;
-	int fd;
-	uint32_t events;
-};
-
 /* A request sent to the program, waiting for its answer. */
 struct req {
 	struct inject_req ir;
@@ -159,9 +146,8 @@ struct req {
 };
 
 struct hconn {
-	struct end client, backend;
-	enum bstate bstate;
-	int64_t deadline_ns, next_try_ns, kill_at;
+	struct proxycore_conn base; /* first: the core's part (sockets, backend state) */
+	int64_t kill_at;            /* the linger after our close ends then (0: none) */
 	int64_t head_by; /* the request head being read must be whole by then (0: none) */
 	http_parser reqp, resp;
 	struct head rq, rs;
@@ -171,7 +157,6 @@ struct hconn {
 	size_t qn;
 	struct strbuf replay; /* their bytes, while replay_ok */
 	int replay_ok;
-	unsigned replays;
 	/* the request being read */
 	int rq_local, rq_chunked, rq_queued;
 	char *local_path; /* a /__golive/ request waiting for the answers before it */
@@ -180,23 +165,21 @@ struct hconn {
 	enum inject_mode mode;
 	int rs_interim, rs_chunked_out, rs_close_out, rs_started, rs_bytes;
 	struct injector inj;
-	char *tag;
+	/*
+	 * A page with a Content-Length within buf_cap: its rewritten head (but
+	 * the length and the blank line) and body, sent whole at its end with
+	 * the length they came to (a <meta> CSP rewritten changes it)
+	 */
+	int rs_defer;
+	struct strbuf defer_head, defer_body;
 	struct bodydec dec;
 	int dec_on;
-	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1, dead : 1;
-	struct hconn *prev, *next;
+	unsigned c_eof : 1, b_eof : 1, tunnel : 1, stream : 1, closing : 1, lingering : 1;
+	unsigned http1 : 1; /* its first bytes were not HTTP/2's preface: HTTP/1 requests */
 };
 
 struct httpproxy {
-	int epfd, listen_fd;
-	uint32_t listen_events;
-	int64_t accept_pause_end;
-	struct listen_addr backend;
-	int has_backend, held;
-	struct proxy_opts opts;
-	struct hconn *conns, *dead;
-	size_t nconns;
-	struct proxy_stats st;
+	struct proxy core; /* first: httpproxy.h and the callbacks cast */
 	unsigned version;
 	char *sticky_name; /* the last "error"/"findings" event, until a reload or "clear" */
 	char *sticky;
@@ -204,80 +187,29 @@ struct httpproxy {
 
 static http_parser_settings req_settings, resp_settings;
 
-static int64_t ms_ns(int ms)
-{
-	return (int64_t)ms * 1000000;
-}
-
-static int would_block(void)
-{
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-}
-
-static int end_watch(struct httpproxy *p, struct end *e, uint32_t want)
-{
-	if (e->fd < 0 || want == e->events)
-		return 0;
-	struct epoll_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = want;
-	ev.data.ptr = e;
-	int r;
-	if (!want)
-		r = epoll_ctl(p->epfd, EPOLL_CTL_DEL, e->fd, NULL);
-	else
-		r = epoll_ctl(p->epfd, e->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, e->fd, &ev);
-	if (r < 0)
-		return -1;
-	e->events = want;
-	return 0;
-}
-
-static void end_close(struct httpproxy *p, struct end *e)
-{
-	if (e->fd < 0)
-		return;
-	if (e->events)
-		epoll_ctl(p->epfd, EPOLL_CTL_DEL, e->fd, NULL);
-	e->events = 0;
-	close(e->fd);
-	e->fd = -1;
-}
-
-static void listen_update(struct httpproxy *p)
-{
-	uint32_t want = p->nconns < p->opts.max_conns && !p->accept_pause_end ? EPOLLIN : 0;
-	if (want == p->listen_events)
-		return;
-	struct epoll_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = want;
-	ev.data.ptr = NULL;
-	if (!epoll_ctl(p->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, p->listen_fd, &ev))
-		p->listen_events = want;
-}
-
 static void resp_reset(struct hconn *c)
 {
 	if (c->dec_on)
 		bodydec_release(&c->dec);
 	c->dec_on = 0;
-	free(c->tag);
-	c->tag = NULL;
+	injector_release(&c->inj);
+	strbuf_release(&c->defer_head);
+	strbuf_release(&c->defer_body);
+	c->rs_defer = 0;
 	c->mode = INJECT_NONE;
 	c->rs_interim = c->rs_chunked_out = c->rs_close_out = c->rs_started = c->rs_bytes = 0;
 }
 
 static void conn_kill(struct httpproxy *p, struct hconn *c, int reset)
 {
-	if (c->dead)
-		return;
-	if (reset && c->client.fd >= 0) {
-		struct linger lg = {1, 0};
-		setsockopt(c->client.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	end_close(p, &c->client);
-	end_close(p, &c->backend);
+	proxycore_kill(&p->core, &c->base, reset);
+}
+
+/* Frees what c owns but its sockets (proxycore_kill closes those). */
+static void conn_release(struct proxy *pc, struct proxycore_conn *bc)
+{
+	struct hconn *c = (struct hconn *)bc;
+	(void)pc;
 	resp_reset(c);
 	head_release(&c->rq);
 	head_release(&c->rs);
@@ -287,18 +219,6 @@ static void conn_kill(struct httpproxy *p, struct hconn *c, int reset)
 	strbuf_release(&c->replay);
 	free(c->local_path);
 	c->local_path = NULL;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		p->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->dead = 1;
-	c->prev = NULL;
-	c->next = p->dead;
-	p->dead = c;
-	p->nconns--;
-	listen_update(p);
 }
 
 /* ---- writing toward the program ------------------------------------------------ */
@@ -335,7 +255,8 @@ static int rq_begin(http_parser *hp)
 	head_reset(&c->rq);
 	c->rq_local = c->rq_chunked = c->rq_queued = 0;
 	if (!c->head_by)
-		c->head_by = now_mono_ns() + ms_ns(CTX(hp)->p->opts.header_timeout_ms);
+		c->head_by =
+		    now_mono_ns() + proxycore_ms_ns(CTX(hp)->p->core.opts.header_timeout_ms);
 	return 0;
 }
 
@@ -400,7 +321,7 @@ static int rq_headers(http_parser *hp)
 	if (rewrite) /* an answer golive can insert into without decoding it */
 		strbuf_addstr(&out, "Accept-Encoding: identity\r\n");
 	strbuf_addstr(&out, "\r\n");
-	to_backend(c, out.buf, out.len, p->opts.buf_cap);
+	to_backend(c, out.buf, out.len, p->core.opts.buf_cap);
 	strbuf_release(&out);
 	return 0;
 }
@@ -414,11 +335,11 @@ static int rq_body(http_parser *hp, const char *at, size_t n)
 	if (c->rq_chunked) {
 		char sz[32];
 		int k = snprintf(sz, sizeof(sz), "%zx\r\n", n);
-		to_backend(c, sz, (size_t)k, p->opts.buf_cap);
-		to_backend(c, at, n, p->opts.buf_cap);
-		to_backend(c, "\r\n", 2, p->opts.buf_cap);
+		to_backend(c, sz, (size_t)k, p->core.opts.buf_cap);
+		to_backend(c, at, n, p->core.opts.buf_cap);
+		to_backend(c, "\r\n", 2, p->core.opts.buf_cap);
 	} else {
-		to_backend(c, at, n, p->opts.buf_cap);
+		to_backend(c, at, n, p->core.opts.buf_cap);
 	}
 	return 0;
 }
@@ -440,7 +361,7 @@ static int rq_complete(http_parser *hp)
 		return 0;
 	}
 	if (c->rq_chunked)
-		to_backend(c, "0\r\n\r\n", 5, p->opts.buf_cap);
+		to_backend(c, "0\r\n\r\n", 5, p->core.opts.buf_cap);
 	if (c->rq_queued && c->qn)
 		c->q[c->qn - 1].complete = 1;
 	c->rq_queued = 0;
@@ -454,7 +375,9 @@ static void to_client_body(struct hconn *c, const char *data, size_t n)
 {
 	if (!n)
 		return;
-	if (c->rs_chunked_out) {
+	if (c->rs_defer) {
+		strbuf_add(&c->defer_body, data, n);
+	} else if (c->rs_chunked_out) {
 		strbuf_addf(&c->b2c.sb, "%zx\r\n", n);
 		strbuf_add(&c->b2c.sb, data, n);
 		strbuf_addstr(&c->b2c.sb, "\r\n");
@@ -500,6 +423,7 @@ static int rs_headers(http_parser *hp)
 	struct req *r = &c->q[0];
 	unsigned status = hp->status_code;
 	struct strbuf *out = &c->b2c.sb;
+	size_t start = out->len; /* where this answer's head starts */
 	c->rs_started = 1;
 	strbuf_addf(out, "HTTP/%u.%u %u %s\r\n", hp->http_major, hp->http_minor, status,
 	            h->first.buf);
@@ -528,9 +452,17 @@ static int rs_headers(http_parser *hp)
 	const char *pol = head_get(h, "content-security-policy");
 	if (pol)
 		csp = inject_csp(pol, &nonce);
-	c->tag = inject_tag(nonce, p->version);
+	injector_init_page(&c->inj, nonce, p->version);
 	free(nonce);
-	injector_init(&c->inj, c->tag);
+	int keep = http_should_keep_alive(hp);
+	if (c->mode == INJECT_PLAIN && (hp->flags & F_CONTENTLENGTH) && !(hp->flags & F_CHUNKED) &&
+	    hp->content_length <= p->core.opts.buf_cap) {
+		c->rs_defer = 1; /* the head so far (its status line) moves to defer_head */
+		strbuf_add(&c->defer_head, out->buf + start, out->len - start);
+		out->len = start;
+		out->buf[start] = '\0';
+		out = &c->defer_head;
+	}
 	static const char *const skip[] = {"content-length",
 	                                   "transfer-encoding",
 	                                   "content-security-policy",
@@ -551,10 +483,8 @@ static int rs_headers(http_parser *hp)
 	if (csp)
 		strbuf_addf(out, "Content-Security-Policy: %s\r\n", csp);
 	free(csp);
-	int keep = http_should_keep_alive(hp);
-	if (c->mode == INJECT_PLAIN && (hp->flags & F_CONTENTLENGTH) && !(hp->flags & F_CHUNKED)) {
-		strbuf_addf(out, "Content-Length: %llu\r\n",
-		            (unsigned long long)hp->content_length + strlen(c->tag));
+	if (c->rs_defer) {
+		/* its Content-Length at its end */
 	} else if (r->http11) {
 		strbuf_addstr(out, "Transfer-Encoding: chunked\r\n");
 		c->rs_chunked_out = 1;
@@ -566,7 +496,8 @@ static int rs_headers(http_parser *hp)
 		strbuf_addstr(out, "Connection: close\r\n");
 	else if (!r->http11)
 		strbuf_addstr(out, "Connection: keep-alive\r\n");
-	strbuf_addstr(out, "\r\n");
+	if (!c->rs_defer)
+		strbuf_addstr(out, "\r\n");
 	if (dk >= 0) {
 		if (bodydec_init(&c->dec, (enum bodydec_kind)dk) < 0) {
 			bodydec_release(&c->dec);
@@ -623,6 +554,11 @@ static int rs_complete(http_parser *hp)
 		injector_finish(&c->inj, &tmp);
 		to_client_body(c, tmp.buf, tmp.len);
 		strbuf_release(&tmp);
+		if (c->rs_defer) {
+			strbuf_add(&c->b2c.sb, c->defer_head.buf, c->defer_head.len);
+			strbuf_addf(&c->b2c.sb, "Content-Length: %zu\r\n\r\n", c->defer_body.len);
+			strbuf_add(&c->b2c.sb, c->defer_body.buf, c->defer_body.len);
+		}
 	}
 	if (c->rs_chunked_out)
 		strbuf_addstr(&c->b2c.sb, "0\r\n\r\n");
@@ -640,7 +576,7 @@ static int rs_complete(http_parser *hp)
 	if (!c->qn && !c->rq_queued) { /* nothing outstanding: replays are possible again */
 		strbuf_reset(&c->replay);
 		c->replay_ok = 1;
-		c->replays = 0;
+		c->base.replays = 0;
 	}
 	c->rs_bytes = 0;
 	resp_reset(c);
@@ -695,8 +631,9 @@ static void serve_local(struct httpproxy *p, struct hconn *c)
 		if (p->sticky)
 			stream_event(c, p->sticky_name, p->sticky);
 		c->stream = 1;
-		end_close(p, &c->backend); /* nothing is outstanding: it is idle */
-		c->bstate = B_NONE;
+		/* nothing is outstanding: the program's connection is idle */
+		proxycore_end_close(&p->core, &c->base.backend);
+		c->base.state = PROXYCORE_IDLE;
 		free(path);
 		return;
 	}
@@ -736,20 +673,54 @@ static void bad_request(struct httpproxy *p, struct hconn *c)
 	conn_kill(p, c, 1);
 }
 
+/*
+ * HTTP/2 with prior knowledge (RFC 9113 3.3, h2c as gRPC clients speak it)
+ * opens the connection with its preface: from there on the connection is a
+ * tunnel, bytes both ways untouched (no injection, no replay). Returns 1
+ * when cin starts with the whole preface (c is a tunnel now); else 0, and
+ * c->http1 is set once cin can no longer be its start.
+ */
+#define H2_PREFACE     "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN (sizeof(H2_PREFACE) - 1)
+
+static int h2_preface(struct hconn *c)
+{
+	size_t n = bq_len(&c->cin);
+	if (memcmp(c->cin.sb.buf + c->cin.off, H2_PREFACE,
+	           n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN)) {
+		c->http1 = 1;
+		return 0;
+	}
+	if (n < H2_PREFACE_LEN)
+		return 0;
+	c->tunnel = 1;
+	c->replay_ok = 0;
+	c->head_by = 0;
+	return 1;
+}
+
 /* Parses what the client sent, as far as the queues allow. */
 static void client_parse(struct httpproxy *p, struct hconn *c)
 {
-	size_t cap = p->opts.buf_cap;
-	while (!c->dead && bq_len(&c->cin)) {
-		if (c->tunnel) {
-			strbuf_add(&c->c2b.sb, c->cin.sb.buf + c->cin.off, bq_len(&c->cin));
-			c->cin.off = c->cin.sb.len;
+	size_t cap = p->core.opts.buf_cap;
+	while (!c->base.dead && bq_len(&c->cin)) {
+		if (c->tunnel) { /* as is, up to cap queued for the program */
+			size_t n = bq_len(&c->cin),
+			       room = bq_len(&c->c2b) < cap ? cap - bq_len(&c->c2b) : 0;
+			if (n > room)
+				n = room;
+			strbuf_add(&c->c2b.sb, c->cin.sb.buf + c->cin.off, n);
+			c->cin.off += n;
 			break;
 		}
 		if (c->stream || c->closing) { /* nothing more is read from it */
 			c->cin.off = c->cin.sb.len;
 			break;
 		}
+		if (!c->http1 && h2_preface(c))
+			continue; /* a tunnel now */
+		if (!c->http1)
+			break; /* the start of the preface: wait for the rest (head_by bounds it) */
 		if (c->local_path || bq_len(&c->c2b) >= cap || c->qn >= QMAX ||
 		    bq_len(&c->b2c) >= cap)
 			break;
@@ -805,13 +776,11 @@ static int backend_parse(struct httpproxy *p, struct hconn *c, const char *data,
 	return 0;
 }
 
-static void conn_update(struct httpproxy *p, struct hconn *c);
-
 /* Closes the program's side; the next request makes a new connection. */
 static void backend_drop(struct httpproxy *p, struct hconn *c)
 {
-	end_close(p, &c->backend);
-	c->bstate = B_NONE;
+	proxycore_end_close(&p->core, &c->base.backend);
+	c->base.state = PROXYCORE_IDLE;
 	c->b_eof = 0;
 	http_parser_init(&c->resp, HTTP_RESPONSE);
 }
@@ -839,31 +808,20 @@ static void backend_failed(struct httpproxy *p, struct hconn *c)
 		c->closing = 1;
 		return;
 	}
-	if (c->replay_ok && c->replays < PROXY_MAX_REPLAYS) {
+	if (c->replay_ok && c->base.replays < PROXY_MAX_REPLAYS) {
 		for (size_t i = 0; i < c->qn; i++)
 			if (!c->q[i].idempotent)
 				goto refuse;
 		backend_drop(p, c);
-		c->replays++;
-		p->st.replays++;
+		proxycore_replay(&p->core, &c->base);
 		strbuf_reset(&c->c2b.sb);
 		c->c2b.off = 0;
 		strbuf_add(&c->c2b.sb, c->replay.buf, c->replay.len);
-		c->bstate = B_PENDING;
-		c->next_try_ns = c->deadline_ns = 0;
 		return;
 	}
 refuse:
-	p->st.unsafe++;
 	backend_drop(p, c);
-	static const char body[] =
-	    "golive dev: the program restarted while handling this request; it was not sent "
-	    "again because it may have taken effect. Check, then retry.\n";
-	strbuf_addf(&c->b2c.sb,
-	            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
-	            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
-	            "Connection: close\r\n\r\n%s",
-	            sizeof(body) - 1, body);
+	proxycore_refuse(&p->core, &c->b2c.sb);
 	c->qn = 0;
 	c->closing = 1;
 	strbuf_reset(&c->c2b.sb);
@@ -873,7 +831,6 @@ refuse:
 /* No program to connect to in time: 502 when nothing of an answer went out. */
 static void backend_gone(struct httpproxy *p, struct hconn *c)
 {
-	p->st.failed++;
 	if (c->rs_started || c->tunnel) {
 		conn_kill(p, c, 1);
 		return;
@@ -883,7 +840,7 @@ static void backend_gone(struct httpproxy *p, struct hconn *c)
 	            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	            "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 	            sizeof(body) - 1, body);
-	c->bstate = B_NONE;
+	c->base.state = PROXYCORE_IDLE;
 	c->qn = 0;
 	c->closing = 1;
 	strbuf_reset(&c->c2b.sb);
@@ -897,28 +854,48 @@ static int send_some(int fd, struct bq *q)
 	ssize_t n = send(fd, q->sb.buf + q->off, bq_len(q), MSG_NOSIGNAL);
 	if (n > 0)
 		q->off += (size_t)n;
-	else if (n < 0 && !would_block())
+	else if (n < 0 && !proxycore_would_block())
 		return -1;
 	bq_compact(q);
 	return 0;
 }
 
+/* Registers the events c needs now; kills c when epoll refuses. */
+static void conn_update(struct httpproxy *p, struct hconn *c)
+{
+	size_t cap = p->core.opts.buf_cap;
+	uint32_t cw = 0, bw = 0;
+	if (!c->c_eof && (bq_len(&c->cin) < cap || c->stream || c->lingering))
+		cw |= EPOLLIN;
+	if (bq_len(&c->b2c))
+		cw |= EPOLLOUT;
+	if (c->base.state == PROXYCORE_CONNECTING) {
+		bw = EPOLLOUT;
+	} else if (c->base.state == PROXYCORE_OPEN) {
+		if (!c->b_eof && bq_len(&c->b2c) < cap)
+			bw |= EPOLLIN;
+		if (bq_len(&c->c2b))
+			bw |= EPOLLOUT;
+	}
+	proxycore_watch(&p->core, &c->base, cw, bw);
+}
+
 /* Moves whatever can move without blocking. */
 static void conn_pump(struct httpproxy *p, struct hconn *c)
 {
-	size_t cap = p->opts.buf_cap;
+	size_t cap = p->core.opts.buf_cap;
 	char buf[16384];
 	ssize_t n;
 
 	/* from the client */
 	for (int i = 0; i < 4 && !c->c_eof && bq_len(&c->cin) < cap; i++) {
-		n = recv(c->client.fd, buf, sizeof(buf), 0);
+		n = recv(c->base.client.fd, buf, sizeof(buf), 0);
 		if (n > 0) {
 			strbuf_add(&c->cin.sb, buf, (size_t)n);
 		} else if (!n) {
 			c->c_eof = 1;
 		} else {
-			if (!would_block()) {
+			if (!proxycore_would_block()) {
 				conn_kill(p, c, 1);
 				return;
 			}
@@ -926,36 +903,35 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 		}
 	}
 	client_parse(p, c);
-	if (c->dead)
+	if (c->base.dead)
 		return;
-	if (bq_len(&c->c2b) && c->bstate == B_NONE) {
-		c->bstate = B_PENDING;
-		c->next_try_ns = c->deadline_ns = 0;
-	}
+	if (bq_len(&c->c2b) && c->base.state == PROXYCORE_IDLE)
+		proxycore_connect_soon(&c->base);
 
 	/*
 	 * To and from the program. While sending makes room, what the client
 	 * sent is parsed on: with c2b emptied and cin full, no event would
 	 * come for either (an upload stalled there).
 	 */
-	while (c->bstate == B_OPEN) {
+	while (c->base.state == PROXYCORE_OPEN) {
 		size_t before = bq_len(&c->cin);
-		if (send_some(c->backend.fd, &c->c2b) < 0) {
+		if (send_some(c->base.backend.fd, &c->c2b) < 0) {
 			backend_failed(p, c);
-			if (c->dead)
+			if (c->base.dead)
 				return;
 			break;
 		}
 		if (!before || bq_len(&c->c2b) >= cap)
 			break;
 		client_parse(p, c);
-		if (c->dead)
+		if (c->base.dead)
 			return;
 		if (bq_len(&c->cin) == before)
 			break;
 	}
-	for (int i = 0; i < 4 && c->bstate == B_OPEN && !c->b_eof && bq_len(&c->b2c) < cap; i++) {
-		n = recv(c->backend.fd, buf, sizeof(buf), 0);
+	for (int i = 0;
+	     i < 4 && c->base.state == PROXYCORE_OPEN && !c->b_eof && bq_len(&c->b2c) < cap; i++) {
+		n = recv(c->base.backend.fd, buf, sizeof(buf), 0);
 		if (n > 0) {
 			c->rs_bytes = 1;
 			if (backend_parse(p, c, buf, (size_t)n) < 0) {
@@ -976,13 +952,13 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 				return;
 			}
 			backend_failed(p, c);
-			if (c->dead)
+			if (c->base.dead)
 				return;
 			break;
 		} else {
-			if (!would_block()) {
+			if (!proxycore_would_block()) {
 				backend_failed(p, c);
-				if (c->dead)
+				if (c->base.dead)
 					return;
 			}
 			break;
@@ -991,12 +967,12 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 	if (c->local_path && !c->qn) {
 		serve_local(p, c);
 		client_parse(p, c);
-		if (c->dead)
+		if (c->base.dead)
 			return;
 	}
 
 	/* to the client */
-	if (send_some(c->client.fd, &c->b2c) < 0) {
+	if (send_some(c->base.client.fd, &c->b2c) < 0) {
 		conn_kill(p, c, 1);
 		return;
 	}
@@ -1004,19 +980,20 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 		conn_kill(p, c, 1);
 		return;
 	}
-	if (c->tunnel && c->c_eof && !bq_len(&c->c2b) && c->bstate == B_OPEN)
-		shutdown(c->backend.fd, SHUT_WR);
+	if (c->tunnel && c->c_eof && !bq_len(&c->cin) && !bq_len(&c->c2b) &&
+	    c->base.state == PROXYCORE_OPEN)
+		shutdown(c->base.backend.fd, SHUT_WR);
 	if (c->tunnel && c->b_eof && !bq_len(&c->b2c)) {
 		conn_kill(p, c, 0);
 		return;
 	}
 	if (c->closing && !bq_len(&c->b2c) && !c->lingering) {
 		/* our answer is out: stop writing, read what the client still sends */
-		shutdown(c->client.fd, SHUT_WR);
-		end_close(p, &c->backend);
-		c->bstate = B_NONE;
+		shutdown(c->base.client.fd, SHUT_WR);
+		proxycore_end_close(&p->core, &c->base.backend);
+		c->base.state = PROXYCORE_IDLE;
 		c->lingering = 1;
-		c->kill_at = now_mono_ns() + ms_ns(LINGER_MS);
+		c->kill_at = now_mono_ns() + proxycore_ms_ns(LINGER_MS);
 	}
 	if (c->c_eof && !c->tunnel &&
 	    (c->lingering || c->stream || (!c->qn && !bq_len(&c->b2c) && !bq_len(&c->c2b)))) {
@@ -1026,156 +1003,49 @@ static void conn_pump(struct httpproxy *p, struct hconn *c)
 	conn_update(p, c);
 }
 
-static void conn_update(struct httpproxy *p, struct hconn *c)
-{
-	size_t cap = p->opts.buf_cap;
-	uint32_t cw = 0, bw = 0;
-	if (!c->c_eof && (bq_len(&c->cin) < cap || c->stream || c->lingering))
-		cw |= EPOLLIN;
-	if (bq_len(&c->b2c))
-		cw |= EPOLLOUT;
-	if (c->bstate == B_CONNECTING) {
-		bw = EPOLLOUT;
-	} else if (c->bstate == B_OPEN) {
-		if (!c->b_eof && bq_len(&c->b2c) < cap)
-			bw |= EPOLLIN;
-		if (bq_len(&c->c2b))
-			bw |= EPOLLOUT;
-	}
-	if (end_watch(p, &c->client, cw) < 0 || end_watch(p, &c->backend, bw) < 0)
-		conn_kill(p, c, 1);
-}
+/* ---- proxycore's callbacks -------------------------------------------------------- */
 
-/* ---- connecting ------------------------------------------------------------------ */
+#define HP(pc) ((struct httpproxy *)(pc))
+#define HC(bc) ((struct hconn *)(bc))
 
-static void connect_failed(struct httpproxy *p, struct hconn *c, int64_t now)
+static void cb_accepted(struct proxy *pc, struct proxycore_conn *bc)
 {
-	end_close(p, &c->backend);
-	c->bstate = B_PENDING;
-	if (now >= c->deadline_ns) {
-		backend_gone(p, c);
-		conn_pump(p, c);
-		return;
-	}
-	p->st.retries++;
-	c->next_try_ns = now + ms_ns(p->opts.retry_interval_ms);
-	conn_update(p, c);
-}
-
-static int self_connected(int fd)
-{
-	struct sockaddr_storage a, b;
-	socklen_t al = sizeof(a), bl = sizeof(b);
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	if (getsockname(fd, (struct sockaddr *)&a, &al) < 0 ||
-	    getpeername(fd, (struct sockaddr *)&b, &bl) < 0)
-		return 0;
-	return al == bl && !memcmp(&a, &b, al);
-}
-
-static void conn_open(struct httpproxy *p, struct hconn *c)
-{
-	if (self_connected(c->backend.fd)) {
-		connect_failed(p, c, now_mono_ns());
-		return;
-	}
-	c->bstate = B_OPEN;
-	c->deadline_ns = 0;
-	p->st.connected++;
-	conn_pump(p, c);
-}
-
-static void conn_connect(struct httpproxy *p, struct hconn *c, int64_t now)
-{
-	if (!c->deadline_ns)
-		c->deadline_ns = now + ms_ns(p->opts.retry_total_ms);
-	int fd = socket(p->backend.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		connect_failed(p, c, now);
-		return;
-	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->backend.fd = fd;
-	c->backend.events = 0;
+	struct hconn *c = HC(bc);
+	c->replay_ok = 1;
+	c->head_by = now_mono_ns() + proxycore_ms_ns(pc->opts.header_timeout_ms);
+	strbuf_init(&c->cin.sb, 0);
+	strbuf_init(&c->c2b.sb, 0);
+	strbuf_init(&c->b2c.sb, 0);
+	strbuf_init(&c->replay, 0);
+	strbuf_init(&c->rq.first, 0);
+	strbuf_init(&c->rq.names, 0);
+	strbuf_init(&c->rq.values, 0);
+	strbuf_init(&c->rs.first, 0);
+	strbuf_init(&c->rs.names, 0);
+	strbuf_init(&c->rs.values, 0);
+	strbuf_init(&c->defer_head, 0);
+	strbuf_init(&c->defer_body, 0);
+	injector_init(&c->inj, NULL);
+	http_parser_init(&c->reqp, HTTP_REQUEST);
 	http_parser_init(&c->resp, HTTP_RESPONSE);
-	if (!connect(fd, (const struct sockaddr *)&p->backend.ss, p->backend.len)) {
-		conn_open(p, c);
-		return;
-	}
-	if (errno == EINPROGRESS || errno == EINTR) {
-		c->bstate = B_CONNECTING;
-		conn_update(p, c);
-		return;
-	}
-	connect_failed(p, c, now);
+	conn_update(HP(pc), c);
 }
 
-static void conn_connected(struct httpproxy *p, struct hconn *c)
+static void cb_ready(struct proxy *pc, struct proxycore_conn *bc)
 {
-	int err = 0;
-	socklen_t len = sizeof(err);
-	if (getsockopt(c->backend.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (!err)
-		conn_open(p, c);
-	else
-		connect_failed(p, c, now_mono_ns());
+	conn_pump(HP(pc), HC(bc));
 }
 
-static void abandon_connects(struct httpproxy *p)
+static void cb_opened(struct proxy *pc, struct proxycore_conn *bc)
 {
-	for (struct hconn *c = p->conns; c; c = c->next) {
-		if (c->bstate == B_CONNECTING) {
-			end_close(p, &c->backend);
-			c->bstate = B_PENDING;
-		}
-		if (c->bstate == B_PENDING)
-			c->next_try_ns = c->deadline_ns = 0;
-	}
+	http_parser_init(&HC(bc)->resp, HTTP_RESPONSE);
+	conn_pump(HP(pc), HC(bc));
 }
 
-static void hp_accept(struct httpproxy *p)
+static void cb_gave_up(struct proxy *pc, struct proxycore_conn *bc)
 {
-	while (p->nconns < p->opts.max_conns) {
-		int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				p->accept_pause_end = now_mono_ns() + ms_ns(ACCEPT_PAUSE_MS);
-			break;
-		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct hconn *c = xcalloc(1, sizeof(*c));
-		c->client.conn = c->backend.conn = c;
-		c->client.fd = fd;
-		c->backend.fd = -1;
-		c->replay_ok = 1;
-		c->head_by = now_mono_ns() + ms_ns(p->opts.header_timeout_ms);
-		strbuf_init(&c->cin.sb, 0);
-		strbuf_init(&c->c2b.sb, 0);
-		strbuf_init(&c->b2c.sb, 0);
-		strbuf_init(&c->replay, 0);
-		strbuf_init(&c->rq.first, 0);
-		strbuf_init(&c->rq.names, 0);
-		strbuf_init(&c->rq.values, 0);
-		strbuf_init(&c->rs.first, 0);
-		strbuf_init(&c->rs.names, 0);
-		strbuf_init(&c->rs.values, 0);
-		http_parser_init(&c->reqp, HTTP_REQUEST);
-		http_parser_init(&c->resp, HTTP_RESPONSE);
-		c->next = p->conns;
-		if (p->conns)
-			p->conns->prev = c;
-		p->conns = c;
-		p->nconns++;
-		p->st.accepted++;
-		conn_update(p, c);
-	}
-	listen_update(p);
+	backend_gone(HP(pc), HC(bc));
+	conn_pump(HP(pc), HC(bc));
 }
 
 /*
@@ -1189,10 +1059,10 @@ static void head_timeout(struct httpproxy *p, struct hconn *c, int64_t now)
 	if (c->tunnel || c->stream || c->closing)
 		return;
 	if (c->qn || c->local_path || c->rs_started) {
-		c->head_by = now + ms_ns(p->opts.header_timeout_ms);
+		c->head_by = now + proxycore_ms_ns(p->core.opts.header_timeout_ms);
 		return;
 	}
-	p->st.failed++;
+	p->core.st.failed++;
 	strbuf_addstr(&c->b2c.sb, "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
 	                          "Content-Length: 34\r\nConnection: close\r\n\r\n"
 	                          "golive dev: request head too slow\n");
@@ -1201,181 +1071,56 @@ static void head_timeout(struct httpproxy *p, struct hconn *c, int64_t now)
 	conn_pump(p, c);
 }
 
-static void hp_tick(struct httpproxy *p)
+/* The linger after our close, and the request head's deadline. */
+static int cb_tick(struct proxy *pc, struct proxycore_conn *bc, int64_t now)
 {
-	int64_t now = now_mono_ns();
-	if (p->accept_pause_end && now >= p->accept_pause_end) {
-		p->accept_pause_end = 0;
-		listen_update(p);
-	}
-	struct hconn *next;
-	for (struct hconn *c = p->conns; c; c = next) {
-		next = c->next;
-		if (c->kill_at && now >= c->kill_at)
-			conn_kill(p, c, 0);
-		else if (c->head_by && now >= c->head_by)
-			head_timeout(p, c, now);
-		else if (c->bstate == B_CONNECTING && c->deadline_ns && now >= c->deadline_ns)
-			connect_failed(p, c, now);
-		else if (c->bstate == B_PENDING && !p->held && p->has_backend &&
-		         now >= c->next_try_ns)
-			conn_connect(p, c, now);
-	}
+	struct hconn *c = HC(bc);
+	if (c->kill_at && now >= c->kill_at)
+		conn_kill(HP(pc), c, 0);
+	else if (c->head_by && now >= c->head_by)
+		head_timeout(HP(pc), c, now);
+	else
+		return 0;
+	return 1;
 }
 
-static void free_dead(struct httpproxy *p)
+static int64_t cb_timer(const struct proxycore_conn *bc)
 {
-	while (p->dead) {
-		struct hconn *c = p->dead;
-		p->dead = c->next;
-		free(c);
-	}
+	const struct hconn *c = (const struct hconn *)bc;
+	int64_t t = c->kill_at ? c->kill_at : -1;
+	if (c->head_by && (t < 0 || c->head_by < t))
+		t = c->head_by;
+	return t;
 }
+
+static const struct proxycore_ops hp_ops = {
+    .conn_size = sizeof(struct hconn),
+    .accepted = cb_accepted,
+    .ready = cb_ready,
+    .opened = cb_opened,
+    .gave_up = cb_gave_up,
+    .tick = cb_tick,
+    .timer = cb_timer,
+    .release = conn_release,
+};
 
 /* ---- the interface ------------------------------------------------------------------ */
 
 struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
                                 char **cause)
 {
-	struct proxy_opts defaults = PROXY_OPTS_INIT;
-	struct listen_addr addr;
 	settings_init();
-	if (backend && listen_parse(backend, &addr, cause) < 0)
-		return NULL;
-	int flags = fcntl(listen_fd, F_GETFL);
-	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		*cause = xasprintf("proxy: listening socket: %s", strerror(errno));
-		return NULL;
-	}
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0) {
-		*cause = xasprintf("proxy: epoll: %s", strerror(errno));
-		return NULL;
-	}
-	struct httpproxy *p = xcalloc(1, sizeof(*p));
-	p->epfd = epfd;
-	p->listen_fd = listen_fd;
-	p->opts = opts ? *opts : defaults;
-	if (!p->opts.buf_cap)
-		p->opts.buf_cap = defaults.buf_cap;
-	if (p->opts.retry_interval_ms <= 0)
-		p->opts.retry_interval_ms = defaults.retry_interval_ms;
-	if (!p->opts.max_conns)
-		p->opts.max_conns = defaults.max_conns;
-	if (p->opts.header_timeout_ms <= 0)
-		p->opts.header_timeout_ms = defaults.header_timeout_ms;
-	if (backend) {
-		p->backend = addr;
-		p->has_backend = 1;
-	}
-	listen_update(p);
-	if (!p->listen_events) {
-		*cause = xasprintf("proxy: epoll: %s", strerror(errno));
-		httpproxy_free(p);
-		return NULL;
-	}
-	return p;
+	return HP(
+	    proxycore_new(sizeof(struct httpproxy), listen_fd, backend, opts, &hp_ops, cause));
 }
 
 void httpproxy_free(struct httpproxy *p)
 {
 	if (!p)
 		return;
-	while (p->conns)
-		conn_kill(p, p->conns, 0);
-	free_dead(p);
-	close(p->epfd);
 	free(p->sticky_name);
 	free(p->sticky);
-	free(p);
-}
-
-int httpproxy_set_backend(struct httpproxy *p, const char *addr, char **cause)
-{
-	struct listen_addr a;
-	if (listen_parse(addr, &a, cause) < 0)
-		return -1;
-	p->backend = a;
-	p->has_backend = 1;
-	abandon_connects(p);
-	return 0;
-}
-
-void httpproxy_hold(struct httpproxy *p, int hold)
-{
-	p->held = !!hold;
-	abandon_connects(p);
-}
-
-int httpproxy_fd(const struct httpproxy *p)
-{
-	return p->epfd;
-}
-
-int httpproxy_timeout_ms(const struct httpproxy *p)
-{
-	int64_t best = p->accept_pause_end ? p->accept_pause_end : -1;
-	for (const struct hconn *c = p->conns; c; c = c->next) {
-		int64_t t = -1;
-		if (c->bstate == B_PENDING && !p->held && p->has_backend)
-			t = c->next_try_ns;
-		else if (c->bstate == B_CONNECTING && c->deadline_ns)
-			t = c->deadline_ns;
-		if (c->kill_at && (t < 0 || c->kill_at < t))
-			t = c->kill_at;
-		if (c->head_by && (t < 0 || c->head_by < t))
-			t = c->head_by;
-		if (t >= 0 && (best < 0 || t < best))
-			best = t;
-	}
-	if (best < 0)
-		return -1;
-	int64_t left = best - now_mono_ns();
-	if (left <= 0)
-		return 0;
-	left = (left + 999999) / 1000000;
-	return left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
-int httpproxy_run_once(struct httpproxy *p, int timeout_ms)
-{
-	int t = httpproxy_timeout_ms(p);
-	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
-		timeout_ms = t;
-	struct epoll_event evs[64];
-	int n = epoll_wait(p->epfd, evs, (int)ARRAY_SIZE(evs), timeout_ms);
-	if (n < 0) {
-		if (errno != EINTR)
-			return -1;
-		n = 0;
-	}
-	for (int i = 0; i < n; i++) {
-		struct end *e = evs[i].data.ptr;
-		if (!e) {
-			hp_accept(p);
-			continue;
-		}
-		struct hconn *c = e->conn;
-		if (c->dead)
-			continue;
-		if (c->bstate == B_CONNECTING && e == &c->backend)
-			conn_connected(p, c);
-		else
-			conn_pump(p, c);
-	}
-	hp_tick(p);
-	free_dead(p);
-	return 0;
-}
-
-void httpproxy_stats(const struct httpproxy *p, struct proxy_stats *st)
-{
-	*st = p->st;
-	st->active = p->nconns;
-	st->pending = 0;
-	for (const struct hconn *c = p->conns; c; c = c->next)
-		if (c->bstate == B_PENDING || c->bstate == B_CONNECTING)
-			st->pending++;
+	proxycore_free(&p->core);
 }
 
 void httpproxy_keep(struct httpproxy *p, const char *name, const char *data)
@@ -1403,20 +1148,22 @@ void httpproxy_event(struct httpproxy *p, const char *name, const char *data)
 		 * Idle keep-alive connections to the program that served until now:
 		 * closed, so that stopping it cuts nothing (the next request opens one).
 		 */
-		for (struct hconn *c = p->conns; c; c = c->next)
-			if (c->bstate == B_OPEN && !c->qn && !bq_len(&c->c2b) && !c->tunnel &&
-			    !c->rq_queued)
+		for (struct proxycore_conn *bc = p->core.conns; bc; bc = bc->next) {
+			struct hconn *c = HC(bc);
+			if (bc->state == PROXYCORE_OPEN && !c->qn && !bq_len(&c->c2b) &&
+			    !c->tunnel && !c->rq_queued)
 				backend_drop(p, c);
+		}
 	}
-	struct hconn *next;
-	for (struct hconn *c = p->conns; c; c = next) {
-		next = c->next;
-		if (!c->stream)
+	struct proxycore_conn *next;
+	for (struct proxycore_conn *bc = p->core.conns; bc; bc = next) {
+		next = bc->next;
+		if (!HC(bc)->stream)
 			continue;
-		stream_event(c, name, data);
-		conn_pump(p, c);
+		stream_event(HC(bc), name, data);
+		conn_pump(p, HC(bc));
 	}
-	free_dead(p);
+	proxycore_free_dead(&p->core);
 }
 
 unsigned httpproxy_version(const struct httpproxy *p)
@@ -1427,7 +1174,7 @@ unsigned httpproxy_version(const struct httpproxy *p)
 size_t httpproxy_streams(const struct httpproxy *p)
 {
 	size_t n = 0;
-	for (const struct hconn *c = p->conns; c; c = c->next)
-		n += c->stream;
+	for (const struct proxycore_conn *bc = p->core.conns; bc; bc = bc->next)
+		n += ((const struct hconn *)bc)->stream;
 	return n;
 }

@@ -8,8 +8,10 @@
  *  - it serves /__golive/reload.js (browser.h) and /__golive/events, a
  *    Server-Sent Events stream fed by httpproxy_event();
  *  - it inserts <script src="/__golive/reload.js?v=N"> into navigations
- *    answered with text/html (inject.h decides), fixing Content-Length,
- *    re-chunking, gunzipping with zlib, adding 'self' or a nonce to a CSP;
+ *    answered with text/html (inject.h decides), fixing Content-Length
+ *    (a page within buf_cap is sent whole at its end; a longer one chunked),
+ *    re-chunking, decoding gzip/deflate/br, adding 'self' or a nonce to its
+ *    CSP header and <meta> CSPs;
  *    on navigations it asks the program for Accept-Encoding: identity;
  *  - everything else streams through with its body bytes unchanged
  *    (chunked bodies are re-framed chunk by chunk: extensions and trailers
@@ -18,7 +20,12 @@
  *  - keep-alive and pipelining: requests go to the program in order, each
  *    answer is matched to its request (HEAD, 1xx, 204, 304 know their
  *    bodies); a /__golive/ request waits for the answers before it;
- *  - Upgrade (WebSocket, 101) and CONNECT become a raw tunnel;
+ *  - Upgrade (WebSocket, 101; h2c: the program answers, 101 or not) and
+ *    CONNECT become a raw tunnel after their request; so does HTTP/2 with
+ *    prior knowledge (h2c as gRPC clients speak it: RFC 9113's preface opens
+ *    the connection) from its first byte: bytes both ways untouched, never
+ *    injected nor replayed; a tunnel queues at most opts.buf_cap per
+ *    direction;
  *  - the client's connection survives the program's: a keep-alive backend
  *    connection that closes while idle is dropped and made again for the
  *    next request; one that fails before answering is re-sent when every
@@ -36,6 +43,7 @@
 
 #include "dev/proxy.h"
 
+/* Its first member is its struct proxy (dev/proxycore.h). */
 struct httpproxy;
 
 /*
@@ -45,12 +53,42 @@ struct httpproxy;
 struct httpproxy *httpproxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
                                 char **cause);
 void httpproxy_free(struct httpproxy *hp);
-int httpproxy_set_backend(struct httpproxy *hp, const char *addr, char **cause);
-void httpproxy_hold(struct httpproxy *hp, int hold);
-int httpproxy_fd(const struct httpproxy *hp);
-int httpproxy_timeout_ms(const struct httpproxy *hp);
-int httpproxy_run_once(struct httpproxy *hp, int timeout_ms);
-void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st);
+
+/* hp as the struct proxy it starts with, for proxy.h's functions. */
+static inline struct proxy *httpproxy_base(struct httpproxy *hp)
+{
+	return (struct proxy *)(void *)hp;
+}
+static inline const struct proxy *httpproxy_cbase(const struct httpproxy *hp)
+{
+	return (const struct proxy *)(const void *)hp;
+}
+
+/* proxy.h's, on hp. */
+static inline int httpproxy_set_backend(struct httpproxy *hp, const char *addr, char **cause)
+{
+	return proxy_set_backend(httpproxy_base(hp), addr, cause);
+}
+static inline void httpproxy_hold(struct httpproxy *hp, int hold)
+{
+	proxy_hold(httpproxy_base(hp), hold);
+}
+static inline int httpproxy_fd(const struct httpproxy *hp)
+{
+	return proxy_fd(httpproxy_cbase(hp));
+}
+static inline int httpproxy_timeout_ms(const struct httpproxy *hp)
+{
+	return proxy_timeout_ms(httpproxy_cbase(hp));
+}
+static inline int httpproxy_run_once(struct httpproxy *hp, int timeout_ms)
+{
+	return proxy_run_once(httpproxy_base(hp), timeout_ms);
+}
+static inline void httpproxy_stats(const struct httpproxy *hp, struct proxy_stats *st)
+{
+	proxy_stats(httpproxy_cbase(hp), st);
+}
 
 /*
  * Sends the event (name, and data: one line, JSON; NULL for {}) to every

@@ -69,10 +69,18 @@ enum inject_mode inject_decide(const struct inject_req *r, int status, const cha
  * Returns a malloc'd string; *nonce is NULL when no nonce is needed.
  */
 char *inject_csp(const char *csp, char **nonce);
+/*
+ * The same for a further policy of the page (a <meta> one besides the
+ * header's): *nonce is the nonce the tag carries already (NULL: none yet),
+ * kept; a directive that allows the script by neither it nor 'self' gets
+ * 'nonce-<*nonce>' (or 'self' when the tag has no nonce).
+ */
+char *inject_csp_more(const char *csp, char **nonce);
 
 /*
- * The tag inserted, <script src="/__golive/reload.js?v=VERSION" [nonce=".."]></script>
- * (the script reloads a page whose version is no longer the one serving); malloc'd.
+ * The tag inserted, <script async src="/__golive/reload.js?v=VERSION" [nonce=".."]></script>
+ * (the script reloads a page whose version is no longer the one serving; async: the
+ * page's DOMContentLoaded never waits for it); malloc'd.
  */
 char *inject_tag(const char *nonce, unsigned version);
 
@@ -81,19 +89,42 @@ char *inject_tag(const char *nonce, unsigned version);
  * insensitive) of an HTML body, or at its end when there is none. Feed the
  * body in pieces of any size: bytes that may start "</body" are held back
  * (at most 5) until the next piece tells. Output = input + tag, always.
+ *
+ * Set up with injector_init_page, the injector also rewrites each
+ * <meta http-equiv="Content-Security-Policy" content="..."> before the
+ * insertion point as inject_csp_more does a policy (entities in the value
+ * decoded; the new value written in double quotes, & and " escaped; the
+ * rest of the tag byte for byte), since the browser enforces it beside the
+ * header's, and builds the tag when it is due, with the nonce both need. A
+ * <meta tag is held whole until its '>' (at most INJECT_META_MAX bytes:
+ * longer, it is passed on as it is).
  */
+#define INJECT_META_MAX 8192
 struct injector {
-	const char *tag; /* not owned */
-	size_t tag_len;
-	size_t held; /* bytes of a possible "</body" prefix held back */
-	char hold[8];
-	int done; /* the tag is in */
+	const char *tag;    /* the tag (for injector_init; built at insertion for _page) */
+	char *tag_own;      /* the tag built here */
+	int page;           /* injector_init_page: meta CSPs rewritten, tag built when due */
+	unsigned version;   /* for the tag built here */
+	char *nonce;        /* the nonce the tag will carry (malloc'd), NULL: none */
+	struct strbuf hold; /* held back: a possible "</body", "<meta" or a whole <meta tag */
+	unsigned maybe_body : 1, maybe_meta : 1; /* what hold may still start */
+	unsigned in_meta : 1;                    /* hold is a <meta tag until its '>' */
+	char quote;                              /* in a <meta tag: the open quote, or 0 */
+	int done;                                /* the tag is in */
 };
 
+/* Inserts tag (not owned; it must outlive the injector) and nothing else. */
 void injector_init(struct injector *in, const char *tag);
+/*
+ * Inserts inject_tag(nonce, version), nonce being the one the header's
+ * policy wants (inject_csp; NULL: none; copied), and rewrites meta CSPs.
+ */
+void injector_init_page(struct injector *in, const char *nonce, unsigned version);
 /* Appends to out what can be sent of data[0, n) (with the tag when it is due). */
 void injector_feed(struct injector *in, const char *data, size_t n, struct strbuf *out);
 /* The body ended: appends what was held, and the tag if it is not in yet. */
 void injector_finish(struct injector *in, struct strbuf *out);
+/* Frees what the injector holds (a zeroed struct is fine). */
+void injector_release(struct injector *in);
 
 #endif

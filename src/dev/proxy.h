@@ -37,6 +37,10 @@
  *    Unavailable" with "Retry-After: 1" (HTTP/1) or is closed, and counts in
  *    proxy_stats.unsafe, so a program's side effects never happen twice.
  *
+ * The HTTP proxy of --browser (httpproxy.h) is a struct proxy too: the
+ * functions below but proxy_new and proxy_free take either kind
+ * (httpproxy_base). Both are built on dev/proxycore.h.
+ *
  * Linux only (epoll, accept4); the platform seam is this header.
  */
 #ifndef GOLIVE_PROXY_H
@@ -51,7 +55,8 @@ struct proxy;
 
 struct proxy_opts {
 	size_t buf_cap;        /* bytes buffered per direction per connection */
-	int retry_interval_ms; /* delay between backend connect attempts */
+	int retry_interval_ms; /* delay between backend connect attempts (1 ms: a refused
+	                          loopback connect costs microseconds, a late one a request) */
 	int retry_total_ms;    /* give up on a client after this long without a backend */
 	size_t max_conns;      /* above this many, clients wait in the accept backlog */
 	/*
@@ -64,7 +69,7 @@ struct proxy_opts {
 #define PROXY_HEADER_TIMEOUT_MS 10000
 #define PROXY_OPTS_INIT                                                                            \
 	{                                                                                          \
-		64 * 1024, 5, 5000, 1024, PROXY_HEADER_TIMEOUT_MS                                  \
+		64 * 1024, 1, 5000, 1024, PROXY_HEADER_TIMEOUT_MS                                  \
 	}
 
 #define PROXY_MAX_REPLAYS 8
@@ -91,7 +96,7 @@ struct proxy_stats {
  */
 struct proxy *proxy_new(int listen_fd, const char *backend, const struct proxy_opts *opts,
                         char **cause);
-/* Closes every connection and the epoll fd, frees p (NULL is fine). */
+/* Closes every connection and the epoll fd, frees p (from proxy_new; NULL is fine). */
 void proxy_free(struct proxy *p);
 
 /*

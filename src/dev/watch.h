@@ -1,15 +1,22 @@
 /*
- * watch.h - watching directory trees for changes, for `golive dev`.
+ * watch.h - watching directory trees for changes, for `golive dev` and
+ * `golive test --watch`.
  *
- * One interface, one backend file per platform chosen by the build
- * (watch_inotify.c on Linux; a watch_kqueue.c can be added later). Callers
- * never #ifdef on the platform.
+ * One interface, one file per backend (watch_backend.h): watch_inotify.c
+ * (Linux's events; a watch_kqueue.c can be added later) and watch_poll.c
+ * (stat polling, for file systems whose changes inotify never sees: Docker
+ * bind mounts from a Mac or Windows host, 9p/virtiofs in VMs and WSL, NFS,
+ * SMB). Callers never #ifdef on the platform; watch_open() picks.
  *
  * A watcher holds any number of trees. Each directory of a tree is watched
  * (not each file); directories created, moved in or deleted after the start
  * are followed automatically. Nothing polls: the caller waits on watch_fd()
  * with poll()/epoll and calls watch_read() when it is readable, so an idle
  * watcher costs no CPU.
+ *
+ * The polling backend is the exception: its fd is a timer, and each tick
+ * stats the files given to watch_set_files() and the directories (see
+ * watch_new_poll()).
  *
  * Symbolic links below a root are not followed (a symlinked directory is not
  * watched); a root that is a symlink to a directory is followed.
@@ -98,6 +105,48 @@ int watch_fd(struct watcher *w);
  */
 int watch_read(struct watcher *w, void (*fn)(const struct watch_event *ev, void *data), void *data,
                char **cause);
+
+/*
+ * A polling watcher (watch_poll.c): every interval_ms it lstat()s the files
+ * last given to watch_set_files() (a write shows as WATCH_WRITE, like an
+ * inotify close-write) and the directories holding them, and reads a
+ * directory again only when its mtime moved (new and vanished names:
+ * WATCH_CREATE / WATCH_DELETE, directories followed as with inotify). The
+ * other directories of the trees are checked in turn, a slice per tick, so
+ * that a sweep of them all takes about 8 s whatever their number: polling
+ * costs stats in proportion to the files that matter, not to the tree.
+ * Files outside that set are seen when created, deleted or renamed (an
+ * atomic save), not when written in place.
+ */
+struct watcher *watch_new_poll(unsigned interval_ms, char **cause);
+
+/*
+ * The files that matter (absolute paths; replaces the previous set). The
+ * poller stats them every tick; inotify ignores the call (it sees every file
+ * of a watched directory).
+ */
+void watch_set_files(struct watcher *w, const char *const *abs, size_t n);
+
+/* "inotify" or "poll". */
+const char *watch_backend_name(const struct watcher *w);
+
+/*
+ * Whether dir's file system delivers no inotify events for changes made
+ * from elsewhere (statfs f_type: 9p, virtiofs and other FUSE file systems,
+ * NFS, CIFS/SMB, Ceph, vboxsf, WSL1's drvfs...): 1 with its name in *fs,
+ * else 0 (also when statfs fails).
+ */
+int watch_fs_needs_poll(const char *dir, const char **fs);
+
+/*
+ * The watcher golive dev and golive test --watch use: poll_ms > 0 forces
+ * polling at that interval (watch.poll / --poll); poll_ms == 0 never polls;
+ * poll_ms < 0 polls (every WATCH_POLL_DEFAULT_MS) only when root's file system
+ * needs it, and then sets *why to a one-line explanation (malloc'd; the
+ * caller prints and frees it). NULL with *cause on failure.
+ */
+#define WATCH_POLL_DEFAULT_MS 250
+struct watcher *watch_open(const char *root, long poll_ms, char **why, char **cause);
 
 /* The number of directories watched. */
 size_t watch_count(const struct watcher *w);

@@ -20,6 +20,7 @@
 
 #include "core/util.h"
 #include "dev/watch.h"
+#include "dev/watch_backend.h"
 
 #define WATCH_MASK                                                                                 \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |   \
@@ -45,7 +46,7 @@ struct wdir {
 	char *path;   /* absolute */
 };
 
-struct watcher {
+struct iwatcher {
 	int fd;
 	ARRAY(struct wroot) roots;
 	struct wdir **slots; /* open addressing by wd, linear probing; cap is a power of two */
@@ -61,7 +62,7 @@ static size_t wd_hash(int wd, size_t cap)
 	return ((size_t)(unsigned)wd * 2654435761u) & (cap - 1);
 }
 
-static struct wdir *wd_find(const struct watcher *w, int wd)
+static struct wdir *wd_find(const struct iwatcher *w, int wd)
 {
 	if (!w->cap)
 		return NULL;
@@ -81,7 +82,7 @@ static void wd_place(struct wdir **slots, size_t cap, struct wdir *d)
 	slots[i] = d;
 }
 
-static void wd_insert(struct watcher *w, struct wdir *d)
+static void wd_insert(struct iwatcher *w, struct wdir *d)
 {
 	if ((w->n + 1) * 2 > w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 64;
@@ -98,7 +99,7 @@ static void wd_insert(struct watcher *w, struct wdir *d)
 }
 
 /* Takes wd out of the table (backward-shift deletion, no tombstones) and frees its entry. */
-static void wd_remove(struct watcher *w, int wd)
+static void wd_remove(struct iwatcher *w, int wd)
 {
 	size_t mask = w->cap - 1, i;
 	if (!w->cap)
@@ -173,7 +174,7 @@ static void report(watch_fn fn, void *data, const char *path, unsigned kind)
  * Watches one directory (a symlink only when it is the root itself). Returns the wd, with *fresh
  * set when the directory was not watched before under this path, or -1 with errno.
  */
-static int add_one(struct watcher *w, const char *path, size_t root, int *fresh)
+static int add_one(struct iwatcher *w, const char *path, size_t root, int *fresh)
 {
 	uint32_t mask = WATCH_MASK;
 	if (!strcmp(path, w->roots.v[root].path))
@@ -218,7 +219,7 @@ static int vanished(int err)
  * add, resync) everything is walked. strict: top must be watchable.
  * Returns 0, or -1 with *cause.
  */
-static int add_tree(struct watcher *w, const char *top, size_t root, int strict, unsigned top_kind,
+static int add_tree(struct iwatcher *w, const char *top, size_t root, int strict, unsigned top_kind,
                     watch_fn fn, void *data, char **cause)
 {
 	ARRAY(char *) stack = ARRAY_INIT;
@@ -286,7 +287,7 @@ out:
 }
 
 /* Stops watching path and every directory below it. */
-static void remove_tree(struct watcher *w, const char *path)
+static void remove_tree(struct iwatcher *w, const char *path)
 {
 	ARRAY(int) wds = ARRAY_INIT;
 	size_t len = strlen(path);
@@ -307,7 +308,7 @@ static void remove_tree(struct watcher *w, const char *path)
  * After a queue overflow: walks every root again (adding what is missing,
  * refreshing moved paths) and drops the watches that were not seen.
  */
-static int resync(struct watcher *w, char **cause)
+static int resync(struct iwatcher *w, char **cause)
 {
 	int ret = 0;
 	w->gen++;
@@ -335,8 +336,9 @@ static int resync(struct watcher *w, char **cause)
 
 /* --- the interface --------------------------------------------------------- */
 
-struct watcher *watch_new(char **cause)
+static void *iw_new(unsigned interval_ms, char **cause)
 {
+	(void)interval_ms;
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EMFILE) {
@@ -351,52 +353,35 @@ struct watcher *watch_new(char **cause)
 		}
 		return NULL;
 	}
-	struct watcher *w = xcalloc(1, sizeof(*w));
+	struct iwatcher *w = xcalloc(1, sizeof(*w));
 	w->fd = fd;
 	w->buf = xmalloc(WATCH_BUF_SIZE);
 	return w;
 }
 
-int watch_add_tree(struct watcher *w, const char *root,
-                   int (*skip_dir)(const char *abs, void *data), void *data, char **cause)
+static int iw_add_tree(void *wv, const char *abs, int (*skip_dir)(const char *abs, void *data),
+                       void *data, char **cause)
 {
-	char *abs;
-	struct stat st;
-
-	if (root[0] == '/') {
-		abs = path_join_clean("/", root);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		if (!cwd) {
-			*cause = xasprintf("getcwd: %s", strerror(errno));
-			return -1;
-		}
-		abs = path_join_clean(cwd, root);
-		free(cwd);
-	}
-	int err = stat(abs, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
-	if (err) {
-		*cause = xasprintf("cannot watch %s: %s", abs, strerror(err));
-		free(abs);
-		return -1;
-	}
-	struct wroot r = {abs, skip_dir, data};
+	struct iwatcher *w = wv;
+	struct wroot r = {xstrdup(abs), skip_dir, data};
 	ARRAY_PUSH(w->roots, r);
-	return add_tree(w, abs, w->roots.n - 1, 1, 0, NULL, NULL, cause);
+	return add_tree(w, r.path, w->roots.n - 1, 1, 0, NULL, NULL, cause);
 }
 
-int watch_fd(struct watcher *w)
+static int iw_fd(void *wv)
 {
+	struct iwatcher *w = wv;
 	return w->fd;
 }
 
-size_t watch_count(const struct watcher *w)
+static size_t iw_count(const void *wv)
 {
+	const struct iwatcher *w = wv;
 	return w->n;
 }
 
 /* The parts of watch_read() for one event on a directory entry named in d. */
-static int dir_entry_event(struct watcher *w, const struct wdir *d, const struct inotify_event *ev,
+static int dir_entry_event(struct iwatcher *w, const struct wdir *d, const struct inotify_event *ev,
                            watch_fn fn, void *data, char **cause)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -438,9 +423,10 @@ static int dir_entry_event(struct watcher *w, const struct wdir *d, const struct
 	return ret;
 }
 
-int watch_read(struct watcher *w, void (*fn)(const struct watch_event *ev, void *data), void *data,
-               char **cause)
+static int iw_read(void *wv, void (*fn)(const struct watch_event *ev, void *data), void *data,
+                   char **cause)
 {
+	struct iwatcher *w = wv;
 	int ret = 0, overflow = 0;
 
 	for (int reads = 0; reads < WATCH_MAX_READS; reads++) {
@@ -507,8 +493,9 @@ int watch_read(struct watcher *w, void (*fn)(const struct watch_event *ev, void 
 	return ret;
 }
 
-void watch_free(struct watcher *w)
+static void iw_free(void *wv)
 {
+	struct iwatcher *w = wv;
 	if (!w)
 		return;
 	close(w->fd); /* drops every watch */
@@ -560,3 +547,13 @@ int watch_is_noise(const char *b)
 		return 1;
 	return 0;
 }
+
+static void iw_set_files(void *wv, const char *const *abs, size_t n)
+{
+	(void)wv; /* inotify sees every file of a watched directory */
+	(void)abs;
+	(void)n;
+}
+
+const struct watch_ops watch_inotify_ops = {"inotify", iw_new,   iw_add_tree,  iw_fd,
+                                            iw_read,   iw_count, iw_set_files, iw_free};

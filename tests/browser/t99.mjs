@@ -67,6 +67,16 @@ try {
 		await until('the reload script runs (CSP rewritten)', () => p.evaluate(() => window.__golive && window.__golive.events.readyState === 1), 10000);
 	}
 	ok('two tabs show v1 with the reload script connected, under the app\'s CSP');
+	// a page whose strict policy is in a <meta> (nonce-based, 'strict-dynamic',
+	// default-src 'none'): golive rewrites it as it does the header, so the
+	// reload script runs (with the page's nonce) and connects
+	const m = await tab();
+	await m.goto(URL + '/metacsp', {waitUntil: 'load'});
+	await until('the reload script under a strict <meta> CSP', () => m.evaluate(() => window.__golive && window.__golive.events.readyState === 1), 10000);
+	const mpol = await m.$eval('meta[http-equiv="Content-Security-Policy"]', (e) => e.content);
+	const mnonce = await m.$eval('script[src^="/__golive/reload.js"]', (e) => e.nonce);
+	if (!mpol.includes(`'nonce-${mnonce}'`)) fail(`the tag's nonce ${mnonce} is not the page's: ${mpol}`);
+	ok(`strict <meta> CSP: the reload script runs with the page's nonce (${mpol})`);
 
 	// one save: both tabs reload once, right after the new version is ready
 	edit('const version = "v1"', 'const version = "v2"');
@@ -78,6 +88,12 @@ try {
 		if (loads !== '2') fail(`one save, one reload per tab (loads=${loads})`);
 	}
 	ok('one save: each tab reloaded exactly once, showing v2');
+	await until('v2 in the <meta> CSP tab', () => m.evaluate(() => document.querySelector('#mv')?.textContent === 'v2'), 10000);
+	if ((await m.evaluate(() => sessionStorage.mloads)) !== '2') fail(`the <meta> CSP tab reloaded ${await m.evaluate(() => sessionStorage.mloads)} times`);
+	const viol = await m.evaluate(() => window.violations);
+	if (viol.length) fail(`CSP violations under the <meta> policy: ${viol.join(' | ')}`);
+	await m.close();
+	ok('the <meta> CSP page reloaded once on the save, with no CSP violation');
 	const started = +(await a.evaluate(() => fetch('/started').then((r) => r.text())));
 	const nav = await a.evaluate(() => performance.timeOrigin);
 	console.log(`figure: the tab's new navigation began ${Math.round(nav - started)} ms after the new program's Go init (ready = exec: the request waits in the socket's queue)`);
@@ -107,7 +123,8 @@ try {
 	// CSS: swapped in place, the page's JS state kept, no rebuild
 	await a.evaluate(() => { window.__state = 42; });
 	const color = () => a.$eval('#msg', (e) => getComputedStyle(e).color);
-	if ((await color()) !== 'rgb(0, 0, 255)') fail(`initial color ${await color()}`);
+	// (the page's #msg can be there before its stylesheet: a loaded machine lost that race)
+	await until('the initial stylesheet', async () => (await color()) === 'rgb(0, 0, 255)', 10000);
 	fs.writeFileSync(css, 'h1 { color: rgb(255, 0, 0); }\n');
 	await until('the new stylesheet', async () => (await color()) === 'rgb(255, 0, 0)', 20000);
 	if ((await a.evaluate(() => window.__state)) !== 42) fail('JS state lost: the page reloaded');
@@ -142,6 +159,27 @@ try {
 	await sleep(500);
 	if (await a.evaluate(() => !!document.querySelector('#golive-overlay'))) fail('the overlay stayed after a clean build');
 	ok('a clean build reloads without the overlay');
+
+	// a finding in another package stays in the overlay while builds compile
+	// main alone (fast builds of main: golive dev analyses every package)
+	const store = `${APP}/store/store.go`;
+	const storeText = fs.readFileSync(store, 'utf8');
+	const storeEdit = (a, b) => { fs.writeFileSync(store + '.tmp', storeText.replace(a, b)); fs.renameSync(store + '.tmp', store); };
+	const storeFinding = async (what, loads) => {
+		await until(`the store finding (${what})`, () => a.evaluate((n) => sessionStorage.loads === n && document.querySelector('#golive-overlay')?.dataset.kind === 'findings' && document.querySelector('#golive-overlay').textContent.includes('store/store.go:'), loads), 90000);
+		const t = await a.$eval('#golive-overlay', (e) => e.textContent);
+		if (!t.includes('store/store.go:11:3: [httpctx] http.Get drops the request')) fail(`store finding: ${t}`);
+	};
+	storeEdit('\tw.Header()', '\tif r == nil {\n\t\thttp.Get("x")\n\t}\n\tw.Header()');
+	await storeFinding('store compiled', '7');
+	edit(handler, handler + '\t_ = r.URL\n');
+	await storeFinding('only main compiled', '8');
+	ok('a finding in a package the build did not compile stays in the overlay');
+	storeEdit('', '');
+	await until('the store finding cleared', () => a.evaluate(() => sessionStorage.loads === '9' && document.readyState === 'complete' && window.__golive?.events?.readyState === 1), 90000);
+	await sleep(500);
+	if (await a.evaluate(() => !!document.querySelector('#golive-overlay'))) fail('the overlay stayed after the store finding went');
+	ok('removing it clears the overlay');
 
 	// chunked and gzip pages render, with the script
 	const d = await tab();
@@ -180,6 +218,8 @@ try {
 	ok('pipelined requests (GET, HEAD, GET) answered in order');
 
 	await sleep(300);
+	const csp = consoleErrors.filter((e) => /content.security.policy/i.test(e));
+	if (csp.length) fail(`CSP errors in the console: ${csp.join(' | ')}`);
 	const errs = consoleErrors.filter((e) => !e.includes('/__golive/events'));
 	if (errs.length) fail(`console errors: ${errs.join(' | ')}`);
 	ok(`no console errors (${consoleErrors.length} about the events stream closing on reload)`);

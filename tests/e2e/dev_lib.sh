@@ -12,6 +12,9 @@ DEV_TESTDATA=$GOLIVE_SRC/tests/e2e/testdata/dev
 # golive dev builds into $XDG_CACHE_HOME/golive/dev: every program it starts has
 # $tmp in its path, which is how the scripts find what is left running.
 export XDG_CACHE_HOME=$tmp/cache GOCACHE=$tmp/gocache
+# golive dev's cycle feed for editors (docs/dev.md) goes under XDG_RUNTIME_DIR: $tmp's too.
+export XDG_RUNTIME_DIR=$tmp/run
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 # std from CTest's fixture (lib.sh): the poller and the programs compile only their own packages.
 seed_std_cache "$GOCACHE"
 mkdir -p "$tmp/bin" "$XDG_CACHE_HOME"
@@ -100,6 +103,8 @@ dev_copy() {
 }
 
 # dev_start NAME DIR ARGS...: runs `golive dev --json ARGS` in DIR, in a session
+# (with --poll $GOLIVE_E2E_POLL when that is set: t90_dev_poll.sh runs the
+# edit, storm and checkout scripts again with the polling watcher)
 # of its own, stdin $DEV_STDIN (default /dev/null; a FIFO must already have a
 # writer); stdout in $tmp/NAME.json, stderr in $tmp/NAME.err,
 # golive's pid (= its process group) in $tmp/NAME.pid, its exit status in
@@ -113,12 +118,19 @@ dev_start() {
 	(
 		rc=0
 		setsid sh -c 'echo $$ >"$0"; cd "$1" || exit 97; shift; exec "$@"' "$tmp/$name.pid" "$dir" \
-			"$GOLIVE" dev --json "$@" \
+			"$GOLIVE" dev --json ${GOLIVE_E2E_POLL:+--poll "$GOLIVE_E2E_POLL"} "$@" \
 			>"$tmp/$name.json" 2>"$tmp/$name.err" <"${DEV_STDIN:-/dev/null}" || rc=$?
 		echo "$rc" >"$tmp/$name.rc"
 	) 2>"$tmp/$name.sh.err" &
 	wait_until "[ -s '$tmp/$name.pid' ]" 10 || fail "$name: golive dev did not start"
 	track_pid "$(cat "$tmp/$name.pid")"
+	if [ -n "${GOLIVE_E2E_POLL:-}" ]; then
+		wait_until "grep -q '\"type\": *\"watch\"' '$tmp/$name.json' || [ -s '$tmp/$name.rc' ]" 60
+		if grep -q '"type": *"watch"' "$tmp/$name.json" &&
+			[ "$(dev_q "$name" '[w.get("backend") for w in W][:1]')" != '["poll"]' ]; then
+			fail "$name: GOLIVE_E2E_POLL is set but golive dev does not poll$(dev_report "$name")"
+		fi
+	fi
 }
 
 # dev_pid NAME: golive's pid.
@@ -206,7 +218,7 @@ dev_stop() {
 # between them); prints the problems, returns 1 on any.
 dev_check_json() {
 	python3 - "$tmp/$1.json" <<'EOF'
-import json, sys
+import json, os, sys
 num = (int, float)
 def isnum(v): return isinstance(v, num) and not isinstance(v, bool)
 def isint(v): return isinstance(v, int) and not isinstance(v, bool)
@@ -230,6 +242,9 @@ for i, raw in enumerate(data.split(b"\n")[:-1], 1):
             bad.append(f"line {i} ({t}): {k} missing or not {what}: {e.get(k)!r}")
     if t == "watch":
         need("dirs", isint, "an integer"); need("files", isint, "an integer"); need("ms", isnum, "a number")
+        want = "poll" if os.environ.get("GOLIVE_E2E_POLL") else None
+        need("backend", lambda v: v == want if want else v in ("inotify", "poll"),
+             want or "inotify|poll")
     elif t == "cycle":
         need("cycle", isint, "an integer")
         need("trigger", lambda v: v in ("start", "change", "crash"), "start|change|crash")

@@ -141,14 +141,14 @@ one_line_error nocfg 'nonexistent\.yaml' "a missing --config file"
 mkdir -p "$tmp/nomod"
 cd "$tmp/nomod"
 run nomod -- ./...
-expect_eq "$(rc_of nomod)" 2 "no module for ./...: nothing could be loaded, exit 2"
-grep -qE '^golive: warning: \./\.\.\.: .*main module' "$tmp/out/nomod.err" || fail "no warning naming the cause: $(err_of nomod)"
+expect_eq "$(rc_of nomod)" 2 "no module, no Go file under ./...: nothing could be loaded, exit 2"
+grep -qx 'golive: warning: \./\.\.\.: matched no packages' "$tmp/out/nomod.err" || fail "no warning naming the cause: $(err_of nomod)"
 grep -qx 'golive: error: golive check: nothing to analyse: no package could be loaded' "$tmp/out/nomod.err" ||
 	fail "no final error line: $(err_of nomod)"
 pass "go's reason, then why golive stops"
-run nogo PATH=/nonexistent -- ./...
-expect_eq "$(rc_of nogo)" 127 "go not on PATH: exit 127"
 cd "$w"
+run nogo PATH=/nonexistent -- ./...
+expect_eq "$(rc_of nogo)" 127 "go not on PATH for a module's ./...: exit 127"
 run nogodir PATH=/nonexistent -- .
 expect_eq "$(rc_of nogodir)" 0 "a plain directory needs no go"
 expect_eq "$(cat "$tmp/out/nogodir.out")" "$want" "and finds the same"

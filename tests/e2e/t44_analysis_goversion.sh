@@ -3,8 +3,9 @@
 # Go has log/slog, through every entry point (docs/analyzers.md, logtrace).
 #  - the fixture pair tests/data/check/go120 (go.mod: go 1.20) and go121 (go 1.21):
 #    golive check, go vet -vettool=golive and golive build report the same
-#    findings, log calls in handlers only in go121 (and in go120/slog.go, which
-#    imports log/slog);
+#    findings, slog advice for log calls in handlers only in go121 (and in
+#    go120/slog.go, which imports log/slog), the request-scoped logger pattern in
+#    go120;
 #  - a second golive build (every package a go cache hit) replays them from the
 #    analysis cache entries the wrappers wrote: no new entry;
 #  - the same sources with go.mod lowered to go 1.20 and back: each version gets
@@ -32,6 +33,8 @@ pos() { vet_text "$1"; }
 entries() { find "$GOLIVE_CACHE_DIR" -name '*.json' 2>/dev/null | wc -l | tr -d ' '; }
 
 cat >"$tmp/out/want.go120" <<'EOF'
+handlers.go:14:2: log.Printf cannot carry the request's trace id; log through a request-scoped logger taken from r.Context() (log/slog's *Context methods need Go 1.21; this package is go1.20)
+handlers.go:16:2: logger.Println cannot carry the request's trace id; log through a request-scoped logger taken from r.Context() (log/slog's *Context methods need Go 1.21; this package is go1.20)
 handlers.go:17:6: use r.Context() instead of context.Background()
 slog.go:14:2: log.Printf cannot carry the request's trace id; use slog.InfoContext(r.Context(), ...)
 slog.go:15:2: slog.Info cannot carry the request's trace id; use slog.InfoContext(r.Context(), ...)
@@ -63,7 +66,7 @@ for v in go120 go121; do
 	pos "$tmp/out/$v.b1" >"$tmp/out/$v.b1.pos"
 	expect_same_file "$tmp/out/want.$v" "$tmp/out/$v.b1.pos" "$v: golive build: the same findings (compile's -lang)"
 	sess=$(sed -n 's/^golive: session kept in //p' "$tmp/out/$v.b1")
-	n=$(count_events "$sess/diags.jsonl" "e['importpath']=='example.com/$v' and len(e['diags'])==3")
+	n=$(count_events "$sess/diags.jsonl" "e['importpath']=='example.com/$v' and len(e['diags'])==$(count_lines "$tmp/out/want.$v")")
 	expect_eq "$n" 1 "$v: the wrapper analysed the package (diags.jsonl)"
 	rm -rf "$sess"
 
@@ -74,7 +77,7 @@ for v in go120 go121; do
 	expect_eq "$rc" 0 "$v: second golive build succeeds"
 	pos "$tmp/out/$v.b2" >"$tmp/out/$v.b2.pos"
 	expect_same_file "$tmp/out/want.$v" "$tmp/out/$v.b2.pos" "$v: second build replays the same findings"
-	grep -q '^diagnostics: 3 in 1 package (0 analysed in this build, 1 replayed' "$tmp/out/$v.b2" ||
+	grep -q "^diagnostics: $(count_lines "$tmp/out/want.$v") in 1 package (0 analysed in this build, 1 replayed" "$tmp/out/$v.b2" ||
 		fail "$v: second build did not replay: $(cat "$tmp/out/$v.b2")"
 	pass "$v: the summary says replayed"
 	expect_eq "$(entries)" "$before" "$v: replayed from the wrapper's cache entry (same key: same Go version), nothing analysed again"
@@ -84,14 +87,15 @@ pass "golive build prints the analyzer of each finding"
 
 # --- 2. one module, its go line lowered and raised: never the other version's findings ---
 cd "$tmp/go121"
-grep -v 'trace id' "$tmp/out/want.go121" >"$tmp/out/want.lowered"
+sed 's/; use slog\.InfoContext(r\.Context(), \.\.\.)$/; log through a request-scoped logger taken from r.Context() (log\/slog'"'"'s *Context methods need Go 1.21; this package is go1.20)/' \
+	"$tmp/out/want.go121" >"$tmp/out/want.lowered"
 for round in 1 2; do
 	sed -i 's/^go 1\.21$/go 1.20/' go.mod
 	rc=0
 	"$GOLIVE" build ./... >/dev/null 2>"$tmp/out/low$round" || rc=$?
 	expect_eq "$rc" 0 "go 1.20 (round $round): golive build succeeds"
 	pos "$tmp/out/low$round" >"$tmp/out/low$round.pos"
-	expect_same_file "$tmp/out/want.lowered" "$tmp/out/low$round.pos" "go 1.20 (round $round): no logtrace finding"
+	expect_same_file "$tmp/out/want.lowered" "$tmp/out/low$round.pos" "go 1.20 (round $round): no slog advice, the request-scoped logger pattern"
 	rc=0
 	go vet -vettool="$GOLIVE" ./... >/dev/null 2>"$tmp/out/lowvet$round" || rc=$?
 	pos "$tmp/out/lowvet$round" >"$tmp/out/lowvet$round.pos"
@@ -100,7 +104,7 @@ for round in 1 2; do
 	rc=0
 	"$GOLIVE" build ./... >/dev/null 2>"$tmp/out/high$round" || rc=$?
 	pos "$tmp/out/high$round" >"$tmp/out/high$round.pos"
-	expect_same_file "$tmp/out/want.go121" "$tmp/out/high$round.pos" "go 1.21 again (round $round): the logtrace findings are back"
+	expect_same_file "$tmp/out/want.go121" "$tmp/out/high$round.pos" "go 1.21 again (round $round): the slog advice is back"
 	rc=0
 	go vet -vettool="$GOLIVE" ./... >/dev/null 2>"$tmp/out/highvet$round" || rc=$?
 	pos "$tmp/out/highvet$round" >"$tmp/out/highvet$round.pos"
@@ -118,6 +122,9 @@ pass "go 1.21, no session: logtrace at error fails the compile"
 sed -i 's/^go 1\.21$/go 1.20/' go.mod
 rc=0
 go build -toolexec="$GOLIVE" ./... >"$tmp/out/plain20" 2>&1 || rc=$?
-expect_eq "$rc:$(cat "$tmp/out/plain20")" "0:" "go 1.20, no session: nothing to report, the build passes silently"
+[ "$rc" -ne 0 ] || fail "go 1.20: logtrace at error must fail the compile too: $(cat "$tmp/out/plain20")"
+grep -q '^.*handlers.go:13:2: \[logtrace\] log\.Printf .*request-scoped logger.*go1\.20)$' "$tmp/out/plain20" ||
+	fail "go 1.20: no request-scoped advice: $(cat "$tmp/out/plain20")"
+pass "go 1.20, no session: -lang gives the request-scoped advice (and fails at error)"
 
 finish

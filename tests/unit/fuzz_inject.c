@@ -6,7 +6,10 @@
  * Input: one flags byte, then "html\0\0csp\0\0client bytes\0\0program bytes".
  *  - the streaming injector, fed the html in pieces whose sizes come from
  *    the flags, gives exactly what a one-shot insertion before the first
- *    "</body" (any case), else at the end, gives;
+ *    "</body" (any case), else at the end, gives; set up for a page (meta
+ *    CSPs rewritten), it gives what it gives fed the html at once, and the
+ *    same as the plain one when the html has no "<meta" (corpus:
+ *    tests/unit/corpus/fuzz_inject/, seeds of ctest's runs);
  *  - the body decoders (dev/bodydec.h) give back the html from its gzip,
  *    zlib, raw deflate and brotli encodings fed in pieces of any size, and
  *    take the html itself as each encoding without crashing (an error, or
@@ -52,9 +55,24 @@ static const char *part(const char **p, const char *end, size_t *len)
 	return s;
 }
 
+/* Feeds html to in in pieces of 1..8 bytes (from flags), finishes and releases it. */
+static void feed_pieces(struct injector *in, const char *html, size_t n, unsigned flags,
+                        struct strbuf *out)
+{
+	size_t step = (flags & 7) + 1;
+	for (size_t off = 0; off < n;) {
+		size_t k = n - off < step ? n - off : step;
+		injector_feed(in, html + off, k, out);
+		off += k;
+		step = step % 7 + 1;
+	}
+	injector_finish(in, out);
+	injector_release(in);
+}
+
 static void check_injector(const char *html, size_t n, unsigned flags)
 {
-	const char *tag = "<script src=\"/__golive/reload.js?v=1\"></script>";
+	const char *tag = "<script async src=\"/__golive/reload.js?v=1\"></script>";
 	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
 	size_t at = n;
 	for (size_t i = 0; i + 6 <= n; i++)
@@ -68,16 +86,28 @@ static void check_injector(const char *html, size_t n, unsigned flags)
 
 	struct injector in;
 	injector_init(&in, tag);
-	size_t step = (flags & 7) + 1;
-	for (size_t off = 0; off < n;) {
-		size_t k = n - off < step ? n - off : step;
-		injector_feed(&in, html + off, k, &got);
-		off += k;
-		step = step % 7 + 1;
-	}
-	injector_finish(&in, &got);
+	feed_pieces(&in, html, n, flags, &got);
 	if (got.len != want.len || memcmp(got.buf, want.buf, got.len))
 		abort();
+
+	/* page mode: pieces or whole, the same; without "<meta", the plain result */
+	struct strbuf whole = STRBUF_INIT, pieces = STRBUF_INIT;
+	const char *hdr_nonce = (flags & 128) ? "hdr" : NULL;
+	injector_init_page(&in, hdr_nonce, 1);
+	injector_feed(&in, html, n, &whole);
+	injector_finish(&in, &whole);
+	injector_release(&in);
+	injector_init_page(&in, hdr_nonce, 1);
+	feed_pieces(&in, html, n, flags, &pieces);
+	if (pieces.len != whole.len || memcmp(pieces.buf, whole.buf, whole.len))
+		abort();
+	int meta = 0;
+	for (size_t i = 0; i + 5 <= n && !meta; i++)
+		meta = !strncasecmp(html + i, "<meta", 5);
+	if (!meta && !hdr_nonce && (whole.len != want.len || memcmp(whole.buf, want.buf, want.len)))
+		abort();
+	strbuf_release(&whole);
+	strbuf_release(&pieces);
 	strbuf_release(&want);
 	strbuf_release(&got);
 }

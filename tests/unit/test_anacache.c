@@ -391,9 +391,10 @@ static void test_analyse_through_cache(void **state)
 }
 
 /*
- * One package analysed as go 1.20 and as go 1.21: logtrace reports only in
- * the second, and each version's findings come back from the cache under
- * its own key, never the other's.
+ * One package analysed as go 1.20 and as go 1.21: logtrace gives slog advice
+ * only in the second (the request-scoped logger pattern in the first), and
+ * each version's findings come back from the cache under its own key, never
+ * the other's.
  */
 static void test_analyse_by_goversion(void **state)
 {
@@ -427,9 +428,13 @@ static void test_analyse_by_goversion(void **state)
 		assert_int_equal(d21.n, 1);
 		assert_string_equal(d21.v[0].analyzer, "logtrace");
 		assert_int_equal(d21.v[0].line, 9);
+		assert_non_null(strstr(d21.v[0].message, "use slog.InfoContext"));
 		assert_int_equal(anacache_analyse(&c, &s, &ctx, &p20, k20, &d20, &hit, &cause), 0);
 		assert_int_equal(hit, round);
-		assert_int_equal(d20.n, 0);
+		/* go1.20: no log/slog, the request-scoped logger pattern instead */
+		assert_int_equal(d20.n, 1);
+		assert_null(strstr(d20.v[0].message, "slog.InfoContext"));
+		assert_non_null(strstr(d20.v[0].message, "this package is go1.20)"));
 		diag_array_release(&d20);
 		diag_array_release(&d21);
 	}

@@ -213,6 +213,16 @@ static void test_data_httpctx(void **state)
 	assert_true(files >= 10);
 }
 
+/* httpctx's advice fits the package's Go: tests/data/httpctx/go112 analysed as Go 1.12. */
+static void test_data_httpctx_old_go(void **state)
+{
+	static const char *const set[] = {"httpctx", "golive", NULL};
+	size_t files;
+	(void)state;
+	assert_int_equal(check_dir_as("tests/data/httpctx/go112", "go1.12", set, &files), 8);
+	assert_int_equal(files, 1);
+}
+
 static void test_data_logtrace(void **state)
 {
 	static const char *const set[] = {"logtrace", "golive", NULL};
@@ -224,15 +234,16 @@ static void test_data_logtrace(void **state)
 
 /*
  * The fixture pair of golive check (tests/data/check/go120, go121), analysed
- * as their go.mod says: log calls in handlers are reported from Go 1.21 on,
- * and in older modules only in files that import log/slog.
+ * as their go.mod says: log calls in handlers get slog advice from Go 1.21 on
+ * and in files that import log/slog, the request-scoped logger pattern in
+ * older modules.
  */
 static void test_data_goversion(void **state)
 {
 	static const char *const set[] = {"httpctx", "logtrace", "golive", NULL};
 	size_t files;
 	(void)state;
-	assert_int_equal(check_dir_as("tests/data/check/go120", "go1.20", set, &files), 3);
+	assert_int_equal(check_dir_as("tests/data/check/go120", "go1.20", set, &files), 5);
 	assert_int_equal(files, 2);
 	assert_int_equal(check_dir_as("tests/data/check/go121", "go1.21", set, &files), 3);
 	assert_int_equal(files, 1);
@@ -764,10 +775,21 @@ static void test_generated_and_files(void **state)
 	analysis_settings_release(&s);
 }
 
+/* How many findings of analyzer in d have a message containing s. */
+static size_t count_msg(const diag_array *d, const char *analyzer, const char *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].analyzer, analyzer) == 0 && strstr(d->v[i].message, s))
+			n++;
+	return n;
+}
+
 /*
- * logtrace by the package's Go version: log.*, *log.Logger calls only from
- * Go 1.21 (log/slog) or in files importing log/slog, slog calls always; an
- * unknown version is the newest Go. httpctx never depends on it.
+ * logtrace by the package's Go version: log.*, *log.Logger calls get slog
+ * advice from Go 1.21 (log/slog) or in files importing log/slog, the
+ * request-scoped logger pattern (naming the version) before; slog calls
+ * always; an unknown version is the newest Go. httpctx never depends on it.
  */
 static void test_logtrace_goversion(void **state)
 {
@@ -795,7 +817,8 @@ static void test_logtrace_goversion(void **state)
 	                               "}\n";
 	static const struct {
 		const char *version; /* NULL: unknown */
-		size_t stdlog, withslog;
+		size_t stdlog,
+		    withslog; /* findings; stdlog with slog advice (else request-scoped) */
 	} cases[] = {
 	    {NULL, 3, 2},     {"go1.21", 3, 2},           {"go1.20", 0, 2},     {"go1.19", 0, 2},
 	    {"go1.16", 0, 2}, {"go1.21rc1", 3, 2},        {"go1.20.14", 0, 2},  {"1.21.0", 3, 2},
@@ -819,12 +842,24 @@ static void test_logtrace_goversion(void **state)
 		assert_int_equal(analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a), 0);
 		assert_int_equal(analysis_run_source(ctx, "b.go", withslog, strlen(withslog), &b),
 		                 0);
-		if (count(&a, "logtrace") != cases[i].stdlog ||
-		    count(&b, "logtrace") != cases[i].withslog)
-			fail_msg("%s: %zu and %zu logtrace findings, want %zu and %zu",
-			         cases[i].version ? cases[i].version : "unknown",
-			         count(&a, "logtrace"), count(&b, "logtrace"), cases[i].stdlog,
-			         cases[i].withslog);
+		/* always 3 findings in a; with slog advice where slog exists, else the pattern */
+		size_t sl = count_msg(&a, "logtrace", "use slog.");
+		size_t rs =
+		    count_msg(&a, "logtrace", "request-scoped logger taken from r.Context()");
+		if (count(&a, "logtrace") != 3 || sl != cases[i].stdlog ||
+		    rs != 3 - cases[i].stdlog || count(&b, "logtrace") != cases[i].withslog ||
+		    count_msg(&b, "logtrace", "request-scoped") != 0)
+			fail_msg(
+			    "%s: %zu (%zu slog, %zu request-scoped) and %zu logtrace findings, "
+			    "want 3 (%zu slog) and %zu",
+			    cases[i].version ? cases[i].version : "unknown", count(&a, "logtrace"),
+			    sl, rs, count(&b, "logtrace"), cases[i].stdlog, cases[i].withslog);
+		if (cases[i].version && !cases[i].stdlog) {
+			char want[64], vs[GOVERSION_MAX];
+			snprintf(want, sizeof(want), "this package is %s)",
+			         goversion_format(&v, vs, sizeof(vs)));
+			assert_int_equal(count_msg(&a, "logtrace", want), 3);
+		}
 		assert_int_equal(count(&a, "httpctx"), 1); /* whatever the version */
 		diag_array_release(&a);
 		diag_array_release(&b);
@@ -837,10 +872,11 @@ static void test_logtrace_goversion(void **state)
 	analysis_ctx_set_goversion(ctx, &old);
 	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
 	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
-	assert_int_equal(count(&a, "logtrace"), 0);
+	assert_int_equal(count_msg(&a, "logtrace", "use slog."), 0);
+	assert_int_equal(count_msg(&a, "logtrace", "this package is go1.20)"), 6);
 	analysis_ctx_set_goversion(ctx, &unknown);
 	analysis_run_source(ctx, "a.go", stdlog, strlen(stdlog), &a);
-	assert_int_equal(count(&a, "logtrace"), 3);
+	assert_int_equal(count_msg(&a, "logtrace", "use slog."), 3);
 	diag_array_release(&a);
 
 	/* what analyzers see: the file's version and analysis_go_at_least */
@@ -867,6 +903,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_httpctx),
+	    cmocka_unit_test(test_data_httpctx_old_go),
 	    cmocka_unit_test(test_data_logtrace),
 	    cmocka_unit_test(test_data_goversion),
 	    cmocka_unit_test(test_data_common),

@@ -199,7 +199,7 @@ static void test_unknown_keys(void **state)
 	    "env, proxy, to, stop_signal, grace_ms, debug_info, fast, browser, editor_url)");
 	expect_error("watch:\n  ignore: [x]\n",
 	             "golive.yaml:2:3: unknown key \"ignore\" in watch (known: include, exclude, "
-	             "debounce_ms, gitignore)");
+	             "debounce_ms, gitignore, poll)");
 	expect_error("build:\n  kep: true\n", "golive.yaml:2:3: unknown key \"kep\" in build "
 	                                      "(known: packages, flags, output, keep, top)");
 	expect_error("build: {top: 1, \"pack\\tages\": x}\n",
@@ -534,6 +534,7 @@ static void test_yaml_round_trip(void **state)
 	                             "  exclude: []\n"
 	                             "  debounce_ms: 20\n"
 	                             "  gitignore: true\n"
+	                             "  poll: null\n"
 	                             "trace:\n"
 	                             "  log_format: null\n"
 	                             "  trace_out: null\n"
@@ -627,6 +628,7 @@ static void test_yaml_round_trip(void **state)
 	                    "  exclude: []\n"
 	                    "  debounce_ms: 20\n"
 	                    "  gitignore: true\n"
+	                    "  poll: null\n"
 	                    "trace:\n"
 	                    "  log_format: null\n"
 	                    "  trace_out: null\n"
@@ -770,6 +772,7 @@ static void test_yaml_round_trip_run_watch(void **state)
 	                                "  - '[!a-z]*.tmp'\n"
 	                                "  debounce_ms: 0\n"
 	                                "  gitignore: false\n"
+	                                "  poll: null\n"
 	                                "trace:\n"
 	                                "  log_format: null\n"
 	                                "  trace_out: null\n"
@@ -872,7 +875,8 @@ static void test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(b, "stop_signal")), "SIGTERM");
 	assert_int_equal(json_integer_value(json_object_get(b, "grace_ms")), 5000);
 	b = json_object_get(j, "watch");
-	assert_int_equal(json_object_size(b), 4);
+	assert_int_equal(json_object_size(b), 5);
+	assert_true(json_is_null(json_object_get(b, "poll")));
 	assert_int_equal(json_array_size(json_object_get(b, "include")), 0);
 	assert_int_equal(json_array_size(json_object_get(b, "exclude")), 0);
 	assert_int_equal(json_integer_value(json_object_get(b, "debounce_ms")), 20);

@@ -115,7 +115,10 @@ static int state_of(pid_t pid)
 	return strrchr(buf, ')')[2];
 }
 
-/* Idle: paused at once. Serving: paused only once the request is done. */
+/*
+ * Idle: 0 at once, without stopping it (nothing to wait for). Serving:
+ * paused, and 0 only once the request is done.
+ */
 static void test_pause(void **state)
 {
 	(void)state;
@@ -123,8 +126,7 @@ static void test_pause(void **state)
 	unsigned port = drain_port_of(lfd);
 	pid_t pid = server(lfd, p);
 	assert_int_equal(drain_pause(pid, pid, &port, 1, NULL, 0, 200), 0);
-	assert_int_equal(state_of(pid), 'T');
-	kill(pid, SIGCONT);
+	assert_int_not_equal(state_of(pid), 'T');
 	int c = dial(lfd);
 	await(p[0], 'a');
 	/* It holds the connection until we write: past max_ms, it says so, still paused. */
@@ -139,7 +141,8 @@ static void test_pause(void **state)
 		_exit(0);
 	}
 	assert_int_equal(drain_pause(pid, pid, &port, 1, NULL, 0, 5000), 0);
-	assert_int_equal(state_of(pid), 'T');
+	/* stopped, unless the writer was done before the first look (a loaded machine) */
+	assert_int_equal(drain_accepted(pid, &port, 1), 0);
 	waitpid(w, NULL, 0);
 	close(c);
 	reap(pid);

@@ -5,7 +5,9 @@
  * frees its connection slot for the next client; a keep-alive connection
  * idle between requests is not timed out; an upload many times the
  * buffers streams through whole (it once stalled with the client's queue
- * full and the program's empty).
+ * full and the program's empty); HTTP/2 with prior knowledge (its preface,
+ * even cut in two) goes both ways byte for byte, more than the buffers
+ * hold, where it once got 400.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -195,12 +197,79 @@ static void test_upload(void **state)
 	rig_stop(&r);
 }
 
+/* Sends what it can of data[*off, n) on a non-blocking fd. */
+static void send_some_of(int fd, const char *data, size_t n, size_t *off)
+{
+	ssize_t k = *off < n ? send(fd, data + *off, n - *off, MSG_NOSIGNAL) : 0;
+	*off += k > 0 ? (size_t)k : 0;
+}
+
+static void test_h2_prior_knowledge(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, 1000, 16);
+	/* the client: the preface, then frames' worth of bytes (binary, 3x buf_cap) */
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	size_t up_n = sizeof(preface) - 1 + 3 * 65536, down_n = 3 * 65536 + 9;
+	char *up = malloc(up_n), *down = malloc(down_n);
+	memcpy(up, preface, sizeof(preface) - 1);
+	for (size_t i = sizeof(preface) - 1; i < up_n; i++)
+		up[i] = (char)(i * 7 + (i >> 9));
+	/* the program: a SETTINGS frame first (not HTTP/1: it must not be parsed), then bytes */
+	memcpy(down, "\0\0\0\4\0\0\0\0\0", 9);
+	for (size_t i = 9; i < down_n; i++)
+		down[i] = (char)(i * 13 + 5);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	(void)!connect(fd, (struct sockaddr *)&r.pa.ss, r.pa.len);
+	size_t up_off = 0, down_off = 0;
+	for (int i = 0; i < 50 && !up_off; i++) { /* the preface cut in two */
+		send_some_of(fd, up, 10, &up_off);
+		usleep(1000);
+	}
+	for (int i = 0; i < 20; i++)
+		httpproxy_run_once(r.hp, 2);
+	int bfd = -1;
+	struct strbuf got_up = STRBUF_INIT, got_down = STRBUF_INIT;
+	char buf[65536];
+	int64_t t0 = now_mono_ns();
+	while ((got_up.len < up_n || got_down.len < down_n) && now_mono_ns() - t0 < 10000000000LL) {
+		send_some_of(fd, up, up_n, &up_off);
+		httpproxy_run_once(r.hp, 2);
+		if (bfd < 0)
+			bfd = accept4(r.blisten, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (bfd < 0)
+			continue;
+		ssize_t n;
+		while ((n = recv(bfd, buf, sizeof(buf), 0)) > 0)
+			strbuf_add(&got_up, buf, (size_t)n);
+		send_some_of(bfd, down, down_n, &down_off);
+		assert_false(drain(fd, &got_down));
+	}
+	assert_int_equal(got_up.len, up_n); /* the program got the preface and all, as sent */
+	assert_memory_equal(got_up.buf, up, up_n);
+	assert_int_equal(got_down.len, down_n); /* and the client all it answered, untouched */
+	assert_memory_equal(got_down.buf, down, down_n);
+	struct proxy_stats st;
+	httpproxy_stats(r.hp, &st);
+	assert_int_equal(st.connected, 1);
+	assert_int_equal(st.replays, 0);
+	close(fd);
+	close(bfd);
+	strbuf_release(&got_up);
+	strbuf_release(&got_down);
+	free(up);
+	free(down);
+	rig_stop(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slowloris),
 	    cmocka_unit_test(test_idle_keepalive),
 	    cmocka_unit_test(test_upload),
+	    cmocka_unit_test(test_h2_prior_knowledge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /*
  * test_inject.c - golive dev --browser's page rewriting (dev/inject.h) and
- * the events' payloads (dev/browser.h).
+ * the events' payloads (dev/browser.h): the injector fed in pieces of every
+ * size, with a given tag or (injector_init_page) rewriting <meta> CSPs and
+ * tagging with the nonce they and the header's policy need.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,16 +58,109 @@ static void test_decide(void **state)
 	assert_int_equal(inject_decide(&range, 200, "text/html", NULL), INJECT_NONE);
 }
 
-static char *inject_all(const char *html, size_t step)
+/*
+ * html through an injector fed step bytes at a time: with the tag "<S>"
+ * (page 0), or set up for a page (injector_init_page(header_nonce, 3)).
+ */
+static char *inject_steps(const char *html, size_t step, int page, const char *header_nonce)
 {
 	struct injector in;
 	struct strbuf out = STRBUF_INIT;
-	injector_init(&in, "<S>");
+	if (page)
+		injector_init_page(&in, header_nonce, 3);
+	else
+		injector_init(&in, "<S>");
 	size_t n = strlen(html);
 	for (size_t off = 0; off < n; off += step)
 		injector_feed(&in, html + off, n - off < step ? n - off : step, &out);
 	injector_finish(&in, &out);
+	injector_release(&in);
 	return strbuf_detach(&out, NULL);
+}
+
+static char *inject_all(const char *html, size_t step)
+{
+	return inject_steps(html, step, 0, NULL);
+}
+
+static char *inject_page(const char *html, size_t step, const char *header_nonce)
+{
+	return inject_steps(html, step, 1, header_nonce);
+}
+
+#define TAG3      "<script async src=\"/__golive/reload.js?v=3\"></script>"
+#define TAG3N(n)  "<script async src=\"/__golive/reload.js?v=3\" nonce=\"" n "\"></script>"
+#define META(pol) "<meta http-equiv=\"Content-Security-Policy\" content=\"" pol "\">"
+
+static void test_meta_csp(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out, *header_nonce;
+	} cases[] = {
+	    /* a strict policy: 'self' added, 'none' dropped */
+	    {"<head>" META("script-src 'none'") "</head><body>x</body>",
+	     "<head>" META("script-src 'self'") "</head><body>x" TAG3 "</body>", NULL},
+	    /* the page's nonce goes on the tag */
+	    {META("script-src 'nonce-r4nd' 'strict-dynamic'") "<body></body>",
+	     META("script-src 'nonce-r4nd' 'strict-dynamic'") "<body>" TAG3N("r4nd") "</body>",
+	     NULL},
+	    /* the header's nonce wins; the meta policy gets it too, under 'strict-dynamic' */
+	    {META("script-src 'nonce-m' 'strict-dynamic'") "</body>",
+	     META("script-src 'nonce-m' 'strict-dynamic' 'nonce-hdr'") TAG3N("hdr") "</body>",
+	     "hdr"},
+	    /* a nonce policy without 'strict-dynamic' allows the tag by 'self' */
+	    {META("script-src 'nonce-m'") "</body>",
+	     META("script-src 'nonce-m' 'self'") TAG3N("hdr") "</body>", "hdr"},
+	    /* html/template's escaping decoded; single quotes, any case; connect-src */
+	    {"<META HTTP-EQUIV='content-security-policy' CONTENT='default-src &#39;none&#39;; "
+	     "connect-src &apos;none&apos;'/>x",
+	     "<META HTTP-EQUIV='content-security-policy' CONTENT=\"default-src 'self'; connect-src "
+	     "'self'\"/>x" TAG3,
+	     NULL},
+	    /* & and \" in the new value escaped; '>' in quotes does not end the tag */
+	    {META("script-src 'none' https://a/?x=1&amp;y=&quot;>&quot;") "</body>",
+	     META("script-src https://a/?x=1&amp;y=&quot;>&quot; 'self'") TAG3 "</body>", NULL},
+	    /* not CSPs: other metas, <metadata>, a meta without content, one after </body> */
+	    {"<meta charset=utf-8><meta name=csp content=\"script-src 'none'\"><metadata "
+	     "content=\"x\"><meta http-equiv=Content-Security-Policy></body>" META(
+	         "script-src 'none'"),
+	     "<meta charset=utf-8><meta name=csp content=\"script-src 'none'\"><metadata "
+	     "content=\"x\"><meta http-equiv=Content-Security-Policy>" TAG3
+	     "</body>" META("script-src 'none'"),
+	     NULL},
+	    /* unquoted values; no </body */
+	    {"<meta http-equiv=Content-Security-Policy content=default-src>",
+	     "<meta http-equiv=Content-Security-Policy content=\"default-src 'self'\">" TAG3, NULL},
+	    /* a <meta cut off at the end passes as it is */
+	    {"<meta http-equiv=\"Content-Security-Policy\" content=\"a",
+	     "<meta http-equiv=\"Content-Security-Policy\" content=\"a" TAG3, NULL},
+	    /* no meta: as the plain injector */
+	    {"</bod</body>", "</bod" TAG3 "</body>", NULL},
+	    {"<</body", "<" TAG3 "</body", NULL},
+	    {"<me<meta>", "<me<meta>" TAG3, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (size_t step = 1; step < 10; step++) {
+			char *got = inject_page(cases[i].in, step, cases[i].header_nonce);
+			if (strcmp(got, cases[i].out))
+				fail_msg("case %zu step %zu:\n got %s\nwant %s", i, step, got,
+				         cases[i].out);
+			free(got);
+		}
+	/* a <meta longer than INJECT_META_MAX is passed on untouched */
+	struct strbuf big = STRBUF_INIT, want = STRBUF_INIT;
+	strbuf_addstr(&big, "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src");
+	while (big.len <= INJECT_META_MAX)
+		strbuf_addstr(&big, " https://example.com/");
+	strbuf_addstr(&big, "\"></body>");
+	strbuf_add(&want, big.buf, big.len - 7);
+	strbuf_addstr(&want, TAG3 "</body>");
+	char *got = inject_page(big.buf, 4096, NULL);
+	assert_string_equal(got, want.buf);
+	free(got);
+	strbuf_release(&big);
+	strbuf_release(&want);
 }
 
 static void test_injector(void **state)
@@ -116,8 +211,18 @@ static void test_csp(void **state)
 	          "script-src 'strict-dynamic' 'sha256-x' 'nonce-golive-dev-reload'; connect-src "
 	          "'self'",
 	          "golive-dev-reload");
+	/* a second policy, with the tag's nonce known */
+	char *nonce = xstrdup("n1"), *got = inject_csp_more("script-src 'strict-dynamic'", &nonce);
+	assert_string_equal(got, "script-src 'strict-dynamic' 'nonce-n1'");
+	assert_string_equal(nonce, "n1");
+	free(got);
+	got = inject_csp_more("script-src 'nonce-n1'; script-src-elem 'sha256-x'", &nonce);
+	assert_string_equal(got, "script-src 'nonce-n1'; script-src-elem 'sha256-x' 'self'");
+	free(got);
+	free(nonce);
 	char *tag = inject_tag("a\"b<c", 7);
-	assert_string_equal(tag, "<script src=\"/__golive/reload.js?v=7\" nonce=\"abc\"></script>");
+	assert_string_equal(
+	    tag, "<script async src=\"/__golive/reload.js?v=7\" nonce=\"abc\"></script>");
 	free(tag);
 }
 
@@ -270,8 +375,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_navigation), cmocka_unit_test(test_decide),
-	    cmocka_unit_test(test_injector),   cmocka_unit_test(test_csp),
-	    cmocka_unit_test(test_error_json), cmocka_unit_test(test_bodydec),
+	    cmocka_unit_test(test_injector),   cmocka_unit_test(test_meta_csp),
+	    cmocka_unit_test(test_csp),        cmocka_unit_test(test_error_json),
+	    cmocka_unit_test(test_bodydec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

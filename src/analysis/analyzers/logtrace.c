@@ -13,11 +13,13 @@
  * Default severity info: a log line without a trace id is a blind spot,
  * not a bug.
  *
- * The advice is always log/slog, which exists from Go 1.21. A package
- * whose language version (go.mod's go line) is older cannot follow it, so
- * nothing is reported there, unless the file already imports log/slog (it
- * is built only where slog exists, e.g. under //go:build go1.21). An
- * unknown version counts as the newest Go.
+ * The advice is log/slog's *Context methods where slog exists: from Go
+ * 1.21, or in a file that imports log/slog (built only where slog exists,
+ * e.g. under //go:build go1.21). A package whose language version (go.mod's
+ * go line) is older gets the pattern that Go allows instead: log through a
+ * request-scoped logger taken from the request's context (one a middleware
+ * stores there, carrying the trace id), and the message says why slog is
+ * not suggested. An unknown version counts as the newest Go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +174,29 @@ static char *req_ctx(const struct http_handler *h)
 	return xasprintf("%.*s.Context()", (int)h->req_len, h->req);
 }
 
+/*
+ * The advice for a package without log/slog (older than Go 1.21, file not
+ * importing it): the request-scoped logger pattern, and why not slog.
+ */
+static char *no_slog_advice(const struct analysis_file *f, const struct http_handler *h)
+{
+	char v[GOVERSION_MAX];
+	char *ctx = req_ctx(h);
+	char *r = xasprintf("log through a request-scoped logger taken from %s (log/slog's "
+	                    "*Context methods need Go 1.21; this package is %s)",
+	                    ctx, goversion_format(&f->lang, v, sizeof(v)));
+	free(ctx);
+	return r;
+}
+
 static void check_call(struct analysis_file *f, const struct http_handler *h, TSNode call,
                        void *data)
 {
 	const struct call_parts *parts = analysis_call_parts(f, call);
 	const char *slog = analysis_import_name(f, "log/slog");
+	const char *no_slog = data; /* NULL where log/slog exists */
 	size_t qlen = 0;
 	const char *q = "";
-	(void)data;
 	if (!slog || !strcmp(slog, "."))
 		slog = "slog";
 	int selector = parts->selector;
@@ -190,11 +207,15 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 		if (!analysis_is_pkg_call(f, call, "log", log_funcs[i].name))
 			continue;
 		char *ctx = req_ctx(h);
-		analysis_report(
-		    f, call,
-		    "%.*s%s%s cannot carry the request's trace id; use %s.%sContext(%s, ...)",
-		    (int)qlen, q, qlen ? "." : "", log_funcs[i].name, slog, log_funcs[i].level,
-		    ctx);
+		if (no_slog)
+			analysis_report(f, call, "%.*s%s%s cannot carry the request's trace id; %s",
+			                (int)qlen, q, qlen ? "." : "", log_funcs[i].name, no_slog);
+		else
+			analysis_report(f, call,
+			                "%.*s%s%s cannot carry the request's trace id; use "
+			                "%s.%sContext(%s, ...)",
+			                (int)qlen, q, qlen ? "." : "", log_funcs[i].name, slog,
+			                log_funcs[i].level, ctx);
 		free(ctx);
 		return;
 	}
@@ -240,6 +261,9 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 		    f, call,
 		    "%.*s.%s cannot carry the request's trace id; use %.*s.%sContext(%s, ...)",
 		    (int)qlen, q, level, (int)qlen, q, level, ctx);
+	else if (no_slog)
+		analysis_report(f, call, "%.*s.%.*s cannot carry the request's trace id; %s",
+		                (int)qlen, q, (int)nlen, nm, no_slog);
 	else
 		analysis_report(
 		    f, call,
@@ -250,14 +274,16 @@ static void check_call(struct analysis_file *f, const struct http_handler *h, TS
 
 static void each_handler(struct analysis_file *f, const struct http_handler *h, void *data)
 {
-	analysis_for_each_call(f, h, check_call, data);
+	int has_slog = *(int *)data;
+	char *advice = has_slog ? NULL : no_slog_advice(f, h);
+	analysis_for_each_call(f, h, check_call, advice);
+	free(advice);
 }
 
 static void run(struct analysis_file *f)
 {
-	if (!analysis_go_at_least(f, 1, 21) && !analysis_import_name(f, "log/slog"))
-		return; /* no log/slog to move to: the advice cannot be followed */
-	analysis_for_each_handler(f, each_handler, NULL);
+	int has_slog = analysis_go_at_least(f, 1, 21) || analysis_import_name(f, "log/slog");
+	analysis_for_each_handler(f, each_handler, &has_slog);
 }
 
 /* Handlers need net/http's types; literals given to HandleFunc count too. */

@@ -1309,11 +1309,10 @@ static void run_group(struct rules_runner *r, const struct qgroup *g, struct ana
 
 		strbuf_reset(&r->buf);
 		expand(&r->buf, f, &rule->parts, &m, 0);
-		if (analysis_report_as(f, node, rule->spec->id, rule->spec->severity, r->buf.buf) &&
-		    rule->spec->fix) {
-			struct diag *d = analysis_last_report(f);
+		struct diag *d =
+		    analysis_report_as(f, node, rule->spec->id, rule->spec->severity, r->buf.buf);
+		if (d && rule->spec->fix)
 			d->fix = make_fix(r, f, rule, &m, node);
-		}
 	}
 }
 

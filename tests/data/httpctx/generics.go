@@ -6,7 +6,8 @@ import (
 	"net/http"
 )
 
-// A generic helper outside any handler: not reported.
+// A generic helper outside any handler: not reported in itself, but ServeHTTP
+// calls it, one step away (httpctx follows calls into this file's functions).
 func Map[T, U any](xs []T, f func(context.Context, T) U) []U {
 	ctx := context.Background()
 	out := make([]U, 0, len(xs))
@@ -22,7 +23,7 @@ type Store[T any] struct {
 
 func (s *Store[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = context.Background() // want `use r\.Context\(\) instead of context\.Background\(\)`
-	_ = Map[T, int](s.items, func(ctx context.Context, t T) int { return 0 })
+	_ = Map[T, int](s.items, func(ctx context.Context, t T) int { return 0 }) // want `Map drops the request's context: ServeHTTP → Map → context\.Background\(\)`
 }
 
 func (s *Store[T]) handle(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,9 @@
 // Command browserapp is the program tests/e2e/t99_dev_browser.sh runs under
 // golive dev --browser: an HTML page with a stylesheet and a script, chunked
-// gzipped and deflated pages, a JSON API, an upload sink and a WebSocket echo
-// (std only).
+// gzipped and deflated pages, a brotli page the test compresses, a page with
+// a strict <meta> CSP, a JSON API, an upload sink and a WebSocket echo, over
+// HTTP/1.1 and HTTP/2 with prior knowledge (h2c, Go >= 1.24's
+// http.Protocols; std only), and a second package, store.
 package main
 
 import (
@@ -11,12 +13,15 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"html/template"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"time"
+
+	"example.com/browserapp/store"
 )
 
 const version = "v1"
@@ -36,6 +41,30 @@ func page(w http.ResponseWriter, r *http.Request) {
 `, version)
 }
 
+// metaPage has its policy in a <meta> only, nonce-based and strict (html/template
+// writes its quotes as &#39;); its own script counts its loads and records
+// CSP violations.
+var metaPage = template.Must(template.New("meta").Parse(`<!doctype html>
+<html><head><title>meta csp</title>
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<script nonce="{{.Nonce}}">
+window.violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+sessionStorage.mloads = (+sessionStorage.mloads || 0) + 1;
+</script>
+</head><body><h1 id="mv">{{.Version}}</h1></body></html>
+`))
+
+func metaCSP(w http.ResponseWriter, r *http.Request) {
+	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	metaPage.Execute(w, map[string]string{
+		"CSP":     "default-src 'none'; script-src 'nonce-" + nonce + "' 'strict-dynamic'; style-src 'self'",
+		"Nonce":   nonce,
+		"Version": version,
+	})
+}
+
 func main() {
 	ln, err := net.FileListener(os.NewFile(3, "listen"))
 	if err != nil {
@@ -45,6 +74,7 @@ func main() {
 		panic(err)
 	}
 	http.HandleFunc("/", page)
+	http.HandleFunc("/metacsp", metaCSP)
 	http.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	http.Handle("/static/", http.StripPrefix("/static/", http.FileServer(http.Dir("static"))))
 	http.HandleFunc("/started", func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +105,18 @@ func main() {
 		fmt.Fprint(z, "<!doctype html><html><body><h1 id=zl>deflated</h1></body></html>")
 		z.Close()
 	})
+	http.HandleFunc("/br", func(w http.ResponseWriter, r *http.Request) {
+		// brpage.html.br, made by the test with Debian's brotli, served as is
+		// whatever the request accepts: golive must decode it, not corrupt it
+		b, err := os.ReadFile("brpage.html.br")
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Encoding", "br")
+		w.Write(b)
+	})
 	http.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
 		if err != nil {
@@ -88,7 +130,11 @@ func main() {
 		fmt.Fprintf(w, `{"version":%q,"html":"<body></body>","n":[1,2,3]}`, version)
 	})
 	http.HandleFunc("/ws", echo)
-	panic(http.Serve(ln, nil))
+	http.HandleFunc("/count", store.Count)
+	srv := &http.Server{Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true) // h2c with prior knowledge, as gRPC clients speak it
+	panic(srv.Serve(ln))
 }
 
 // echo is a minimal WebSocket (RFC 6455) echo of text frames.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t36_rules_workflow: the rule workflows of docs/analyzers.md, on its worked
+# t37_rules_workflow: the rule workflows of docs/analyzers.md, on its worked
 # example (tests/data/rules-workflow), with the real binary and real Go code:
 #  - golive check finds what the rules say, paths: exclude keeps no-panic out
 #    of cmd/, and unusedignore (turned on) reports a //golive:ignore that
