@@ -37,13 +37,36 @@ struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **
 	ctx->parser = ts_parser_new();
 	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
 		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
-	ctx->rules = rules_compile(s, cause);
+	ctx->rules = rules_compile(s, s->blob_dir, cause);
 	if (!ctx->rules) {
 		ts_parser_delete(ctx->parser);
 		free(ctx);
 		return NULL;
 	}
+	ctx->runner = rules_runner_new(ctx->rules);
+	ctx->cwd = s->root ? getcwd(NULL, 0) : NULL;
 	return ctx;
+}
+
+struct analysis_ctx *analysis_ctx_clone(const struct analysis_ctx *from)
+{
+	struct analysis_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->settings = from->settings;
+	ctx->parser = ts_parser_new();
+	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
+		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
+	ctx->rules = rules_ref(from->rules);
+	ctx->runner = rules_runner_new(ctx->rules);
+	ctx->lang = from->lang;
+	ctx->cwd = from->cwd ? xstrdup(from->cwd) : NULL;
+	return ctx;
+}
+
+size_t analysis_ctx_rules(const struct analysis_ctx *ctx, int *from_blob)
+{
+	if (from_blob)
+		*from_blob = rules_from_blob(ctx->rules);
+	return rules_count(ctx->rules);
 }
 
 void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion *lang)
@@ -61,8 +84,11 @@ void analysis_ctx_free(struct analysis_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	rules_runner_free(ctx->runner);
 	rules_free(ctx->rules);
 	ts_parser_delete(ctx->parser);
+	free(ctx->cwd);
+	free(ctx->relbuf);
 	free(ctx);
 }
 
@@ -971,15 +997,19 @@ static int names_match(const char *names, size_t len, const char *name)
 	return 0;
 }
 
+/* True when a directive suppresses name at row; marks every such directive used. */
 static int suppressed(const struct analysis_file *f, uint32_t row, const char *name)
 {
+	int found = 0;
 	for (size_t i = 0; i < f->priv->directives.n; i++) {
-		const struct directive *d = &f->priv->directives.v[i];
+		struct directive *d = &f->priv->directives.v[i];
 		if ((d->row == row || d->row + 1 == row) && d->has_reason &&
-		    names_match(d->names, d->names_len, name))
-			return 1;
+		    names_match(d->names, d->names_len, name)) {
+			atomic_store_explicit(&d->used, 1, memory_order_relaxed);
+			found = 1;
+		}
 	}
-	return 0;
+	return found;
 }
 
 struct diag *analysis_report_as(struct analysis_file *f, TSNode n, const char *name,
@@ -1051,6 +1081,36 @@ void analysis_report_directives(struct analysis_file *f, enum severity sev)
 		TSPoint p = ts_node_start_point(d->node);
 		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1, analysis_golive_self.name,
 		          sev, msg);
+		free(msg);
+	}
+}
+
+/* Nothing to do while the analyzers run: the report comes after all of them. */
+static void unusedignore_run(struct analysis_file *f)
+{
+	(void)f;
+}
+
+static const char *const unusedignore_needles[] = {"golive:ignore", NULL};
+
+const struct analyzer analyzer_unusedignore = {
+    "unusedignore", "//golive:ignore directives that suppress nothing (off by default)",
+    SEV_WARNING, unusedignore_run, unusedignore_needles};
+
+void analysis_report_unused_directives(struct analysis_file *f, enum severity sev)
+{
+	for (size_t i = 0; i < f->priv->directives.n; i++) {
+		const struct directive *d = &f->priv->directives.v[i];
+		if (!d->has_reason || atomic_load_explicit(&d->used, memory_order_relaxed))
+			continue;
+		char *msg = xasprintf("//golive:ignore %.*s suppresses nothing: remove it",
+		                      (int)d->names_len, d->names);
+		TSPoint p = ts_node_start_point(d->node);
+		TSPoint e = ts_node_end_point(d->node);
+		diag_push(f->priv->out, f->path, p.row + 1, p.column + 1,
+		          analyzer_unusedignore.name, sev, msg);
+		f->priv->out->v[f->priv->out->n - 1].end_line = e.row + 1;
+		f->priv->out->v[f->priv->out->n - 1].end_col = e.column + 1;
 		free(msg);
 	}
 }
@@ -1184,6 +1244,37 @@ static int worth_parsing(const struct analysis_settings *s, const char *src, siz
 	return 0;
 }
 
+/*
+ * path relative to the settings' root, for rules' paths: globs: path
+ * itself when there is no root, NULL when it is not below the root. The
+ * result points into path or a buffer of ctx's, valid until the next call.
+ */
+static const char *rule_path(struct analysis_ctx *ctx, const char *path)
+{
+	const char *root = ctx->settings->root;
+	size_t n;
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if (!root)
+		return path;
+	if (path[0] != '/') {
+		if (!ctx->cwd)
+			return path;
+		free(ctx->relbuf);
+		ctx->relbuf = xasprintf("%s/%s", ctx->cwd, path);
+		path = ctx->relbuf;
+	}
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1 && root[0] == '/')
+		return path + 1;
+	if (strncmp(path, root, n) || path[n] != '/')
+		return NULL;
+	return path + n + 1;
+}
+
 int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *src, size_t len,
                         diag_array *out)
 {
@@ -1208,10 +1299,12 @@ int analysis_run_source(struct analysis_ctx *ctx, const char *path, const char *
 	}
 	f->analyzer = &analysis_rules_pseudo;
 	f->severity = analysis_rules_pseudo.severity;
-	rules_run(ctx->rules, f);
+	rules_run(ctx->runner, f, rule_path(ctx, path));
 	enum severity gsev;
 	if (analysis_effective(s, &analysis_golive_self, &gsev))
 		analysis_report_directives(f, gsev);
+	if (analysis_effective(s, &analyzer_unusedignore, &gsev))
+		analysis_report_unused_directives(f, gsev);
 	analysis_file_close(f);
 	return 0;
 }

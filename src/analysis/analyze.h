@@ -68,7 +68,16 @@ struct rule_spec { /* a user rule from golive.yaml rules: */
 	unsigned line, col; /* position of the query's first character in the YAML (1-based) */
 	int block;          /* 1 when the query is a block scalar (| or >): line/col map by lines */
 	unsigned indent;    /* the block scalar's indentation (columns), when block */
+	int off;            /* severity: off: the rule is kept (rule tests) but never runs */
+	char *fix;          /* replacement for the reported node, may quote {{capture}}; or NULL */
+	int fix_unsafe;     /* 1: the fix may change behaviour (only --fix-unsafe applies it) */
+	struct argv_array include; /* paths.include globs (pathmatch.h; relative to the root) */
+	struct argv_array exclude; /* paths.exclude globs */
+	struct argv_array valid;   /* Go snippets the rule must not report (--test-rules) */
+	struct argv_array invalid; /* Go snippets the rule must report */
 };
+/* Frees what r holds and zeroes it. */
+void rule_spec_release(struct rule_spec *r);
 
 struct analysis_settings {
 	ARRAY(struct analyzer_setting) analyzers; /* overrides; built-ins not named are enabled */
@@ -76,7 +85,20 @@ struct analysis_settings {
 	enum fail_on fail_on;
 	int include_generated; /* analyse generated files too (default 0) */
 	int include_deps;      /* golive build: analyse std and dependencies too (default 0) */
+	/*
+	 * Not settings proper (not in the hash nor the JSON form): the absolute
+	 * project root that rules' paths: globs are relative to (NULL: paths
+	 * are matched as the file paths are given), and a directory where the
+	 * compiled rules are kept for the next process (rules.h; may be NULL).
+	 */
+	char *root;
+	char *blob_dir;
 };
+
+/* Whether analyzer a runs under s (every built-in but unusedignore by default), at which severity.
+ */
+int analysis_effective(const struct analysis_settings *s, const struct analyzer *a,
+                       enum severity *sev);
 
 void analysis_settings_init(struct analysis_settings *s);
 void analysis_settings_release(struct analysis_settings *s);
@@ -100,7 +122,11 @@ struct analysis_ctx;
  * does not compile. s must outlive the context.
  */
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause);
+/* Another context for another thread, sharing ctx's compiled rules (no compilation). */
+struct analysis_ctx *analysis_ctx_clone(const struct analysis_ctx *ctx);
 void analysis_ctx_free(struct analysis_ctx *ctx);
+/* The number of user rules ctx runs, and whether they came compiled from settings' blob_dir. */
+size_t analysis_ctx_rules(const struct analysis_ctx *ctx, int *from_blob);
 
 /*
  * The Go language version of the package whose files are analysed next

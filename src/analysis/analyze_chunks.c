@@ -348,6 +348,8 @@ int analysis_run_chunked(struct analysis_ctx *ctx, const char *path, const char 
 	cf.v[0].priv.out = out;
 	if (analysis_effective(s, &analysis_golive_self, &gsev))
 		analysis_report_directives(&cf.v[0].f, gsev);
+	if (analysis_effective(s, &analyzer_unusedignore, &gsev))
+		analysis_report_unused_directives(&cf.v[0].f, gsev);
 out:
 	chunks_each(&cf, nthreads, chunk_release);
 	free(cf.v);

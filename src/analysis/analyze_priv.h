@@ -11,6 +11,7 @@
 #include "core/goversion.h"
 
 struct rules;
+struct rules_runner;
 
 /* Larger files are not read (analysis_run_file) nor parsed (analysis_run_source). */
 #define ANALYSIS_MAX_SOURCE (16u << 20)
@@ -25,9 +26,17 @@ extern const struct analyzer analysis_rules_pseudo;
 struct analysis_ctx {
 	const struct analysis_settings *settings;
 	TSParser *parser;
-	struct rules *rules;
-	struct goversion lang; /* of the package analysed now; unknown by default */
+	struct rules *rules;         /* shared by clones (reference-counted) */
+	struct rules_runner *runner; /* this context's own */
+	struct goversion lang;       /* of the package analysed now; unknown by default */
+	char *cwd;                   /* for relative paths against settings->root, or NULL */
+	char *relbuf;                /* rule_path()'s */
 };
+
+/* The analyzer (off by default) that reports //golive:ignore directives suppressing nothing. */
+extern const struct analyzer analyzer_unusedignore;
+/* Reports f's directives that have a reason and suppressed nothing, at sev. */
+void analysis_report_unused_directives(struct analysis_file *f, enum severity sev);
 
 struct import_entry {
 	char *path; /* unquoted import path */
@@ -40,6 +49,7 @@ struct directive {
 	const char *names; /* "httpctx,logtrace" (into the source) */
 	size_t names_len;
 	int has_reason;
+	_Atomic int used; /* it suppressed a finding (chunks set it from threads) */
 };
 
 /* A call_expression and the index of its innermost handler (collect()). */
@@ -92,10 +102,6 @@ struct analysis_file_private {
 	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
 	int borrowed;                        /* imports, directives belong to the chunked file */
 };
-
-/* Whether analyzer a runs under s, and at which severity. */
-int analysis_effective(const struct analysis_settings *s, const struct analyzer *a,
-                       enum severity *sev);
 
 /* f's imports from its top levels (every chunk's root). */
 void analysis_collect_imports(struct analysis_file *f);

@@ -39,12 +39,18 @@ void analysis_settings_init(struct analysis_settings *s)
 	s->fail_on = FAIL_NEVER;
 }
 
-static void rule_spec_release(struct rule_spec *r)
+void rule_spec_release(struct rule_spec *r)
 {
 	free(r->id);
 	free(r->query);
 	free(r->message);
 	free(r->where);
+	free(r->fix);
+	argv_clear(&r->include);
+	argv_clear(&r->exclude);
+	argv_clear(&r->valid);
+	argv_clear(&r->invalid);
+	memset(r, 0, sizeof(*r));
 }
 
 void analysis_settings_release(struct analysis_settings *s)
@@ -55,6 +61,8 @@ void analysis_settings_release(struct analysis_settings *s)
 	for (size_t i = 0; i < s->rules.n; i++)
 		rule_spec_release(&s->rules.v[i]);
 	ARRAY_FREE(s->rules);
+	free(s->root);
+	free(s->blob_dir);
 	analysis_settings_init(s);
 }
 
@@ -76,7 +84,7 @@ int analysis_effective(const struct analysis_settings *s, const struct analyzer 
 	const struct analyzer_setting *o = setting_for(s, a->name);
 	*sev = a->severity;
 	if (!o)
-		return 1;
+		return a != &analyzer_unusedignore; /* the one that is off by default */
 	if (o->severity >= SEV_INFO && o->severity <= SEV_ERROR)
 		*sev = (enum severity)o->severity;
 	return o->enabled != 0;
@@ -118,6 +126,7 @@ uint64_t analysis_settings_hash(const struct analysis_settings *s)
 	hash_u64(&st, (uint64_t)gon);
 	hash_u64(&st, gon ? (uint64_t)gsev : 0);
 	hash_u64(&st, s->rules.n);
+	int paths = 0;
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule_spec *r = &s->rules.v[i];
 		hash_str(&st, r->id);
@@ -125,9 +134,49 @@ uint64_t analysis_settings_hash(const struct analysis_settings *s)
 		hash_str(&st, r->message);
 		hash_u64(&st, (uint64_t)r->severity);
 		hash_u64(&st, (uint64_t)(r->handler_scope != 0));
+		hash_u64(&st, (uint64_t)(r->off != 0));
+		hash_str(&st, r->fix);
+		hash_u64(&st, (uint64_t)(r->fix_unsafe != 0));
+		hash_u64(&st, r->include.argc);
+		for (size_t k = 0; k < r->include.argc; k++)
+			hash_str(&st, r->include.argv[k]);
+		hash_u64(&st, r->exclude.argc);
+		for (size_t k = 0; k < r->exclude.argc; k++)
+			hash_str(&st, r->exclude.argv[k]);
+		if (r->include.argc || r->exclude.argc)
+			paths = 1;
 	}
+	/* where the root is changes which files rules with paths: run on */
+	if (paths)
+		hash_str(&st, s->root);
 	hash_u64(&st, (uint64_t)(s->include_generated != 0));
 	return XXH64_digest(&st);
+}
+
+static json_t *strings_to_json(const struct argv_array *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < a->argc; i++)
+		json_array_append_new(arr, json_string(a->argv[i]));
+	return arr;
+}
+
+/* Optional key k of o: an array of strings appended to out; -1 when of another shape. */
+static int get_strings(json_t *o, const char *k, struct argv_array *out)
+{
+	json_t *v = json_object_get(o, k), *x;
+	size_t i;
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return -1;
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_string(x))
+			return -1;
+		argv_push(out, json_string_value(x));
+	}
+	return 0;
 }
 
 json_t *analysis_settings_to_json(const struct analysis_settings *s)
@@ -149,8 +198,19 @@ json_t *analysis_settings_to_json(const struct analysis_settings *s)
 		json_object_set_new(e, "id", json_string(r->id ? r->id : ""));
 		json_object_set_new(e, "query", json_string(r->query ? r->query : ""));
 		json_object_set_new(e, "message", json_string(r->message ? r->message : ""));
-		json_object_set_new(e, "severity", json_string(severity_name(r->severity)));
+		json_object_set_new(e, "severity",
+		                    json_string(r->off ? "off" : severity_name(r->severity)));
 		json_object_set_new(e, "scope", json_string(r->handler_scope ? "handler" : "file"));
+		if (r->fix) {
+			json_object_set_new(e, "fix", json_string(r->fix));
+			json_object_set_new(e, "fix_unsafe", json_boolean(r->fix_unsafe));
+		}
+		if (r->include.argc || r->exclude.argc) { /* as golive config --json writes it */
+			json_t *paths = json_object();
+			json_object_set_new(paths, "include", strings_to_json(&r->include));
+			json_object_set_new(paths, "exclude", strings_to_json(&r->exclude));
+			json_object_set_new(e, "paths", paths);
+		}
 		if (r->where)
 			json_object_set_new(e, "where", json_string(r->where));
 		json_object_set_new(e, "line", json_integer(r->line));
@@ -236,6 +296,7 @@ static int parse_analyzer_setting(struct analysis_settings *s, json_t *e, size_t
 
 static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **cause)
 {
+	json_t *paths = json_object_get(e, "paths");
 	struct rule_spec r;
 	char *sev = NULL, *scope = NULL;
 	memset(&r, 0, sizeof(r));
@@ -245,11 +306,16 @@ static int parse_rule(struct analysis_settings *s, json_t *e, size_t i, char **c
 	    get_str(e, "severity", 0, &sev) < 0 || get_str(e, "scope", 0, &scope) < 0 ||
 	    get_str(e, "where", 0, &r.where) < 0 || get_uint(e, "line", &r.line) < 0 ||
 	    get_uint(e, "col", &r.col) < 0 || get_bool(e, "block", &r.block) < 0 ||
-	    get_uint(e, "indent", &r.indent) < 0) {
+	    get_uint(e, "indent", &r.indent) < 0 || get_str(e, "fix", 0, &r.fix) < 0 ||
+	    get_bool(e, "fix_unsafe", &r.fix_unsafe) < 0 || (paths && !json_is_object(paths)) ||
+	    get_strings(paths, "include", &r.include) < 0 ||
+	    get_strings(paths, "exclude", &r.exclude) < 0) {
 		*cause = xasprintf("analysis settings: rules[%zu]: malformed", i);
 		goto fail;
 	}
-	if (sev && severity_parse(sev, &r.severity) < 0) {
+	if (sev && !strcmp(sev, "off")) {
+		r.off = 1;
+	} else if (sev && severity_parse(sev, &r.severity) < 0) {
 		*cause =
 		    xasprintf("analysis settings: rules[%zu]: unknown severity \"%s\"", i, sev);
 		goto fail;

@@ -3,6 +3,8 @@
 #include "analysis/diag.h"
 
 #include <jansson.h>
+
+#include "core/jsonl.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +142,26 @@ void diag_print_text(const struct diag *d, FILE *f, const char *cwd)
 	strbuf_release(&msg);
 }
 
+/* A fix as JSON: {"title", "safe", "edits": [{line, col, end_line, end_col, text}]}. */
+json_t *diag_fix_to_json(const struct diag_fix *fix)
+{
+	json_t *o = json_object(), *edits = json_array();
+	json_object_set_new(o, "title", json_string_lossy(fix->title ? fix->title : ""));
+	json_object_set_new(o, "safe", json_boolean(fix->safe));
+	for (size_t i = 0; i < fix->nedits; i++) {
+		const struct diag_edit *e = &fix->edits[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "line", json_integer(e->line));
+		json_object_set_new(x, "col", json_integer(e->col));
+		json_object_set_new(x, "end_line", json_integer(e->end_line));
+		json_object_set_new(x, "end_col", json_integer(e->end_col));
+		json_object_set_new(x, "text", json_string_lossy(e->text ? e->text : ""));
+		json_array_append_new(edits, x);
+	}
+	json_object_set_new(o, "edits", edits);
+	return o;
+}
+
 json_t *diag_to_json(const struct diag *d)
 {
 	json_t *o = json_object();
@@ -149,7 +171,54 @@ json_t *diag_to_json(const struct diag *d)
 	json_object_set_new(o, "analyzer", json_string(d->analyzer));
 	json_object_set_new(o, "severity", json_string(severity_name(d->severity)));
 	json_object_set_new(o, "message", json_string(d->message));
+	if (d->end_line) {
+		json_object_set_new(o, "end_line", json_integer(d->end_line));
+		json_object_set_new(o, "end_col", json_integer(d->end_col));
+	}
+	if (d->fix)
+		json_object_set_new(o, "fix", diag_fix_to_json(d->fix));
 	return o;
+}
+
+/* A JSON integer in [0, UINT_MAX] into *out; -1 otherwise. */
+static int get_uint(json_t *v, unsigned *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (json_int_t)UINT32_MAX)
+		return -1;
+	*out = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+struct diag_fix *diag_fix_from_json(json_t *o)
+{
+	json_t *edits = json_object_get(o, "edits"), *x;
+	const char *title = json_string_value(json_object_get(o, "title"));
+	json_t *safe = json_object_get(o, "safe");
+	struct diag_fix *fix;
+	size_t i;
+
+	if (!json_is_object(o) || !title || !json_is_boolean(safe) || !json_is_array(edits))
+		return NULL;
+	fix = xcalloc(1, sizeof(*fix));
+	fix->title = xstrdup(title);
+	fix->safe = json_is_true(safe);
+	fix->edits = xcalloc(json_array_size(edits) + 1, sizeof(*fix->edits));
+	json_array_foreach(edits, i, x)
+	{
+		struct diag_edit *e = &fix->edits[fix->nedits];
+		const char *text = json_string_value(json_object_get(x, "text"));
+		if (!text || get_uint(json_object_get(x, "line"), &e->line) ||
+		    get_uint(json_object_get(x, "col"), &e->col) ||
+		    get_uint(json_object_get(x, "end_line"), &e->end_line) ||
+		    get_uint(json_object_get(x, "end_col"), &e->end_col)) {
+			diag_fix_free(fix);
+			return NULL;
+		}
+		e->text = xstrdup(text);
+		fix->nedits++;
+	}
+	return fix;
 }
 
 int diag_from_json(struct diag *d, json_t *o, char **cause)
@@ -159,12 +228,19 @@ int diag_from_json(struct diag *d, json_t *o, char **cause)
 	const char *sev = json_string_value(json_object_get(o, "severity"));
 	const char *msg = json_string_value(json_object_get(o, "message"));
 	json_t *line = json_object_get(o, "line"), *col = json_object_get(o, "col");
+	json_t *el = json_object_get(o, "end_line"), *ec = json_object_get(o, "end_col");
+	json_t *fix = json_object_get(o, "fix");
 	enum severity s;
 	memset(d, 0, sizeof(*d));
 	if (!json_is_object(o) || !file || !an || !sev || !msg || !json_is_integer(line) ||
 	    !json_is_integer(col) || severity_parse(sev, &s) < 0 || json_integer_value(line) < 0 ||
-	    json_integer_value(col) < 0) {
+	    json_integer_value(col) < 0 || (el && get_uint(el, &d->end_line)) ||
+	    (ec && get_uint(ec, &d->end_col))) {
 		*cause = xstrdup("diagnostic: missing or malformed field");
+		return -1;
+	}
+	if (fix && !(d->fix = diag_fix_from_json(fix))) {
+		*cause = xstrdup("diagnostic: malformed fix");
 		return -1;
 	}
 	d->file = xstrdup(file);

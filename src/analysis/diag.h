@@ -82,10 +82,18 @@ const char *diag_display_path(const struct diag *d, const char *cwd);
 /* Writes "path:line:col: [analyzer] message\n" to f. cwd may be NULL (print as stored). */
 void diag_print_text(const struct diag *d, FILE *f, const char *cwd);
 
-/* One diagnostic as a JSON object: file, line, col, analyzer, severity, message. */
+/*
+ * One diagnostic as a JSON object: file, line, col, analyzer, severity,
+ * message; then end_line, end_col when the end is known, and fix when it
+ * offers one (diag_fix_to_json).
+ */
 struct json_t *diag_to_json(const struct diag *d);
 /* The reverse; 0, or -1 with *cause when a field is missing or of the wrong type. */
 int diag_from_json(struct diag *d, struct json_t *o, char **cause);
+/* {"title", "safe", "edits": [{"line", "col", "end_line", "end_col", "text"}]} */
+struct json_t *diag_fix_to_json(const struct diag_fix *fix);
+/* The reverse (malloc'd), or NULL when o is not of that shape. */
+struct diag_fix *diag_fix_from_json(struct json_t *o);
 
 /* ---- reports (diag_sarif.c): the --json and --sarif documents ----------- */
 
@@ -118,11 +126,18 @@ struct diag_report {
 	const struct diag_rule *rules; /* SARIF: the rules to describe, in this order */
 	size_t nrules;
 	const char *srcroot; /* SARIF: absolute directory relative paths start from, or NULL */
+	/*
+	 * SARIF: per diagnostic, 1 when it is in the baseline (golive check
+	 * --baseline ... --sarif-suppressed): written with a suppression of
+	 * kind external. NULL: none is.
+	 */
+	const unsigned char *baselined;
 };
 
 /*
  * golive check --json, schema version 1 (docs/check.md):
- * {"version":1,"diagnostics":[{file,line,col,analyzer,severity,message}],
+ * {"version":1,"diagnostics":[{file,line,col,analyzer,severity,message,
+ *  [end_line,end_col],[fix]}],
  *  "files":N,"generated":G,"packages":K,"errors":[{"package"|"file":NAME,"message":M}]}.
  * Strings that are not valid UTF-8 get U+FFFD for the bad bytes.
  */
@@ -140,7 +155,10 @@ void diag_report_json_write(const struct diag_report *r, struct strbuf *sb);
  * result per diagnostic (ruleId, ruleIndex, level error/warning/note,
  * message.text, a physicalLocation: relative paths as URIs against
  * uriBaseId "%SRCROOT%", others as file:// URIs; region startLine and
- * startColumn), and r->problems as tool execution notifications. Columns
+ * startColumn, endLine and endColumn when the end is known), its fix as
+ * fixes[0] (an artifactChange of its file with a replacement per edit), a
+ * suppression of kind external when r->baselined says so, and r->problems
+ * as tool execution notifications. Columns
  * are written as stored and declared as UTF-16 code units (the run's
  * columnKind), so the caller converts byte columns first (GitHub reads
  * them that way).

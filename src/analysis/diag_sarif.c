@@ -48,6 +48,12 @@ json_t *diag_report_json(const struct diag_report *r)
 		set_str(o, "analyzer", d->analyzer);
 		set_str(o, "severity", severity_name(d->severity));
 		set_str(o, "message", d->message);
+		if (d->end_line) {
+			json_object_set_new(o, "end_line", json_integer(d->end_line));
+			json_object_set_new(o, "end_col", json_integer(d->end_col));
+		}
+		if (d->fix)
+			json_object_set_new(o, "fix", diag_fix_to_json(d->fix));
 		json_array_append_new(diags, o);
 	}
 	json_object_set_new(doc, "diagnostics", diags);
@@ -131,6 +137,17 @@ void diag_report_json_write(const struct diag_report *r, struct strbuf *sb)
 		add_json_str(sb, severity_name(d->severity));
 		strbuf_addstr(sb, ",\n      \"message\": ");
 		add_json_str(sb, d->message);
+		if (d->end_line) {
+			strbuf_addstr(sb, ",\n      \"end_line\": ");
+			add_uint(sb, d->end_line);
+			strbuf_addstr(sb, ",\n      \"end_col\": ");
+			add_uint(sb, d->end_col);
+		}
+		if (d->fix) {
+			strbuf_addstr(sb, ",\n      \"fix\": ");
+			add_dump(sb, diag_fix_to_json(d->fix), JSON_INDENT(2) | JSON_PRESERVE_ORDER,
+			         6);
+		}
 		strbuf_addstr(sb, "\n    }");
 	}
 	strbuf_addstr(sb, r->diags->n ? "\n  ],\n" : "],\n");
@@ -221,6 +238,34 @@ static long rule_index(const struct rule_table *t, const char *id)
 	return -1;
 }
 
+/* result.fixes: one fix, one artifactChange of d's file, a replacement per edit. */
+static json_t *sarif_fixes(const struct diag_report *r, const struct diag *d)
+{
+	json_t *fixes = json_array(), *fix = json_object(), *desc = json_object();
+	json_t *changes = json_array(), *change = json_object(), *reps = json_array();
+
+	set_str(desc, "text", d->fix->title ? d->fix->title : "");
+	json_object_set_new(fix, "description", desc);
+	json_object_set_new(change, "artifactLocation", artifact_location(r, d->file));
+	for (size_t i = 0; i < d->fix->nedits; i++) {
+		const struct diag_edit *e = &d->fix->edits[i];
+		json_t *rep = json_object(), *del = json_object(), *ins = json_object();
+		json_object_set_new(del, "startLine", json_integer(e->line));
+		json_object_set_new(del, "startColumn", json_integer(e->col));
+		json_object_set_new(del, "endLine", json_integer(e->end_line));
+		json_object_set_new(del, "endColumn", json_integer(e->end_col));
+		json_object_set_new(rep, "deletedRegion", del);
+		set_str(ins, "text", e->text ? e->text : "");
+		json_object_set_new(rep, "insertedContent", ins);
+		json_array_append_new(reps, rep);
+	}
+	json_object_set_new(change, "replacements", reps);
+	json_array_append_new(changes, change);
+	json_object_set_new(fix, "artifactChanges", changes);
+	json_array_append_new(fixes, fix);
+	return fixes;
+}
+
 json_t *diag_report_sarif(const struct diag_report *r)
 {
 	json_t *log = json_object(), *runs = json_array(), *run = json_object();
@@ -296,10 +341,24 @@ json_t *diag_report_sarif(const struct diag_report *r)
 		json_object_set_new(phys, "artifactLocation", artifact_location(r, d->file));
 		json_object_set_new(region, "startLine", json_integer(d->line ? d->line : 1));
 		json_object_set_new(region, "startColumn", json_integer(d->col ? d->col : 1));
+		if (d->end_line >= d->line && d->end_line) {
+			json_object_set_new(region, "endLine", json_integer(d->end_line));
+			json_object_set_new(region, "endColumn",
+			                    json_integer(d->end_col ? d->end_col : 1));
+		}
 		json_object_set_new(phys, "region", region);
 		json_object_set_new(loc, "physicalLocation", phys);
 		json_array_append_new(locs, loc);
 		json_object_set_new(res, "locations", locs);
+		if (d->fix)
+			json_object_set_new(res, "fixes", sarif_fixes(r, d));
+		if (r->baselined && r->baselined[i]) {
+			json_t *sup = json_array(), *one = json_object();
+			set_str(one, "kind", "external");
+			set_str(one, "justification", "in the baseline file");
+			json_array_append_new(sup, one);
+			json_object_set_new(res, "suppressions", sup);
+		}
 		json_array_append_new(results, res);
 	}
 	json_object_set_new(run, "results", results);

@@ -21,6 +21,9 @@
 #include "core/gotool.h"
 #include "core/goversion.h"
 #include "core/util.h"
+#include "analysis/baseline.h"
+#include "analysis/fix.h"
+#include "cmd/check_rules.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,6 +63,16 @@ static const char check_usage[] =
     "  -j, --jobs N       analyse N files at a time (default: online CPUs)\n"
     "  --config FILE      read FILE instead of searching for golive.yaml\n"
     "  --quiet            no summary line on stderr\n"
+    "  --fix              apply the safe fixes findings offer; report the rest\n"
+    "  --fix-unsafe       with --fix or --diff: the unsafe fixes too\n"
+    "  --diff             print the fixes as a unified diff, change nothing\n"
+    "                     (exit 1 when there is one)\n"
+    "  --baseline FILE    report only findings FILE (a baseline) does not hold\n"
+    "  --baseline-write FILE  write the findings to FILE as the baseline\n"
+    "  --baseline-suppressed  with --baseline and --sarif: keep baselined\n"
+    "                     results, marked as suppressed (kind external)\n"
+    "  --test-rules [DIR] test the rules: their valid:/invalid: snippets and\n"
+    "                     the .go files of DIR with // want ID and // ok ID\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 no failing findings, 1 findings at or above fail_on,\n"
@@ -67,6 +80,8 @@ static const char check_usage[] =
 
 struct check_opts {
 	int json, sarif, tests, quiet;
+	int fix, fix_unsafe, diff, baseline_suppressed, test_rules;
+	const char *baseline, *baseline_write;
 	long jobs;
 	int has_fail_on;
 	enum fail_on fail_on;
@@ -123,6 +138,26 @@ static int parse_opts(struct check_opts *o, int argc, char **argv)
 			o->sarif = 1;
 		} else if (strcmp(a, "--tests") == 0) {
 			o->tests = 1;
+		} else if (strcmp(a, "--fix") == 0) {
+			o->fix = 1;
+		} else if (strcmp(a, "--fix-unsafe") == 0) {
+			o->fix_unsafe = 1;
+		} else if (strcmp(a, "--diff") == 0) {
+			o->diff = 1;
+		} else if (strcmp(a, "--baseline-suppressed") == 0) {
+			o->baseline_suppressed = 1;
+		} else if (strcmp(a, "--test-rules") == 0) {
+			o->test_rules = 1;
+		} else if (is_opt(a, "--baseline-write")) {
+			val = opt_value(argc, argv, &i, 16, &bad);
+			if (bad || !*val)
+				return error("golive check: --baseline-write needs a file");
+			o->baseline_write = val;
+		} else if (is_opt(a, "--baseline")) {
+			val = opt_value(argc, argv, &i, 10, &bad);
+			if (bad || !*val)
+				return error("golive check: --baseline needs a file");
+			o->baseline = val;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
 			o->quiet = 1;
 		} else if (is_opt(a, "--tags") || is_opt(a, "-tags")) {
@@ -160,6 +195,18 @@ static int parse_opts(struct check_opts *o, int argc, char **argv)
 	}
 	if (o->json && o->sarif)
 		return error("golive check: --json and --sarif exclude each other");
+	if (o->fix && o->diff)
+		return error("golive check: --fix and --diff exclude each other");
+	if (o->fix_unsafe && !o->fix && !o->diff)
+		return error("golive check: --fix-unsafe goes with --fix or --diff");
+	if (o->baseline_suppressed && (!o->baseline || !o->sarif))
+		return error(
+		    "golive check: --baseline-suppressed goes with --baseline and --sarif");
+	if (o->baseline && o->baseline_write)
+		return error("golive check: --baseline and --baseline-write exclude each other");
+	if (o->test_rules && (o->json || o->sarif || o->fix || o->diff || o->baseline ||
+	                      o->baseline_write || o->args.argc > 1))
+		return error("golive check: --test-rules takes one directory and no other mode");
 	return 0;
 }
 
@@ -866,6 +913,24 @@ static unsigned utf16_units(const unsigned char *s, size_t n)
 	return u;
 }
 
+/* Byte column col of 1-based line of src as UTF-16 code units (col itself when out of range). */
+static unsigned utf16_col(const struct strbuf *src, unsigned line, unsigned col)
+{
+	const char *p = src->buf;
+	if (line < 1 || col < 2)
+		return col;
+	for (unsigned l = 1; l < line && p; l++) {
+		p = memchr(p, '\n', src->len - (size_t)(p - src->buf));
+		if (p)
+			p++;
+	}
+	if (!p)
+		return col;
+	size_t rest = src->len - (size_t)(p - src->buf);
+	size_t n = col - 1 < rest ? col - 1 : rest;
+	return utf16_units((const unsigned char *)p, n) + 1;
+}
+
 /* SARIF columns are UTF-16 code units (as GitHub reads them); ours are bytes. */
 static void columns_to_utf16(diag_array *a)
 {
@@ -880,21 +945,86 @@ static void columns_to_utf16(diag_array *a)
 			ok = strbuf_read_file(&src, d->file, MAX_SOURCE_BYTES) == 0;
 			loaded = d->file;
 		}
-		if (!ok || d->line < 1 || d->col < 2)
+		if (!ok)
 			continue;
-		const char *p = src.buf;
-		for (unsigned l = 1; l < d->line && p; l++) {
-			p = memchr(p, '\n', src.len - (size_t)(p - src.buf));
-			if (p)
-				p++;
+		d->col = utf16_col(&src, d->line, d->col);
+		if (d->end_line)
+			d->end_col = utf16_col(&src, d->end_line, d->end_col);
+		for (size_t k = 0; d->fix && k < d->fix->nedits; k++) {
+			struct diag_edit *e = &d->fix->edits[k];
+			e->col = utf16_col(&src, e->line, e->col);
+			e->end_col = utf16_col(&src, e->end_line, e->end_col);
 		}
-		if (!p)
-			continue;
-		size_t rest = src.len - (size_t)(p - src.buf);
-		size_t n = d->col - 1 < rest ? d->col - 1 : rest;
-		d->col = utf16_units((const unsigned char *)p, n) + 1;
 	}
 	strbuf_release(&src);
+}
+
+/* ---- fixes and baselines ------------------------------------------------- */
+
+/*
+ * --fix and --diff: per file, the fixes of its findings (safe ones, unsafe
+ * ones too with --fix-unsafe) applied to its text; --diff appends the
+ * unified diff to diff, --fix writes the file and drops the findings it
+ * fixed from res. Returns the number of fixes taken; *files the files changed.
+ */
+static size_t apply_fixes(const struct check_opts *o, diag_array *diags, struct strbuf *diff,
+                          size_t *files)
+{
+	struct strbuf src = STRBUF_INIT, out = STRBUF_INIT;
+	ARRAY(struct diag_fix *) fixes = ARRAY_INIT;
+	ARRAY(size_t) which = ARRAY_INIT;
+	unsigned char *fixed = xcalloc(diags->n + 1, 1), *taken = NULL;
+	size_t total = 0, w = 0;
+
+	*files = 0;
+	for (size_t i = 0; i < diags->n;) {
+		size_t j = i;
+		const char *file = diags->v[i].file;
+		struct fix_result fr;
+
+		fixes.n = which.n = 0;
+		for (; j < diags->n && !strcmp(diags->v[j].file, file); j++) {
+			struct diag_fix *f = diags->v[j].fix;
+			if (f && (f->safe || o->fix_unsafe)) {
+				ARRAY_PUSH(fixes, f);
+				ARRAY_PUSH(which, j);
+			}
+		}
+		if (fixes.n && strbuf_read_file(&src, file, MAX_SOURCE_BYTES) == 0) {
+			strbuf_reset(&out);
+			taken = xrealloc(taken, fixes.n);
+			fix_apply(src.buf, src.len, fixes.v, fixes.n, &out, &fr, taken);
+			if (fr.applied && o->diff) {
+				fix_unified_diff(file, src.buf, src.len, out.buf, out.len, diff);
+			} else if (fr.applied && file_replace(file, out.buf, out.len) < 0) {
+				warning("%s: cannot write the fixes: %s", file, strerror(errno));
+				fr.applied = 0;
+			}
+			if (fr.applied) {
+				total += fr.applied;
+				(*files)++;
+				for (size_t k = 0; k < fixes.n; k++)
+					fixed[which.v[k]] = taken[k];
+			}
+		}
+		strbuf_reset(&src);
+		i = j;
+	}
+	if (o->fix) { /* the fixed findings are gone */
+		for (size_t i = 0; i < diags->n; i++)
+			if (fixed[i])
+				diag_release(&diags->v[i]);
+			else
+				diags->v[w++] = diags->v[i];
+		diags->n = w;
+	}
+	free(fixed);
+	free(taken);
+	ARRAY_FREE(fixes);
+	ARRAY_FREE(which);
+	strbuf_release(&src);
+	strbuf_release(&out);
+	return total;
 }
 
 typedef ARRAY(struct diag_rule) rule_array;
@@ -905,16 +1035,7 @@ static void sarif_rules(const struct analysis_settings *s, rule_array *out)
 	for (size_t i = 0; builtin_analyzers[i]; i++) {
 		const struct analyzer *a = builtin_analyzers[i];
 		struct diag_rule r = {a->name, a->doc, a->severity, NULL};
-		int enabled = 1;
-		for (size_t k = 0; k < s->analyzers.n; k++) {
-			const struct analyzer_setting *o = &s->analyzers.v[k];
-			if (!o->name || strcmp(o->name, a->name) != 0)
-				continue;
-			enabled = o->enabled != 0;
-			if (o->severity >= SEV_INFO && o->severity <= SEV_ERROR)
-				r.severity = (enum severity)o->severity;
-		}
-		if (enabled)
+		if (analysis_effective(s, a, &r.severity))
 			ARRAY_PUSH(*out, r);
 	}
 	struct diag_rule self = {"golive", "problems with golive's own directives in the source",
@@ -923,7 +1044,8 @@ static void sarif_rules(const struct analysis_settings *s, rule_array *out)
 	for (size_t i = 0; i < s->rules.n; i++) {
 		const struct rule_spec *rs = &s->rules.v[i];
 		struct diag_rule r = {rs->id, rs->message, rs->severity, NULL};
-		ARRAY_PUSH(*out, r);
+		if (!rs->off)
+			ARRAY_PUSH(*out, r);
 	}
 }
 
@@ -945,7 +1067,8 @@ static void print_json(json_t *doc)
 }
 
 static void report(const struct check_opts *o, const struct analysis_settings *s,
-                   const struct cwds *c, struct inputs *in, struct results *res)
+                   const struct cwds *c, struct inputs *in, struct results *res,
+                   const unsigned char *baselined)
 {
 	struct diag_report r;
 	ARRAY(struct diag_problem) probs = ARRAY_INIT;
@@ -964,6 +1087,7 @@ static void report(const struct check_opts *o, const struct analysis_settings *s
 	r.problems = probs.v;
 	r.nproblems = probs.n;
 	r.srcroot = c->logical ? c->logical : c->phys;
+	r.baselined = baselined;
 
 	if (o->json) {
 		struct strbuf sb = STRBUF_INIT;
@@ -991,6 +1115,20 @@ static void report(const struct check_opts *o, const struct analysis_settings *s
 	ARRAY_FREE(rules);
 }
 
+/* Makes the first analysis context (compiling the rules) on a thread of its own. */
+struct ctx_job {
+	const struct analysis_settings *s;
+	struct analysis_ctx *ctx;
+	char *cause;
+};
+
+static void *make_ctx(void *arg)
+{
+	struct ctx_job *j = arg;
+	j->ctx = analysis_ctx_new(j->s, &j->cause);
+	return NULL;
+}
+
 static size_t default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1007,6 +1145,7 @@ int cmd_check(int argc, char **argv)
 	struct analysis_ctx **ctxs = NULL;
 	size_t nworkers = 0;
 	char *cause = NULL;
+	unsigned char *baselined = NULL;
 	int ret = EXIT_USAGE;
 
 	memset(&o, 0, sizeof(o));
@@ -1023,19 +1162,43 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!o.has_fail_on)
 		o.fail_on = cfg.analysis.fail_on;
+	/* rules' paths: are relative to golive.yaml's directory (else the cwd) */
+	if (cfg.path && strrchr(cfg.path, '/'))
+		cfg.analysis.root = xstrndup(cfg.path, (size_t)(strrchr(cfg.path, '/') - cfg.path));
+	else
+		cfg.analysis.root = getcwd(NULL, 0);
+	if (cfg.analysis.root && !cfg.analysis.root[0]) {
+		free(cfg.analysis.root);
+		cfg.analysis.root = xstrdup("/");
+	}
 
-	/* Every worker compiles the rules; the first one tells whether they compile at all. */
-	struct analysis_ctx *first = analysis_ctx_new(&cfg.analysis, &cause);
-	if (!first) {
-		fprintf(stderr, "%s\n", cause);
+	if (o.test_rules) {
+		ret = check_test_rules(&cfg.analysis, o.args.argc ? o.args.argv[0] : NULL, o.quiet);
 		goto out;
 	}
+	/*
+	 * The rules compile once (every worker's context shares them), on a
+	 * thread while go list runs; a rule that does not compile is the error
+	 * reported, whatever the inputs.
+	 */
+	struct ctx_job cj = {&cfg.analysis, NULL, NULL};
+	pthread_t ct;
+	int threaded = pthread_create(&ct, NULL, make_ctx, &cj) == 0, rc_in;
+	if (!threaded)
+		make_ctx(&cj);
+	rc_in = cwds_init(&cwd) < 0 ? EXIT_USAGE : collect_inputs(&in, &cwd, &o);
+	if (threaded)
+		pthread_join(ct, NULL);
+	if (!cj.ctx) {
+		fprintf(stderr, "%s\n", cj.cause);
+		free(cj.cause);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	struct analysis_ctx *first = cj.ctx;
 	ctxs = xcalloc(1, sizeof(*ctxs));
 	ctxs[nworkers++] = first;
-
-	if (cwds_init(&cwd) < 0)
-		goto out;
-	ret = collect_inputs(&in, &cwd, &o);
+	ret = rc_in;
 	if (ret)
 		goto out;
 
@@ -1043,19 +1206,78 @@ int cmd_check(int argc, char **argv)
 	if (want > in.files.n)
 		want = in.files.n ? in.files.n : 1;
 	ctxs = xrealloc(ctxs, want * sizeof(*ctxs));
-	while (nworkers < want) {
-		ctxs[nworkers] = analysis_ctx_new(&cfg.analysis, &cause);
-		if (!ctxs[nworkers])
-			BUG("rules compiled once and then not: %s", cause);
+	while (nworkers < want) { /* the rules compiled once, shared */
+		ctxs[nworkers] = analysis_ctx_clone(first);
 		nworkers++;
 	}
 	analyse(&in, ctxs, nworkers, &res);
-	report(&o, &cfg.analysis, &cwd, &in, &res);
-	ret = diag_fails(&res.diags, o.fail_on) ? 1 : 0;
+	if (o.fix || o.diff) {
+		size_t files;
+		struct strbuf diff = STRBUF_INIT;
+		size_t n = apply_fixes(&o, &res.diags, &diff, &files);
+		if (o.diff) {
+			fwrite(diff.buf, 1, diff.len, stdout);
+			if (!o.quiet)
+				fprintf(stderr, "golive check: %zu fix%s for %zu file%s\n", n,
+				        n == 1 ? "" : "es", files, files == 1 ? "" : "s");
+			strbuf_release(&diff);
+			ret = n ? 1 : 0;
+			goto out;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "golive check: fixed %zu finding%s in %zu file%s\n", n,
+			        n == 1 ? "" : "s", files, files == 1 ? "" : "s");
+	}
+	if (o.baseline_write) {
+		if (baseline_write(o.baseline_write, &res.diags, &cause) < 0) {
+			fprintf(stderr, "golive check: %s\n", cause);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "golive check: wrote %zu finding%s to %s\n", res.diags.n,
+			        res.diags.n == 1 ? "" : "s", o.baseline_write);
+		ret = 0;
+		goto out;
+	}
+	if (o.baseline) {
+		baselined = xcalloc(res.diags.n + 1, 1);
+		if (baseline_match(o.baseline, &res.diags, baselined, &cause) < 0) {
+			fprintf(stderr, "golive check: %s\n", cause);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		size_t w = 0, old = 0;
+		for (size_t i = 0; i < res.diags.n; i++) {
+			old += baselined[i];
+			if (o.baseline_suppressed)
+				continue;
+			if (baselined[i])
+				diag_release(&res.diags.v[i]);
+			else
+				res.diags.v[w++] = res.diags.v[i];
+		}
+		if (!o.baseline_suppressed) {
+			res.diags.n = w;
+			free(baselined);
+			baselined = NULL;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "golive check: %zu finding%s in the baseline\n", old,
+			        old == 1 ? "" : "s");
+	}
+	report(&o, &cfg.analysis, &cwd, &in, &res, baselined);
+	ret = 0;
+	for (size_t i = 0; i < res.diags.n && !ret; i++)
+		if (!baselined || !baselined[i]) {
+			diag_array one = {&res.diags.v[i], 1, 1};
+			ret = diag_fails(&one, o.fail_on) ? 1 : 0;
+		}
 out:
 	for (size_t k = 0; k < nworkers; k++)
 		analysis_ctx_free(ctxs[k]);
 	free(ctxs);
+	free(baselined);
 	diag_array_release(&res.diags);
 	inputs_release(&in);
 	cwds_release(&cwd);

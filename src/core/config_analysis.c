@@ -19,8 +19,20 @@ static const struct key_spec analyzers_keys[] = {
 };
 
 /* The keys of one entry of rules:, in output order. */
-static const char *const rule_keys[] = {"id", "query", "message", "severity", "scope"};
-enum { RULE_ID, RULE_QUERY, RULE_MESSAGE, RULE_SEVERITY, RULE_SCOPE };
+static const char *const rule_keys[] = {"id",  "query",      "message", "severity", "scope",
+                                        "fix", "fix_unsafe", "paths",   "valid",    "invalid"};
+enum {
+	RULE_ID,
+	RULE_QUERY,
+	RULE_MESSAGE,
+	RULE_SEVERITY,
+	RULE_SCOPE,
+	RULE_FIX,
+	RULE_FIX_UNSAFE,
+	RULE_PATHS,
+	RULE_VALID,
+	RULE_INVALID
+};
 
 /* analyzers: */
 
@@ -162,13 +174,80 @@ out:
 
 /* rules: */
 
-static void rule_spec_release(struct rule_spec *r)
+#include "core/pathmatch.h"
+
+/*
+ * rules[i].WHAT: a string or a list of non-empty strings into out; globs
+ * (check_glob) are checked with glob_check(). 0, or -1 with *cause.
+ */
+static int rule_strings(struct argv_array *out, const struct ynode *n, size_t i, const char *what,
+                        int check_glob, const char *path, char **cause)
 {
-	free(r->id);
-	free(r->query);
-	free(r->message);
-	free(r->where);
-	memset(r, 0, sizeof(*r));
+	struct strbuf d = STRBUF_INIT;
+	const struct ynode *one[1] = {n};
+	const struct ynode *const *items =
+	    n->kind == YN_SEQUENCE ? (const struct ynode *const *)n->items.v : one;
+	size_t count = n->kind == YN_SEQUENCE ? n->items.n : 1;
+	int ret = -1;
+
+	if (ynode_is_null(n))
+		return 0;
+	if (n->kind == YN_MAPPING) {
+		config_fail_at(cause, path, n->mark,
+		               "rules[%zu].%s: expected a string or a list of strings, got %s", i,
+		               what, ynode_describe(&d, n));
+		goto out;
+	}
+	for (size_t k = 0; k < count; k++) {
+		char *why = NULL;
+		if (!ynode_is_string(items[k]) || !items[k]->len) {
+			config_fail_at(cause, path, items[k]->mark,
+			               "rules[%zu].%s: expected a non-empty string, got %s", i,
+			               what, ynode_describe(&d, items[k]));
+			goto out;
+		}
+		if (check_glob && glob_check(items[k]->value, &why) < 0) {
+			config_fail_at(cause, path, items[k]->mark, "rules[%zu].%s: %s", i, what,
+			               why);
+			free(why);
+			goto out;
+		}
+		argv_push(out, items[k]->value);
+	}
+	ret = 0;
+out:
+	strbuf_release(&d);
+	return ret;
+}
+
+/* rules[i].paths: {include, exclude}, each a glob or a list of globs. */
+static int rule_paths(struct rule_spec *r, const struct ynode *n, size_t i, const char *path,
+                      char **cause)
+{
+	static const char *const keys[] = {"include", "exclude"};
+	struct strbuf d = STRBUF_INIT;
+	size_t idx[4] = {0};
+	int ret = -1;
+
+	if (ynode_is_null(n))
+		return 0;
+	if (n->kind != YN_MAPPING || n->items.n / 2 > ARRAY_SIZE(idx)) {
+		config_fail_at(cause, path, n->mark,
+		               "rules[%zu].paths: expected a mapping (include, exclude), got %s", i,
+		               ynode_describe(&d, n));
+		goto out;
+	}
+	strbuf_addf(&d, " in rules[%zu].paths", i);
+	if (config_check_keys(n, keys, ARRAY_SIZE(keys), sizeof(*keys), d.buf, path, idx, cause))
+		goto out;
+	for (size_t k = 0; k + 1 < n->items.n; k += 2)
+		if (rule_strings(idx[k / 2] ? &r->exclude : &r->include, n->items.v[k + 1], i,
+		                 idx[k / 2] ? "paths.exclude" : "paths.include", 1, path, cause))
+			goto out;
+	ret = 0;
+out:
+	strbuf_release(&d);
+	return ret;
 }
 
 /* [a-z0-9][a-z0-9._-]* */
@@ -204,7 +283,8 @@ static int parse_rule(struct rule_spec *r, unsigned *id_line, size_t i, const st
 	if (m->kind != YN_MAPPING) {
 		config_fail_at(
 		    cause, path, m->mark,
-		    "rules[%zu]: expected a mapping (id, query, message, severity, scope), got %s",
+		    "rules[%zu]: expected a mapping (id, query, message, severity, scope, fix, "
+		    "fix_unsafe, paths, valid, invalid), got %s",
 		    i, ynode_describe(&d, m));
 		goto out;
 	}
@@ -266,13 +346,39 @@ static int parse_rule(struct rule_spec *r, unsigned *id_line, size_t i, const st
 		goto out;
 	}
 
-	if (v[RULE_SEVERITY] && !ynode_is_null(v[RULE_SEVERITY]) &&
-	    (!ynode_is_string(v[RULE_SEVERITY]) || severity_parse(v[RULE_SEVERITY]->value, &sev))) {
+	r->off = 0;
+	if (v[RULE_SEVERITY] && ynode_is_string(v[RULE_SEVERITY]) &&
+	    !strcmp(v[RULE_SEVERITY]->value, "off")) {
+		r->off = 1;
+	} else if (v[RULE_SEVERITY] && !ynode_is_null(v[RULE_SEVERITY]) &&
+	           (!ynode_is_string(v[RULE_SEVERITY]) ||
+	            severity_parse(v[RULE_SEVERITY]->value, &sev))) {
 		config_fail_at(cause, path, v[RULE_SEVERITY]->mark,
-		               "rules[%zu].severity: expected info, warning or error, got %s", i,
-		               ynode_describe(&d, v[RULE_SEVERITY]));
+		               "rules[%zu].severity: expected info, warning, error or off, got %s",
+		               i, ynode_describe(&d, v[RULE_SEVERITY]));
 		goto out;
 	}
+	if (v[RULE_FIX] && !ynode_is_null(v[RULE_FIX])) {
+		if (!ynode_is_string(v[RULE_FIX])) {
+			config_fail_at(cause, path, v[RULE_FIX]->mark,
+			               "rules[%zu].fix: expected a string, got %s", i,
+			               ynode_describe(&d, v[RULE_FIX]));
+			goto out;
+		}
+		r->fix = xstrdup(v[RULE_FIX]->value);
+	}
+	if (v[RULE_FIX_UNSAFE] && !ynode_is_null(v[RULE_FIX_UNSAFE]) &&
+	    ynode_parse_bool(v[RULE_FIX_UNSAFE], &r->fix_unsafe)) {
+		config_fail_at(cause, path, v[RULE_FIX_UNSAFE]->mark,
+		               "rules[%zu].fix_unsafe: expected true or false, got %s", i,
+		               ynode_describe(&d, v[RULE_FIX_UNSAFE]));
+		goto out;
+	}
+	if ((v[RULE_PATHS] && rule_paths(r, v[RULE_PATHS], i, path, cause)) ||
+	    (v[RULE_VALID] && rule_strings(&r->valid, v[RULE_VALID], i, "valid", 0, path, cause)) ||
+	    (v[RULE_INVALID] &&
+	     rule_strings(&r->invalid, v[RULE_INVALID], i, "invalid", 0, path, cause)))
+		goto out;
 	r->handler_scope = 0;
 	if (v[RULE_SCOPE] && !ynode_is_null(v[RULE_SCOPE])) {
 		if (ynode_is_string(v[RULE_SCOPE]) && !strcmp(v[RULE_SCOPE]->value, "handler")) {
@@ -322,8 +428,10 @@ static int parse_rules(struct golive_config *c, const struct ynode *n, const cha
 		struct rule_spec r = {0};
 		unsigned line;
 
-		if (parse_rule(&r, &line, i, n->items.v[i], &rules, id_lines.v, path, cause))
+		if (parse_rule(&r, &line, i, n->items.v[i], &rules, id_lines.v, path, cause)) {
+			rule_spec_release(&r);
 			goto out;
+		}
 		ARRAY_PUSH(rules, r);
 		ARRAY_PUSH(id_lines, line);
 	}
@@ -360,8 +468,10 @@ static void emit_analyzers(struct emit *em, const struct golive_config *c)
 
 		config_emit_scalar(em, (*a)->name, 0);
 		em->what = (*a)->name;
+		enum severity dsev;
+		int on = set ? set->enabled : analysis_effective(&c->analysis, *a, &dsev);
 		if (!set || set->severity < 0) {
-			config_emit_scalar(em, !set || set->enabled ? "on" : "off", 0);
+			config_emit_scalar(em, on ? "on" : "off", 0);
 			continue;
 		}
 		config_emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
@@ -371,6 +481,39 @@ static void emit_analyzers(struct emit *em, const struct golive_config *c)
 		config_emit_scalar(em, severity_name((enum severity)set->severity), 0);
 		config_emit_mapping_end(em);
 	}
+	config_emit_mapping_end(em);
+}
+
+/* key: a list of strings (literal blocks for several lines), when there are any. */
+static void emit_rule_list(struct emit *em, const struct argv_array *a, const char *key)
+{
+	yaml_event_t ev;
+
+	if (!a->argc || em->failed)
+		return;
+	config_emit_scalar(em, key, 0);
+	config_emit_event(
+	    em, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE),
+	    &ev);
+	for (size_t i = 0; i < a->argc && !em->failed; i++)
+		if (strchr(a->argv[i], '\n'))
+			config_emit_scalar_style(em, a->argv[i], YAML_LITERAL_SCALAR_STYLE);
+		else
+			config_emit_scalar(em, a->argv[i], 1);
+	config_emit_event(em, yaml_sequence_end_event_initialize(&ev), &ev);
+}
+
+/* paths: {include, exclude}, when the rule has any. */
+static void emit_rule_paths(struct emit *em, const struct rule_spec *r, size_t i)
+{
+	if (!r->include.argc && !r->exclude.argc)
+		return;
+	snprintf(em->whatbuf, sizeof(em->whatbuf), "[%zu].paths", i);
+	em->what = em->whatbuf;
+	config_emit_scalar(em, "paths", 0);
+	config_emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
+	emit_rule_list(em, &r->include, "include");
+	emit_rule_list(em, &r->exclude, "exclude");
 	config_emit_mapping_end(em);
 }
 
@@ -387,12 +530,28 @@ static void emit_rules(struct emit *em, const struct golive_config *c)
 	                  &ev);
 	for (size_t i = 0; i < s->rules.n && !em->failed; i++) {
 		const struct rule_spec *r = &s->rules.v[i];
-		const char *values[ARRAY_SIZE(rule_keys)] = {r->id, r->query, r->message,
-		                                             severity_name(r->severity),
-		                                             r->handler_scope ? "handler" : "file"};
+		const char *values[ARRAY_SIZE(rule_keys)] = {
+		    r->id,
+		    r->query,
+		    r->message,
+		    r->off ? "off" : severity_name(r->severity),
+		    r->handler_scope ? "handler" : "file",
+		    r->fix,
+		    r->fix ? (r->fix_unsafe ? "true" : "false") : NULL};
 
 		config_emit_mapping_start(em, YAML_BLOCK_MAPPING_STYLE);
 		for (size_t k = 0; k < ARRAY_SIZE(rule_keys); k++) {
+			if (k == RULE_PATHS) {
+				emit_rule_paths(em, r, i);
+				continue;
+			}
+			if (k == RULE_VALID || k == RULE_INVALID) {
+				emit_rule_list(em, k == RULE_VALID ? &r->valid : &r->invalid,
+				               rule_keys[k]);
+				continue;
+			}
+			if (!values[k])
+				continue;
 			config_emit_scalar(em, rule_keys[k], 0);
 			if (em->failed)
 				break;
@@ -414,14 +573,12 @@ static json_t *analyzers_to_json(const struct golive_config *c)
 	json_t *sec = config_keys_to_json(analyzers_keys, ARRAY_SIZE(analyzers_keys), c);
 
 	for (const struct analyzer *const *a = builtin_analyzers; *a; a++) {
-		const struct analyzer_setting *set =
-		    analyzer_setting_find(&c->analysis, (*a)->name);
-		enum severity sev =
-		    set && set->severity >= 0 ? (enum severity)set->severity : (*a)->severity;
+		enum severity sev;
+		int on = analysis_effective(&c->analysis, *a, &sev);
 
-		json_object_set_new(sec, (*a)->name,
-		                    json_pack("{s:b, s:s}", "enabled", !set || set->enabled,
-		                              "severity", severity_name(sev)));
+		json_object_set_new(
+		    sec, (*a)->name,
+		    json_pack("{s:b, s:s}", "enabled", on, "severity", severity_name(sev)));
 	}
 	return sec;
 }
@@ -437,8 +594,23 @@ static json_t *rules_to_json(const struct golive_config *c)
 		json_object_set_new(o, "id", json_string_lossy(r->id));
 		json_object_set_new(o, "query", json_string_lossy(r->query));
 		json_object_set_new(o, "message", json_string_lossy(r->message));
-		json_object_set_new(o, "severity", json_string(severity_name(r->severity)));
+		json_object_set_new(o, "severity",
+		                    json_string(r->off ? "off" : severity_name(r->severity)));
 		json_object_set_new(o, "scope", json_string(r->handler_scope ? "handler" : "file"));
+		if (r->fix) {
+			json_object_set_new(o, "fix", json_string_lossy(r->fix));
+			json_object_set_new(o, "fix_unsafe", json_boolean(r->fix_unsafe));
+		}
+		if (r->include.argc || r->exclude.argc) {
+			json_t *paths = json_object(), *inc = json_array(), *exc = json_array();
+			for (size_t k = 0; k < r->include.argc; k++)
+				json_array_append_new(inc, json_string_lossy(r->include.argv[k]));
+			for (size_t k = 0; k < r->exclude.argc; k++)
+				json_array_append_new(exc, json_string_lossy(r->exclude.argv[k]));
+			json_object_set_new(paths, "include", inc);
+			json_object_set_new(paths, "exclude", exc);
+			json_object_set_new(o, "paths", paths);
+		}
 		json_array_append_new(arr, o);
 	}
 	return arr;

@@ -388,6 +388,32 @@ int64_t now_unix_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+int file_replace(const char *path, const void *buf, size_t len)
+{
+	struct stat st;
+	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644;
+	char *tmp = xasprintf("%s.%ld.golive-tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), err;
+
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		errno = err;
+		return -1;
+	}
+	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		err = errno;
+		close(fd); /* EBADF after a close that failed: harmless */
+		unlink(tmp);
+		free(tmp);
+		errno = err;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -219,6 +219,14 @@ char *user_cache_dir(const char *sub);
 int write_all(int fd, const void *buf, size_t len);
 
 /*
+ * Replaces (or creates) path with buf[0, len) through a temporary file in
+ * its directory renamed over it, keeping an existing file's permission
+ * bits (0644 for a new one): readers see the old or the new content,
+ * never a part. 0, or -1 with errno (the temporary file removed).
+ */
+int file_replace(const char *path, const void *buf, size_t len);
+
+/*
  * A signal's name for messages: "SIGTERM" for 15, "SIGSEGV", "SIGRTMIN+2",
  * or the number as text; into buf (>= 16 bytes). (golive.yaml's own names are
  * config_signal_parse()'s.)

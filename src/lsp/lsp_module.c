@@ -170,6 +170,10 @@ void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 		cause = xasprintf("%s: larger than %d bytes", m->cfg_path, CONFIG_MAX_SIZE);
 	if (!cause && have_text)
 		(void)config_parse(&c, m->cfg_path, sb.buf, sb.len, &cause); /* -1 sets cause */
+	if (!cause && m->cfg_path &&
+	    strrchr(m->cfg_path, '/')) /* rules' paths: are relative to it */
+		c.analysis.root =
+		    xstrndup(m->cfg_path, (size_t)(strrchr(m->cfg_path, '/') - m->cfg_path));
 	if (!cause) {
 		ctx = analysis_ctx_new(&c.analysis, &cause);
 		if (ctx) { /* the new settings: the context must point at m->cfg's copy */

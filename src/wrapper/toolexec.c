@@ -301,6 +301,9 @@ static NORETURN void run_without_session(int argc, char **argv)
 		}
 	}
 	memset(&job, 0, sizeof(job));
+	/* compiled rules kept beside the findings: the next compile loads them */
+	cfg.analysis.blob_dir = anacache_default_dir();
+	cfg.analysis.root = root ? xstrdup(root) : NULL;
 	job_run(&job, &cfg.analysis, NULL, &files, &ti);
 	if (pid > 0 && proc_wait(pid, &status, NULL) < 0) {
 		fprintf(stderr, "golive: waiting for %s: %s\n", argv[1], strerror(errno));
@@ -342,6 +345,9 @@ static void analyse_in_session(const char *session, const struct tool_invocation
 		return;
 	}
 	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, files);
+	/* the first compile of the build compiles the rules, the others load them */
+	sa->settings.blob_dir = xstrdup(session);
+	sa->settings.root = xstrdup(sa->root);
 	if (files->argc)
 		job_run(job, &sa->settings, sa->cache, files, ti);
 }

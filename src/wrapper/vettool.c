@@ -452,6 +452,11 @@ static int run_cfg(const char *cfg_path, int json, const struct selection *sel)
 		free(cause); /* no cache: analyse anyway */
 		cause = NULL;
 	}
+	/* the rules compiled once, kept beside the findings; paths: from golive.yaml's dir */
+	if (ac.dir && !cfg.analysis.blob_dir)
+		cfg.analysis.blob_dir = xstrdup(ac.dir);
+	if (cfg.path && strrchr(cfg.path, '/') && !cfg.analysis.root)
+		cfg.analysis.root = xstrndup(cfg.path, (size_t)(strrchr(cfg.path, '/') - cfg.path));
 	anacache_key(&ac, &ps, analysis_settings_hash(&cfg.analysis), key);
 	if (anacache_analyse(&ac, &cfg.analysis, &ctx, &ps, key, &found, NULL, &cause) < 0) {
 		fprintf(stderr, "golive: %s\n", cause);

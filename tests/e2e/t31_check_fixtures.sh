@@ -194,9 +194,10 @@ for k in ("files", "generated", "packages"):
     assert type(d[k]) is int and d[k] >= 0, k
 assert (d["files"], d["generated"], d["packages"]) == (6, 1, 2), (d["files"], d["generated"], d["packages"])
 assert d["errors"] == []
-keys = ["file", "line", "col", "analyzer", "severity", "message"]
+keys = ["file", "line", "col", "analyzer", "severity", "message", "end_line", "end_col"]
 for x in d["diagnostics"]:
-    assert list(x) == keys, list(x)
+    assert list(x) in (keys, keys + ["fix"]), list(x)   # the fields of docs/check.md
+    assert (x["end_line"], x["end_col"]) > (x["line"], x["col"]), x
     assert type(x["line"]) is int and type(x["col"]) is int and x["line"] > 0 and x["col"] > 0
     assert x["severity"] in ("info", "warning", "error")
     assert not x["file"].startswith("/"), x["file"]

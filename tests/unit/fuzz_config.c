@@ -29,13 +29,17 @@ static int same_argv(const struct argv_array *a, const struct argv_array *b)
 	return 1;
 }
 
-/* The effective setting of analyzer name: enabled * 8 + severity + 1. */
-static int effective(const struct analysis_settings *s, const char *name)
+/* The effective setting of analyzer a: enabled * 8 + severity + 1. */
+static int effective(const struct analysis_settings *s, const struct analyzer *a)
 {
-	for (size_t i = 0; i < s->analyzers.n; i++)
-		if (!strcmp(s->analyzers.v[i].name, name))
-			return s->analyzers.v[i].enabled * 8 + s->analyzers.v[i].severity + 1;
-	return 8;
+	enum severity sev;
+	int on = analysis_effective(s, a, &sev);
+	return on * 8 + (int)sev + 1;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return !a == !b && (!a || !strcmp(a, b));
 }
 
 static int same_analysis(const struct analysis_settings *a, const struct analysis_settings *b)
@@ -44,21 +48,19 @@ static int same_analysis(const struct analysis_settings *a, const struct analysi
 	    a->include_deps != b->include_deps || a->rules.n != b->rules.n)
 		return 0;
 	for (const struct analyzer *const *an = builtin_analyzers; *an; an++)
-		if (effective(a, (*an)->name) != effective(b, (*an)->name))
+		if (effective(a, *an) != effective(b, *an))
 			return 0;
 	for (size_t i = 0; i < a->rules.n; i++) {
 		const struct rule_spec *x = &a->rules.v[i], *y = &b->rules.v[i];
 		if (strcmp(x->id, y->id) || strcmp(x->query, y->query) ||
 		    strcmp(x->message, y->message) || x->severity != y->severity ||
-		    x->handler_scope != y->handler_scope)
+		    x->handler_scope != y->handler_scope || x->off != y->off ||
+		    !same_str(x->fix, y->fix) || (x->fix && x->fix_unsafe != y->fix_unsafe) ||
+		    !same_argv(&x->include, &y->include) || !same_argv(&x->exclude, &y->exclude) ||
+		    !same_argv(&x->valid, &y->valid) || !same_argv(&x->invalid, &y->invalid))
 			return 0;
 	}
 	return 1;
-}
-
-static int same_str(const char *a, const char *b)
-{
-	return !a == !b && (!a || !strcmp(a, b));
 }
 
 static int same_plugins(const plugin_spec_array *a, const plugin_spec_array *b)

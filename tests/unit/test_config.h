@@ -151,7 +151,9 @@ static void assert_same_config(const struct golive_config *a, const struct goliv
 	for (const struct analyzer *const *an = builtin_analyzers; *an; an++) {
 		const struct analyzer_setting *x = setting(a, (*an)->name);
 		const struct analyzer_setting *y = setting(b, (*an)->name);
-		assert_int_equal(x ? x->enabled : 1, y ? y->enabled : 1);
+		enum severity xs, ys;
+		assert_int_equal(analysis_effective(&a->analysis, *an, &xs),
+		                 analysis_effective(&b->analysis, *an, &ys));
 		assert_int_equal(x ? x->severity : -1, y ? y->severity : -1);
 	}
 	assert_int_equal(a->analysis.rules.n, b->analysis.rules.n);

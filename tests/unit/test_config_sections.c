@@ -460,7 +460,7 @@ static void test_analyzers_errors(void **state)
 	(void)state;
 	expect_error("analyzers:\n  htpctx: off\n",
 	             "golive.yaml:2:3: unknown key \"htpctx\" in analyzers (known: fail_on, "
-	             "include_generated, include_deps, httpctx, logtrace)");
+	             "include_generated, include_deps, httpctx, logtrace, unusedignore)");
 	expect_error("analyzers:\n  fail_on: sometimes\n",
 	             "golive.yaml:2:12: analyzers.fail_on: expected error, warning or never, got "
 	             "\"sometimes\"");
@@ -568,15 +568,17 @@ static void test_rules_errors(void **state)
 	(void)state;
 	expect_error("rules: {id: a}\n", "golive.yaml:1:8: rules: expected a list of rules, got a "
 	                                 "mapping");
-	expect_error("rules: [a]\n", "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
-	                             "message, severity, scope), got \"a\"");
+	expect_error(
+	    "rules: [a]\n",
+	    "golive.yaml:1:9: rules[0]: expected a mapping (id, query, "
+	    "message, severity, scope, fix, fix_unsafe, paths, valid, invalid), got \"a\"");
 	expect_error("rules:\n  - id: a\n    query: (x)\n",
 	             "golive.yaml:2:5: rules[0]: missing key \"message\"");
 	expect_error("rules:\n  - id: a\n    message: m\n",
 	             "golive.yaml:2:5: rules[0]: missing key \"query\"");
 	expect_error("rules:\n  - id: a\n    query: (x)\n    message: m\n    sev: error\n",
 	             "golive.yaml:5:5: unknown key \"sev\" in rules[0] (known: id, query, message, "
-	             "severity, scope)");
+	             "severity, scope, fix, fix_unsafe, paths, valid, invalid)");
 	expect_error("rules:\n  - id: No-Caps\n    query: (x)\n    message: m\n",
 	             "golive.yaml:2:9: rules[0].id: expected lowercase letters, digits, '.', '_' "
 	             "and '-', starting with a letter or digit, got \"No-Caps\"");
@@ -593,6 +595,22 @@ static void test_rules_errors(void **state)
 	expect_error("rules:\n  - {id: all, query: (x), message: m}\n",
 	             "golive.yaml:2:10: rules[0].id: \"all\" is reserved (built-in analyzers, "
 	             "golive, rules and all)");
+	/* fix, fix_unsafe, paths, valid/invalid */
+	expect_error("rules:\n  - {id: a, query: (x), message: m, fix: [1]}\n",
+	             "golive.yaml:2:42: rules[0].fix: expected a string, got a sequence");
+	expect_error(
+	    "rules:\n  - {id: a, query: (x), message: m, fix: x, fix_unsafe: maybe}\n",
+	    "golive.yaml:2:57: rules[0].fix_unsafe: expected true or false, got \"maybe\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: [x]}\n",
+	             "golive.yaml:2:44: rules[0].paths: expected a mapping (include, exclude), got "
+	             "a sequence");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: {inclde: x}}\n",
+	             "golive.yaml:2:45: unknown key \"inclde\" in rules[0].paths (known: include, "
+	             "exclude)");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, paths: {include: \"[a\"}}\n",
+	             "golive.yaml:2:54: rules[0].paths.include: unclosed [ in \"[a\"");
+	expect_error("rules:\n  - {id: a, query: (x), message: m, valid: [\"\"]}\n",
+	             "golive.yaml:2:45: rules[0].valid: expected a non-empty string, got \"\"");
 	expect_error("rules:\n  - {id: a, query: \"\", message: m}\n",
 	             "golive.yaml:2:20: rules[0].query: expected a non-empty string, got \"\"");
 	expect_error("rules:\n  - {id: a, query: ~, message: m}\n",
@@ -603,9 +621,10 @@ static void test_rules_errors(void **state)
 	expect_error("rules:\n  - id: a\n    query: (x)\n    message: |\n      two\n      lines\n",
 	             "golive.yaml:4:14: rules[0].message: expected a one-line string, got "
 	             "\"two\\nlines\\n\"");
-	expect_error("rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
-	             "golive.yaml:2:47: rules[0].severity: expected info, warning or error, got "
-	             "\"fatal\"");
+	expect_error(
+	    "rules:\n  - {id: a, query: (x), message: m, severity: fatal}\n",
+	    "golive.yaml:2:47: rules[0].severity: expected info, warning, error or off, got "
+	    "\"fatal\"");
 	expect_error("rules:\n  - {id: a, query: (x), message: m, scope: package}\n",
 	             "golive.yaml:2:44: rules[0].scope: expected handler or file, got \"package\"");
 }

@@ -43,7 +43,7 @@ static void expect_compile_error(const char *yaml, const char *want)
 	struct rules *r;
 
 	load_yaml(&c, yaml);
-	r = rules_compile(&c.analysis, &cause);
+	r = rules_compile(&c.analysis, NULL, &cause);
 	if (r) {
 		rules_free(r);
 		print_error("compiled, but want: %s\n", want);
@@ -62,13 +62,29 @@ static void expect_compile_ok(const char *yaml)
 	struct rules *r;
 
 	load_yaml(&c, yaml);
-	r = rules_compile(&c.analysis, &cause);
+	r = rules_compile(&c.analysis, NULL, &cause);
 	if (!r) {
 		print_error("%s\n", cause);
 		fail();
 	}
 	rules_free(r);
 	config_release(&c);
+}
+
+/*
+ * The rules compile into one query; a rule that does not compile alone is
+ * an error even when the next rule's text would complete it there.
+ */
+static void test_combined_boundaries(void **state)
+{
+	(void)state;
+	expect_compile_error("rules:\n  - id: a\n    message: m\n"
+	                     "    query: '(identifier) @a (#eq? @a \"x'\n"
+	                     "  - id: b\n    message: m\n    query: '\") (goto_statement)'\n",
+	                     "golive.yaml:4:38: rules[0] (a): invalid query: syntax error");
+	expect_compile_ok("rules:\n  - {id: a, message: m, query: '(identifier) @a'}\n"
+	                  "  - {id: b, message: m, query: '(goto_statement) ; a comment'}\n"
+	                  "  - {id: c, message: m, query: '\"go\" @g', severity: off}\n");
 }
 
 static void test_query_errors_plain(void **state)
@@ -489,10 +505,10 @@ static void test_report_node(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_query_errors_plain), cmocka_unit_test(test_query_errors_block),
-	    cmocka_unit_test(test_predicate_errors),   cmocka_unit_test(test_message_captures),
-	    cmocka_unit_test(test_data_files),         cmocka_unit_test(test_generated),
-	    cmocka_unit_test(test_report_node),
+	    cmocka_unit_test(test_query_errors_plain), cmocka_unit_test(test_combined_boundaries),
+	    cmocka_unit_test(test_query_errors_block), cmocka_unit_test(test_predicate_errors),
+	    cmocka_unit_test(test_message_captures),   cmocka_unit_test(test_data_files),
+	    cmocka_unit_test(test_generated),          cmocka_unit_test(test_report_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
