@@ -43,6 +43,7 @@
 #include "dev/proxy.h"
 #include "wrapper/session.h"
 #include "dev/supervise.h"
+#include "core/sigpipe.h"
 #include "core/util.h"
 #include "dev/watch.h"
 
@@ -68,17 +69,7 @@
 
 extern char **environ;
 
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char c = (unsigned char)sig;
-	if (write(sig_pipe[1], &c, 1) < 0) {
-		/* the pipe is full: a signal is pending anyway */
-	}
-	errno = saved;
-}
+static int sig_fd = -1; /* core/sigpipe.h */
 
 void dev_cycle_reset(struct cycle *c)
 {
@@ -887,7 +878,7 @@ static int loop(struct dev *d)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		pfd[FD_SIG].fd = sig_pipe[0];
+		pfd[FD_SIG].fd = sig_fd;
 		pfd[FD_WATCH].fd = watch_fd(d->w);
 		pfd[FD_BUILD].fd = d->build_pid ? d->build_pidfd : -1;
 		pfd[FD_BUILDOUT].fd = d->build_pid ? d->build_out : -1;
@@ -933,7 +924,7 @@ static int loop(struct dev *d)
 
 		if (pfd[FD_SIG].revents) {
 			unsigned char c;
-			if (read(sig_pipe[0], &c, 1) == 1 && c != SIGCHLD) {
+			if (read(sig_fd, &c, 1) == 1 && c != SIGCHLD) {
 				free(pfd);
 				return c;
 			}
@@ -1107,18 +1098,9 @@ int cmd_dev(int argc, char **argv)
 		warning("golive dev: cannot start the keeper process (%s): if golive is killed, "
 		        "what the program started may outlive it",
 		        strerror(errno));
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		die_errno("pipe");
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL); /* wakes the loop to reap orphans (we are a subreaper) */
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGCHLD wakes the loop to reap orphans (we are a subreaper) */
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD};
+	sig_fd = sigpipe_open(sigs, ARRAY_SIZE(sigs));
 
 	d->bindir = dev_cache_dir(d);
 	clean_bindir(d->bindir);

@@ -20,6 +20,7 @@
 #include "cmd/commands.h"
 #include "core/pathmatch.h"
 #include "core/proc.h"
+#include "core/sigpipe.h"
 #include "dev/changeq.h"
 #include "dev/watch.h"
 #include "gotest/testgraph.h"
@@ -57,17 +58,7 @@ struct tw {
 	char *dir_buf; /* dir_of()'s answer */
 };
 
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char c = (unsigned char)sig;
-	if (write(sig_pipe[1], &c, 1) < 0) {
-		/* full: a signal is pending anyway */
-	}
-	errno = saved;
-}
+static int sig_fd = -1; /* core/sigpipe.h */
 
 static void say(const struct tw *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void say(const struct tw *t, const char *fmt, ...)
@@ -383,7 +374,7 @@ static int loop(struct tw *t)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		pfd[FD_SIG].fd = sig_pipe[0];
+		pfd[FD_SIG].fd = sig_fd;
 		pfd[FD_WATCH].fd = watch_fd(t->w);
 		pfd[FD_OUT].fd = t->job_on ? t->job.out : -1;
 		pfd[FD_JOB].fd = t->job_on && t->job.out < 0 ? t->job.pidfd : -1;
@@ -396,7 +387,7 @@ static int loop(struct tw *t)
 			die_errno("poll");
 		if (pfd[FD_SIG].revents) {
 			unsigned char c;
-			if (read(sig_pipe[0], &c, 1) == 1)
+			if (read(sig_fd, &c, 1) == 1)
 				return c;
 		}
 		if (pfd[FD_WATCH].revents) {
@@ -436,17 +427,8 @@ int test_watch(struct test_opts *o, struct golive_config *cfg, const char *go, c
 	testgraph_init(&t->g, t->root);
 	changeq_init(&t->q, o->debounce_ms >= 0 ? o->debounce_ms : cfg->watch.debounce_ms);
 
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		die_errno("pipe");
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	sig_fd = sigpipe_open(sigs, ARRAY_SIZE(sigs));
 
 	const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *dir = xasprintf("%s/golive-test-XXXXXX", tmpdir);
