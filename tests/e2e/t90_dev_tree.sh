@@ -140,6 +140,10 @@ if ! wait_body "$url/" "v9 hi addio" 30; then
 	fail "bye/bye.go saved while the build that first imports bye ran: golive serves [$(http_get "$url/")], want [v9 hi addio]$(dev_report app)"
 fi
 pass "an edit of a new package during the build that first imports it: served"
+# That build may already have read the new bye.go (then it serves addio at once),
+# and golive still rebuilds for the save it saw during the build: let that cycle end
+# before dev_end_app compares the last cycle's pid with the one serving.
+dev_settle app 1 30
 
 # --- SIGINT ----------------------------------------------------------------------
 dev_end_app app "$url" "$app"
