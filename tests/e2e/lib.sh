@@ -24,6 +24,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # A clean, predictable environment for go and golive.
 unset GOLIVE_SESSION GOLIVE_CONFIG GOLIVE_PROGRESS GOLIVE_PROFILE ENV GO_ENV TOOLEXEC_IMPORTPATH GOFLAGS \
 	NO_COLOR || true
+# The CI runner's own signals (CI=true there) would pick golive's ci profile;
+# the tests that want it say so (t62_profiles: CI=true; t91_dev_debug: --profile ci).
+unset CI GITHUB_ACTIONS GITLAB_CI BUILDKITE JENKINS_URL || true
 export GO111MODULE=on GOTOOLCHAIN=local GOPROXY=off GOFLAGS= CGO_ENABLED=1 LC_ALL=C
 
 # GOLIVE_TEST_GO_BIN: run this script with that go first on PATH (CTest's
