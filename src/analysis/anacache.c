@@ -14,6 +14,8 @@
 
 #include <xxhash.h>
 
+#include "analysis/anapkg.h"
+
 #define ENTRY_MAX    (64u << 20) /* bytes: a cache entry larger than this is a miss */
 #define ENTRY_FORMAT 1
 
@@ -422,12 +424,20 @@ int anacache_analyse(const struct anacache *c, const struct analysis_settings *s
 	} else {
 		if (!*ctxp && !(*ctxp = analysis_ctx_new(s, cause)))
 			return -1;
+		struct analysis_pkg *pkg = analysis_pkg_new();
 		analysis_ctx_set_goversion(*ctxp, &ps->lang);
+		for (size_t i = 0; i < ps->files.n; i++)
+			if (ps->files.v[i].src)
+				analysis_pkg_add(pkg, ps->files.v[i].path, ps->files.v[i].src,
+				                 ps->files.v[i].len);
+		analysis_ctx_set_package(*ctxp, pkg);
 		for (size_t i = 0; i < ps->files.n; i++) {
 			const struct pkgsrc_file *f = &ps->files.v[i];
 			if (f->src)
 				analysis_run_source(*ctxp, f->path, f->src, f->len, &found);
 		}
+		analysis_ctx_set_package(*ctxp, NULL);
+		analysis_pkg_free(pkg);
 		diag_sort_unique(&found);
 		if (key)
 			(void)anacache_put(c, key, ps->dir, &found);

@@ -24,19 +24,25 @@
 const TSLanguage *tree_sitter_go(void);
 
 /* What f->analyzer points at while user rules run. */
-const struct analyzer analysis_rules_pseudo = {"rules", "user rules from golive.yaml", SEV_WARNING,
-                                               NULL, NULL};
+const struct analyzer analysis_rules_pseudo = {
+    "rules", "user rules from golive.yaml", SEV_WARNING, NULL, NULL, NULL};
 
 /* ---- context --------------------------------------------------------------- */
+
+TSParser *analysis_parser_new(void)
+{
+	TSParser *p = ts_parser_new();
+	if (!ts_parser_set_language(p, tree_sitter_go()))
+		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
+	return p;
+}
 
 struct analysis_ctx *analysis_ctx_new(const struct analysis_settings *s, char **cause)
 {
 	struct analysis_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	tsarena_install(); /* before threads parse: big files parse on arenas */
 	ctx->settings = s;
-	ctx->parser = ts_parser_new();
-	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
-		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
+	ctx->parser = analysis_parser_new();
 	ctx->rules = rules_compile(s, s->blob_dir, cause);
 	if (!ctx->rules) {
 		ts_parser_delete(ctx->parser);
@@ -52,12 +58,11 @@ struct analysis_ctx *analysis_ctx_clone(const struct analysis_ctx *from)
 {
 	struct analysis_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->settings = from->settings;
-	ctx->parser = ts_parser_new();
-	if (!ts_parser_set_language(ctx->parser, tree_sitter_go()))
-		BUG("tree-sitter-go grammar is incompatible with the tree-sitter core");
+	ctx->parser = analysis_parser_new();
 	ctx->rules = rules_ref(from->rules);
 	ctx->runner = rules_runner_new(ctx->rules);
 	ctx->lang = from->lang;
+	ctx->pkg = from->pkg;
 	ctx->cwd = from->cwd ? xstrdup(from->cwd) : NULL;
 	return ctx;
 }
@@ -73,6 +78,11 @@ void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion
 {
 	struct goversion unknown = GOVERSION_UNKNOWN;
 	ctx->lang = lang ? *lang : unknown;
+}
+
+void analysis_ctx_set_package(struct analysis_ctx *ctx, struct analysis_pkg *pkg)
+{
+	ctx->pkg = pkg;
 }
 
 int analysis_go_at_least(const struct analysis_file *f, unsigned major, unsigned minor)
@@ -1094,8 +1104,9 @@ static void unusedignore_run(struct analysis_file *f)
 static const char *const unusedignore_needles[] = {"golive:ignore", NULL};
 
 const struct analyzer analyzer_unusedignore = {
-    "unusedignore", "//golive:ignore directives that suppress nothing (off by default)",
-    SEV_WARNING, unusedignore_run, unusedignore_needles};
+    "unusedignore",       "//golive:ignore directives that suppress nothing (off by default)",
+    SEV_WARNING,          unusedignore_run,
+    unusedignore_needles, NULL};
 
 void analysis_report_unused_directives(struct analysis_file *f, enum severity sev)
 {
@@ -1154,15 +1165,16 @@ static int is_generated(const char *s, size_t len)
 	return 0;
 }
 
-struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
-                                         const char *src, size_t len, diag_array *out)
+struct analysis_file *analysis_file_parse(TSParser *parser, const struct goversion *lang,
+                                          const char *path, const char *src, size_t len,
+                                          diag_array *out)
 {
 	pthread_once(&sym_ids_once, sym_ids_init);
 	if (len > ANALYSIS_MAX_SOURCE)
 		return NULL;
-	TSTree *tree = ts_parser_parse_string(ctx->parser, NULL, src, (uint32_t)len);
+	TSTree *tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
 	if (!tree) {
-		ts_parser_reset(ctx->parser);
+		ts_parser_reset(parser);
 		return NULL;
 	}
 	struct analysis_file *f = xcalloc(1, sizeof(*f));
@@ -1175,11 +1187,20 @@ struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *p
 	f->root = ts_tree_root_node(tree);
 	f->analyzer = &analysis_rules_pseudo;
 	f->severity = analysis_rules_pseudo.severity;
-	f->lang = ctx->lang;
+	f->lang = *lang;
 	f->priv->roots = &f->root;
 	f->priv->nroots = 1;
 	analysis_collect_imports(f);
 	analysis_collect(f);
+	return f;
+}
+
+struct analysis_file *analysis_file_open(struct analysis_ctx *ctx, const char *path,
+                                         const char *src, size_t len, diag_array *out)
+{
+	struct analysis_file *f = analysis_file_parse(ctx->parser, &ctx->lang, path, src, len, out);
+	if (f)
+		f->priv->pkg = ctx->pkg;
 	return f;
 }
 

@@ -45,6 +45,15 @@ struct analyzer {
 	 * files of a tree are not HTTP code, and parsing is most of the cost.
 	 */
 	const char *const *needles;
+	/*
+	 * What this analyzer says of a top-level function or method that
+	 * another file of the package declares (analysis_package_decl()): a
+	 * malloc'd string, or NULL for nothing; or no hook (NULL). Called once
+	 * per declaration and package, on a tree of the declaring file that
+	 * belongs to the package (f->path is that file), never on the files
+	 * the analyzer runs over; it must not report.
+	 */
+	char *(*decl_fact)(struct analysis_file *f, TSNode decl);
 };
 
 /* The built-in analyzers, NULL-terminated (analyzers/ *.c register here). */
@@ -138,6 +147,16 @@ size_t analysis_ctx_rules(const struct analysis_ctx *ctx, int *from_blob);
 void analysis_ctx_set_goversion(struct analysis_ctx *ctx, const struct goversion *lang);
 
 /*
+ * The package the files analysed next with ctx belong to (until set
+ * again): its files' paths, for analyzers that follow a call into another
+ * file of the package (analysis_package_decl). NULL: each file is alone.
+ * The package must outlive its use; several contexts (threads) may share
+ * one.
+ */
+struct analysis_pkg;
+void analysis_ctx_set_package(struct analysis_ctx *ctx, struct analysis_pkg *pkg);
+
+/*
  * Analyses one file's source. path is what diagnostics carry. Appends the
  * findings to out (already filtered by suppressions and settings). Returns
  * 0, or 1 when the file was skipped as generated. Never fails on bad input.
@@ -222,6 +241,25 @@ const char *analysis_import_name(const struct analysis_file *f, const char *path
  */
 int analysis_is_pkg_call(const struct analysis_file *f, TSNode call, const char *path,
                          const char *fn);
+
+/* A top-level function or method of another file of the package. */
+struct analysis_decl {
+	const char *path; /* the declaring file, as the package names it */
+	unsigned line;    /* 1-based line of its `func` */
+	const char *fact; /* the running analyzer's decl_fact of it, or NULL */
+};
+
+/*
+ * How many top-level functions (method 0) or methods (1) named name the
+ * other files of f's package declare: files of the same package clause
+ * (package p and p_test are two packages), found by their `func` lines
+ * (gofmt's layout). When exactly one, *d describes it, with what the
+ * running analyzer's decl_fact says of it (computed once per package).
+ * 0 when f is analysed alone (analysis_ctx_set_package) or f is not one of
+ * the package's files. d's strings live as long as the package.
+ */
+size_t analysis_package_decl(struct analysis_file *f, int method, const char *name, size_t len,
+                             struct analysis_decl *d);
 
 /* A call_expression's parts (null nodes where absent). */
 struct call_parts {

@@ -294,6 +294,7 @@ int analysis_run_chunked(struct analysis_ctx *ctx, const char *path, const char 
 		c->f.analyzer = &analysis_rules_pseudo;
 		c->f.severity = analysis_rules_pseudo.severity;
 		c->f.lang = ctx->lang;
+		c->priv.pkg = ctx->pkg;
 		c->priv.out = out; /* nothing reports before chunk_analyse */
 		c->priv.roots = roots;
 		c->priv.nroots = n;

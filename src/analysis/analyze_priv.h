@@ -31,6 +31,7 @@ struct analysis_ctx {
 	struct goversion lang;       /* of the package analysed now; unknown by default */
 	char *cwd;                   /* for relative paths against settings->root, or NULL */
 	char *relbuf;                /* rule_path()'s */
+	struct analysis_pkg *pkg;    /* the package of the files analysed now, or NULL */
 };
 
 /* The analyzer (off by default) that reports //golive:ignore directives suppressing nothing. */
@@ -101,7 +102,18 @@ struct analysis_file_private {
 	const TSNode *roots;                 /* the top levels of the file: this tree's root, or */
 	size_t nroots;                       /* every chunk's root (analyze_chunks.c) */
 	int borrowed;                        /* imports, directives belong to the chunked file */
+	struct analysis_pkg *pkg;            /* its package (anapkg.h), or NULL: the file alone */
 };
+
+/* A parser for tree-sitter-go. */
+TSParser *analysis_parser_new(void);
+/*
+ * analysis_file_open() with a parser and a language version of the
+ * caller's instead of a context's; the file belongs to no package.
+ */
+struct analysis_file *analysis_file_parse(TSParser *parser, const struct goversion *lang,
+                                          const char *path, const char *src, size_t len,
+                                          diag_array *out);
 
 /* f's imports from its top levels (every chunk's root). */
 void analysis_collect_imports(struct analysis_file *f);

@@ -17,11 +17,11 @@
  * Bumped whenever an analyzer's findings change for the same input, so the
  * analysis cache (keyed by analysis_settings_hash) never replays stale ones.
  */
-#define ANALYSIS_REVISION 2
+#define ANALYSIS_REVISION 3
 
 /* The pseudo-analyzer that reports malformed //golive:ignore directives. */
 const struct analyzer analysis_golive_self = {
-    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL};
+    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL, NULL};
 
 /* ---- settings ------------------------------------------------------------ */
 

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "analysis/analyze.h"
+#include "analysis/anapkg.h"
 #include "cmd/commands.h"
 #include "core/buildcons.h"
 #include "core/config.h"
@@ -789,6 +790,7 @@ out:
 
 struct pool {
 	const struct inputs *in;
+	struct analysis_pkg **pkgs; /* per unit: its files (anapkg.h) */
 	atomic_size_t next;
 };
 
@@ -814,6 +816,7 @@ static void *work(void *arg)
 		const struct check_file *f = &in->files.v[i];
 		char *cause = NULL;
 		analysis_ctx_set_goversion(w->ctx, &in->langs.v[f->unit]);
+		analysis_ctx_set_package(w->ctx, w->pool->pkgs[f->unit]);
 		int rc = analysis_run_file(w->ctx, f->path, &w->diags, &cause);
 		if (rc < 0) {
 			/* The cause may name the file already: keep only what went wrong. */
@@ -854,6 +857,14 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 	unsigned char *seen = xcalloc(in->units.argc + 1, 1);
 
 	pool.in = in;
+	/* each unit's files, for analyzers that follow a call into another file */
+	pool.pkgs = xcalloc(in->units.argc + 1, sizeof(*pool.pkgs));
+	for (size_t i = 0; i < in->files.n; i++) {
+		size_t u = in->files.v[i].unit;
+		if (!pool.pkgs[u])
+			pool.pkgs[u] = analysis_pkg_new();
+		analysis_pkg_add(pool.pkgs[u], in->files.v[i].path, NULL, 0);
+	}
 	atomic_init(&pool.next, 0);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
@@ -874,6 +885,7 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 		struct worker *w = &ws[k];
 		if (!pthread_equal(w->thread, pthread_self()))
 			pthread_join(w->thread, NULL);
+		analysis_ctx_set_package(w->ctx, NULL);
 		ARRAY_GROW(res->diags, res->diags.n + w->diags.n);
 		for (size_t i = 0; i < w->diags.n; i++)
 			res->diags.v[res->diags.n++] = w->diags.v[i];
@@ -889,8 +901,11 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 			seen[u] |= w->unit_seen.v[u];
 		ARRAY_FREE(w->unit_seen);
 	}
-	for (size_t u = 0; u < in->units.argc; u++)
+	for (size_t u = 0; u < in->units.argc; u++) {
 		res->packages += seen[u];
+		analysis_pkg_free(pool.pkgs[u]);
+	}
+	free(pool.pkgs);
 	free(seen);
 	free(ws);
 	diag_sort_unique(&res->diags);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "analysis/anapkg.h"
 #include "core/jsonl.h"
 
 static int is_word(unsigned char c)
@@ -138,8 +139,14 @@ json_t *lsp_pull_report(struct lsp_server *s, json_t *params, int *err_code, cha
 	strbuf_release(&sb);
 	struct lsp_module *m = lsp_module_of(s, path);
 	if (m->ctx) {
+		uint64_t sig;
+		struct analysis_pkg *pkg =
+		    lsp_package_of(s, path, tmp.td.text.buf, tmp.td.text.len, &sig);
 		analysis_ctx_set_goversion(m->ctx, &m->lang);
+		analysis_ctx_set_package(m->ctx, pkg);
 		analysis_run_source(m->ctx, path, tmp.td.text.buf, tmp.td.text.len, &tmp.diags);
+		analysis_ctx_set_package(m->ctx, NULL);
+		analysis_pkg_free(pkg);
 	}
 	json_t *r = json_pack("{s:s, s:o}", "kind", "full", "items", lsp_diags_json(s, &tmp));
 	diag_array_release(&tmp.diags);

@@ -144,6 +144,14 @@ static void read_gomod(struct lsp_module *m)
 	free(gomod);
 }
 
+/* A client that pulls diagnostics asks for them again (workspace/diagnostic/refresh). */
+static void refresh_pulls(struct lsp_server *s)
+{
+	if (s->pull && s->refresh && s->initialized)
+		lsp_send(s, json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id",
+		                      (json_int_t)s->next_id++, "method",
+		                      "workspace/diagnostic/refresh"));
+}
 void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 {
 	read_gomod(m);
@@ -203,15 +211,17 @@ void lsp_module_reload(struct lsp_server *s, struct lsp_module *m)
 			d->due_ns = now_mono_ns();
 	}
 	/* a client that pulls asks again (the files it has not opened, too) */
-	if (s->pull && s->refresh && s->initialized)
-		lsp_send(s, json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id",
-		                      (json_int_t)s->next_id++, "method",
-		                      "workspace/diagnostic/refresh"));
+	refresh_pulls(s);
 }
 
 void lsp_file_changed(struct lsp_server *s, const char *path)
 {
 	const char *name = base_name(path);
+	if (ends_with(name, ".go")) { /* another file of open documents' packages */
+		lsp_package_touched(s, path, NULL);
+		refresh_pulls(s);
+		return;
+	}
 	if (strcmp(name, CONFIG_FILE_NAME) && strcmp(name, "go.mod"))
 		return;
 	/* a golive.yaml may have appeared or gone: each open file's module again */

@@ -11,6 +11,7 @@
 #include <tree_sitter/api.h>
 
 #include "analysis/analyze.h"
+#include "core/buildcons.h"
 #include "core/config.h"
 #include "core/util.h"
 #include "lsp/jsonrpc.h"
@@ -51,6 +52,7 @@ struct lsp_doc {
 	int64_t edited_ns;       /* the last didChange (0: never edited): keeps the tree */
 	int64_t change_read_ns;  /* when the first change not analysed yet was read */
 	struct lsp_decls *decls; /* being typed in: findings per declaration (lsp_incr.c) */
+	uint64_t pkg_sig;        /* its package's other files at the last analysis (lsp_pkg.c) */
 };
 
 /* A client that leaves this much unread is gone. */
@@ -81,6 +83,8 @@ struct lsp_server {
 	int64_t next_feed_ns;      /* when to look at golive dev feeds next */
 	int log_timing;            /* GOLIVE_LSP_TIMING=1: each analysis's time on stderr */
 	int64_t trim_ns;           /* when freed trees were last given back (malloc_trim) */
+	struct buildctx bc;        /* go's build context, for documents' packages (lsp_pkg.c) */
+	int bc_ready;
 };
 
 /* ---- lsp_server.c ---- */
@@ -120,6 +124,21 @@ struct lsp_decls;
  */
 void lsp_analyse_edited(struct lsp_server *s, struct lsp_doc *d, const char *path);
 void lsp_decls_free(struct lsp_decls *c);
+
+/* ---- lsp_pkg.c ---- */
+/*
+ * The package the document at path (its text: text, len) is analysed in:
+ * the Go files of its directory, open documents' texts for theirs. *sig
+ * changes whenever what the other files say may have (anapkg.h).
+ */
+struct analysis_pkg *lsp_package_of(struct lsp_server *s, const char *path, const char *text,
+                                    size_t len, uint64_t *sig);
+/*
+ * The Go file at path changed (an edit of its document, or on disk): the
+ * other open documents of its directory are analysed again after the
+ * debounce. except: the document that changed (NULL: none).
+ */
+void lsp_package_touched(struct lsp_server *s, const char *path, const struct lsp_doc *except);
 
 /* ---- lsp_module.c ---- */
 /* The module of the file at path (found as golive check finds golive.yaml); never NULL. */

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "analysis/anapkg.h"
 #include "core/jsonl.h"
 
 const TSLanguage *tree_sitter_go(void);
@@ -217,12 +218,23 @@ void lsp_doc_analyse(struct lsp_server *s, struct lsp_doc *d)
 			         path, d->td.text.len >> 20);
 		d->too_large = 1;
 	} else if (d->mod->ctx) {
+		uint64_t sig;
+		struct analysis_pkg *pkg =
+		    lsp_package_of(s, path, d->td.text.buf, d->td.text.len, &sig);
+		if (sig != d->pkg_sig) { /* another file of the package changed: no reuse */
+			lsp_decls_free(d->decls);
+			d->decls = NULL;
+			d->pkg_sig = sig;
+		}
 		analysis_ctx_set_goversion(d->mod->ctx, &d->mod->lang);
+		analysis_ctx_set_package(d->mod->ctx, pkg);
 		if (d->edited_ns) /* being typed in: parse incrementally, keep the tree */
 			lsp_analyse_edited(s, d, path);
 		else /* only opened: no tree kept, no parse when no analyzer wants the file */
 			analysis_run_source(d->mod->ctx, path, d->td.text.buf, d->td.text.len,
 			                    &d->diags);
+		analysis_ctx_set_package(d->mod->ctx, NULL);
+		analysis_pkg_free(pkg);
 	}
 	if (!d->edited_ns && d->tree) {
 		ts_tree_delete(d->tree);
@@ -280,6 +292,8 @@ static void did_open(struct lsp_server *s, json_t *params)
 	d->mod = lsp_module_of(s, d->path);
 	/* an opened file is analysed at once: nothing to wait for */
 	lsp_doc_analyse(s, d);
+	if (d->is_go && d->path) /* the editor's text may not be the disk's */
+		lsp_package_touched(s, d->path, d);
 }
 
 static void did_change(struct lsp_server *s, json_t *params)
@@ -333,6 +347,8 @@ static void did_change(struct lsp_server *s, json_t *params)
 	if (!d->change_read_ns)
 		d->change_read_ns = d->edited_ns;
 	schedule(s, d);
+	if (d->is_go && d->path) /* its package's other documents follow its text */
+		lsp_package_touched(s, d->path, d);
 }
 
 static void did_close(struct lsp_server *s, json_t *params)
@@ -348,6 +364,8 @@ static void did_close(struct lsp_server *s, json_t *params)
 		/* its findings go with it (golive.yaml's come back from the file on disk) */
 		if (!cfg)
 			publish(s, d->uri, json_array(), -1);
+		if (d->is_go && d->path) /* the others read it from disk again */
+			lsp_package_touched(s, d->path, d);
 		doc_free(d);
 		if (cfg)
 			lsp_module_reload(s, m);
@@ -419,7 +437,7 @@ static json_t *initialize(struct lsp_server *s, json_t *params)
 	if (s->pull)
 		json_object_set_new(c, "diagnosticProvider",
 		                    json_pack("{s:s, s:b, s:b}", "identifier", "golive",
-		                              "interFileDependencies", 0, "workspaceDiagnostics",
+		                              "interFileDependencies", 1, "workspaceDiagnostics",
 		                              0));
 	return json_pack("{s:o, s:{s:s, s:s}}", "capabilities", c, "serverInfo", "name", "golive",
 	                 "version", GOLIVE_VERSION_STRING);
@@ -430,8 +448,8 @@ static void register_watchers(struct lsp_server *s)
 {
 	if (!s->watch_dynamic)
 		return;
-	json_t *w = json_pack("[{s:s}, {s:s}]", "globPattern", "**/" CONFIG_FILE_NAME,
-	                      "globPattern", "**/go.mod");
+	json_t *w = json_pack("[{s:s}, {s:s}, {s:s}]", "globPattern", "**/" CONFIG_FILE_NAME,
+	                      "globPattern", "**/go.mod", "globPattern", "**/*.go");
 	json_t *reg =
 	    json_pack("{s:[{s:s, s:s, s:{s:o}}]}", "registrations", "id", "golive-watch", "method",
 	              "workspace/didChangeWatchedFiles", "registerOptions", "watchers", w);
@@ -687,6 +705,8 @@ int lsp_serve(int in_fd, int out_fd, const struct lsp_options *opt)
 	ARRAY_FREE(s->modules);
 	lsp_module_free(s->default_mod);
 	argv_clear(&s->folders);
+	if (s->bc_ready)
+		buildctx_release(&s->bc);
 	free(s->docs_base);
 	jsonrpc_reader_release(&s->reader);
 	ts_parser_delete(s->parser);

@@ -3,11 +3,17 @@
  * with every analyzer on and generated files included, so the parser, the
  * helpers (imports, scopes, handlers), both analyzers and the suppression
  * logic all see the input. One context for the whole run, as a worker has.
+ * The input is also a package of two files, split at its first NUL byte
+ * (a.go, b.go; both the whole input without one), so the package index's
+ * text scan and the one step into another file (anapkg.h) see it too.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "analysis/analyze.h"
+#include "analysis/anapkg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +39,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	diag_array out = ARRAY_INIT;
 	analysis_run_source(ctx, "fuzz.go", (const char *)data, size, &out);
+
+	const char *a = (const char *)data, *b = a;
+	size_t alen = size, blen = size;
+	const char *nul = memchr(a, '\0', size);
+	if (nul) {
+		alen = (size_t)(nul - a);
+		b = nul + 1;
+		blen = size - alen - 1;
+	}
+	struct analysis_pkg *pkg = analysis_pkg_new();
+	analysis_pkg_add(pkg, "a.go", a, alen);
+	analysis_pkg_add(pkg, "b.go", b, blen);
+	analysis_ctx_set_package(ctx, pkg);
+	analysis_run_source(ctx, "a.go", a, alen, &out);
+	analysis_run_source(ctx, "b.go", b, blen, &out);
+	analysis_ctx_set_package(ctx, NULL);
+	analysis_pkg_free(pkg);
 	for (size_t i = 0; i < out.n; i++)
 		if (!out.v[i].line || !out.v[i].col)
 			abort();

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "analysis/analyze.h"
+#include "analysis/anapkg.h"
 
 /* ---- the want harness ---------------------------------------------------- */
 
@@ -148,6 +149,13 @@ static size_t check_dir_as(const char *dir, const char *goversion, const char *c
 	analysis_settings_init(&s);
 	struct analysis_ctx *ctx = analysis_ctx_new(&s, &cause);
 	assert_non_null(ctx);
+	/* the directory's files as one package: files of another package clause stay apart */
+	struct analysis_pkg *pkg = analysis_pkg_new();
+	for (size_t i = 0; i < names.n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
+		analysis_pkg_add(pkg, path, NULL, 0);
+	}
+	analysis_ctx_set_package(ctx, pkg);
 	if (goversion) {
 		struct goversion v;
 		assert_int_equal(goversion_parse(goversion, &v), 0);
@@ -189,6 +197,7 @@ static size_t check_dir_as(const char *dir, const char *goversion, const char *c
 	*files = names.n;
 	ARRAY_FREE(names);
 	analysis_ctx_free(ctx);
+	analysis_pkg_free(pkg);
 	analysis_settings_release(&s);
 	if (errs.len) {
 		fprintf(stderr, "%s", errs.buf);
@@ -211,6 +220,20 @@ static void test_data_httpctx(void **state)
 	(void)state;
 	assert_true(check_dir("tests/data/httpctx", set, &files) >= 15);
 	assert_true(files >= 10);
+}
+
+/*
+ * The one step into other files of the package: tests/data/httpctx/crossfile,
+ * whose handlers.go calls functions of store.go and tools.go (reported, with
+ * their file and line) and every false positive of the trackers (not).
+ */
+static void test_data_httpctx_crossfile(void **state)
+{
+	static const char *const set[] = {"httpctx", "golive", NULL};
+	size_t files;
+	(void)state;
+	assert_int_equal(check_dir("tests/data/httpctx/crossfile", set, &files), 4);
+	assert_int_equal(files, 5);
 }
 
 /* httpctx's advice fits the package's Go: tests/data/httpctx/go112 analysed as Go 1.12. */
@@ -904,6 +927,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_httpctx),
 	    cmocka_unit_test(test_data_httpctx_old_go),
+	    cmocka_unit_test(test_data_httpctx_crossfile),
 	    cmocka_unit_test(test_data_logtrace),
 	    cmocka_unit_test(test_data_goversion),
 	    cmocka_unit_test(test_data_common),

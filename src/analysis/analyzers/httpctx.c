@@ -21,8 +21,12 @@
  *     (x a value, not a package: *sql.DB, *sql.Tx, *sql.Conn, *sql.Stmt)
  *
  * One step further: a call of a function or method declared in the same
- * file whose body makes one of the calls above is reported at the call in
- * the handler, naming the chain (`handler → loadUser → context.Background()`).
+ * file, or in another file of the package (analysis_package_decl), whose
+ * body makes one of the calls above is reported at the call in the
+ * handler, naming the chain (`handler → loadUser → context.Background()`,
+ * with `loadUser (store.go:12)` when it is declared in another file). A
+ * method is followed only when the package declares one method of that
+ * name: without types, x.Get() could be any type's Get.
  * Not followed: functions that take a context.Context (also `_
  * context.Context`: they chose what to do with it) or an *http.Request
  * (they can use r.Context()).
@@ -591,12 +595,23 @@ static void decls_release(struct decls *ds)
 	ARRAY_FREE(ds->v);
 }
 
+/* Who call calls: a name, and whether as a method. */
+struct callee {
+	const char *name; /* into the source; NULL: not a call golive follows */
+	size_t len;
+	int method;
+	size_t here;    /* declarations of that name in this file (0, 1 or 2 for "several") */
+	struct decl *e; /* the one in this file, when here is 1 */
+};
+
 /*
  * The declaration in this file of the function call calls: `name(...)` a
  * top-level function, `x.name(...)` (x not a package) the only method of
- * that name. NULL when there is none or it is not clear which.
+ * that name. NULL when there is none or it is not clear which. Fills *ce
+ * (when not NULL) with the name and the count.
  */
-static struct decl *callee_of(struct analysis_file *f, struct decls *ds, TSNode call)
+static struct decl *callee_of(struct analysis_file *f, struct decls *ds, TSNode call,
+                              struct callee *ce)
 {
 	const struct call_parts *c = analysis_call_parts(f, call);
 	struct decl key;
@@ -613,6 +628,11 @@ static struct decl *callee_of(struct analysis_file *f, struct decls *ds, TSNode 
 		return NULL;
 	}
 	key.name = analysis_text(f, name, &key.len);
+	if (ce) {
+		ce->name = key.name;
+		ce->len = key.len;
+		ce->method = key.method;
+	}
 	if (!ds->built)
 		decls_build(f, ds);
 	size_t lo = 0, hi = ds->v.n;
@@ -625,8 +645,15 @@ static struct decl *callee_of(struct analysis_file *f, struct decls *ds, TSNode 
 	}
 	if (lo >= ds->v.n || cmp_decl(&ds->v.v[lo], &key) != 0)
 		return NULL;
-	if (lo + 1 < ds->v.n && cmp_decl(&ds->v.v[lo + 1], &key) == 0)
+	if (lo + 1 < ds->v.n && cmp_decl(&ds->v.v[lo + 1], &key) == 0) {
+		if (ce)
+			ce->here = 2;
 		return NULL; /* two of that name (methods of two types): which one is unknown */
+	}
+	if (ce) {
+		ce->here = 1;
+		ce->e = &ds->v.v[lo];
+	}
 	return &ds->v.v[lo];
 }
 
@@ -643,23 +670,31 @@ static int find_drop(struct analysis_file *f, TSNode call, void *data)
 	return fd->found;
 }
 
-/* What in declaration e's body drops the context, or NULL; looked at once per file. */
-static const char *decl_drop(struct analysis_file *f, struct decl *e)
+/* What in the body of declaration node (a function or method) drops the context, or NULL. */
+static char *node_drop(struct analysis_file *f, TSNode node)
 {
-	if (e->scanned)
-		return e->drop;
-	e->scanned = 1;
-	if (has_param_type(f, e->node, "context", "Context", 0) ||
-	    has_param_type(f, e->node, "net/http", "Request", 1))
+	char *drop = NULL;
+	if (has_param_type(f, node, "context", "Context", 0) ||
+	    has_param_type(f, node, "net/http", "Request", 1))
 		return NULL; /* it has a context, or the request's */
 	struct first_drop fd;
 	memset(&fd, 0, sizeof(fd));
-	fd.body = analysis_field(e->node, "body");
+	fd.body = analysis_field(node, "body");
 	if (any_call(f, fd.body, find_drop, &fd)) {
-		e->drop = fd.d.name;
+		drop = fd.d.name;
 		fd.d.name = NULL;
 	}
 	drop_release(&fd.d);
+	return drop;
+}
+
+/* What in declaration e's body drops the context, or NULL; looked at once per file. */
+static const char *decl_drop(struct analysis_file *f, struct decl *e)
+{
+	if (!e->scanned) {
+		e->scanned = 1;
+		e->drop = node_drop(f, e->node);
+	}
 	return e->drop;
 }
 
@@ -674,23 +709,57 @@ static char *handler_name(struct analysis_file *f, const struct http_handler *h)
 	return xstrndup(t, len);
 }
 
-/* The one step: call (in handler h) calls a function of this file that drops the context. */
+/* "store.go:12": where another file of the package declares it. */
+static char *decl_where(const struct analysis_decl *d)
+{
+	const char *base = strrchr(d->path, '/');
+	return xasprintf("%s:%u", base ? base + 1 : d->path, d->line);
+}
+
+/*
+ * The one step: call (in handler h) calls a function of this file, or of
+ * another file of the package, that drops the context.
+ */
 static void check_callee(struct analysis_file *f, struct decls *ds, const struct http_handler *h,
                          TSNode call, const char *ctx)
 {
-	struct decl *e = callee_of(f, ds, call);
-	if (!e || ts_node_eq(e->node, h->node))
+	struct callee ce;
+	struct analysis_decl other;
+	memset(&ce, 0, sizeof(ce));
+	callee_of(f, ds, call, &ce);
+	if (!ce.name || ce.here > 1)
 		return;
-	const char *drop = decl_drop(f, e);
-	if (!drop)
-		return;
-	char *hn = handler_name(f, h);
-	int len = (int)e->len;
-	analysis_report(f, call,
-	                "%.*s drops the request's context: %s \xE2\x86\x92 %.*s \xE2\x86\x92 %s; "
-	                "give %.*s a context.Context parameter and pass it %s",
-	                len, e->name, hn, len, e->name, drop, len, e->name, ctx);
-	free(hn);
+	size_t elsewhere = analysis_package_decl(f, ce.method, ce.name, ce.len, &other);
+	if (ce.here + elsewhere != 1)
+		return; /* none, or several methods of that name: which one is unknown */
+	const char *drop;
+	char *where = NULL;
+	if (ce.here) {
+		if (ts_node_eq(ce.e->node, h->node))
+			return;
+		drop = decl_drop(f, ce.e);
+	} else {
+		drop = other.fact;
+		where = decl_where(&other);
+	}
+	if (drop) {
+		char *hn = handler_name(f, h);
+		int len = (int)ce.len;
+		analysis_report(
+		    f, call,
+		    "%.*s drops the request's context: %s \xE2\x86\x92 %.*s%s%s%s "
+		    "\xE2\x86\x92 %s; give %.*s a context.Context parameter and pass it %s",
+		    len, ce.name, hn, len, ce.name, where ? " (" : "", where ? where : "",
+		    where ? ")" : "", drop, len, ce.name, ctx);
+		free(hn);
+	}
+	free(where);
+}
+
+/* decl_fact: what a function or method of another file drops, for the one step. */
+static char *httpctx_decl_fact(struct analysis_file *f, TSNode decl)
+{
+	return node_drop(f, decl);
 }
 
 static void check_call(struct analysis_file *f, const struct http_handler *h, TSNode call,
@@ -730,6 +799,7 @@ static void run(struct analysis_file *f)
 static const char *const needles[] = {"net/http", "HandleFunc", NULL};
 
 const struct analyzer analyzer_httpctx = {
-    "httpctx", "calls inside HTTP handlers that drop the request's context", SEV_WARNING, run,
-    needles,
+    "httpctx",   "calls inside HTTP handlers that drop the request's context",
+    SEV_WARNING, run,
+    needles,     httpctx_decl_fact,
 };

@@ -292,5 +292,5 @@ static const char *const needles[] = {"net/http", "HandleFunc", NULL};
 const struct analyzer analyzer_logtrace = {
     "logtrace", "log calls inside HTTP handlers that cannot carry the request's trace id",
     SEV_INFO,   run,
-    needles,
+    needles,    NULL,
 };

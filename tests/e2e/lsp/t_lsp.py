@@ -421,6 +421,49 @@ ok(done == [1], "a client that reads nothing: the server still reads its 20,000 
 ok(p.wait(timeout=30) == 1, "and, the client gone, exits (status 1)")
 p.stdout.close()
 
+# ---- httpctx's one step into another file of the package ------------------------
+xf = os.path.join(mod, "xf")
+os.makedirs(xf, exist_ok=True)
+xh, xs = os.path.join(xf, "handlers.go"), os.path.join(xf, "store.go")
+with open(xh, "w") as f:
+    f.write('package xf\n\nimport "net/http"\n\n'
+            'func user(w http.ResponseWriter, r *http.Request) {\n\t_ = loadUser("x")\n}\n')
+store_bg = ('package xf\n\nimport "context"\n\n'
+            'func loadUser(id string) string {\n\t_ = context.Background()\n\treturn id\n}\n')
+store_ok = store_bg.replace("\t_ = context.Background()\n", "\t_ = context.TODO\n")
+with open(xs, "w") as f:
+    f.write(store_bg)
+c = L.Client([golive, "lsp", "--debounce-ms", "0"])
+res = c.initialize(mod, caps)
+ok(res["capabilities"]["diagnosticProvider"]["interFileDependencies"] is True,
+   "interFileDependencies: a file's findings depend on its package's other files")
+
+
+def pull_xh():
+    return c.request("textDocument/diagnostic", {"textDocument": {"uri": L.uri(xh)}})["result"]["items"]
+
+
+got = pull_xh()
+ok([d["message"].split(";")[0] for d in got] ==
+   ["loadUser drops the request's context: user → loadUser (store.go:5) → context.Background()"],
+   "pull of an unopened handler file: the call into store.go, with its chain", json.dumps(got))
+c.open(xh)
+c.open(xs, store_bg)
+c.change(xs, 2, [{"range": L.rng(5, 0, 6, 0), "text": "\t_ = context.TODO\n"}])
+got = pull_xh()
+ok(got == [], "store.go fixed in the editor, not saved: the handler's finding goes", json.dumps(got))
+c.notify("textDocument/didClose", {"textDocument": {"uri": L.uri(xs)}})
+got = pull_xh()
+ok(len(got) == 1 and "store.go:5" in got[0]["message"],
+   "store.go closed unsaved: the disk's text counts again", json.dumps(got))
+with open(xs, "w") as f:
+    f.write(store_ok)
+c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": L.uri(xs), "type": 2}]})
+c.wait(lambda m: m.get("method") == "workspace/diagnostic/refresh", what="a refresh after store.go changed on disk")
+got = pull_xh()
+ok(got == [], "store.go changed on disk: a refresh, and the finding goes", json.dumps(got))
+ok(c.close() == 0, "one-step session: clean exit")
+
 # ---- several modules in one workspace -------------------------------------------
 m2 = os.path.join(work, "m2")
 os.makedirs(m2, exist_ok=True)

@@ -1,0 +1,342 @@
+/*
+ * anapkg.c - see anapkg.h. A package's files, their `func` lines indexed
+ * by text on first use, and the facts analyzers compute of declarations in
+ * other files, each once.
+ */
+#include "analysis/anapkg.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analyze_priv.h"
+
+/* What one analyzer's decl_fact said of a declaration. */
+struct pkg_fact {
+	const struct analyzer *a;
+	char *fact;
+};
+
+struct pkg_decl {
+	size_t file; /* index into the package's files */
+	int method;
+	const char *name; /* into the file's text */
+	size_t len;
+	unsigned line; /* 1-based */
+	ARRAY(struct pkg_fact) facts;
+};
+
+struct pkg_file {
+	char *path;
+	const char *src; /* the text: borrowed, or own.buf; NULL when unreadable */
+	size_t len;
+	struct strbuf own;
+	const char *pkg; /* the package clause's name, into src; NULL when none was found */
+	size_t pkg_len;
+	struct analysis_file *tree; /* parsed on demand for decl facts */
+	int parsed;                 /* parsing was tried */
+};
+
+struct analysis_pkg {
+	pthread_mutex_t lock;
+	ARRAY(struct pkg_file) files;
+	int indexed;
+	ARRAY(struct pkg_decl) decls; /* sorted by method, name */
+	TSParser *parser;             /* for decl facts */
+	diag_array sink;              /* never written: decl_fact hooks do not report */
+};
+
+struct analysis_pkg *analysis_pkg_new(void)
+{
+	struct analysis_pkg *p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+	return p;
+}
+
+void analysis_pkg_add(struct analysis_pkg *p, const char *path, const char *src, size_t len)
+{
+	struct pkg_file f;
+	memset(&f, 0, sizeof(f));
+	strbuf_init(&f.own, 0);
+	f.path = xstrdup(path);
+	f.src = src;
+	f.len = src ? len : 0;
+	pthread_mutex_lock(&p->lock);
+	ARRAY_PUSH(p->files, f);
+	p->indexed = 0; /* a file added after a question: index again */
+	pthread_mutex_unlock(&p->lock);
+}
+
+size_t analysis_pkg_files(const struct analysis_pkg *p)
+{
+	return p ? p->files.n : 0;
+}
+
+static void decls_clear(struct analysis_pkg *p)
+{
+	for (size_t i = 0; i < p->decls.n; i++) {
+		for (size_t k = 0; k < p->decls.v[i].facts.n; k++)
+			free(p->decls.v[i].facts.v[k].fact);
+		ARRAY_FREE(p->decls.v[i].facts);
+	}
+	p->decls.n = 0;
+}
+
+void analysis_pkg_free(struct analysis_pkg *p)
+{
+	if (!p)
+		return;
+	decls_clear(p);
+	ARRAY_FREE(p->decls);
+	for (size_t i = 0; i < p->files.n; i++) {
+		struct pkg_file *f = &p->files.v[i];
+		analysis_file_close(f->tree);
+		strbuf_release(&f->own);
+		free(f->path);
+	}
+	ARRAY_FREE(p->files);
+	if (p->parser)
+		ts_parser_delete(p->parser);
+	diag_array_release(&p->sink);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* ---- the text index -------------------------------------------------------- */
+
+static int ident_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c >= 0x80;
+}
+
+/* The length of the identifier at s[i, len), 0 when none starts there. */
+static size_t ident_at(const char *s, size_t i, size_t len)
+{
+	size_t k = i;
+	if (i < len && s[i] >= '0' && s[i] <= '9')
+		return 0;
+	while (k < len && ident_byte((unsigned char)s[k]))
+		k++;
+	return k - i;
+}
+
+/* The name of the package clause: after a BOM, blank space and comments, `package NAME`. */
+static void scan_package(struct pkg_file *f)
+{
+	const char *s = f->src;
+	size_t len = f->len, i = 0;
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			i++;
+		} else if (i + 1 < len && c == '/' && s[i + 1] == '/') {
+			const char *nl = memchr(s + i, '\n', len - i);
+			i = nl ? (size_t)(nl - s) + 1 : len;
+		} else if (i + 1 < len && c == '/' && s[i + 1] == '*') {
+			size_t j = i + 2;
+			while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
+				j++;
+			i = j + 2;
+		} else {
+			break;
+		}
+	}
+	if (i + 8 > len || memcmp(s + i, "package", 7) != 0 ||
+	    (s[i + 7] != ' ' && s[i + 7] != '\t'))
+		return;
+	i += 8;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	size_t n = ident_at(s, i, len);
+	if (n) {
+		f->pkg = s + i;
+		f->pkg_len = n;
+	}
+}
+
+/* A `func` line at s[i] (a line start): appends its declaration to p when it is one. */
+static void scan_func_line(struct analysis_pkg *p, size_t file, const char *s, size_t i, size_t len,
+                           unsigned line)
+{
+	struct pkg_decl d;
+	if (len - i < 6 || memcmp(s + i, "func ", 5) != 0)
+		return;
+	i += 5;
+	memset(&d, 0, sizeof(d));
+	if (s[i] == '(') { /* a method: skip its receiver */
+		int depth = 0;
+		for (; i < len && s[i] != '\n'; i++) {
+			if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')' && --depth == 0)
+				break;
+		}
+		if (i >= len || s[i] != ')')
+			return;
+		i++;
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		d.method = 1;
+	}
+	d.len = ident_at(s, i, len);
+	if (!d.len)
+		return;
+	d.name = s + i;
+	d.file = file;
+	d.line = line;
+	ARRAY_PUSH(p->decls, d);
+}
+
+static int cmp_key(int ma, const char *na, size_t la, int mb, const char *nb, size_t lb)
+{
+	if (ma != mb)
+		return ma - mb;
+	int c = memcmp(na, nb, la < lb ? la : lb);
+	return c ? c : (la > lb) - (la < lb);
+}
+
+static int cmp_decl(const void *pa, const void *pb)
+{
+	const struct pkg_decl *a = pa, *b = pb;
+	int c = cmp_key(a->method, a->name, a->len, b->method, b->name, b->len);
+	if (c)
+		return c;
+	return a->file != b->file ? (a->file > b->file) - (a->file < b->file)
+	                          : (a->line > b->line) - (a->line < b->line);
+}
+
+/* Reads what was added without text, and indexes every file's `func` lines. */
+static void index_package(struct analysis_pkg *p)
+{
+	decls_clear(p);
+	for (size_t k = 0; k < p->files.n; k++) {
+		struct pkg_file *f = &p->files.v[k];
+		if (!f->src && !f->own.len &&
+		    strbuf_read_file(&f->own, f->path, ANALYSIS_MAX_SOURCE) == 0) {
+			f->src = f->own.buf;
+			f->len = f->own.len;
+		}
+		if (!f->src)
+			continue;
+		f->pkg = NULL;
+		scan_package(f);
+		unsigned line = 1;
+		for (size_t i = 0; i < f->len;) {
+			if (f->src[i] == 'f')
+				scan_func_line(p, k, f->src, i, f->len, line);
+			const char *nl = memchr(f->src + i, '\n', f->len - i);
+			if (!nl)
+				break;
+			i = (size_t)(nl - f->src) + 1;
+			line++;
+		}
+	}
+	if (p->decls.n > 1)
+		qsort(p->decls.v, p->decls.n, sizeof(*p->decls.v), cmp_decl);
+	p->indexed = 1;
+}
+
+/* ---- facts ------------------------------------------------------------------ */
+
+/* The declaration node of d in its file's tree, or a null node (a false hit of the text scan). */
+static TSNode decl_node(struct analysis_pkg *p, const struct pkg_decl *d,
+                        const struct goversion *lang)
+{
+	struct pkg_file *f = &p->files.v[d->file];
+	TSNode none;
+	memset(&none, 0, sizeof(none));
+	if (!f->parsed) {
+		f->parsed = 1;
+		if (!p->parser)
+			p->parser = analysis_parser_new();
+		f->tree = analysis_file_parse(p->parser, lang, f->path, f->src, f->len, &p->sink);
+	}
+	if (!f->tree)
+		return none;
+	uint32_t n = ts_node_named_child_count(f->tree->root);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(f->tree->root, i);
+		if (ts_node_start_point(c).row + 1 != d->line)
+			continue;
+		const char *t = ts_node_type(c);
+		if (strcmp(t, d->method ? "method_declaration" : "function_declaration") != 0)
+			return none;
+		TSNode name = analysis_field(c, "name");
+		size_t len;
+		const char *s = ts_node_is_null(name) ? NULL : analysis_text(f->tree, name, &len);
+		return s && len == d->len && memcmp(s, d->name, len) == 0 ? c : none;
+	}
+	return none;
+}
+
+/* What analyzer a says of d: computed on first use. */
+static const char *decl_fact(struct analysis_pkg *p, struct pkg_decl *d, const struct analyzer *a,
+                             const struct goversion *lang)
+{
+	for (size_t i = 0; i < d->facts.n; i++)
+		if (d->facts.v[i].a == a)
+			return d->facts.v[i].fact;
+	struct pkg_fact pf = {a, NULL};
+	if (a->decl_fact) {
+		TSNode n = decl_node(p, d, lang);
+		struct analysis_file *t = p->files.v[d->file].tree;
+		if (!ts_node_is_null(n)) {
+			t->analyzer = a;
+			t->severity = a->severity;
+			pf.fact = a->decl_fact(t, n);
+		}
+	}
+	ARRAY_PUSH(d->facts, pf);
+	return pf.fact;
+}
+
+size_t analysis_package_decl(struct analysis_file *f, int method, const char *name, size_t len,
+                             struct analysis_decl *out)
+{
+	struct analysis_pkg *p = f->priv->pkg;
+	if (!p || !len)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (!p->indexed)
+		index_package(p);
+	const struct pkg_file *me = NULL;
+	size_t mine = 0;
+	for (size_t k = 0; k < p->files.n && !me; k++)
+		if (strcmp(p->files.v[k].path, f->path) == 0)
+			me = &p->files.v[(mine = k)];
+	size_t count = 0;
+	struct pkg_decl *found = NULL;
+	if (me && me->pkg) {
+		size_t lo = 0, hi = p->decls.n;
+		method = !!method;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct pkg_decl *d = &p->decls.v[mid];
+			if (cmp_key(d->method, d->name, d->len, method, name, len) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < p->decls.n; i++) {
+			struct pkg_decl *d = &p->decls.v[i];
+			const struct pkg_file *df = &p->files.v[d->file];
+			if (cmp_key(d->method, d->name, d->len, method, name, len) != 0)
+				break;
+			if (d->file == mine || !df->pkg || df->pkg_len != me->pkg_len ||
+			    memcmp(df->pkg, me->pkg, me->pkg_len) != 0)
+				continue;
+			count++;
+			found = d;
+		}
+	}
+	if (count == 1 && out) {
+		out->path = p->files.v[found->file].path;
+		out->line = found->line;
+		out->fact = decl_fact(p, found, f->analyzer, &f->lang);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return count;
+}
