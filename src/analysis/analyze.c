@@ -25,7 +25,7 @@ const TSLanguage *tree_sitter_go(void);
 
 /* What f->analyzer points at while user rules run. */
 const struct analyzer analysis_rules_pseudo = {
-    "rules", "user rules from golive.yaml", SEV_WARNING, NULL, NULL, NULL};
+    "rules", "user rules from golive.yaml", SEV_WARNING, NULL, NULL, NULL, NULL};
 
 /* ---- context --------------------------------------------------------------- */
 
@@ -1104,9 +1104,13 @@ static void unusedignore_run(struct analysis_file *f)
 static const char *const unusedignore_needles[] = {"golive:ignore", NULL};
 
 const struct analyzer analyzer_unusedignore = {
-    "unusedignore",       "//golive:ignore directives that suppress nothing (off by default)",
-    SEV_WARNING,          unusedignore_run,
-    unusedignore_needles, NULL};
+    "unusedignore",
+    "//golive:ignore directives that suppress nothing (off by default)",
+    SEV_WARNING,
+    unusedignore_run,
+    unusedignore_needles,
+    NULL,
+    NULL};
 
 void analysis_report_unused_directives(struct analysis_file *f, enum severity sev)
 {

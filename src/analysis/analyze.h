@@ -54,6 +54,12 @@ struct analyzer {
 	 * the analyzer runs over; it must not report.
 	 */
 	char *(*decl_fact)(struct analysis_file *f, TSNode decl);
+	/*
+	 * Strings one of which a declaration's text after its name must contain
+	 * for decl_fact to say anything of it (NULL-terminated), or NULL for
+	 * every declaration: a declaration without one is not parsed at all.
+	 */
+	const char *const *decl_needles;
 };
 
 /* The built-in analyzers, NULL-terminated (analyzers/ *.c register here). */

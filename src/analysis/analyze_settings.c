@@ -21,7 +21,8 @@
 
 /* The pseudo-analyzer that reports malformed //golive:ignore directives. */
 const struct analyzer analysis_golive_self = {
-    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL, NULL};
+    "golive", "problems with golive's own directives in the source", SEV_WARNING, NULL, NULL, NULL,
+    NULL};
 
 /* ---- settings ------------------------------------------------------------ */
 

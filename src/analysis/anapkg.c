@@ -3,6 +3,7 @@
  * by text on first use, and the facts analyzers compute of declarations in
  * other files, each once.
  */
+#define _GNU_SOURCE /* memmem */
 #include "analysis/anapkg.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@ struct pkg_decl {
 	const char *name; /* into the file's text */
 	size_t len;
 	unsigned line; /* 1-based */
+	size_t start;  /* byte offset of its `func` line */
 	ARRAY(struct pkg_fact) facts;
 };
 
@@ -33,8 +35,8 @@ struct pkg_file {
 	struct strbuf own;
 	const char *pkg; /* the package clause's name, into src; NULL when none was found */
 	size_t pkg_len;
-	struct analysis_file *tree; /* parsed on demand for decl facts */
-	int parsed;                 /* parsing was tried */
+	size_t header;        /* bytes before the first top-level func/type/var/const line: */
+	unsigned header_rows; /* the package clause and the imports, in that many lines */
 };
 
 struct analysis_pkg {
@@ -90,7 +92,6 @@ void analysis_pkg_free(struct analysis_pkg *p)
 	ARRAY_FREE(p->decls);
 	for (size_t i = 0; i < p->files.n; i++) {
 		struct pkg_file *f = &p->files.v[i];
-		analysis_file_close(f->tree);
 		strbuf_release(&f->own);
 		free(f->path);
 	}
@@ -164,8 +165,9 @@ static void scan_func_line(struct analysis_pkg *p, size_t file, const char *s, s
 	struct pkg_decl d;
 	if (len - i < 6 || memcmp(s + i, "func ", 5) != 0)
 		return;
-	i += 5;
 	memset(&d, 0, sizeof(d));
+	d.start = i;
+	i += 5;
 	if (s[i] == '(') { /* a method: skip its receiver */
 		int depth = 0;
 		for (; i < len && s[i] != '\n'; i++) {
@@ -208,6 +210,74 @@ static int cmp_decl(const void *pa, const void *pb)
 	                          : (a->line > b->line) - (a->line < b->line);
 }
 
+/*
+ * The start of the next line after s[i] (a line start outside any token)
+ * that also starts outside a comment or a string (a raw string's lines are
+ * not code), len at the end; *line counts the lines passed.
+ */
+static size_t next_code_line(const char *s, size_t i, size_t len, unsigned *line)
+{
+	enum { CODE, LINE_COMMENT, BLOCK_COMMENT, STRING, RUNE, RAW } st = CODE;
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c == '\n') {
+			(*line)++;
+			if (st == LINE_COMMENT || st == STRING || st == RUNE) /* those end here */
+				st = CODE;
+			if (st == CODE)
+				return i + 1;
+			continue;
+		}
+		switch (st) {
+		case CODE:
+			if (c == '/' && i + 1 < len && (s[i + 1] == '/' || s[i + 1] == '*')) {
+				st = s[i + 1] == '/' ? LINE_COMMENT : BLOCK_COMMENT;
+				i++;
+			} else if (c == '"') {
+				st = STRING;
+			} else if (c == '\'') {
+				st = RUNE;
+			} else if (c == '`') {
+				st = RAW;
+			}
+			break;
+		case BLOCK_COMMENT:
+			if (c == '*' && i + 1 < len && s[i + 1] == '/') {
+				st = CODE;
+				i++;
+			}
+			break;
+		case STRING:
+		case RUNE:
+			if (c == '\\' && i + 1 < len && s[i + 1] != '\n')
+				i++;
+			else if (c == (st == STRING ? '"' : '\''))
+				st = CODE;
+			break;
+		case RAW:
+			if (c == '`')
+				st = CODE;
+			break;
+		case LINE_COMMENT:
+			break;
+		}
+	}
+	return len;
+}
+
+/* True when a top-level declaration other than an import starts at s[i] (a line start). */
+static int decl_line(const char *s, size_t i, size_t len)
+{
+	static const char *const kw[] = {"func", "type", "var", "const"};
+	for (size_t k = 0; k < ARRAY_SIZE(kw); k++) {
+		size_t n = strlen(kw[k]);
+		if (len - i > n && memcmp(s + i, kw[k], n) == 0 &&
+		    (s[i + n] == ' ' || s[i + n] == '(' || s[i + n] == '\t'))
+			return 1;
+	}
+	return 0;
+}
+
 /* Reads what was added without text, and indexes every file's `func` lines. */
 static void index_package(struct analysis_pkg *p)
 {
@@ -222,16 +292,17 @@ static void index_package(struct analysis_pkg *p)
 		if (!f->src)
 			continue;
 		f->pkg = NULL;
+		f->header = f->len;
 		scan_package(f);
 		unsigned line = 1;
 		for (size_t i = 0; i < f->len;) {
+			if (f->header == f->len && decl_line(f->src, i, f->len)) {
+				f->header = i;
+				f->header_rows = line - 1;
+			}
 			if (f->src[i] == 'f')
 				scan_func_line(p, k, f->src, i, f->len, line);
-			const char *nl = memchr(f->src + i, '\n', f->len - i);
-			if (!nl)
-				break;
-			i = (size_t)(nl - f->src) + 1;
-			line++;
+			i = next_code_line(f->src, i, f->len, &line);
 		}
 	}
 	if (p->decls.n > 1)
@@ -241,35 +312,113 @@ static void index_package(struct analysis_pkg *p)
 
 /* ---- facts ------------------------------------------------------------------ */
 
-/* The declaration node of d in its file's tree, or a null node (a false hit of the text scan). */
-static TSNode decl_node(struct analysis_pkg *p, const struct pkg_decl *d,
-                        const struct goversion *lang)
+/* The declaration of d in tree t, or a null node (a false hit of the text scan). */
+static TSNode find_decl(struct analysis_file *t, const struct pkg_decl *d)
 {
-	struct pkg_file *f = &p->files.v[d->file];
 	TSNode none;
 	memset(&none, 0, sizeof(none));
-	if (!f->parsed) {
-		f->parsed = 1;
-		if (!p->parser)
-			p->parser = analysis_parser_new();
-		f->tree = analysis_file_parse(p->parser, lang, f->path, f->src, f->len, &p->sink);
-	}
-	if (!f->tree)
-		return none;
-	uint32_t n = ts_node_named_child_count(f->tree->root);
+	uint32_t n = ts_node_named_child_count(t->root);
 	for (uint32_t i = 0; i < n; i++) {
-		TSNode c = ts_node_named_child(f->tree->root, i);
+		TSNode c = ts_node_named_child(t->root, i);
 		if (ts_node_start_point(c).row + 1 != d->line)
 			continue;
-		const char *t = ts_node_type(c);
-		if (strcmp(t, d->method ? "method_declaration" : "function_declaration") != 0)
+		if (strcmp(ts_node_type(c),
+		           d->method ? "method_declaration" : "function_declaration"))
 			return none;
 		TSNode name = analysis_field(c, "name");
 		size_t len;
-		const char *s = ts_node_is_null(name) ? NULL : analysis_text(f->tree, name, &len);
+		const char *s = ts_node_is_null(name) ? NULL : analysis_text(t, name, &len);
 		return s && len == d->len && memcmp(s, d->name, len) == 0 ? c : none;
 	}
 	return none;
+}
+
+/*
+ * The end of the declaration whose `func` line starts at s[i]: that line
+ * when it ends in `}` (a one-liner), else the first line that starts with
+ * `}` (gofmt's layout), else the end of the text.
+ */
+static size_t decl_end(const char *s, size_t i, size_t len, unsigned *rows)
+{
+	const char *nl = memchr(s + i, '\n', len - i);
+	size_t e = nl ? (size_t)(nl - s) : len;
+	*rows = 0;
+	while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r'))
+		e--;
+	if (e > i && s[e - 1] == '}')
+		return e;
+	for (size_t k = nl ? (size_t)(nl - s) + 1 : len; k < len;) {
+		(*rows)++;
+		nl = memchr(s + k, '\n', len - k);
+		if (s[k] == '}')
+			return nl ? (size_t)(nl - s) : len;
+		k = nl ? (size_t)(nl - s) + 1 : len;
+	}
+	return len;
+}
+
+/*
+ * A tree of d's file holding d, and d's node in it (null: not there).
+ * tree-sitter parses only the file's header (package clause, imports) and
+ * the declaration's lines (included ranges, positions as in the file);
+ * when that tree does not hold the declaration whole, the whole file.
+ */
+static struct analysis_file *parse_decl(struct analysis_pkg *p, const struct pkg_decl *d,
+                                        const struct goversion *lang, TSNode *node)
+{
+	const struct pkg_file *f = &p->files.v[d->file];
+	unsigned rows;
+	size_t end = decl_end(f->src, d->start, f->len, &rows);
+	size_t header = f->header < d->start ? f->header : d->start;
+	TSRange r[2];
+	memset(r, 0, sizeof(r));
+	r[0].end_point.row = f->header < d->start ? f->header_rows : d->line - 1;
+	r[0].end_byte = (uint32_t)header;
+	r[1].start_point.row = d->line - 1;
+	r[1].start_byte = (uint32_t)d->start;
+	r[1].end_point.row = d->line - 1 + rows;
+	const char *ls = f->src + end;
+	while (ls > f->src && ls[-1] != '\n')
+		ls--;
+	r[1].end_point.column = (uint32_t)(f->src + end - ls);
+	r[1].end_byte = (uint32_t)end;
+	if (!p->parser)
+		p->parser = analysis_parser_new();
+	struct analysis_file *t = NULL;
+	if (ts_parser_set_included_ranges(p->parser, header ? r : r + 1, header ? 2 : 1)) {
+		t = analysis_file_parse(p->parser, lang, f->path, f->src, f->len, &p->sink);
+		ts_parser_set_included_ranges(p->parser, NULL, 0);
+	}
+	if (t) {
+		*node = find_decl(t, d);
+		if (!ts_node_is_null(*node) && !ts_node_has_error(*node))
+			return t;
+		analysis_file_close(t);
+	}
+	t = analysis_file_parse(p->parser, lang, f->path, f->src, f->len, &p->sink);
+	if (t)
+		*node = find_decl(t, d);
+	return t;
+}
+
+/*
+ * Whether d's text after its name holds one of needles (NULL: assume so),
+ * up to the next top-level declaration (whatever the layout).
+ */
+static int decl_may_say(const struct pkg_file *f, const struct pkg_decl *d,
+                        const char *const *needles)
+{
+	unsigned rows = 0;
+	size_t from = (size_t)(d->name - f->src) + d->len;
+	size_t end = next_code_line(f->src, d->start, f->len, &rows);
+	while (end < f->len && !decl_line(f->src, end, f->len))
+		end = next_code_line(f->src, end, f->len, &rows);
+	if (!needles)
+		return 1;
+	for (const char *const *n = needles; *n; n++)
+		if (end > from && memmem(f->src + from, end - from, *n, strlen(*n)))
+			return 1;
+	return 0;
 }
 
 /* What analyzer a says of d: computed on first use. */
@@ -280,14 +429,15 @@ static const char *decl_fact(struct analysis_pkg *p, struct pkg_decl *d, const s
 		if (d->facts.v[i].a == a)
 			return d->facts.v[i].fact;
 	struct pkg_fact pf = {a, NULL};
-	if (a->decl_fact) {
-		TSNode n = decl_node(p, d, lang);
-		struct analysis_file *t = p->files.v[d->file].tree;
-		if (!ts_node_is_null(n)) {
+	if (a->decl_fact && decl_may_say(&p->files.v[d->file], d, a->decl_needles)) {
+		TSNode n;
+		struct analysis_file *t = parse_decl(p, d, lang, &n);
+		if (t && !ts_node_is_null(n)) {
 			t->analyzer = a;
 			t->severity = a->severity;
 			pf.fact = a->decl_fact(t, n);
 		}
+		analysis_file_close(t);
 	}
 	ARRAY_PUSH(d->facts, pf);
 	return pf.fact;

@@ -30,6 +30,7 @@ static const char handler[] = "// Package p.\n"
                               "\t_ = s.Put()\n"
                               "\tinRaw()\n"
                               "\tgeneric()\n"
+                              "\tcut()\n"
                               "}\n";
 
 /* The httpctx findings of handler as p.go in a package of p.go and the files given. */
@@ -83,7 +84,10 @@ static void test_shapes(void **state)
 	    "\n"
 	    "func generic[T any]() { _ = context.Background() }\n"
 	    "\n"
-	    "type Set[K comparable, V any] struct{ db *sql.DB }\n";
+	    "type Set[K comparable, V any] struct{ db *sql.DB }\n"
+	    "\n"
+	    "func cut() { if true {\n}\n_ = context.Background() }\n"; /* not gofmt's: parsed whole
+	                                                                */
 	const char *paths[] = {"other.go"}, *srcs[] = {other};
 	diag_array out = ARRAY_INIT;
 	run_pkg(paths, srcs, 1, &out);
@@ -100,6 +104,9 @@ static void test_shapes(void **state)
 	m = at_line(&out, 11);
 	assert_non_null(m);
 	assert_non_null(strstr(m, "generic (other.go:20)"));
+	m = at_line(&out, 12);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "cut (other.go:24) \xE2\x86\x92 context.Background()"));
 	diag_array_release(&out);
 }
 

@@ -795,11 +795,17 @@ static void run(struct analysis_file *f)
 	decls_release(&ds);
 }
 
+/* What a function that drops the context calls (describe): one of these is in its text. */
+static const char *const decl_needles[] = {
+    "Background", "TODO",      "Get",   "Head", "Post",    "NewRequest", "Command", "Dial",
+    "Lookup",     "Handshake", "Query", "Exec", "Prepare", "Begin",      "Ping",    NULL};
+
 /* Handlers need net/http's types; literals given to HandleFunc count too. */
 static const char *const needles[] = {"net/http", "HandleFunc", NULL};
 
 const struct analyzer analyzer_httpctx = {
-    "httpctx",   "calls inside HTTP handlers that drop the request's context",
-    SEV_WARNING, run,
-    needles,     httpctx_decl_fact,
+    "httpctx",    "calls inside HTTP handlers that drop the request's context",
+    SEV_WARNING,  run,
+    needles,      httpctx_decl_fact,
+    decl_needles,
 };

@@ -293,4 +293,5 @@ const struct analyzer analyzer_logtrace = {
     "logtrace", "log calls inside HTTP handlers that cannot carry the request's trace id",
     SEV_INFO,   run,
     needles,    NULL,
+    NULL,
 };
