@@ -1,0 +1,62 @@
+/*
+ * check_modwalk.h - golive check's local package patterns resolved without
+ * `go list`: ./... and ./DIR/... in the main module of the cwd, walked as
+ * go's ./... walks them (core/godir.h's file selection with build
+ * constraints), giving what `go list -e -find ./...` would: one package per
+ * directory with a Go file that the build context keeps (test files count,
+ * as for go), named by import path (go.mod's module path + the directory),
+ * with its GoFiles and CgoFiles (and TestGoFiles and XTestGoFiles when
+ * tests), and the module's language version as golist_go_version() gives it.
+ *
+ * Only when that is certain to be what go list answers; otherwise it
+ * declines (returns 0 with a reason) and the caller runs go list. It
+ * declines for: a pattern not spelled ./... or ./DIR/..., or whose root is
+ * missing, a symlink, below a dot/underscore/testdata/vendor directory or
+ * in a nested module; a go.work in effect (GOWORK set other than "off", or
+ * a go.work from the cwd up); GO111MODULE=off; GOFLAGS other than -tags,
+ * -mod=mod|readonly, -trimpath, -modcacherw, -buildvcs, -ldflags,
+ * -gcflags, -asmflags, -p (or -tags both there and in --tags: go takes
+ * only --tags); GOEXPERIMENT; GOOS/GOARCH other than a known GOOS on
+ * amd64; a bad GOAMD64 or CGO_ENABLED; GOTOOLCHAIN other than
+ * local/auto/path; a user go env file (GOENV, else
+ * $XDG_CONFIG_HOME/go/env) setting anything but proxy, sum-db, path and
+ * cache settings; a toolchain without a release version; go.mod's go or
+ * toolchain line newer than the toolchain, a directive golive does not
+ * know (ignore, ...), a module path it cannot read; a vendor directory at
+ * the module root (go defaults to -mod=vendor and checks it); and any file
+ * go list would report or treat otherwise: a FIFO or other non-regular .go
+ * file, a malformed //go:build line, a package or import clause that does
+ * not parse simply, files of two packages, package documentation, an
+ * import of "embed" or of "C" from a test, #cgo lines, //go:debug lines,
+ * goexperiment.* tags, names equal but for case, a symlinked directory,
+ * a directory name that is no plain import path element.
+ */
+#ifndef GOLIVE_CHECK_MODWALK_H
+#define GOLIVE_CHECK_MODWALK_H
+
+#include "core/goversion.h"
+#include "core/util.h"
+
+struct modwalk_pkg {
+	char *import_path;       /* "example.com/m/internal/x" */
+	char *dir;               /* absolute, physical */
+	struct argv_array files; /* base names, sorted: GoFiles + CgoFiles (+ tests) */
+};
+
+struct modwalk {
+	ARRAY(struct modwalk_pkg) pkgs; /* in walk order */
+	struct goversion lang;          /* the module's language version */
+};
+
+/*
+ * Resolves patterns (every one of them: all or none) from cwd (physical,
+ * absolute) for the toolchain go (from gotool_find) with build tags tags
+ * (--tags, may be NULL). Returns 1 with out filled, or 0 with *why (one
+ * line, malloc'd) when go list must resolve them; out is then empty.
+ * Prints nothing. Release out with modwalk_release() either way.
+ */
+int modwalk_resolve(const char *cwd, const struct argv_array *patterns, const char *tags, int tests,
+                    const char *go, struct modwalk *out, char **why);
+void modwalk_release(struct modwalk *w);
+
+#endif
