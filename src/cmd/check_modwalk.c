@@ -620,7 +620,8 @@ static void scan_problem(void *data, const char *path, const char *message)
 	decline(ds->w->why, "%s: %s", path, message);
 }
 
-static void scan_header(void *data, const char *name, const char *buf, size_t len, int truncated)
+static void scan_header(void *data, const char *name, const char *buf, size_t len, int truncated,
+                        int kept)
 {
 	struct dirscan *ds = data;
 	struct file_info fi;
@@ -632,14 +633,20 @@ static void scan_header(void *data, const char *name, const char *buf, size_t le
 		free(path);
 		return;
 	}
+	if (fi.imports_c == kept && !ds->w->bc->cgo) {
+		/* godir reads `import "C"` lines only: a grouped one, or one in a comment */
+		ds->failed =
+		    !decline(ds->w->why, "%s: an import of \"C\" golive reads otherwise", path);
+		free(path);
+		return;
+	}
 	int test = ends_with(name, "_test.go");
 	size_t n = strlen(fi.pkg);
-	if (test && n > 5 && ends_with(fi.pkg, "_test")) {
+	if (test && fi.imports_c) {
+		ds->failed = !decline(ds->w->why, "%s: a test importing \"C\"", path);
+	} else if (test && n > 5 && ends_with(fi.pkg, "_test")) {
 		fi.pkg[n - 5] = '\0';
-		if (fi.imports_c)
-			ds->failed = !decline(ds->w->why, "%s: a test importing \"C\"", path);
-	} else if (ends_with(fi.pkg, "_test") || !strcmp(fi.pkg, "documentation") ||
-	           (test && fi.imports_c)) {
+	} else if (ends_with(fi.pkg, "_test") || !strcmp(fi.pkg, "documentation")) {
 		ds->failed = !decline(ds->w->why, "%s: package %s", path, fi.pkg);
 	}
 	if (!ds->failed && !ds->name[0])

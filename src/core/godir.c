@@ -56,7 +56,7 @@ struct header_cb {
 /*
  * Whether file name in directory dfd is built by its //go:build or +build
  * lines: 1 yes (also when it cannot be read), 0 no, -1 malformed (*cause).
- * A file kept goes to cb, when there is one.
+ * A file whose constraints hold goes to cb, when there is one.
  */
 static int header_ok(int dfd, const char *name, const struct buildctx *c, char **cause,
                      const struct header_cb *cb)
@@ -64,7 +64,7 @@ static int header_ok(int dfd, const char *name, const struct buildctx *c, char *
 	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (cb->fn)
-			cb->fn(cb->data, name, NULL, 0, 0);
+			cb->fn(cb->data, name, NULL, 0, 0, 1);
 		return 1;
 	}
 	char *buf = xmalloc(HEADER_BYTES);
@@ -82,10 +82,11 @@ static int header_ok(int dfd, const char *name, const struct buildctx *c, char *
 	int truncated = n == HEADER_BYTES && read(fd, &more, 1) == 1;
 	close(fd);
 	int v = buildcons_header_ok(c, buf, n, cause);
-	if (v > 0 && !c->cgo && imports_c(buf, n))
-		v = 0; /* go leaves cgo files out when cgo is off */
+	int cgo_out = v > 0 && !c->cgo && imports_c(buf, n);
 	if (v > 0 && cb->fn)
-		cb->fn(cb->data, name, buf, n, truncated);
+		cb->fn(cb->data, name, buf, n, truncated, !cgo_out);
+	if (cgo_out)
+		v = 0; /* go leaves cgo files out when cgo is off */
 	free(buf);
 	return v;
 }

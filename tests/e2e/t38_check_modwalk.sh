@@ -146,6 +146,18 @@ printf 'package sub\n\nimport _ "embed"\n\n//go:embed README.md\nvar readme stri
 cd "$tmp/v"
 listed "an embed import" -- ./...
 variant
+printf 'package sub\n\nimport "C"\n' >"$tmp/v/sub/c_test.go"
+cd "$tmp/v"
+listed "a test importing C, cgo off" CGO_ENABLED=0 -- ./...
+variant
+printf 'package sub\n\nimport (\n\t"C"\n)\n' >"$tmp/v/sub/grouped.go"
+cd "$tmp/v"
+listed "a grouped import of C, cgo off" CGO_ENABLED=0 -- ./...
+variant
+mkdir "$tmp/v/real" && printf 'package real\n' >"$tmp/v/real/r.go" && ln -s real "$tmp/v/link"
+cd "$tmp/v"
+listed "a symlinked directory" -- ./...
+variant
 printf 'module example.com/a\n\ngo 1.19\n\nignore ./sub\n' >"$tmp/v/go.mod"
 cd "$tmp/v"
 listed "go.mod's ignore directive" -- ./...
