@@ -698,9 +698,23 @@ static void walk_package(struct walker *w, const char *abs, const char *rel)
 	argv_clear(&names);
 }
 
+/*
+ * The extension when name is a non-Go source file go/build sorts into a
+ * package (cmd/go then checks them: C files need cgo, ...), else NULL.
+ */
+static const char *other_source(const char *name)
+{
+	static const char *const exts[] = {
+	    ".c", ".cc",  ".cpp", ".cxx", ".m", ".h",  ".hh",   ".hpp",     ".hxx", ".f",
+	    ".F", ".for", ".f90", ".s",   ".S", ".sx", ".swig", ".swigcxx", ".syso"};
+	const char *dot = strrchr(name, '.');
+	return dot && in_list(dot, exts, ARRAY_SIZE(exts)) ? dot : NULL;
+}
+
 static void walk(struct walker *w, const char *abs, const char *rel, unsigned depth)
 {
 	struct argv_array subs = ARGV_ARRAY_INIT, all = ARGV_ARRAY_INIT;
+	char *other = NULL; /* a C, assembly, SWIG or .syso file's name */
 	if (w->failed)
 		return;
 	for (size_t i = 0; i < w->seen.argc; i++)
@@ -724,6 +738,8 @@ static void walk(struct walker *w, const char *abs, const char *rel, unsigned de
 		argv_push(&all, n);
 		if (n[0] == '.' || n[0] == '_' || !strcmp(n, "testdata") || !strcmp(n, "vendor"))
 			continue;
+		if (!other && other_source(n))
+			other = xstrdup(n);
 		int isdir = e->d_type == DT_DIR;
 		if (e->d_type == DT_UNKNOWN && fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			isdir = S_ISDIR(st.st_mode);
@@ -750,8 +766,13 @@ static void walk(struct walker *w, const char *abs, const char *rel, unsigned de
 	if (dup)
 		w->failed = !decline(w->why, "%s: names equal but for case (%s)", abs, dup);
 	argv_clear(&all);
+	size_t before = w->out->pkgs.n;
 	if (!w->failed)
 		walk_package(w, abs, rel);
+	if (w->out->pkgs.n > before && other)
+		w->failed = !decline(w->why, "%s/%s: go list checks C, assembly and such files",
+		                     abs, other);
+	free(other);
 	if (subs.argc)
 		qsort(subs.argv, subs.argc, sizeof(char *), cmp_case);
 	for (size_t i = 0; i < subs.argc && !w->failed; i++) {

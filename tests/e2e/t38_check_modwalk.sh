@@ -154,6 +154,10 @@ printf 'package sub\n\nimport (\n\t"C"\n)\n' >"$tmp/v/sub/grouped.go"
 cd "$tmp/v"
 listed "a grouped import of C, cgo off" CGO_ENABLED=0 -- ./...
 variant
+printf 'int x;\n' >"$tmp/v/sub/x.c"
+cd "$tmp/v"
+listed "a C file in a package without cgo" -- ./...
+variant
 mkdir "$tmp/v/real" && printf 'package real\n' >"$tmp/v/real/r.go" && ln -s real "$tmp/v/link"
 cd "$tmp/v"
 listed "a symlinked directory" -- ./...
