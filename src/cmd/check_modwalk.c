@@ -281,6 +281,47 @@ struct gomod {
 	int has_toolchain;
 };
 
+/* Fields of line (NUL-terminated) separated by blanks. */
+static size_t nfields(const char *line)
+{
+	size_t n = 0;
+	for (const char *p = line; *p;) {
+		p += strspn(p, " \t");
+		if (*p)
+			n++;
+		p += strcspn(p, " \t");
+	}
+	return n;
+}
+
+/*
+ * Whether args (a line's text after the verb, or a line of its block) has
+ * the shape go.mod's directive verbs[k] takes: require and exclude a path
+ * and a version, replace an arrow, retract versions, godebug key=value,
+ * tool a path. go list fails as a whole on a go.mod it cannot parse.
+ */
+static int gomod_args_ok(size_t k, const char *args)
+{
+	const char *last = args + strlen(args);
+	while (last > args && last[-1] != ' ' && last[-1] != '\t')
+		last--;
+	switch (k) {
+	case 3: /* require */
+	case 4: /* exclude */
+		return nfields(args) == 2 && last[0] == 'v';
+	case 5: /* replace */
+		return strstr(args, "=>") != NULL;
+	case 6: /* retract */
+		return args[0] == 'v' || args[0] == '[';
+	case 7: /* godebug */
+		return strchr(args, '=') != NULL;
+	case 8: /* tool */
+		return nfields(args) == 1;
+	default:
+		return 1;
+	}
+}
+
 /*
  * Reads go.mod's module path, go and toolchain lines, refusing what it
  * does not know. Returns 1, or 0 with *why.
@@ -319,8 +360,9 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 		if (in_block) {
 			if (!strcmp(w, ")"))
 				in_block = 0;
-			else if (strchr(w, '(') || strchr(w, ')'))
-				ok = decline(why, "%s:%u: a parenthesis golive does not read", path,
+			else if (strchr(w, '(') || strchr(w, ')') ||
+			         !gomod_args_ok(in_block - 1, w))
+				ok = decline(why, "%s:%u: a line golive does not read", path,
 				             lineno);
 			continue;
 		}
@@ -346,12 +388,11 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 		if (!strcmp(rest, "(")) {
 			if (k < 3)
 				ok = decline(why, "%s:%u: %s ( ... )", path, lineno, verbs[k]);
-			in_block = 1;
+			in_block = (int)k + 1;
 			continue;
 		}
-		if (strchr(rest, '(') || strchr(rest, ')')) {
-			ok =
-			    decline(why, "%s:%u: a parenthesis golive does not read", path, lineno);
+		if (strchr(rest, '(') || strchr(rest, ')') || (k >= 3 && !gomod_args_ok(k, rest))) {
+			ok = decline(why, "%s:%u: a line golive does not read", path, lineno);
 			break;
 		}
 		if (k == 0) { /* module PATH or module "PATH" */
