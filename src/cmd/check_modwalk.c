@@ -279,6 +279,7 @@ struct gomod {
 	char *module;
 	struct goversion go, toolchain;
 	int has_toolchain;
+	int requires; /* require lines (in blocks too) */
 };
 
 /* Fields of line (NUL-terminated) separated by blanks. */
@@ -364,6 +365,7 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 			         !gomod_args_ok(in_block - 1, w))
 				ok = decline(why, "%s:%u: a line golive does not read", path,
 				             lineno);
+			m->requires += in_block - 1 == 3 && strcmp(w, ")") != 0;
 			continue;
 		}
 		size_t vn = strspn(w, "abcdefghijklmnopqrstuvwxyz");
@@ -395,6 +397,7 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 			ok = decline(why, "%s:%u: a line golive does not read", path, lineno);
 			break;
 		}
+		m->requires += k == 3;
 		if (k == 0) { /* module PATH or module "PATH" */
 			size_t n = strlen(rest);
 			if (m->module || (rest[0] == '"' && (n < 2 || rest[n - 1] != '"'))) {
@@ -740,14 +743,14 @@ static void walk_package(struct walker *w, const char *abs, const char *rel)
 }
 
 /*
- * The extension when name is a non-Go source file go/build sorts into a
- * package (cmd/go then checks them: C files need cgo, ...), else NULL.
+ * The extension when name is a C, C++, Objective-C, Fortran or SWIG file:
+ * cmd/go's load reports those in a package without cgo (with cgo off it
+ * drops them; assembly, headers and .syso files it takes as they are).
  */
 static const char *other_source(const char *name)
 {
-	static const char *const exts[] = {
-	    ".c", ".cc",  ".cpp", ".cxx", ".m", ".h",  ".hh",   ".hpp",     ".hxx", ".f",
-	    ".F", ".for", ".f90", ".s",   ".S", ".sx", ".swig", ".swigcxx", ".syso"};
+	static const char *const exts[] = {".c", ".cc",  ".cpp", ".cxx",  ".m",      ".f",
+	                                   ".F", ".for", ".f90", ".swig", ".swigcxx"};
 	const char *dot = strrchr(name, '.');
 	return dot && in_list(dot, exts, ARRAY_SIZE(exts)) ? dot : NULL;
 }
@@ -755,7 +758,7 @@ static const char *other_source(const char *name)
 static void walk(struct walker *w, const char *abs, const char *rel, unsigned depth)
 {
 	struct argv_array subs = ARGV_ARRAY_INIT, all = ARGV_ARRAY_INIT;
-	char *other = NULL; /* a C, assembly, SWIG or .syso file's name */
+	char *other = NULL; /* a C, C++, ... or SWIG file's name */
 	if (w->failed)
 		return;
 	for (size_t i = 0; i < w->seen.argc; i++)
@@ -811,8 +814,8 @@ static void walk(struct walker *w, const char *abs, const char *rel, unsigned de
 	if (!w->failed)
 		walk_package(w, abs, rel);
 	if (w->out->pkgs.n > before && other)
-		w->failed = !decline(w->why, "%s/%s: go list checks C, assembly and such files",
-		                     abs, other);
+		w->failed =
+		    !decline(w->why, "%s/%s: go list checks C, C++ and such files", abs, other);
 	free(other);
 	if (subs.argc)
 		qsort(subs.argv, subs.argc, sizeof(char *), cmp_case);
@@ -897,6 +900,8 @@ int modwalk_resolve(const char *cwd, const struct argv_array *patterns, const ch
 	int read = gomod_read(gomod, &tv, &m, why);
 	if (read && goversion_cmp(&m.go, &tv) > 0)
 		read = decline(why, "%s's go line is newer than %s", gomod, ver);
+	if (read && m.requires && !goversion_at_least(&m.go, 1, 17))
+		read = decline(why, "%s: go before 1.17 loads the whole module graph", gomod);
 	if (read && m.has_toolchain && goversion_cmp(&m.toolchain, &tv) > 0)
 		read = decline(why, "%s's toolchain line is newer than %s", gomod, ver);
 	free(gomod);

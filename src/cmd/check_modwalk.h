@@ -22,12 +22,15 @@
  * $XDG_CONFIG_HOME/go/env) setting anything but proxy, sum-db, path and
  * cache settings; a toolchain without a release version; go.mod's go or
  * toolchain line newer than the toolchain, a directive golive does not
- * know (ignore, ...), a module path it cannot read; a vendor directory at
- * the module root (go defaults to -mod=vendor and checks it); and any file
+ * know (ignore, ...) or a line not of its directive's shape, a module path
+ * it cannot read, requirements with a go line before 1.17 (go loads the
+ * whole module graph, and fails without it); a vendor directory at the
+ * module root (go defaults to -mod=vendor and checks it); and any file
  * go list would report or treat otherwise: a FIFO or other non-regular .go
  * file, a malformed //go:build line, a package or import clause that does
  * not parse simply, files of two packages, package documentation, an
  * import of "embed" or of "C" from a test, #cgo lines, //go:debug lines,
+ * C/C++/Objective-C/Fortran/SWIG files beside the Go files,
  * goexperiment.* tags, names equal but for case, a symlinked directory,
  * a directory name that is no plain import path element.
  */

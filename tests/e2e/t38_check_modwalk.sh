@@ -38,7 +38,7 @@ files = {
     "onlywin/a_windows.go": "", "onlytest/t_test.go": "", "onlytest/x_test.go": "xtest",
     "testdata/td.go": "", "_under/u.go": "", ".dot/d.go": "",
     "nested/go.mod": None, "nested/n.go": "", "nested/deep/d.go": "",
-    "sub/README.md": None,
+    "sub/README.md": None, "sub/asm_amd64.s": None, "sub/asm.h": None,
 }
 for i, (name, head) in enumerate(sorted(files.items())):
     path = os.path.join(root, name)
@@ -132,6 +132,10 @@ rm go.work
 
 # Trees the walk must leave to go list, one change at a time.
 variant() { cd "$tmp"; rm -rf "$tmp/v"; cp -a "$m" "$tmp/v"; }
+variant
+printf 'module example.com/a\n\ngo 1.16\n\nrequire example.com/x v1.0.0\n' >"$tmp/v/go.mod"
+cd "$tmp/v"
+listed "requirements under go 1.16 (the whole graph; exit 2 both ways offline)" -- ./...
 variant
 mkdir -p "$tmp/v/vendor" && : >"$tmp/v/vendor/modules.txt"
 cd "$tmp/v"
