@@ -275,13 +275,6 @@ static int path_ok(const char *path, size_t n)
 	return 1;
 }
 
-struct gomod {
-	char *module;
-	struct goversion go, toolchain;
-	int has_toolchain;
-	int requires; /* require lines (in blocks too) */
-};
-
 /* Fields of line (NUL-terminated) separated by blanks. */
 static size_t nfields(const char *line)
 {
@@ -327,7 +320,8 @@ static int gomod_args_ok(size_t k, const char *args)
  * Reads go.mod's module path, go and toolchain lines, refusing what it
  * does not know. Returns 1, or 0 with *why.
  */
-static int gomod_read(const char *path, const struct goversion *tv, struct gomod *m, char **why)
+int modwalk_parse_gomod(const char *path, const char *text, size_t size, const struct goversion *tv,
+                        struct modwalk_gomod *m, char **why)
 {
 	static const char *const verbs[] = {"module",  "go",      "toolchain", "require", "exclude",
 	                                    "replace", "retract", "godebug",   "tool"};
@@ -337,10 +331,7 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 	unsigned lineno = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (strbuf_read_file(&sb, path, MAX_GOMOD_BYTES) < 0) {
-		strbuf_release(&sb);
-		return decline(why, "%s: %s", path, strerror(errno));
-	}
+	strbuf_add(&sb, text, size);
 	if (memchr(sb.buf, '\0', sb.len) || memchr(sb.buf, '`', sb.len))
 		ok = decline(why, "%s holds a NUL byte or a backquote", path);
 	for (char *line = sb.buf; ok && line && *line;) {
@@ -440,6 +431,27 @@ static int gomod_read(const char *path, const struct goversion *tv, struct gomod
 	return ok;
 }
 
+void modwalk_gomod_release(struct modwalk_gomod *m)
+{
+	free(m->module);
+	memset(m, 0, sizeof(*m));
+}
+
+/* modwalk_parse_gomod() of the file at path. */
+static int gomod_read(const char *path, const struct goversion *tv, struct modwalk_gomod *m,
+                      char **why)
+{
+	struct strbuf sb = STRBUF_INIT;
+	memset(m, 0, sizeof(*m));
+	if (strbuf_read_file(&sb, path, MAX_GOMOD_BYTES) < 0) {
+		strbuf_release(&sb);
+		return decline(why, "%s: %s", path, strerror(errno));
+	}
+	int ok = modwalk_parse_gomod(path, sb.buf, sb.len, tv, m, why);
+	strbuf_release(&sb);
+	return ok;
+}
+
 /* The directory of the nearest go.mod at or above dir (absolute), or NULL; malloc'd. */
 static char *find_up(const char *dir, const char *name)
 {
@@ -522,13 +534,8 @@ static int lex_word(struct lex *l, const char *w)
 	return 1;
 }
 
-struct file_info {
-	char pkg[128];
-	int imports_c, imports_embed;
-};
-
 /* An import spec: [name | . ] "path"; -1 when it is not one golive reads. */
-static int import_spec(struct lex *l, struct file_info *fi)
+static int import_spec(struct lex *l, struct modwalk_file *fi)
 {
 	size_t k = lex_ident(l);
 	if (k) {
@@ -576,8 +583,8 @@ static int lex_end(struct lex *l, int paren)
  * truncated when the file goes on) into fi. Returns 0, or -1 with *why
  * when it is something go/build could see otherwise than golive.
  */
-static int read_header(const char *path, const char *buf, size_t len, int truncated,
-                       struct file_info *fi, char **why)
+int modwalk_parse_header(const char *path, const char *buf, size_t len, int truncated,
+                         struct modwalk_file *fi, char **why)
 {
 	struct lex l = {buf, len, 0, 0};
 	memset(fi, 0, sizeof(*fi));
@@ -668,11 +675,11 @@ static void scan_header(void *data, const char *name, const char *buf, size_t le
                         int kept)
 {
 	struct dirscan *ds = data;
-	struct file_info fi;
+	struct modwalk_file fi;
 	if (ds->failed)
 		return;
 	char *path = xasprintf("%s/%s", ds->dir, name);
-	if (read_header(path, buf, len, truncated, &fi, ds->w->why) < 0) {
+	if (modwalk_parse_header(path, buf, len, truncated, &fi, ds->w->why) < 0) {
 		ds->failed = 1;
 		free(path);
 		return;
@@ -851,7 +858,7 @@ int modwalk_resolve(const char *cwd, const struct argv_array *patterns, const ch
 {
 	struct goversion tv = GOVERSION_UNKNOWN;
 	struct buildctx bc;
-	struct gomod m;
+	struct modwalk_gomod m;
 	struct walker w;
 	char *modroot = NULL, *work = NULL, *ver = NULL, *relcwd = NULL;
 	int ok = 0, have_bc = 0;

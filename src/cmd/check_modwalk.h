@@ -62,4 +62,44 @@ int modwalk_resolve(const char *cwd, const struct argv_array *patterns, const ch
                     const char *go, struct modwalk *out, char **why);
 void modwalk_release(struct modwalk *w);
 
+/* ---- its parts, for tests ---------------------------------------------- */
+
+/* What modwalk_parse_gomod() reads of a go.mod. */
+struct modwalk_gomod {
+	char *module;                   /* the module path */
+	struct goversion go, toolchain; /* go: go1.16 when there is no go line */
+	int has_toolchain;
+	int requires; /* require lines (in blocks too) */
+};
+
+/*
+ * Reads the go.mod text (size bytes, any bytes; path names it in *why)
+ * for toolchain tv: 1 with m filled, or 0 with *why (malloc'd) when it
+ * holds something golive does not read as go does (a directive it does
+ * not know or one too new for tv, a line not of its directive's shape, no
+ * or a strange module path, two go lines, ...). Release m either way.
+ */
+int modwalk_parse_gomod(const char *path, const char *text, size_t size, const struct goversion *tv,
+                        struct modwalk_gomod *m, char **why);
+void modwalk_gomod_release(struct modwalk_gomod *m);
+
+/* What modwalk_parse_header() reads of a Go file's start. */
+struct modwalk_file {
+	char pkg[128]; /* the package clause's name */
+	int imports_c, imports_embed;
+};
+
+/*
+ * Reads the package clause and import declarations at the start of a Go
+ * file (len bytes, any bytes; truncated: the file goes on beyond them;
+ * buf NULL: unreadable) into fi. Returns 0, or -1 with *why (malloc'd,
+ * naming path) for anything go/build might read otherwise: no package
+ * clause, a non-ASCII name, an import that is not a plain quoted path,
+ * imports running past len when truncated, a byte order mark,
+ * goexperiment tags or //go:debug above the clause, #cgo lines with
+ * import "C", an import of embed.
+ */
+int modwalk_parse_header(const char *path, const char *buf, size_t len, int truncated,
+                         struct modwalk_file *fi, char **why);
+
 #endif
