@@ -5,7 +5,9 @@
  * query is a configuration error), turn the arguments into a list of files
  * (existing directories as go would build them, core/godir.c; DIR/...
  * outside the cwd's module walked likewise; .go files as given; everything
- * else is a package pattern for `go list`), analyse the files on a pool of threads
+ * else is a package pattern for `go list`, except ./... and ./DIR/... in
+ * the cwd's module, walked the way go list would resolve them when that is
+ * certain, cmd/check_modwalk.h), analyse the files on a pool of threads
  * (one analysis_ctx each), sort the findings and print them as text, JSON
  * or SARIF. Exit 0 clean, 1 findings at or above fail_on, 2 usage or
  * configuration error (docs/check.md).
@@ -24,6 +26,7 @@
 #include "core/util.h"
 #include "analysis/baseline.h"
 #include "analysis/fix.h"
+#include "cmd/check_modwalk.h"
 #include "cmd/check_rules.h"
 
 #include <dirent.h>
@@ -52,7 +55,9 @@ static const char check_usage[] =
     "build there: build constraints, GOOS/GOARCH, tags; not recursively);\n"
     "DIR/... outside the current module walks DIR as go's ./... does; .go\n"
     "files as themselves; anything else is a package pattern for go list\n"
-    "(default ./...), with build tags, GOOS/GOARCH and GOFLAGS applied.\n"
+    "(default ./...), with build tags, GOOS/GOARCH and GOFLAGS applied;\n"
+    "./... and ./DIR/... in the current module are walked without go list\n"
+    "when that gives go list's answer (GOLIVE_CHECK_GOLIST=1: always go list).\n"
     "\n"
     "options:\n"
     "  --json             print a JSON report on stdout (schema: docs/check.md)\n"
@@ -592,12 +597,74 @@ static char *hide_non_regular(struct inputs *in, const struct cwds *c,
 	return path;
 }
 
+/*
+ * The patterns resolved by walking the module (cmd/check_modwalk.h) when
+ * that gives what go list would: 1 then, else 0 (go list's turn).
+ * GOLIVE_CHECK_GOLIST=1 forces go list; GOLIVE_CHECK_DEBUG=1 prints which
+ * ran ("golive check: resolver: walk|go list ...") on stderr.
+ */
+static int add_walked(struct inputs *in, const struct cwds *c, const struct check_opts *o,
+                      const char *go, const struct argv_array *patterns)
+{
+	struct modwalk w;
+	struct argv_array bad = ARGV_ARRAY_INIT;
+	const char *force = getenv("GOLIVE_CHECK_GOLIST"), *debug = getenv("GOLIVE_CHECK_DEBUG");
+	char *why = NULL;
+	int ok = 0;
+
+	memset(&w, 0, sizeof(w));
+	if (force && *force && strcmp(force, "0") != 0) {
+		why = xstrdup("GOLIVE_CHECK_GOLIST is set");
+	} else if (c->logical) {
+		why = xasprintf("$PWD is %s, not the physical cwd", c->logical);
+	} else {
+		/* a FIFO or the like under a root: go list's -overlay path reports it */
+		for (size_t i = 0; i < patterns->argc; i++) {
+			char *root = godir_tree_root(patterns->argv[i]);
+			if (root && starts_with(root, "./")) {
+				char *abs = path_join_clean(c->phys, root);
+				find_non_regular(abs, 0, &bad);
+				free(abs);
+			} else if (root && !strcmp(root, ".")) {
+				find_non_regular(c->phys, 0, &bad);
+			}
+			free(root);
+		}
+		if (bad.argc)
+			why = xasprintf("%s is not a regular file", bad.argv[0]);
+		else
+			ok = modwalk_resolve(c->phys, patterns, o->tags, o->tests, go, &w, &why);
+	}
+	if (debug && *debug && strcmp(debug, "0") != 0) {
+		if (ok)
+			fprintf(stderr, "golive check: resolver: walk (%zu packages)\n", w.pkgs.n);
+		else
+			fprintf(stderr, "golive check: resolver: go list (%s)\n", why);
+	}
+	for (size_t i = 0; ok && i < w.pkgs.n; i++) {
+		const struct modwalk_pkg *p = &w.pkgs.v[i];
+		size_t unit = add_unit(in, p->import_path, &w.lang);
+		for (size_t k = 0; k < p->files.argc; k++) {
+			char *abs = xasprintf("%s/%s", p->dir, p->files.argv[k]);
+			add_file(in, c, abs, unit);
+			free(abs);
+		}
+	}
+	modwalk_release(&w);
+	argv_clear(&bad);
+	free(why);
+	return ok;
+}
+
 /* Resolves the package patterns with go list; -1 with *cause when go list failed as a whole. */
 static int add_packages(struct inputs *in, const struct cwds *c, const struct check_opts *o,
                         const char *go, const struct argv_array *patterns, char **cause)
 {
 	golist_packages pkgs = ARRAY_INIT;
 	struct argv_array flags = ARGV_ARRAY_INIT;
+
+	if (add_walked(in, c, o, go, patterns))
+		return 0;
 	char *overlay = hide_non_regular(in, c, patterns);
 
 	if (o->tags)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* The start of a file read for its build constraints: they sit above the package clause. */
-#define HEADER_BYTES (64u << 10)
+#define HEADER_BYTES GODIR_HEADER_BYTES
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -48,15 +48,25 @@ static int imports_c(const char *src, size_t len)
 	return 0;
 }
 
+struct header_cb {
+	godir_header_fn fn;
+	void *data;
+};
+
 /*
  * Whether file name in directory dfd is built by its //go:build or +build
  * lines: 1 yes (also when it cannot be read), 0 no, -1 malformed (*cause).
+ * A file whose constraints hold goes to cb, when there is one.
  */
-static int header_ok(int dfd, const char *name, const struct buildctx *c, char **cause)
+static int header_ok(int dfd, const char *name, const struct buildctx *c, char **cause,
+                     const struct header_cb *cb)
 {
 	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if (cb->fn)
+			cb->fn(cb->data, name, NULL, 0, 0, 1);
 		return 1;
+	}
 	char *buf = xmalloc(HEADER_BYTES);
 	size_t n = 0;
 	while (n < HEADER_BYTES) {
@@ -67,9 +77,15 @@ static int header_ok(int dfd, const char *name, const struct buildctx *c, char *
 			break;
 		n += (size_t)r;
 	}
+	/* one byte more tells whether the file is longer than what was read */
+	char more;
+	int truncated = n == HEADER_BYTES && read(fd, &more, 1) == 1;
 	close(fd);
 	int v = buildcons_header_ok(c, buf, n, cause);
-	if (v > 0 && !c->cgo && imports_c(buf, n))
+	int cgo_out = v > 0 && !c->cgo && imports_c(buf, n);
+	if (v > 0 && cb->fn)
+		cb->fn(cb->data, name, buf, n, truncated, !cgo_out);
+	if (cgo_out)
 		v = 0; /* go leaves cgo files out when cgo is off */
 	free(buf);
 	return v;
@@ -78,6 +94,13 @@ static int header_ok(int dfd, const char *name, const struct buildctx *c, char *
 int godir_files(const char *dir, const struct buildctx *c, int tests, struct argv_array *names,
                 godir_problem_fn problem, void *data)
 {
+	return godir_files_scan(dir, c, tests, names, problem, data, NULL, NULL);
+}
+
+int godir_files_scan(const char *dir, const struct buildctx *c, int tests, struct argv_array *names,
+                     godir_problem_fn problem, void *data, godir_header_fn header, void *hdata)
+{
+	struct header_cb cb = {header, hdata};
 	DIR *d = opendir(dir);
 	size_t first = names->argc;
 	if (!d)
@@ -103,7 +126,7 @@ int godir_files(const char *dir, const struct buildctx *c, int tests, struct arg
 		if (!buildcons_name_ok(c, e->d_name))
 			continue;
 		char *cause = NULL;
-		int ok = header_ok(dirfd(d), e->d_name, c, &cause);
+		int ok = header_ok(dirfd(d), e->d_name, c, &cause, &cb);
 		if (ok < 0) {
 			char *p = xasprintf("%s/%s", dir, e->d_name);
 			problem(data, p, cause);

@@ -34,6 +34,23 @@ int godir_files(const char *dir, const struct buildctx *c, int tests, struct arg
                 godir_problem_fn problem, void *data);
 
 /*
+ * Called for each file whose build constraints (name and //go:build) hold,
+ * with its name and the start of its text as read for them: len bytes (at
+ * most GODIR_HEADER_BYTES; truncated when the file is longer), or buf NULL
+ * when the file could not be read. kept is 0 for a file left out only
+ * because it imports "C" and cgo is off (go/build still reads its package
+ * clause), 1 for a file godir_files_scan() returns.
+ */
+typedef void (*godir_header_fn)(void *data, const char *name, const char *buf, size_t len,
+                                int truncated, int kept);
+
+#define GODIR_HEADER_BYTES (64u << 10)
+
+/* godir_files(), and header(hdata, ...) for every file built but for cgo (header may be NULL). */
+int godir_files_scan(const char *dir, const struct buildctx *c, int tests, struct argv_array *names,
+                     godir_problem_fn problem, void *data, godir_header_fn header, void *hdata);
+
+/*
  * Appends root and every directory below it that ./... would visit to
  * dirs, depth first in name order (root first). Stops descending at 64
  * levels. Returns 0, or -1 with errno when root cannot be opened.
