@@ -402,17 +402,25 @@ static struct analysis_file *parse_decl(struct analysis_pkg *p, const struct pkg
 }
 
 /*
- * Whether d's text after its name holds one of needles (NULL: assume so),
- * up to the next top-level declaration (whatever the layout).
+ * Whether d's text after its name holds one of needles (NULL: assume so):
+ * up to its closing brace as gofmt lays it out (decl_end), or, when the
+ * braces there do not balance (another layout), up to the next top-level
+ * declaration.
  */
 static int decl_may_say(const struct pkg_file *f, const struct pkg_decl *d,
                         const char *const *needles)
 {
 	unsigned rows = 0;
 	size_t from = (size_t)(d->name - f->src) + d->len;
-	size_t end = next_code_line(f->src, d->start, f->len, &rows);
-	while (end < f->len && !decl_line(f->src, end, f->len))
-		end = next_code_line(f->src, end, f->len, &rows);
+	size_t end = decl_end(f->src, d->start, f->len, &rows);
+	long depth = 0;
+	for (size_t i = from; i < end; i++)
+		depth += f->src[i] == '{' ? 1 : f->src[i] == '}' ? -1 : 0;
+	if (depth) {
+		end = next_code_line(f->src, d->start, f->len, &rows);
+		while (end < f->len && !decl_line(f->src, end, f->len))
+			end = next_code_line(f->src, end, f->len, &rows);
+	}
 	if (!needles)
 		return 1;
 	for (const char *const *n = needles; *n; n++)
