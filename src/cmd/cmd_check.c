@@ -857,7 +857,8 @@ out:
 
 struct pool {
 	const struct inputs *in;
-	struct analysis_pkg **pkgs; /* per unit: its files (anapkg.h) */
+	struct analysis_pkg **pkgs; /* per unit: its files (anapkg.h), freed after its last */
+	atomic_size_t *left;        /* per unit: its files not analysed yet */
 	atomic_size_t next;
 };
 
@@ -870,6 +871,16 @@ struct worker {
 	size_t analysed, generated;
 	ARRAY(unsigned char) unit_seen; /* per unit: 1 when a file of it was analysed */
 };
+
+/* One file of unit u is done: the unit's package goes with its last file (sources held). */
+static void unit_file_done(struct worker *w, size_t u)
+{
+	analysis_ctx_set_package(w->ctx, NULL);
+	if (atomic_fetch_sub(&w->pool->left[u], 1) == 1) {
+		analysis_pkg_free(w->pool->pkgs[u]);
+		w->pool->pkgs[u] = NULL;
+	}
+}
 
 static void *work(void *arg)
 {
@@ -885,6 +896,7 @@ static void *work(void *arg)
 		analysis_ctx_set_goversion(w->ctx, &in->langs.v[f->unit]);
 		analysis_ctx_set_package(w->ctx, w->pool->pkgs[f->unit]);
 		int rc = analysis_run_file(w->ctx, f->path, &w->diags, &cause);
+		unit_file_done(w, f->unit);
 		if (rc < 0) {
 			/* The cause may name the file already: keep only what went wrong. */
 			const char *why = cause ? cause : "cannot read";
@@ -926,11 +938,13 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 	pool.in = in;
 	/* each unit's files, for analyzers that follow a call into another file */
 	pool.pkgs = xcalloc(in->units.argc + 1, sizeof(*pool.pkgs));
+	pool.left = xcalloc(in->units.argc + 1, sizeof(*pool.left));
 	for (size_t i = 0; i < in->files.n; i++) {
 		size_t u = in->files.v[i].unit;
 		if (!pool.pkgs[u])
 			pool.pkgs[u] = analysis_pkg_new();
 		analysis_pkg_add(pool.pkgs[u], in->files.v[i].path, NULL, 0);
+		atomic_fetch_add(&pool.left[u], 1);
 	}
 	atomic_init(&pool.next, 0);
 	pthread_attr_init(&attr);
@@ -952,7 +966,6 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 		struct worker *w = &ws[k];
 		if (!pthread_equal(w->thread, pthread_self()))
 			pthread_join(w->thread, NULL);
-		analysis_ctx_set_package(w->ctx, NULL);
 		ARRAY_GROW(res->diags, res->diags.n + w->diags.n);
 		for (size_t i = 0; i < w->diags.n; i++)
 			res->diags.v[res->diags.n++] = w->diags.v[i];
@@ -970,9 +983,10 @@ static void analyse(struct inputs *in, struct analysis_ctx **ctxs, size_t nworke
 	}
 	for (size_t u = 0; u < in->units.argc; u++) {
 		res->packages += seen[u];
-		analysis_pkg_free(pool.pkgs[u]);
+		analysis_pkg_free(pool.pkgs[u]); /* NULL: freed by the worker of its last file */
 	}
 	free(pool.pkgs);
+	free(pool.left);
 	free(seen);
 	free(ws);
 	diag_sort_unique(&res->diags);
