@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define MAX_INODES 1024
+/* the first look reads the descriptors again after this long (drain_pause) */
+#define FIRST_LOOK_RECHECK_US 300
 
 unsigned drain_port_of(int fd)
 {
@@ -249,9 +251,20 @@ int drain_pause(pid_t pid, pid_t pgid, const unsigned *ports, size_t nports, con
 	 * an old program that holds no connection and has none queued gets its
 	 * signal at once: no SIGSTOP of every thread (milliseconds on a loaded
 	 * machine) for the common case of a restart between requests.
+	 *
+	 * The queue first, then its connections: the other order misses one the
+	 * program accepts between the two looks (it left the queue before the
+	 * queue was read, its descriptor came after the descriptors were), and
+	 * Go's Shutdown may return before it tracks a connection that Accept
+	 * just returned: the client reads EOF. Nothing enters the queue after it
+	 * was found empty; a connection accept() took from it just before holds a
+	 * descriptor microseconds later, so the descriptors are read again.
 	 */
-	if (drain_accepted(pid, ports, nports) == 0 && (!nlfds || lpool_queued(lfds, nlfds) <= 0))
-		return 0;
+	if ((!nlfds || lpool_queued(lfds, nlfds) <= 0) && drain_accepted(pid, ports, nports) == 0) {
+		sleep_us(FIRST_LOOK_RECHECK_US);
+		if (drain_accepted(pid, ports, nports) == 0)
+			return 0;
+	}
 	for (;;) {
 		pause_group(pid, pgid);
 		int n = drain_accepted(pid, ports, nports);
