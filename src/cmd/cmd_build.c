@@ -3,7 +3,8 @@
  * summary of what every tool invocation cost.
  *
  * Flow: read golive.yaml, create a session directory (with analysis.json:
- * what the wrappers analyse), start `go list -deps -json` (the package
+ * what the wrappers analyse; with fail_on never, the session's analyser,
+ * which analyses after the compiles: analyser.h), start `go list -deps -json` (the package
  * graph: the cache-hit count, and the files of packages go serves from its
  * cache) and `go build -toolexec=<this golive>` in process groups of their
  * own, relay go's output (drawing a progress line under it on a TTY), then
@@ -14,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "analysis/anacache.h"
+#include "wrapper/analyser.h"
 #include "trace/buildtrace.h"
 #include "plugin/buildplugins.h"
 #include "cache/cache_config.h"
@@ -54,6 +56,8 @@
 #include <unistd.h>
 
 #define GRACE_NS (5LL * 1000000000LL)
+/* How long an analyser we cannot raise from idle priority may go without progress. */
+#define ANALYSER_GRACE_MS 500
 
 static const char build_usage[] =
     "usage: golive build [golive options] [go build flags] [packages]\n"
@@ -327,6 +331,8 @@ struct findings {
 	long analysed;                   /* packages the wrappers analysed in this build */
 	long replayed;                   /* packages replayed (cache hits or analysed now) */
 	diag_array all;                  /* every diagnostic, for fail_on (borrowed copies) */
+	struct argv_array lines;         /* diags.jsonl's importpaths, for join_findings */
+	ARRAY(long) counts;              /* and their numbers of findings */
 };
 
 static struct pkg_findings *findings_get(struct findings *f, const char *importpath)
@@ -394,6 +400,8 @@ static int collect_findings(struct findings *f, const struct session *s,
 	for (size_t i = 0; i < lines.n; i++) {
 		struct pkg_diags *l = &lines.v[i];
 		const char *ip = l->importpath ? l->importpath : l->pkg ? l->pkg : "?";
+		argv_push(&f->lines, ip);
+		ARRAY_PUSH(f->counts, (long)l->diags.n);
 		char *name = xstrndup(ip, strcspn(ip, " "));
 		struct pkg_findings *p = findings_get(f, name);
 		free(name);
@@ -447,8 +455,31 @@ static int collect_findings(struct findings *f, const struct session *s,
 	return rc;
 }
 
+/*
+ * The session's analyser (analyser.h) analyses after the compile, so the
+ * wrapper's event has no count of findings: it gets that of its package's
+ * line in diags.jsonl, for the summary and the trace.
+ */
+static void join_findings(event_array *evs, const struct findings *f)
+{
+	for (size_t i = 0; i < evs->n; i++) {
+		struct event *ev = &evs->v[i];
+		if (ev->probe || ev->analysed || !ev->importpath ||
+		    strcmp(ev->tool, "compile") != 0)
+			continue;
+		for (size_t k = 0; k < f->lines.argc; k++)
+			if (strcmp(f->lines.argv[k], ev->importpath) == 0) {
+				ev->analysed = 1;
+				ev->diags = f->counts.v[k];
+				break;
+			}
+	}
+}
+
 static void findings_release(struct findings *f)
 {
+	argv_clear(&f->lines);
+	ARRAY_FREE(f->counts);
 	for (size_t i = 0; i < f->pkgs.n; i++) {
 		free(f->pkgs.v[i].importpath);
 		diag_array_release(&f->pkgs.v[i].diags);
@@ -674,6 +705,7 @@ int cmd_build(int argc, char **argv)
 	struct run r = {.go_pid = -1, .list_pid = -1, .pidfd = -1, .out_fd = -1, .err_fd = -1};
 	struct anacache ac;
 	struct analysis_ctx *actx = NULL;
+	pid_t analyser = -1; /* the session's analyser (analyser.h), while it runs */
 	struct findings found;
 	golist_packages graph = ARRAY_INIT;
 	char *cause = NULL, *go = NULL, *deps_path = NULL, *toolexec = NULL;
@@ -855,6 +887,25 @@ int cmd_build(int argc, char **argv)
 	}
 	if (s.dir && session_write_analysis(s.dir, &cfg.analysis, cfg.root, ac.dir, &cause) < 0) {
 		warning("%s; the build is not analysed", cause);
+		free(cause);
+		cause = NULL;
+	} else if (s.dir && cfg.root && cfg.analysis.fail_on == FAIL_NEVER) {
+		/*
+		 * No finding can fail a compile: the analysis runs after each one,
+		 * in the session's analyser at idle priority (analyser.h). Without
+		 * it, the wrappers analyse while their compiler runs.
+		 */
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			analyser = analyser_start(self, &s, &cause);
+		}
+		if (analyser > 0 &&
+		    session_write_defer(s.dir, cfg.analysis.include_deps, cfg.root, &cause) < 0) {
+			(void)analyser_finish(&s, analyser, 0); /* no wrapper sends it anything */
+			analyser = -1;
+		}
 		free(cause);
 		cause = NULL;
 	}
@@ -1085,6 +1136,13 @@ int cmd_build(int argc, char **argv)
 	}
 
 	ret = WIFEXITED(r.go_status) ? WEXITSTATUS(r.go_status) : 128 + WTERMSIG(r.go_status);
+	/* The analyser's last packages; what it could not do, golive build does now. */
+	if (analyser > 0 && analyser_finish(&s, analyser, ANALYSER_GRACE_MS) != ANALYSER_DONE &&
+	    analyser_catch_up(&s, &cfg.analysis, &ac, &actx, &cause) < 0) {
+		free(cause); /* collect_findings reports it */
+		cause = NULL;
+	}
+	analyser = -1;
 	if (s.dir) {
 		/* After go's output, before the summary: like go, grouped by package. */
 		if (collect_findings(&found, &s, deps.argc ? &graph : NULL, &cfg, &ac, &actx, go,
@@ -1115,6 +1173,7 @@ int cmd_build(int argc, char **argv)
 	if (s.dir) {
 		long long off = 0;
 		session_read_events(&s, &off, &evs, &bad_events);
+		join_findings(&evs, &found);
 	}
 	rcache_summary_compute(&rsum, &cset, s.dir, &evs);
 	rsum.uploads_pending = uploads_pending;

@@ -10,6 +10,7 @@
 #include "dev/fastpath.h"
 #include "dev/fastwarm.h"
 #include "dev/keeper.h"
+#include "wrapper/analyser.h"
 #include "wrapper/toolargs.h"
 #include "wrapper/toolexec.h"
 #include "wrapper/vettool.h"
@@ -40,6 +41,8 @@ static const struct command commands[] = {
     {"__fastbuild", cmd_fastbuild, NULL},
     /* its warm-up after the first build (fastwarm.h); not listed either */
     {"__fastwarm", cmd_fastwarm, NULL},
+    /* golive build's analyser, after the compiles (analyser.h); not listed either */
+    {"__analyse", cmd_analyse, NULL},
 };
 
 static const struct command *find_command(const char *name)

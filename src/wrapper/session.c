@@ -243,6 +243,40 @@ out:
 	return rc;
 }
 
+int session_write_defer(const char *dir, int include_deps, const char *root, char **cause)
+{
+	char *path = xasprintf("%s/%s", dir, ANALYSIS_DEFER);
+	char *text = xasprintf("%d\n%s\n", include_deps ? 1 : 0, root);
+	int rc = file_replace(path, text, strlen(text));
+	if (rc < 0)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	free(text);
+	free(path);
+	return rc;
+}
+
+int session_read_defer(const char *dir, int *include_deps, char **root)
+{
+	char path[4096], buf[4096 + 8];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, ANALYSIS_DEFER);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len < 4)
+		return 0;
+	buf[len] = '\0';
+	char *nl = strchr(buf + 2, '\n');
+	if ((buf[0] != '0' && buf[0] != '1') || buf[1] != '\n' || buf[2] != '/' || !nl || nl[1])
+		return 0;
+	*include_deps = buf[0] == '1';
+	*root = xstrndup(buf + 2, (size_t)(nl - (buf + 2)));
+	return 1;
+}
+
 void session_analysis_release(struct session_analysis *a)
 {
 	analysis_settings_release(&a->settings);

@@ -10,8 +10,9 @@
 #include "wrapper/event.h"
 #include "core/util.h"
 
-#define DIAGS_FILE    "diags.jsonl"   /* one line per package the wrappers analysed */
-#define ANALYSIS_FILE "analysis.json" /* what to analyse, written by golive build */
+#define DIAGS_FILE     "diags.jsonl"    /* one line per package the wrappers analysed */
+#define ANALYSIS_FILE  "analysis.json"  /* what to analyse, written by golive build */
+#define ANALYSIS_DEFER "analysis.defer" /* "INCLUDE_DEPS\nROOT\n": analyse after the tool */
 
 struct session {
 	char *dir; /* absolute path of the session directory */
@@ -73,6 +74,15 @@ struct session_analysis {
 /* Writes <dir>/analysis.json (temp file + rename). 0, or -1 with *cause. */
 int session_write_analysis(const char *dir, const struct analysis_settings *settings,
                            const char *root, const char *cache, char **cause);
+
+/*
+ * Writes <dir>/analysis.defer ("INCLUDE_DEPS\nROOT\n"): the wrappers then
+ * do not analyse, they send their compile's sources to the session's
+ * analyser (analyser.h), which golive build started first. The wrappers
+ * read only this small file, not the settings.
+ */
+int session_write_defer(const char *dir, int include_deps, const char *root, char **cause);
+
 /*
  * Reads <dir>/analysis.json into a (which the caller releases with
  * session_analysis_release either way). Returns 1 when read, 0 when there
@@ -80,6 +90,12 @@ int session_write_analysis(const char *dir, const struct analysis_settings *sett
  */
 int session_read_analysis(const char *dir, struct session_analysis *a, char **cause);
 void session_analysis_release(struct session_analysis *a);
+
+/*
+ * Reads <dir>/analysis.defer: 1 with *include_deps and *root (malloc'd),
+ * 0 when there is none or it is malformed (analyse as analysis.json says).
+ */
+int session_read_defer(const char *dir, int *include_deps, char **root);
 
 /* One line of diags.jsonl: the findings of one analysed compile. */
 struct pkg_diags {

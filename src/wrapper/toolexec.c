@@ -8,6 +8,7 @@
 #include "wrapper/event.h"
 #include "core/proc.h"
 #include "cache/rcache.h"
+#include "wrapper/analyser.h"
 #include "wrapper/session.h"
 #include "wrapper/toolargs.h"
 #include "plugin/plugin.h"
@@ -129,13 +130,9 @@ static void job_run(struct job *job, const struct analysis_settings *s, const ch
 		free(cause); /* no cache: analyse anyway */
 		cause = NULL;
 	}
-	if (!pkgsrc_load(&job->ps, files->argv, files->argc))
-		return;
-	/* A version golive cannot read is unknown: the newest Go. */
-	(void)pkgsrc_set_goversion(&job->ps, ti->lang ? ti->lang : getenv("GOVERSION"));
-	anacache_key(&job->cache, &job->ps, analysis_settings_hash(s), job->key);
-	if (anacache_analyse(&job->cache, s, &ctx, &job->ps, job->key, &job->diags, NULL, &cause) ==
-	    0)
+	if (analyser_package(&job->cache, s, &ctx, files->argv, files->argc,
+	                     ti->lang ? ti->lang : getenv("GOVERSION"), &job->ps, job->key,
+	                     &job->diags, &cause) == 0)
 		job->done = 1;
 	free(cause);
 	if (ctx)
@@ -330,26 +327,60 @@ static NORETURN void run_without_session(int argc, char **argv)
 
 /* ---- with a session ------------------------------------------------------------ */
 
-/*
- * Starts the analysis of a compile when golive build asked for it
- * (<session>/analysis.json) and the package is in the main module (or
- * include_deps). Runs while the compiler runs.
- */
-static void analyse_in_session(const char *session, const struct tool_invocation *ti,
-                               struct session_analysis *sa, struct job *job,
-                               struct argv_array *files)
+/* Appends the job's findings to <session>/diags.jsonl (one line, one write). */
+static void record_diags(const char *session, const struct tool_invocation *ti,
+                         const struct job *job, int printed)
 {
-	char *cause = NULL;
-	if (session_read_analysis(session, sa, &cause) != 1) {
-		free(cause);
-		return;
-	}
-	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, files);
-	/* the first compile of the build compiles the rules, the others load them */
+	struct pkg_diags p;
+	memset(&p, 0, sizeof(p));
+	p.importpath = getenv("TOOLEXEC_IMPORTPATH");
+	p.pkg = (char *)ti->pkg;
+	p.dir = job->ps.dir;
+	p.key = (char *)job->key;
+	p.printed = printed;
+	p.diags = job->diags;
+	size_t len = 0;
+	char *line = pkg_diags_encode(&p, &len);
+	if (line)
+		append_line(session, DIAGS_FILE, line, len);
+	free(line);
+}
+
+/* The first compile of the build compiles the rules, the others load them. */
+static void session_settings(struct session_analysis *sa, const char *session)
+{
 	sa->settings.blob_dir = xstrdup(session);
 	sa->settings.root = xstrdup(sa->root);
-	if (files->argc)
-		job_run(job, &sa->settings, sa->cache, files, ti);
+}
+
+/*
+ * Whether golive build asked for the analysis of this compile and the
+ * package is in the main module (or include_deps): 1 with the sources in
+ * files, else 0. With <session>/analysis.defer, *deferred is set and
+ * analysis.json is left to the session's analyser (analyser.h); otherwise
+ * sa holds analysis.json.
+ */
+static int analysis_wanted(const char *session, const struct tool_invocation *ti,
+                           struct session_analysis *sa, struct argv_array *files, int *deferred)
+{
+	char *cause = NULL, *root = NULL;
+	int include_deps = 0;
+	*deferred = 0;
+	if (ti->kind != TOOL_COMPILE || ti->probe || !ti->nfiles)
+		return 0;
+	if (session_read_defer(session, &include_deps, &root)) {
+		select_sources(ti, include_deps ? NULL : root, files);
+		free(root);
+		*deferred = 1;
+		return files->argc > 0;
+	}
+	if (session_read_analysis(session, sa, &cause) != 1) {
+		free(cause);
+		return 0;
+	}
+	select_sources(ti, sa->settings.include_deps ? NULL : sa->root, files);
+	session_settings(sa, session);
+	return files->argc > 0;
 }
 
 /* ---- plugins (plugin.h; in the session only, never in the prod profile) ------- */
@@ -415,25 +446,6 @@ static NORETURN void salted_version(char **argv, const char *salt)
 	}
 	(void)write_all(1, out.buf, out.len); /* not an answer we know: go will say so */
 	proc_exit_like(status);
-}
-
-/* Appends the job's findings to <session>/diags.jsonl (one line, one write). */
-static void record_diags(const char *session, const struct tool_invocation *ti,
-                         const struct job *job, int printed)
-{
-	struct pkg_diags p;
-	memset(&p, 0, sizeof(p));
-	p.importpath = getenv("TOOLEXEC_IMPORTPATH");
-	p.pkg = (char *)ti->pkg;
-	p.dir = job->ps.dir;
-	p.key = (char *)job->key;
-	p.printed = printed;
-	p.diags = job->diags;
-	size_t len = 0;
-	char *line = pkg_diags_encode(&p, &len);
-	if (line)
-		append_line(session, DIAGS_FILE, line, len);
-	free(line);
 }
 
 /*
@@ -560,6 +572,25 @@ void toolexec_main(int argc, char **argv)
 		free(why);
 	}
 
+	/*
+	 * The analysis of a compile's sources: by the session's analyser after
+	 * the compile when golive build started one (analyser.h), else here
+	 * while the compiler runs.
+	 */
+	int deferred = 0;
+	int analyse = analysis_wanted(session, &ti, &sa, &files, &deferred);
+	if (analyse && deferred &&
+	    (plugins.n || analyser_request(session, getenv("TOOLEXEC_IMPORTPATH"), ti.pkg,
+	                                   ti.lang ? ti.lang : getenv("GOVERSION"), &files) < 0)) {
+		/* with plugins, or without a child: here, while the compiler runs */
+		deferred = 0;
+		analyse = session_read_analysis(session, &sa, &cause) == 1;
+		free(cause);
+		cause = NULL;
+		if (analyse)
+			session_settings(&sa, session);
+	}
+
 	/* The shared compile cache (rcache.h): a verified hit means the tool does not run. */
 	struct rcache rc;
 	int hit = 0;
@@ -596,8 +627,8 @@ void toolexec_main(int argc, char **argv)
 	/* Measure the inputs and analyse the sources while the tool runs. */
 	ev.files = (long)ti.nfiles;
 	ev.bytes = toolargs_source_bytes(&ti);
-	if (ti.kind == TOOL_COMPILE && !ti.probe && ti.nfiles)
-		analyse_in_session(session, &ti, &sa, &job, &files);
+	if (analyse && !deferred)
+		job_run(&job, &sa.settings, sa.cache, &files, &ti);
 	/* Plugins' analyze_file hooks on the same files, while the compiler runs. */
 	diag_array plugin_diags = ARRAY_INIT;
 	for (size_t i = 0; files.argc && i < plugins.n; i++) {

@@ -6,9 +6,13 @@
 #    file with a finding (analysed through the //line of cgo's generated file);
 #  - golive build prints the findings grouped under "# example.com/webapp",
 #    after go's output, and counts them in the text and JSON summaries; the
-#    binary is byte-identical to plain go build's; the session's events carry
-#    "diags" and diags.jsonl the findings (std is built once, plainly, into a
-#    cache both builds start from: the module's packages are what both compile);
+#    binary is byte-identical to plain go build's; with fail_on never the
+#    wrapper sends the compile's sources to the session's analyser (its queue
+#    analyse.jsonl; the wrapper's event carries no "diags") and diags.jsonl has
+#    the findings, which the --json summary and the trace count per compile
+#    (std is built once, plainly, into a cache both builds start from: the
+#    module's packages are what both compile); killing the analyser mid-build
+#    loses nothing (golive build analyses what it left);
 #  - go vet -vettool=golive and golive check report the same
 #    file:line:col [analyzer] message lines;
 #  - a second golive build, every package a go cache hit (the wrapper compiles
@@ -85,7 +89,7 @@ findings() { grep -E '^[^ #]+\.go:[0-9]+:[0-9]+: \[[a-z0-9_.-]+\] ' "$1" | sed -
 go build $(go list -deps -f '{{if .Standard}}{{.ImportPath}}{{end}}' .) || fail "building webapp's std packages failed"
 cp -a "$GOCACHE" "$tmp/gc-plain"
 rc=0
-"$GOLIVE" build --keep -o "$tmp/bin/golive" . >"$tmp/out/b1.out" 2>"$tmp/out/b1.err" || rc=$?
+"$GOLIVE" build --keep --trace-out "$tmp/out/b1.otlp.jsonl" -o "$tmp/bin/golive" . >"$tmp/out/b1.out" 2>"$tmp/out/b1.err" || rc=$?
 expect_eq "$rc" 0 "golive build with findings below fail_on succeeds"
 findings "$tmp/out/b1.err" >"$tmp/out/build"
 cut -d' ' -f1-2 "$tmp/out/build" >"$tmp/out/build.pos"
@@ -109,10 +113,28 @@ expect_same_file "$tmp/bin/plain" "$tmp/bin/golive" "golive build with analysis:
 sess=$(sed -n 's/^golive: session kept in //p' "$tmp/out/b1.err")
 [ -d "$sess" ] || fail "no kept session: $(cat "$tmp/out/b1.err")"
 problems=$(check_events_file "$sess/events.jsonl") || fail "events.jsonl malformed: $problems"
-n=$(count_events "$sess/events.jsonl" "e['tool']=='compile' and e.get('importpath')=='example.com/webapp' and e.get('diags')==$nd")
-expect_eq "$n" 1 "the compile event of example.com/webapp carries diags=$nd"
-n=$(count_events "$sess/events.jsonl" "'diags' in e and e.get('importpath')!='example.com/webapp'")
+[ -f "$sess/analysis.defer" ] || fail "fail_on never: no analysis.defer in the session"
+n=$(count_events "$sess/analyse.jsonl" "e.get('importpath')=='example.com/webapp' and '$w/main.go' in e.get('files', [])")
+expect_eq "$n" 1 "fail_on never: the compile of example.com/webapp went to the session's analyser"
+expect_eq "$(count_events "$sess/analyse.jsonl" "e.get('end') is True")" 1 "golive build ended the analyser's queue"
+n=$(count_events "$sess/events.jsonl" "'diags' in e")
+expect_eq "$n" 0 "the wrappers analysed nothing themselves"
+n=$(count_events "$sess/analyse.jsonl" "'files' in e and e.get('importpath')!='example.com/webapp'")
 expect_eq "$n" 0 "no other package was analysed"
+n=$(python3 - "$tmp/out/b1.otlp.jsonl" <<'EOF'
+import json, sys
+found = []
+for l in open(sys.argv[1]):
+    for rs in json.loads(l)["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for sp in ss["spans"]:
+                a = {x["key"]: x["value"] for x in sp.get("attributes", [])}
+                if a.get("golive.importpath", {}).get("stringValue") == "example.com/webapp" and "golive.diagnostics" in a:
+                    found.append(int(a["golive.diagnostics"]["intValue"]))
+print(found)
+EOF
+)
+expect_eq "$n" "[$nd]" "the trace's compile span of example.com/webapp counts its $nd findings"
 # std compiled through the wrapper is not analysed (include_deps: false): a small -a build.
 sm=$tmp/small
 new_module "$sm" example.com/small
@@ -122,7 +144,7 @@ printf 'package main\n\nimport "strings"\n\nfunc main() { println(strings.ToUppe
 ssm=$(sed -n 's/^golive: session kept in //p' "$tmp/out/sm.err")
 n=$(count_events "$ssm/events.jsonl" "e['tool']=='compile' and not e['probe'] and e.get('importpath') in ('strings','runtime')")
 expect_eq "$n" 2 "-a: std (strings, runtime) compiled through the wrapper"
-n=$(count_events "$ssm/events.jsonl" "'diags' in e and e.get('importpath')!='example.com/small'")
+n=$(count_events "$ssm/analyse.jsonl" "'files' in e and e.get('importpath')!='example.com/small'")
 expect_eq "$n" 0 "no std package compiled under -a was analysed"
 rm -rf "$ssm"
 n=$(count_events "$sess/diags.jsonl" "e['importpath']=='example.com/webapp' and len(e['diags'])==$nd and e['dir']=='$w' and len(e['key'])==32 and not e['printed']")
