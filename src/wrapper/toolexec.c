@@ -582,7 +582,7 @@ void toolexec_main(int argc, char **argv)
 	if (analyse && deferred &&
 	    (plugins.n || analyser_request(session, getenv("TOOLEXEC_IMPORTPATH"), ti.pkg,
 	                                   ti.lang ? ti.lang : getenv("GOVERSION"), &files) < 0)) {
-		/* with plugins, or without a child: here, while the compiler runs */
+		/* with plugins, or when the queue is gone: here, while the compiler runs */
 		deferred = 0;
 		analyse = session_read_analysis(session, &sa, &cause) == 1;
 		free(cause);
